@@ -1,0 +1,29 @@
+"""Attribution methods on the target-class logit; NumPy in, NumPy out.
+
+Every method takes a Keras model (or a ``GradFn``), images (N, H, W, C) float32 in the
+model's input scale and one integer target per image, and returns float32 arrays
+shaped like the images. Only :mod:`.adapter` touches TensorFlow.
+"""
+
+from .adapter import GradFn, GradientFunction, logits_model
+from .completeness import CompletenessCheck, completeness, completeness_check
+from .gradient import gradient
+from .integrated_gradients import integrated_gradients, interpolate
+from .quadrature import METHODS, quadrature
+from .saliency import saliency, saliency_from_gradient
+
+__all__ = [
+    "METHODS",
+    "CompletenessCheck",
+    "GradFn",
+    "GradientFunction",
+    "completeness",
+    "completeness_check",
+    "gradient",
+    "integrated_gradients",
+    "interpolate",
+    "logits_model",
+    "quadrature",
+    "saliency",
+    "saliency_from_gradient",
+]

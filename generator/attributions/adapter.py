@@ -1,0 +1,112 @@
+"""The one module that touches TensorFlow: a Keras model becomes a gradient function.
+
+``GradientFunction(model)(images, targets)`` returns ∂logit_t/∂x and logit_t for every
+image, computed by one compiled ``tf.function`` with a fixed input signature, called on
+chunks of at most ``chunk_size`` images so memory is bounded by the chunk, not by N.
+Everything else in :mod:`generator.attributions` is NumPy.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+
+class GradFn(Protocol):
+    """Anything that maps (images (n, H, W, C) float32, targets (n,) int) to
+    (∂logit_t/∂x of shape (n, H, W, C), logit_t of shape (n,))."""
+
+    def __call__(self, images: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def _is_softmax(activation: Any) -> bool:
+    return getattr(activation, "__name__", "") == "softmax"
+
+
+def logits_model(model: Any) -> Any:
+    """Return ``model`` itself, or a copy whose final softmax is replaced by the identity.
+
+    Attributions are taken on logits (pre-softmax): softmax saturates, so a confident
+    prediction has near-zero probability gradients everywhere. A final ``Dense(...,
+    activation="softmax")``, ``Activation("softmax")`` or ``Softmax`` layer is detected and
+    removed; the weights are shared values copied from ``model``.
+    """
+    import keras
+
+    last = model.layers[-1]
+    is_softmax_layer = isinstance(last, keras.layers.Softmax) or (
+        isinstance(last, keras.layers.Activation) and _is_softmax(last.activation)
+    )
+    if not (is_softmax_layer or _is_softmax(getattr(last, "activation", None))):
+        return model
+
+    def clone_layer(layer: Any) -> Any:
+        if layer.name != last.name:
+            return layer.__class__.from_config(layer.get_config())
+        if is_softmax_layer:
+            return keras.layers.Activation("linear", name=layer.name)
+        config = layer.get_config()
+        config["activation"] = "linear"
+        return layer.__class__.from_config(config)
+
+    clone = keras.models.clone_model(model, clone_function=clone_layer)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+class GradientFunction:
+    """∂logit_t/∂x and logit_t for a batch, from a Keras model, in fixed-size chunks.
+
+    Args:
+        model: a Keras model mapping (n, H, W, C) float32 images to (n, K) scores; a final
+            softmax is removed (see :func:`logits_model`).
+        chunk_size: images per compiled call (bounds peak memory).
+    """
+
+    def __init__(self, model: Any, chunk_size: int = 512) -> None:
+        import tensorflow as tf
+
+        self.model = logits_model(model)
+        self.chunk_size = int(chunk_size)
+        shape = tuple(self.model.inputs[0].shape[1:])
+        self.input_shape: tuple[int, ...] = tuple(int(d) for d in shape)
+        self._compiled: Callable[..., Any] = tf.function(
+            self._gradient_and_logit,
+            input_signature=[
+                tf.TensorSpec((None, *self.input_shape), tf.float32),
+                tf.TensorSpec((None,), tf.int32),
+            ],
+            reduce_retracing=True,
+        )
+
+    def _gradient_and_logit(self, images: Any, targets: Any) -> tuple[Any, Any]:
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            logits = self.model(images, training=False)
+            chosen = tf.gather(logits, targets, axis=1, batch_dims=1)
+        # Each chosen logit depends only on its own image, so the gradient of the sum
+        # is the per-image gradient.
+        return tape.gradient(chosen, images), chosen
+
+    def __call__(self, images: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gradients (n, H, W, C) float32 and target logits (n,) float32."""
+        images = np.ascontiguousarray(images, dtype=np.float32)
+        targets = np.asarray(targets, dtype=np.int32)
+        grads = np.empty_like(images)
+        logits = np.empty(len(images), dtype=np.float32)
+        for start in range(0, len(images), self.chunk_size):
+            stop = start + self.chunk_size
+            g, z = self._compiled(images[start:stop], targets[start:stop])
+            grads[start:stop] = g.numpy()
+            logits[start:stop] = z.numpy()
+        return grads, logits
+
+
+def as_grad_fn(model_or_fn: Any, chunk_size: int = 512) -> GradFn:
+    """A ready gradient function: wraps a Keras model, passes a GradFn through."""
+    if isinstance(model_or_fn, GradientFunction) or not hasattr(model_or_fn, "layers"):
+        return model_or_fn
+    return GradientFunction(model_or_fn, chunk_size=chunk_size)

@@ -1,0 +1,159 @@
+"""The TensorFlow adapter on Keras models with known answers."""
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from generator.attributions import (  # noqa: E402
+    completeness_check,
+    gradient,
+    integrated_gradients,
+    logits_model,
+    saliency,
+)
+
+RNG = np.random.default_rng(1)
+
+
+def linear_model(weights, bias, activation=None, shape=(6, 5, 1)):
+    """Flatten → Dense(K): logits = W·x + b, so ∂logit_t/∂x = W_t and IG = (x − x′) ⊙ W_t."""
+    model = keras.Sequential([keras.Input(shape), keras.layers.Flatten(), keras.layers.Dense(len(bias), activation=activation)])
+    model.layers[-1].set_weights([weights.reshape(-1, len(bias)), bias])
+    return model
+
+
+def random_linear(shape=(6, 5, 1), classes=3):
+    weights = RNG.normal(size=(*shape, classes)).astype(np.float32)
+    bias = RNG.normal(size=classes).astype(np.float32)
+    return weights, bias
+
+
+def test_gradient_of_linear_model_is_its_weight_row():
+    weights, bias = random_linear()
+    images = RNG.uniform(size=(4, 6, 5, 1)).astype(np.float32)
+    targets = np.array([2, 0, 1, 2])
+    grads = gradient(linear_model(weights, bias), images, targets)
+    np.testing.assert_allclose(grads, np.moveaxis(weights, -1, 0)[targets], rtol=1e-6)
+
+
+def test_ig_of_linear_model_is_exact():
+    weights, bias = random_linear()
+    images = RNG.uniform(size=(5, 6, 5, 1)).astype(np.float32)
+    targets = np.array([0, 1, 2, 1, 0])
+    ig = integrated_gradients(linear_model(weights, bias), images, targets, steps=4, baseline=0.0)
+    expected = images * np.moveaxis(weights, -1, 0)[targets]
+    np.testing.assert_allclose(ig, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_softmax_output_is_attributed_on_logits():
+    weights, bias = random_linear()
+    images = RNG.uniform(size=(3, 6, 5, 1)).astype(np.float32)
+    targets = np.array([0, 1, 2])
+    with_softmax = linear_model(weights, bias, activation="softmax")
+    grads = gradient(with_softmax, images, targets)
+    np.testing.assert_allclose(grads, np.moveaxis(weights, -1, 0)[targets], rtol=1e-6)
+    stripped = logits_model(with_softmax)
+    assert stripped is not with_softmax
+    np.testing.assert_allclose(stripped.predict(images, verbose=0),
+                               images.reshape(3, -1) @ weights.reshape(-1, 3) + bias, rtol=1e-5)
+    # The original model still outputs probabilities.
+    np.testing.assert_allclose(with_softmax.predict(images, verbose=0).sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_separate_softmax_layer_is_removed_too():
+    weights, bias = random_linear()
+    model = linear_model(weights, bias)
+    stacked = keras.Sequential([keras.Input((6, 5, 1)), *model.layers, keras.layers.Softmax()])
+    images = RNG.uniform(size=(2, 6, 5, 1)).astype(np.float32)
+    grads = gradient(stacked, images, np.array([1, 1]))
+    np.testing.assert_allclose(grads, np.moveaxis(weights, -1, 0)[[1, 1]], rtol=1e-6)
+
+
+def relu_unit_model(w, b):
+    """logit_0 = relu(w·x + b), logit_1 = −logit_0: a single kink on every straight path."""
+    model = keras.Sequential([
+        keras.Input((w.size,)), keras.layers.Dense(1, activation="relu"), keras.layers.Dense(2, use_bias=False),
+    ])
+    model.layers[0].set_weights([w.reshape(-1, 1), np.array([b], np.float32)])
+    model.layers[1].set_weights([np.array([[1.0, -1.0]], np.float32)])
+    return model
+
+
+def test_relu_kink_ig_matches_closed_form_and_completeness():
+    """On the path αx the unit is off until α* = −b/(w·x), then has slope w, so
+    IG_i = x_i w_i (1 − α*) and Σ IG = relu(w·x + b) − relu(b)."""
+    w = RNG.normal(size=8).astype(np.float32)
+    x = np.abs(RNG.normal(size=(1, 8))).astype(np.float32)
+    x *= np.sign(w)  # make w·x > 0
+    b = np.float32(-0.37 * float(w @ x[0]))
+    model = relu_unit_model(w, b)
+    alpha_star = -b / float(w @ x[0])
+    expected = x[0] * w * (1 - alpha_star)
+    ig = integrated_gradients(model, x, np.array([0]), steps=512, method="riemann_midpoint")
+    np.testing.assert_allclose(ig[0], expected, rtol=5e-3, atol=1e-5)
+    check = completeness_check(model, x, np.array([0]), ig)
+    assert check.relative_error[0] < 5e-3
+    assert check.logit_delta[0] == pytest.approx(float(w @ x[0] + b), rel=1e-5)
+
+
+def smooth_cnn(shape=(8, 8, 2)):
+    keras.utils.set_random_seed(3)
+    return keras.Sequential([
+        keras.Input(shape), keras.layers.Conv2D(4, 3, activation="tanh"), keras.layers.Flatten(),
+        keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(3),
+    ])
+
+
+def test_gradient_matches_central_finite_differences():
+    model = smooth_cnn()
+    image = RNG.uniform(size=(1, 8, 8, 2)).astype(np.float64)
+    target = np.array([1])
+    grads = gradient(model, image.astype(np.float32), target)[0]
+    eps = 1e-2
+    pixels = [(0, 0, 0), (3, 4, 1), (7, 7, 0), (5, 2, 1)]
+    for pixel in pixels:
+        up, down = image.copy(), image.copy()
+        up[(0, *pixel)] += eps
+        down[(0, *pixel)] -= eps
+        logits_up = model.predict(up.astype(np.float32), verbose=0)[0, 1]
+        logits_down = model.predict(down.astype(np.float32), verbose=0)[0, 1]
+        numeric = (float(logits_up) - float(logits_down)) / (2 * eps)
+        assert grads[pixel] == pytest.approx(numeric, rel=2e-2, abs=2e-4)
+
+
+def test_saliency_is_channel_max_of_absolute_gradient():
+    model = smooth_cnn()
+    images = RNG.uniform(size=(3, 8, 8, 2)).astype(np.float32)
+    targets = np.array([0, 1, 2])
+    grads = gradient(model, images, targets)
+    sal = saliency(model, images, targets)
+    assert sal.shape == images.shape
+    np.testing.assert_allclose(sal[..., 0], np.abs(grads).max(axis=-1), rtol=1e-6)
+    np.testing.assert_allclose(sal[..., 1], sal[..., 0])
+
+
+def test_keras_results_do_not_depend_on_chunk_size_or_batch_order():
+    model = smooth_cnn()
+    images = RNG.uniform(size=(5, 8, 8, 2)).astype(np.float32)
+    targets = np.array([0, 2, 1, 1, 0])
+    reference = integrated_gradients(model, images, targets, steps=16, chunk_size=1024)
+    chunked = integrated_gradients(model, images, targets, steps=16, chunk_size=7)
+    np.testing.assert_allclose(chunked, reference, rtol=1e-4, atol=1e-6)
+    order = np.array([3, 0, 4, 2, 1])
+    reordered = integrated_gradients(model, images[order], targets[order], steps=16, chunk_size=7)
+    np.testing.assert_allclose(reordered, reference[order], rtol=1e-4, atol=1e-6)
+    grads = gradient(model, images, targets, chunk_size=2)
+    np.testing.assert_allclose(grads, gradient(model, images, targets, chunk_size=64), rtol=1e-5, atol=1e-7)
+
+
+def test_smooth_cnn_completeness_improves_with_steps():
+    model = smooth_cnn()
+    images = RNG.uniform(size=(4, 8, 8, 2)).astype(np.float32)
+    targets = np.array([0, 1, 2, 0])
+    coarse = integrated_gradients(model, images, targets, steps=2, method="riemann_left")
+    fine = integrated_gradients(model, images, targets, steps=64, method="gauss_legendre")
+    err_coarse = completeness_check(model, images, targets, coarse).relative_error
+    err_fine = completeness_check(model, images, targets, fine).relative_error
+    assert np.all(err_fine < 1e-3)
+    assert np.median(err_coarse) > np.median(err_fine)
