@@ -1,0 +1,90 @@
+"""Which test images the report shows: a confidence spread per class, and the mistakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Published test indices.
+
+    Attributes:
+        correct: per class k, correctly classified test indices of class k, ordered from
+            least to most confident.
+        misclassified: published misclassified test indices, ordered by (true, predicted, index).
+        misclassified_total: how many test images are misclassified in all (≥ the published ones).
+    """
+
+    correct: tuple[tuple[int, ...], ...]
+    misclassified: tuple[int, ...]
+    misclassified_total: int
+
+
+def spread_over_confidence(indices: np.ndarray, confidences: np.ndarray, count: int) -> np.ndarray:
+    """``count`` of ``indices`` at evenly spaced ranks of confidence (ties broken by index).
+
+    Args:
+        indices: (M,) candidate test indices.
+        confidences: (M,) their confidences.
+        count: how many to pick; all of them when M ≤ count.
+
+    Returns:
+        Picked indices, least confident first.
+    """
+    order = np.lexsort((indices, confidences))
+    ranked = indices[order]
+    if len(ranked) <= count:
+        return ranked
+    ranks = np.unique(np.round(np.linspace(0, len(ranked) - 1, count)).astype(int))
+    return ranked[ranks]
+
+
+def select_examples(
+    labels: np.ndarray,
+    predictions: np.ndarray,
+    confidences: np.ndarray,
+    per_class: int,
+    max_misclassified: int,
+    classes: int = 10,
+) -> Selection:
+    """Pick the published examples; the same inputs always give the same picks.
+
+    Args:
+        labels: (N,) true class of each test image.
+        predictions: (N,) predicted class.
+        confidences: (N,) softmax probability of the predicted class.
+        per_class: correctly classified examples per class.
+        max_misclassified: cap on misclassified examples; when capped, the most confident
+            mistakes are kept (they are the most surprising ones).
+        classes: number of classes.
+    """
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    everything = np.arange(len(labels))
+    correct = []
+    for k in range(classes):
+        candidates = everything[(labels == k) & (predictions == k)]
+        correct.append(tuple(int(i) for i in spread_over_confidence(candidates, confidences[candidates], per_class)))
+    wrong = everything[labels != predictions]
+    most_confident_first = wrong[np.lexsort((wrong, -confidences[wrong]))]
+    kept = most_confident_first[:max_misclassified]
+    kept = kept[np.lexsort((kept, predictions[kept], labels[kept]))]
+    return Selection(tuple(correct), tuple(int(i) for i in kept), int(len(wrong)))
+
+
+def attribution_requests(selection: Selection, labels: np.ndarray, predictions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (test index, target class) rows to attribute.
+
+    A correctly classified image gets one row (its class); a misclassified one gets two:
+    its predicted class, then its true class.
+
+    Returns:
+        (indices, targets): two int64 arrays of equal length.
+    """
+    rows: list[tuple[int, int]] = [(i, int(labels[i])) for group in selection.correct for i in group]
+    for i in selection.misclassified:
+        rows += [(i, int(predictions[i])), (i, int(labels[i]))]
+    array = np.array(rows, dtype=np.int64).reshape(-1, 2)
+    return array[:, 0], array[:, 1]

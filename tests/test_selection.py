@@ -1,0 +1,67 @@
+"""Which examples are published: deterministic, spread over confidence, mistakes capped."""
+
+import numpy as np
+
+from generator.selection import attribution_requests, select_examples, spread_over_confidence
+
+
+def fake_predictions(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, size=n)
+    predictions = labels.copy()
+    wrong = rng.choice(n, size=30, replace=False)
+    predictions[wrong] = (labels[wrong] + rng.integers(1, 10, size=30)) % 10
+    confidences = rng.uniform(0.3, 1.0, size=n)
+    return labels, predictions, confidences
+
+
+def test_spread_takes_extremes_and_even_ranks():
+    indices = np.arange(100, 111)
+    confidences = np.linspace(0.1, 0.9, 11)[::-1]  # index 110 is least confident
+    picked = spread_over_confidence(indices, confidences, 3)
+    assert picked.tolist() == [110, 105, 100]
+    assert spread_over_confidence(indices[:2], confidences[:2], 5).tolist() == [101, 100]
+
+
+def test_per_class_picks_are_correct_and_of_their_class():
+    labels, predictions, confidences = fake_predictions()
+    selection = select_examples(labels, predictions, confidences, per_class=4, max_misclassified=200)
+    for k, group in enumerate(selection.correct):
+        assert len(group) == 4
+        assert all(labels[i] == k == predictions[i] for i in group)
+        assert list(confidences[list(group)]) == sorted(confidences[list(group)])
+        correct_k = np.flatnonzero((labels == k) & (predictions == k))
+        assert confidences[group[0]] == confidences[correct_k].min()
+        assert confidences[group[-1]] == confidences[correct_k].max()
+
+
+def test_every_mistake_is_published_up_to_the_cap_most_confident_first():
+    labels, predictions, confidences = fake_predictions()
+    everything = select_examples(labels, predictions, confidences, per_class=1, max_misclassified=200)
+    assert sorted(everything.misclassified) == np.flatnonzero(labels != predictions).tolist()
+    assert everything.misclassified_total == 30
+    capped = select_examples(labels, predictions, confidences, per_class=1, max_misclassified=10)
+    assert len(capped.misclassified) == 10 and capped.misclassified_total == 30
+    wrong = np.flatnonzero(labels != predictions)
+    threshold = np.sort(confidences[wrong])[-10]
+    assert all(confidences[i] >= threshold for i in capped.misclassified)
+    keys = [(labels[i], predictions[i], i) for i in capped.misclassified]
+    assert keys == sorted(keys)
+
+
+def test_same_inputs_same_picks():
+    a = select_examples(*fake_predictions(seed=4), per_class=8, max_misclassified=5)
+    b = select_examples(*fake_predictions(seed=4), per_class=8, max_misclassified=5)
+    assert a == b
+    c = select_examples(*fake_predictions(seed=5), per_class=8, max_misclassified=5)
+    assert a != c
+
+
+def test_misclassified_rows_target_predicted_then_true():
+    labels, predictions, confidences = fake_predictions()
+    selection = select_examples(labels, predictions, confidences, per_class=2, max_misclassified=3)
+    index, target = attribution_requests(selection, labels, predictions)
+    assert len(index) == 20 + 2 * 3
+    for i in selection.misclassified:
+        rows = np.flatnonzero(index == i)
+        assert target[rows].tolist() == [predictions[i], labels[i]]
