@@ -1,0 +1,116 @@
+"""Site: strict builds, atomic publishing, and the real config building the real pages."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from test_pages import TEMPLATES, synthetic_inputs  # the same synthetic report, rendered for real
+
+from generator.pages import render_pages
+from generator.site import SiteError, build_site, missing_images, referenced_images
+
+ROOT = Path(__file__).resolve().parents[1]
+# A 1×1 PNG; MkDocs only checks that linked files exist.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+CONFIG = """\
+site_name: Test site
+theme: {name: mkdocs}
+strict: true
+validation:
+  omitted_files: warn
+  absolute_links: warn
+  unrecognized_links: warn
+  links: {not_found: warn, anchors: warn}
+"""
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A minimal config and docs dir: one page showing one image that exists."""
+    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
+    docs = tmp_path / "docs"
+    (docs / "figures").mkdir(parents=True)
+    (docs / "figures" / "pic.png").write_bytes(TINY_PNG)
+    (docs / "index.md").write_text("# Home\n\n![a picture](figures/pic.png)\n", encoding="utf-8")
+    return tmp_path
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def _leftovers(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if ".building-" in p.name or ".old-" in p.name)
+
+
+def test_build_publishes_a_site_whose_images_all_exist(project):
+    site = project / "site"
+    build_site(project / "mkdocs.yml", project / "docs", site)
+    assert (site / "index.html").is_file()
+    assert [src for html, src in referenced_images(site) if html == site / "index.html"] == ["figures/pic.png"]
+    assert missing_images(site) == []
+    assert _leftovers(project) == []
+
+
+def test_failed_build_leaves_the_published_site_byte_for_byte(project):
+    site = project / "site"
+    build_site(project / "mkdocs.yml", project / "docs", site)
+    before = _snapshot(site)
+    (project / "docs" / "index.md").write_text("# Home\n\n![gone](figures/missing.png)\n", encoding="utf-8")
+    with pytest.raises(SiteError, match="missing.png") as failure:
+        build_site(project / "mkdocs.yml", project / "docs", site)
+    assert "\n" not in str(failure.value)
+    assert any("missing.png" in warning for warning in failure.value.warnings)
+    assert _snapshot(site) == before
+    assert _leftovers(project) == []
+
+
+def test_a_new_build_replaces_the_old_site_entirely(project):
+    site = project / "site"
+    build_site(project / "mkdocs.yml", project / "docs", site)
+    (site / "stale.html").write_text("<img src='nowhere.png'>", encoding="utf-8")
+    assert missing_images(site) == ["stale.html: nowhere.png"]
+    build_site(project / "mkdocs.yml", project / "docs", site, site_name="Renamed")
+    assert not (site / "stale.html").exists()
+    assert "Renamed" in (site / "index.html").read_text(encoding="utf-8")
+    assert _leftovers(project) == []
+
+
+def test_an_invalid_config_is_a_site_error(project):
+    (project / "mkdocs.yml").write_text(CONFIG + "unknown_option: 1\n", encoding="utf-8")
+    with pytest.raises(SiteError, match="unknown_option"):
+        build_site(project / "mkdocs.yml", project / "docs", project / "site")
+    assert not (project / "site").exists()
+    assert _leftovers(project) == []
+
+
+def test_remote_images_count_as_missing(tmp_path):
+    (tmp_path / "page.html").write_text('<img src="https://example.org/x.png"><img src="data:image/png;base64,AA">')
+    assert missing_images(tmp_path) == ["page.html: https://example.org/x.png"]
+
+
+def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
+    """mkdocs.yml + templates + hand-written pages: no broken link, anchor, image or raw HTML."""
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "site_src", docs, ignore=shutil.ignore_patterns("index.md", "classes", "misclassified.md",
+                                                                            "figures", "data", "manifest.json"))
+    hostile = "</title><script>alert(1)</script>"
+    inputs = synthetic_inputs(class_names=(hostile, *(str(k) for k in range(1, 10))), title="<b>Report</b>")
+    for figure in [*inputs.example_figures.values(), inputs.confusion_figure, inputs.curves_figure]:
+        (docs / figure).parent.mkdir(parents=True, exist_ok=True)
+        (docs / figure).write_bytes(TINY_PNG)
+    render_pages(inputs, TEMPLATES, docs)
+    site = tmp_path / "site"
+    build_site(ROOT / "mkdocs.yml", docs, site, site_name="<b>Gallery</b>")
+
+    assert missing_images(site) == []
+    pages = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+    assert {"index.html", "methods/index.html", "misclassified/index.html", "classes/class-0/index.html"} <= set(pages)
+    for name, html in pages.items():
+        assert "<script>alert" not in html and "<b>" not in html, name
+        assert "fonts.googleapis" not in html and 'src="https://' not in html, name
+    assert 'id="true-4-predicted-9"' in pages["misclassified/index.html"]
+    assert 'loading="lazy"' in pages["classes/class-3/index.html"]
