@@ -5,12 +5,14 @@ model's input scale and one integer target per image, and returns float32 arrays
 shaped like the images. Only :mod:`.adapter` touches TensorFlow.
 """
 
-from .adapter import GradFn, GradientFunction, logits_model
+from .adapter import GradFn, GradientFunction, contrast_weights, logits_model
 from .completeness import CompletenessCheck, completeness, completeness_check
 from .gradient import gradient
-from .integrated_gradients import integrated_gradients, interpolate
+from .gradient_x_input import gradient_x_input
+from .integrated_gradients import contrastive_integrated_gradients, integrated_gradients, interpolate
 from .quadrature import METHODS, quadrature
 from .saliency import saliency, saliency_from_gradient
+from .smoothgrad import image_noise, smoothgrad
 
 __all__ = [
     "METHODS",
@@ -18,12 +20,17 @@ __all__ = [
     "GradFn",
     "GradientFunction",
     "completeness",
+    "contrast_weights",
+    "contrastive_integrated_gradients",
     "completeness_check",
     "gradient",
+    "gradient_x_input",
+    "image_noise",
     "integrated_gradients",
     "interpolate",
     "logits_model",
     "quadrature",
     "saliency",
     "saliency_from_gradient",
+    "smoothgrad",
 ]

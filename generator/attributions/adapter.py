@@ -14,8 +14,9 @@ import numpy as np
 
 
 class GradFn(Protocol):
-    """Anything that maps (images (n, H, W, C) float32, targets (n,) int) to
-    (∂logit_t/∂x of shape (n, H, W, C), logit_t of shape (n,))."""
+    """Anything that maps (images (n, H, W, C) float32, targets) to (∂score/∂x of shape
+    (n, H, W, C), score of shape (n,)), where targets is (n,) class indices (score = logit_t)
+    or (n, K) class weights (score = Σ_k weights_k · logit_k)."""
 
     def __call__(self, images: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
 
@@ -55,8 +56,20 @@ def logits_model(model: Any) -> Any:
     return clone
 
 
+def contrast_weights(plus: np.ndarray, minus: np.ndarray, classes: int) -> np.ndarray:
+    """(n, K) class weights with +1 at ``plus`` and −1 at ``minus``: score = logit_plus − logit_minus."""
+    rows = np.arange(len(plus))
+    weights = np.zeros((len(plus), classes), dtype=np.float32)
+    weights[rows, np.asarray(plus)] += 1.0
+    weights[rows, np.asarray(minus)] -= 1.0
+    return weights
+
+
 class GradientFunction:
-    """∂logit_t/∂x and logit_t for a batch, from a Keras model, in fixed-size chunks.
+    """∂score/∂x and the score for a batch, from a Keras model, in fixed-size chunks.
+
+    The score of an image is its target logit, or a weighted sum of logits when class
+    weights are given (see :class:`GradFn`).
 
     Args:
         model: a Keras model mapping (n, H, W, C) float32 images to (n, K) scores; a final
@@ -71,38 +84,46 @@ class GradientFunction:
         self.chunk_size = int(chunk_size)
         shape = tuple(self.model.inputs[0].shape[1:])
         self.input_shape: tuple[int, ...] = tuple(int(d) for d in shape)
+        self.classes = int(self.model.outputs[0].shape[-1])
         self._compiled: Callable[..., Any] = tf.function(
-            self._gradient_and_logit,
+            self._gradient_and_score,
             input_signature=[
                 tf.TensorSpec((None, *self.input_shape), tf.float32),
-                tf.TensorSpec((None,), tf.int32),
+                tf.TensorSpec((None, self.classes), tf.float32),
             ],
             reduce_retracing=True,
         )
 
-    def _gradient_and_logit(self, images: Any, targets: Any) -> tuple[Any, Any]:
+    def _gradient_and_score(self, images: Any, class_weights: Any) -> tuple[Any, Any]:
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
             tape.watch(images)
             logits = self.model(images, training=False)
-            chosen = tf.gather(logits, targets, axis=1, batch_dims=1)
-        # Each chosen logit depends only on its own image, so the gradient of the sum
-        # is the per-image gradient.
-        return tape.gradient(chosen, images), chosen
+            scores = tf.reduce_sum(logits * class_weights, axis=1)
+        # Each score depends only on its own image, so the gradient of the sum is the
+        # per-image gradient.
+        return tape.gradient(scores, images), scores
+
+    def class_weights(self, targets: np.ndarray) -> np.ndarray:
+        """(n, K) float32 weights: one-hot rows for class indices, weights passed through."""
+        targets = np.asarray(targets)
+        if targets.ndim == 2:
+            return targets.astype(np.float32)
+        return np.eye(self.classes, dtype=np.float32)[targets.astype(np.int64)]
 
     def __call__(self, images: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Gradients (n, H, W, C) float32 and target logits (n,) float32."""
+        """Gradients (n, H, W, C) float32 and scores (n,) float32."""
         images = np.ascontiguousarray(images, dtype=np.float32)
-        targets = np.asarray(targets, dtype=np.int32)
+        weights = self.class_weights(targets)
         grads = np.empty_like(images)
-        logits = np.empty(len(images), dtype=np.float32)
+        scores = np.empty(len(images), dtype=np.float32)
         for start in range(0, len(images), self.chunk_size):
             stop = start + self.chunk_size
-            g, z = self._compiled(images[start:stop], targets[start:stop])
+            g, z = self._compiled(images[start:stop], weights[start:stop])
             grads[start:stop] = g.numpy()
-            logits[start:stop] = z.numpy()
-        return grads, logits
+            scores[start:stop] = z.numpy()
+        return grads, scores
 
 
 def as_grad_fn(model_or_fn: Any, chunk_size: int = 512) -> GradFn:

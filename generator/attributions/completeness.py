@@ -36,7 +36,8 @@ def completeness(
         logit_at_baseline: (N,) f_t(x′).
         floor: smallest |f_t(x) − f_t(x′)| used as the denominator.
     """
-    total = attributions.reshape(len(attributions), -1).astype(np.float64).sum(axis=1)
+    per_image = int(np.prod(attributions.shape[1:]))
+    total = attributions.reshape(len(attributions), per_image).astype(np.float64).sum(axis=1)
     delta = np.asarray(logit_at_input, np.float64) - np.asarray(logit_at_baseline, np.float64)
     error = np.abs(total - delta) / np.maximum(np.abs(delta), floor)
     return CompletenessCheck(total, delta, error)

@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .adapter import as_grad_fn
+from .adapter import as_grad_fn, contrast_weights
+from .batching import weighted_gradient_sum
 from .quadrature import quadrature
 
 
@@ -44,13 +45,14 @@ def integrated_gradients(
 ) -> np.ndarray:
     """Integrated Gradients of each image's target logit.
 
-    The N × S path points are evaluated in chunks of ``chunk_size`` image-steps, so memory
-    is bounded by the chunk, not by N; results do not depend on the chunk size.
+    The N × S path points are evaluated in chunks of ``chunk_size`` image-steps (see
+    :mod:`.batching`); results do not depend on the chunk size or the batch order.
 
     Args:
         model: a Keras model (attributed on its logits) or a ``GradFn``.
         images: (N, H, W, C) float32 in the model's input scale.
-        targets: (N,) class index per image, fixed along the path.
+        targets: (N,) class index per image, fixed along the path; or (N, K) class weights
+            (the score is Σ_k weights_k · logit_k, e.g. +1/−1 for a contrast of two classes).
         steps: quadrature nodes S.
         baseline: x′, a scalar or an array broadcastable to ``images`` (0 is black).
         method: quadrature rule (see :func:`quadrature`).
@@ -62,21 +64,34 @@ def integrated_gradients(
     """
     grad_fn = as_grad_fn(model, chunk_size)
     images = np.asarray(images, dtype=np.float32)
-    targets = np.asarray(targets, dtype=np.int32)
     baselines = np.broadcast_to(np.asarray(baseline, dtype=np.float32), images.shape)
     alphas, weights = quadrature(method, steps)
-    path_integral = np.zeros(images.shape, dtype=np.float64)
-    total = len(images) * steps
-    for start in range(0, total, chunk_size):
-        rows = np.arange(start, min(start + chunk_size, total))
-        image_of_row, step_of_row = rows // steps, rows % steps
-        points = interpolate(baselines[image_of_row], images[image_of_row], alphas[step_of_row])
-        grads, _ = grad_fn(points, targets[image_of_row])
-        weighted = grads.astype(np.float64) * weights[step_of_row].reshape(-1, *([1] * (images.ndim - 1)))
-        # Rows of one image are contiguous: sum each run into its image.
-        firsts = np.flatnonzero(np.r_[True, image_of_row[1:] != image_of_row[:-1]])
-        path_integral[image_of_row[firsts]] += np.add.reduceat(weighted, firsts, axis=0)
-        if on_chunk is not None:
-            on_chunk(int(rows[-1]) + 1, total)
+
+    def path_points(image_of_row: np.ndarray, step_of_row: np.ndarray) -> np.ndarray:
+        return interpolate(baselines[image_of_row], images[image_of_row], alphas[step_of_row])
+
+    path_integral = weighted_gradient_sum(
+        grad_fn, path_points, np.asarray(targets), weights, images.shape, chunk_size, on_chunk
+    )
     return ((images - baselines) * path_integral).astype(np.float32)
 
+
+def contrastive_integrated_gradients(
+    model: Any, images: np.ndarray, predicted: np.ndarray, true: np.ndarray, **options: Any
+) -> np.ndarray:
+    """IG of the score f_pred − f_true: what pushed the model from the true class to the wrong one.
+
+    By completeness the map sums to (f_pred − f_true)(x) − (f_pred − f_true)(x′); positive
+    pixels favour the predicted class over the true one.
+
+    Args:
+        model: a Keras model (attributed on its logits) or a ``GradFn`` with ``classes``.
+        images: (N, H, W, C) float32.
+        predicted: (N,) the class the model chose.
+        true: (N,) the correct class.
+        **options: ``steps``, ``baseline``, ``method``, ``chunk_size`` as for
+            :func:`integrated_gradients`.
+    """
+    grad_fn = as_grad_fn(model, options.get("chunk_size", 512))
+    weights = contrast_weights(predicted, true, grad_fn.classes)
+    return integrated_gradients(grad_fn, images, weights, **options)

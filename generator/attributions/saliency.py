@@ -12,11 +12,7 @@ from .gradient import gradient
 def saliency(model: Any, images: np.ndarray, targets: np.ndarray, *, chunk_size: int = 512) -> np.ndarray:
     """Magnitude of the target-logit gradient, reduced over channels by max.
 
-    Args:
-        model: a Keras model (attributed on its logits) or a ``GradFn``.
-        images: (N, H, W, C) float32 in the model's input scale.
-        targets: (N,) class index per image.
-        chunk_size: images per compiled call.
+    Arguments are those of :func:`~.gradient.gradient`.
 
     Returns:
         (N, H, W, C) float32 ≥ 0 (the channel maximum repeated over C, so the output is
