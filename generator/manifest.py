@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from .explain import COMPLETENESS_TOLERANCE, AttributionArrays
+from .explain import COMPLETENESS_TOLERANCE, AttributionArrays, CheckedIG
 from .fileio import write_bytes_if_changed, write_text_if_changed
 
-NPZ_KEYS = ("index", "target", "image", "gradient", "saliency", "integrated_gradients")
+NPZ_KEYS = ("index", "target", "image", "gradient", "saliency", "gradient_x_input", "smoothgrad",
+            "integrated_gradients", "contrast_index", "contrastive_integrated_gradients")
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -39,8 +40,13 @@ def write_arrays(arrays: AttributionArrays, path: Path) -> bool:
         "image": arrays.image.astype(np.float32),
         "gradient": arrays.gradient.astype(np.float32),
         "saliency": arrays.saliency.astype(np.float32),
-        "integrated_gradients": arrays.integrated_gradients.astype(np.float32),
+        "gradient_x_input": arrays.gradient_x_input.astype(np.float32),
+        "smoothgrad": arrays.smoothgrad.astype(np.float32),
+        "integrated_gradients": arrays.ig.maps.astype(np.float32),
+        "contrast_index": arrays.contrast_index.astype(np.int64),
+        "contrastive_integrated_gradients": arrays.contrast.maps.astype(np.float32),
     }
+    assert tuple(values) == NPZ_KEYS
     return write_bytes_if_changed(path, npz_bytes(values))
 
 
@@ -53,13 +59,24 @@ def copy_if_changed(source: Path, destination: Path) -> bool:
 
 
 def completeness_summary(arrays: AttributionArrays) -> dict[str, Any]:
-    errors = arrays.relative_error
+    """Completeness over every published IG map: the per-target maps and the contrast maps."""
+    errors = np.concatenate([arrays.ig.relative_error, arrays.contrast.relative_error])
     return {
         "tolerance": COMPLETENESS_TOLERANCE,
         "median_relative_error": float(np.median(errors)) if len(errors) else 0.0,
         "max_relative_error": float(np.max(errors)) if len(errors) else 0.0,
-        "rows": int(len(errors)),
-        "rows_above_tolerance": int(np.sum(errors > COMPLETENESS_TOLERANCE)),
+        "maps": int(len(errors)),
+        "maps_above_tolerance": int(np.sum(errors > COMPLETENESS_TOLERANCE)),
+    }
+
+
+def completeness_record(ig: CheckedIG, r: int) -> dict[str, Any]:
+    return {
+        "attribution_sum": round(float(ig.attribution_sum[r]), 6),
+        "logit_delta": round(float(ig.logit_delta[r]), 6),
+        "relative_error": float(f"{ig.relative_error[r]:.6g}"),
+        "steps": int(ig.steps[r]),
+        "within_tolerance": bool(ig.relative_error[r] <= COMPLETENESS_TOLERANCE),
     }
 
 
@@ -67,6 +84,7 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, predictions: 
                     confidences: np.ndarray, figures: dict[int, str]) -> list[dict[str, Any]]:
     """One record per published test image, each listing its attributed targets."""
     records: dict[int, dict[str, Any]] = {}
+    contrast_of = {int(i): m for m, i in enumerate(arrays.contrast_index.tolist())}
     for row, test_index in enumerate(arrays.index.tolist()):
         record = records.setdefault(test_index, {
             "test_index": test_index,
@@ -76,20 +94,47 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, predictions: 
             "figure": figures[test_index],
             "targets": [],
         })
+        m = contrast_of.get(test_index)
+        if m is not None and "contrast" not in record:
+            record["contrast"] = {"row": m, "score": "logit_predicted - logit_true",
+                                  "completeness": completeness_record(arrays.contrast, m)}
         target = int(arrays.target[row])
         record["targets"].append({
             "row": row,
             "target": target,
             "role": "predicted" if target == record["predicted"] else "true",
-            "completeness": {
-                "attribution_sum": round(float(arrays.attribution_sum[row]), 6),
-                "logit_delta": round(float(arrays.logit_delta[row]), 6),
-                "relative_error": float(f"{arrays.relative_error[row]:.6g}"),
-                "steps": int(arrays.steps[row]),
-            },
+            "completeness": completeness_record(arrays.ig, row),
         })
     return list(records.values())
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> bool:
     return write_text_if_changed(path, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def build_manifest(*, version: str, settings: dict[str, Any], dataset: Any, trained: Any, evaluation: Any,
+                   selection: Any, arrays: AttributionArrays, figures: dict[int, str],
+                   whole_test_set: dict[str, Any] | None) -> dict[str, Any]:
+    """The manifest: everything needed to check the report against its data and model."""
+    attribution = settings["attribution"]
+    return {
+        "tool": {"name": "gradient-gallery", "version": version},
+        "settings": settings,
+        "data": {"source": dataset.source, "sha256": dataset.sha256,
+                 "train_images": int(len(dataset.x_train)), "test_images": int(len(dataset.x_test))},
+        "model": {"sha256": trained.sha256, "description": trained.description, "file": "data/model.keras",
+                  "test_accuracy": evaluation.accuracy,
+                  "per_class_accuracy": [float(a) for a in evaluation.per_class_accuracy],
+                  "confusion": evaluation.confusion.tolist()},
+        "attribution": {"target": "logit (pre-softmax)", "method": attribution["method"],
+                        "steps": attribution["steps"], "baseline": attribution["baseline"],
+                        "smoothgrad": {"samples": attribution["smoothgrad_samples"],
+                                       "noise_level": attribution["smoothgrad_noise"], "seed": settings["seed"]},
+                        "completeness": completeness_summary(arrays), "file": "data/attributions.npz",
+                        "arrays": list(NPZ_KEYS)},
+        "selection": {"per_class": settings["selection"]["per_class"],
+                      "misclassified_published": len(selection.misclassified),
+                      "misclassified_total": selection.misclassified_total},
+        "whole_test_set": whole_test_set,
+        "examples": example_records(arrays, dataset.y_test, evaluation.predictions, evaluation.confidences, figures),
+    }

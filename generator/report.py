@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+COMPLETENESS_TOLERANCE = 0.01
+"""Relative completeness error every published IG map should meet; maps above it are flagged."""
+
 
 @dataclass(frozen=True)
 class Completeness:
@@ -28,6 +31,10 @@ class Completeness:
     relative_error: float
     steps: int
 
+    @property
+    def within_tolerance(self) -> bool:
+        return bool(self.relative_error <= COMPLETENESS_TOLERANCE)
+
 
 @dataclass(frozen=True)
 class AttributionRow:
@@ -40,6 +47,8 @@ class AttributionRow:
         target: class index whose logit was differentiated.
         gradient: ∂logit_t/∂x, logit units per unit of input intensity.
         saliency: |∂logit_t/∂x|, same units.
+        gradient_x_input: x ⊙ ∂logit_t/∂x, logit units.
+        smoothgrad: ∂logit_t/∂x averaged over noisy copies of x, logit units per unit intensity.
         integrated_gradients: IG map, logit units (sums to ≈ logit_delta).
         completeness: the completeness check of the IG map.
     """
@@ -47,6 +56,19 @@ class AttributionRow:
     target: int
     gradient: np.ndarray
     saliency: np.ndarray
+    gradient_x_input: np.ndarray
+    smoothgrad: np.ndarray
+    integrated_gradients: np.ndarray
+    completeness: Completeness
+
+
+@dataclass(frozen=True)
+class ContrastMap:
+    """IG of logit_pred − logit_true for a misclassified image, (H, W) in logit units.
+
+    Positive pixels pushed the model towards the predicted class and away from the true one.
+    """
+
     integrated_gradients: np.ndarray
     completeness: Completeness
 
@@ -63,6 +85,7 @@ class Example:
         image: (H, W) float32 image in the model's input scale (here [0, 1]).
         rows: one row for a correctly classified image (target = true class); two rows
             for a misclassified one (first the predicted class, then the true class).
+        contrast: for a misclassified image, IG of logit_pred − logit_true; else None.
     """
 
     test_index: int
@@ -71,6 +94,7 @@ class Example:
     confidence: float
     image: np.ndarray
     rows: tuple[AttributionRow, ...]
+    contrast: ContrastMap | None = None
 
     @property
     def correct(self) -> bool:
@@ -104,3 +128,26 @@ class Evaluation:
     confusion: np.ndarray
     predictions: np.ndarray
     confidences: np.ndarray
+
+
+@dataclass(frozen=True)
+class ClassMeans:
+    """Mean IG maps over every test image of one true class (target = that class).
+
+    Maps are (H, W) in logit units; a group with no images has all-zero maps.
+
+    Attributes:
+        label: the true class.
+        correct: how many of its test images the model got right.
+        misclassified: how many it got wrong.
+        signed_correct, absolute_correct: mean IG and mean |IG| over the correct ones.
+        signed_misclassified, absolute_misclassified: the same over the misclassified ones.
+    """
+
+    label: int
+    correct: int
+    misclassified: int
+    signed_correct: np.ndarray
+    absolute_correct: np.ndarray
+    signed_misclassified: np.ndarray
+    absolute_misclassified: np.ndarray

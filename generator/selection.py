@@ -74,17 +74,23 @@ def select_examples(
     return Selection(tuple(correct), tuple(int(i) for i in kept), int(len(wrong)))
 
 
-def attribution_requests(selection: Selection, labels: np.ndarray, predictions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def attribution_requests(
+    selection: Selection, labels: np.ndarray, predictions: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The (test index, target class) rows to attribute.
 
     A correctly classified image gets one row (its class); a misclassified one gets two:
     its predicted class, then its true class.
 
     Returns:
-        (indices, targets): two int64 arrays of equal length.
+        (indices, targets, contrast_rows): indices and targets are (R,) int64;
+        contrast_rows is (M, 2), the (predicted-class row, true-class row) of each
+        misclassified image.
     """
     rows: list[tuple[int, int]] = [(i, int(labels[i])) for group in selection.correct for i in group]
+    contrast_rows: list[tuple[int, int]] = []
     for i in selection.misclassified:
+        contrast_rows.append((len(rows), len(rows) + 1))
         rows += [(i, int(predictions[i])), (i, int(labels[i]))]
     array = np.array(rows, dtype=np.int64).reshape(-1, 2)
-    return array[:, 0], array[:, 1]
+    return array[:, 0], array[:, 1], np.array(contrast_rows, dtype=np.int64).reshape(-1, 2)

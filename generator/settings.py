@@ -62,6 +62,14 @@ class AttributionSettings:
     """Constant baseline image x′ in the model's input scale (0 is black)."""
     chunk_size: int = 512
     """Image-steps per compiled gradient call; bounds memory."""
+    smoothgrad_samples: int = 32
+    """Noisy copies per image for SmoothGrad."""
+    smoothgrad_noise: float = 0.15
+    """SmoothGrad noise σ as a fraction of the input range."""
+    whole_test_set: bool = False
+    """Also attribute every test image (true class) for the per-class mean maps."""
+    whole_test_set_steps: int = 16
+    """IG quadrature nodes for the whole-test-set mean maps."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,8 @@ def _validate(settings: Settings) -> None:
         "train.batch_size": settings.train.batch_size,
         "attribution.steps": settings.attribution.steps,
         "attribution.chunk_size": settings.attribution.chunk_size,
+        "attribution.smoothgrad_samples": settings.attribution.smoothgrad_samples,
+        "attribution.whole_test_set_steps": settings.attribution.whole_test_set_steps,
     }
     for name, value in positive.items():
         if value < 1:
@@ -177,6 +187,8 @@ def _validate(settings: Settings) -> None:
     }.items():
         if value < 0:
             raise SettingsError(f"setting '{name}' must not be negative, got {value}")
+    if settings.attribution.smoothgrad_noise < 0:
+        raise SettingsError("setting 'attribution.smoothgrad_noise' must not be negative")
     if not 0.0 <= settings.train.validation_split < 1.0:
         raise SettingsError("setting 'train.validation_split' must be in [0, 1)")
 

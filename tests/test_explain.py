@@ -23,18 +23,35 @@ def test_rows_above_tolerance_are_recomputed_with_more_steps():
     images = images.astype(np.float32)
     settings = AttributionSettings(steps=2, method="riemann_left", chunk_size=16)
     messages = []
-    arrays = explain.compute_attributions(kinked_model(), images, np.arange(3), np.zeros(3, int), settings, messages.append)
-    assert np.all(arrays.relative_error <= explain.COMPLETENESS_TOLERANCE)
-    assert np.all(arrays.steps > 2)
+    arrays = explain.compute_attributions(kinked_model(), images, np.arange(3), np.zeros(3, int), np.zeros((0, 2), int),
+                                          settings, seed=0, log=messages.append)
+    ig = arrays.ig
+    assert np.all(ig.relative_error <= explain.COMPLETENESS_TOLERANCE)
+    assert np.all(ig.steps > 2)
     assert any("retrying with 4 steps" in m for m in messages)
-    np.testing.assert_allclose(arrays.attribution_sum, arrays.logit_delta, rtol=explain.COMPLETENESS_TOLERANCE)
+    np.testing.assert_allclose(ig.attribution_sum, ig.logit_delta, rtol=explain.COMPLETENESS_TOLERANCE)
     np.testing.assert_allclose(arrays.saliency, np.abs(arrays.gradient))
+    np.testing.assert_allclose(arrays.gradient_x_input, images * arrays.gradient)
 
 
 def test_rows_still_missing_at_the_cap_stay_flagged(monkeypatch):
     monkeypatch.setattr(explain, "MAX_REFINED_STEPS", 4)
     images = np.full((2, 4, 4, 1), 0.8, np.float32)
     settings = AttributionSettings(steps=2, method="riemann_left", chunk_size=16)
-    arrays = explain.compute_attributions(kinked_model(), images, np.arange(2), np.zeros(2, int), settings, lambda m: None)
-    assert np.all(arrays.steps == 4)
-    assert np.all(arrays.relative_error > explain.COMPLETENESS_TOLERANCE)
+    arrays = explain.compute_attributions(kinked_model(), images, np.arange(2), np.zeros(2, int), np.zeros((0, 2), int),
+                                          settings, seed=0, log=lambda m: None)
+    assert np.all(arrays.ig.steps == 4)
+    assert np.all(arrays.ig.relative_error > explain.COMPLETENESS_TOLERANCE)
+
+
+def test_contrast_maps_explain_the_logit_difference():
+    """Rows (predicted 1, true 0) of one image: the contrast IG sums to Δ(logit_1 − logit_0)."""
+    images = np.full((2, 4, 4, 1), 0.9, np.float32)
+    settings = AttributionSettings(steps=64, chunk_size=64)
+    arrays = explain.compute_attributions(kinked_model(), images, np.array([5, 5]), np.array([1, 0]),
+                                          np.array([[0, 1]]), settings, seed=0, log=lambda m: None)
+    assert arrays.contrast_index.tolist() == [5]
+    contrast = arrays.contrast
+    # logit_1 = −logit_0, so the difference is −2·logit_0 and its IG is −2 × the class-0 IG.
+    np.testing.assert_allclose(contrast.maps[0], -2 * arrays.ig.maps[1], rtol=1e-4, atol=1e-6)
+    assert contrast.logit_delta[0] == pytest.approx(-2 * arrays.ig.logit_delta[1], rel=1e-5)

@@ -60,8 +60,10 @@ def test_same_inputs_same_picks():
 def test_misclassified_rows_target_predicted_then_true():
     labels, predictions, confidences = fake_predictions()
     selection = select_examples(labels, predictions, confidences, per_class=2, max_misclassified=3)
-    index, target = attribution_requests(selection, labels, predictions)
+    index, target, contrast_rows = attribution_requests(selection, labels, predictions)
     assert len(index) == 20 + 2 * 3
-    for i in selection.misclassified:
+    assert len(contrast_rows) == 3
+    for i, (predicted_row, true_row) in zip(selection.misclassified, contrast_rows):
         rows = np.flatnonzero(index == i)
+        assert rows.tolist() == [predicted_row, true_row]
         assert target[rows].tolist() == [predictions[i], labels[i]]
