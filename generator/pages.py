@@ -18,7 +18,7 @@ import math
 import posixpath
 import urllib.parse
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,8 @@ class PageInputs:
         misclassified_total: misclassified test images in the whole split (the published
             ones may be fewer).
         tool_version: version of this tool, shown in the footer.
+        class_mean_figures: class → mean-map figure path (empty unless the whole test set
+            was attributed).
     """
 
     title: str
@@ -71,6 +73,7 @@ class PageInputs:
     attribution_summary: tuple[tuple[str, str], ...]
     misclassified_total: int
     tool_version: str
+    class_mean_figures: dict[int, str] = field(default_factory=dict)
 
 
 def escape_markdown(text: object) -> str:
@@ -207,6 +210,9 @@ def _class_context(inputs: PageInputs, k: int) -> dict[str, Any]:
         "mistaken_for": mistakes([(k, p) for p in classes], other=1),
         "mistaken_from": mistakes([(t, k) for t in classes], other=0),
         "misclassified_href": _href(MISCLASSIFIED_PAGE, page),
+        "means_figure": _href(inputs.class_mean_figures[k], page) if k in inputs.class_mean_figures else None,
+        "means_alt": f"Mean Integrated Gradients and mean absolute IG over all test images of class {name}, "
+                     "correctly classified and misclassified",
         "footer": _footer(inputs),
     }
 

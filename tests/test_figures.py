@@ -6,15 +6,16 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from generator.figures import (
+from generator.example_figure import (
     MIN_SCALE,
     MapScales,
-    draw_confusion_matrix,
+    completeness_text,
+    draw_class_means,
     draw_example,
-    draw_training_curves,
     map_scales,
 )
-from generator.report import AttributionRow, Completeness, Example, TrainingHistory
+from generator.figures import draw_confusion_matrix, draw_training_curves
+from generator.report import AttributionRow, ClassMeans, Completeness, ContrastMap, Example, TrainingHistory
 
 NAMES = tuple(str(k) for k in range(10))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -27,6 +28,8 @@ def make_row(target: int, gradient: np.ndarray, ig: np.ndarray | None = None) ->
         target=target,
         gradient=gradient,
         saliency=np.abs(gradient),
+        gradient_x_input=gradient * 0.5,
+        smoothgrad=gradient * 0.8,
         integrated_gradients=ig,
         completeness=Completeness(total, total * 1.004, 0.004, 64),
     )
@@ -74,7 +77,15 @@ def test_map_scales_ignore_non_finite_values_and_never_return_zero():
     scales = map_scales([example], percentile=100)
     assert scales.gradient == pytest.approx(3.0)
     assert scales.integrated_gradients == MIN_SCALE
-    assert map_scales([]) == MapScales(MIN_SCALE, MIN_SCALE, MIN_SCALE)
+    assert map_scales([]) == MapScales(MIN_SCALE, MIN_SCALE, MIN_SCALE, MIN_SCALE, MIN_SCALE)
+
+
+def test_contrast_maps_share_the_ig_scale():
+    image = np.zeros((2, 2), np.float32)
+    row = make_row(0, np.ones((2, 2)), ig=np.ones((2, 2)))
+    contrast = ContrastMap(np.full((2, 2), 9.0), Completeness(36.0, 36.0, 0.0, 64))
+    example = Example(1, 1, 0, 0.9, image, (row, row), contrast)
+    assert map_scales([example], percentile=100).integrated_gradients == pytest.approx(9.0)
 
 
 def test_draw_example_writes_a_png_with_one_row_of_maps_per_target(tmp_path):
@@ -101,7 +112,8 @@ def test_same_inputs_give_the_same_bytes_and_leave_the_file_alone(tmp_path):
     assert path.read_bytes() == first
     assert path.stat().st_mtime_ns == first_mtime
     # Another scale changes the picture, and the file.
-    wider = MapScales(scales.gradient * 2, scales.saliency, scales.integrated_gradients)
+    wider = MapScales(scales.gradient * 2, scales.saliency, scales.gradient_x_input, scales.smoothgrad,
+                      scales.integrated_gradients)
     assert draw_example(example, wider, NAMES, path) is True
 
 
@@ -153,3 +165,24 @@ def test_training_curves_draw_for_any_number_of_epochs(tmp_path, history):
     assert draw_training_curves(history, path)
     assert path.read_bytes()[:8] == PNG_SIGNATURE
     assert not draw_training_curves(history, path)
+
+
+def test_contrast_adds_a_row_and_misses_are_flagged(tmp_path):
+    wrong = make_example(1234, 2, 7, seed=1)
+    contrast = ContrastMap(np.ones((28, 28), np.float32), Completeness(784.0, 700.0, 0.12, 1024))
+    with_contrast = Example(1234, 2, 7, 0.93, wrong.image, wrong.rows, contrast)
+    scales = map_scales([with_contrast])
+    draw_example(wrong, scales, NAMES, tmp_path / "two.png")
+    draw_example(with_contrast, scales, NAMES, tmp_path / "three.png")
+    two, three = imread(tmp_path / "two.png"), imread(tmp_path / "three.png")
+    assert 1.3 * two.shape[0] < three.shape[0] < 1.7 * two.shape[0]
+    assert "ABOVE THE 1% TOLERANCE" in completeness_text(contrast.completeness)
+    assert "TOLERANCE" not in completeness_text(wrong.rows[0].completeness)
+
+
+def test_class_means_figure_draws_with_an_empty_group(tmp_path):
+    rng = np.random.default_rng(3)
+    maps = rng.normal(size=(4, 28, 28))
+    means = ClassMeans(3, 900, 0, maps[0], np.abs(maps[1]), np.zeros((28, 28)), np.zeros((28, 28)))
+    assert draw_class_means(means, NAMES, tmp_path / "means.png")
+    assert imread(tmp_path / "means.png").std() > 0.05

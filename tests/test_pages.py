@@ -18,7 +18,7 @@ NAMES = tuple(str(k) for k in range(10))
 def _example(test_index: int, true: int, predicted: int, confidence: float) -> Example:
     zeros = np.zeros((4, 4), np.float32)
     targets = (true,) if true == predicted else (predicted, true)
-    rows = tuple(AttributionRow(t, zeros, zeros, zeros, Completeness(0.0, 0.0, 0.0, 8)) for t in targets)
+    rows = tuple(AttributionRow(t, zeros, zeros, zeros, zeros, zeros, Completeness(0.0, 0.0, 0.0, 8)) for t in targets)
     return Example(test_index, true, predicted, confidence, zeros, rows)
 
 
