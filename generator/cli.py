@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="small settings for tests and previews: 6000 training images, 1 epoch, few examples")
     for flag, _, _, kind, text in BUILD_FLAGS:
         build.add_argument(flag, type=kind, help=text)
+    build.add_argument("--whole-test-set", action="store_true", default=None,
+                       help="also attribute all test images for per-class mean maps (about a minute)")
     build.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     return parser
 
@@ -60,6 +62,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if args.quick:
         values["quick"] = True
+    if args.whole_test_set:
+        values.setdefault("attribution", {})["whole_test_set"] = True
     for flag, section, key, _, _ in BUILD_FLAGS:
         value = getattr(args, flag.lstrip("-").replace("-", "_"))
         if value is None:

@@ -1,6 +1,7 @@
 """``build(settings)``: run the stages in order, report progress and timings.
 
-data → model → evaluation → selection → attributions → figures → published data → pages → site
+data → model → evaluation → selection → attributions → (whole test set) → figures →
+published data → mathematics → pages → site
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from . import __version__
 from .settings import Settings
@@ -68,119 +69,102 @@ def build(settings: Settings, log: Log = _print) -> BuildResult:
     """Build the whole report into ``settings.output.site_dir``; see the module docstring."""
     import numpy as np
 
+    from .attributions import GradientFunction
     from .data import load_dataset, to_model_input
     from .explain import compute_attributions, to_examples
-    from .figures import draw_confusion_matrix, draw_example, draw_training_curves, map_scales
-    from .manifest import completeness_summary, copy_if_changed, example_records, write_arrays, write_manifest
-    from .model import ARCHITECTURE, evaluate, load_user_model, train_model
-    from .pages import PageInputs, render_pages
+    from .manifest import build_manifest, copy_if_changed, write_arrays, write_manifest
+    from .model import evaluate, load_user_model, train_model
+    from .pages import render_pages
     from .selection import attribution_requests, select_examples
     from .site import build_site
 
     root = project_dir()
     docs = root / "site_src"
-    site_dir = Path(settings.output.site_dir)
     timings = Timings()
-    names = settings.data.class_names
+    whole = None
 
     with timings.stage("data", log):
         dataset = load_dataset(settings.data.path or None)
         log(f"data: {dataset.source}: {len(dataset.x_train)} train / {len(dataset.x_test)} test images")
     with timings.stage("model", log):
-        if settings.train.model:
-            trained = load_user_model(Path(settings.train.model))
-        else:
-            trained = train_model(dataset, settings, log)
+        trained = load_user_model(Path(settings.train.model)) if settings.train.model else train_model(dataset, settings, log)
     with timings.stage("evaluation", log):
         evaluation = evaluate(trained.model, dataset)
         log(f"evaluation: test accuracy {evaluation.accuracy:.2%}")
     with timings.stage("selection", log):
-        selection = select_examples(
-            dataset.y_test, evaluation.predictions, evaluation.confidences,
-            settings.selection.per_class, settings.selection.max_misclassified,
-        )
-        index, target = attribution_requests(selection, dataset.y_test, evaluation.predictions)
+        selection = select_examples(dataset.y_test, evaluation.predictions, evaluation.confidences,
+                                    settings.selection.per_class, settings.selection.max_misclassified)
+        index, target, contrast_rows = attribution_requests(selection, dataset.y_test, evaluation.predictions)
         log(f"selection: {sum(map(len, selection.correct))} correct, {len(selection.misclassified)} of "
             f"{selection.misclassified_total} misclassified; {len(index)} (image, target) rows")
     with timings.stage("attributions", log):
-        arrays = compute_attributions(trained.model, to_model_input(dataset.x_test[index]), index, target,
-                                      settings.attribution, log)
+        grad_fn = GradientFunction(trained.model, chunk_size=settings.attribution.chunk_size)
+        arrays = compute_attributions(grad_fn, to_model_input(dataset.x_test[index]), index, target,
+                                      contrast_rows, settings.attribution, settings.seed, log)
         examples = to_examples(arrays, dataset.y_test, evaluation)
-        summary = completeness_summary(arrays)
-        log(f"attributions: median completeness error {summary['median_relative_error']:.3%}, "
-            f"{summary['rows_above_tolerance']} row(s) above {summary['tolerance']:.0%}")
+        errors = np.concatenate([arrays.ig.relative_error, arrays.contrast.relative_error])
+        log(f"attributions: median completeness error {np.median(errors):.3%}, "
+            f"{int(np.sum(errors > 0.01))} of {len(errors)} IG maps above 1%")
+    if settings.attribution.whole_test_set:
+        from .whole_test_set import attribute_whole_test_set
+
+        with timings.stage("whole test set", log):
+            whole = attribute_whole_test_set(grad_fn, to_model_input(dataset.x_test), dataset.y_test,
+                                             evaluation.predictions, settings.attribution, log)
     with timings.stage("figures", log):
-        scales = map_scales(examples)
-        figure_of = {e.test_index: f"figures/examples/test-{e.test_index:05d}.png" for e in examples}
-        for number, example in enumerate(examples, 1):
-            draw_example(example, scales, names, docs / figure_of[example.test_index])
-            if number % 25 == 0 or number == len(examples):
-                log(f"figures: {number}/{len(examples)}")
-        _remove_stale(docs / "figures" / "examples", {Path(p).name for p in figure_of.values()})
-        draw_confusion_matrix(evaluation.confusion, names, docs / "figures" / "confusion.png")
-        curves = None
-        if trained.history is not None:
-            curves = "figures/training-curves.png"
-            draw_training_curves(trained.history, docs / curves)
+        figures = _draw_figures(examples, evaluation, trained.history, whole, settings, docs, log)
     with timings.stage("published data", log):
         write_arrays(arrays, docs / "data" / "attributions.npz")
         copy_if_changed(trained.path, docs / "data" / "model.keras")
-        manifest = {
-            "tool": {"name": "gradient-gallery", "version": __version__},
-            "settings": settings.to_dict(),
-            "data": {"source": dataset.source, "sha256": dataset.sha256,
-                     "train_images": int(len(dataset.x_train)), "test_images": int(len(dataset.x_test))},
-            "model": {"sha256": trained.sha256, "description": trained.description, "file": "data/model.keras",
-                      "test_accuracy": evaluation.accuracy,
-                      "per_class_accuracy": [float(a) for a in evaluation.per_class_accuracy],
-                      "confusion": evaluation.confusion.tolist()},
-            "attribution": {"method": settings.attribution.method, "steps": settings.attribution.steps,
-                            "baseline": settings.attribution.baseline, "target": "logit",
-                            "completeness": summary, "file": "data/attributions.npz"},
-            "selection": {"per_class": settings.selection.per_class,
-                          "misclassified_published": len(selection.misclassified),
-                          "misclassified_total": selection.misclassified_total},
-            "examples": example_records(arrays, dataset.y_test, evaluation.predictions,
-                                        evaluation.confidences, figure_of),
-        }
+        whole_summary = None if whole is None else {
+            "steps": whole.steps, "images": int(len(whole.relative_error)),
+            "median_relative_error": float(np.median(whole.relative_error)),
+            "class_mean_figures": figures["means"]}
+        manifest = build_manifest(version=__version__, settings=settings.to_dict(), dataset=dataset,
+                                  trained=trained, evaluation=evaluation, selection=selection, arrays=arrays,
+                                  figures=figures["examples"], whole_test_set=whole_summary)
         write_manifest(manifest, docs / "manifest.json")
+    # --- mathematics pages (issue 4): one stage call goes here ---
+    # --- end mathematics pages ---
     with timings.stage("pages", log):
-        inputs = PageInputs(
-            title=settings.output.title,
-            class_names=names,
-            evaluation=evaluation,
-            examples=examples,
-            example_figures=figure_of,
-            confusion_figure="figures/confusion.png",
-            curves_figure=curves,
-            model_summary=(
-                ("Architecture", ARCHITECTURE),
-                ("Origin", trained.description),
-                ("Model sha256", trained.sha256),
-                ("Data", dataset.source),
-                ("Data sha256", dataset.sha256),
-                ("Test accuracy", f"{evaluation.accuracy:.2%}"),
-            ),
-            attribution_summary=(
-                ("Attributed output", "class logit (pre-softmax)"),
-                ("IG quadrature", f"{settings.attribution.method}, {settings.attribution.steps} steps "
-                                  "(doubled for maps above the tolerance)"),
-                ("IG baseline", f"constant {settings.attribution.baseline:g} (black)"
-                                if settings.attribution.baseline == 0 else f"constant {settings.attribution.baseline:g}"),
-                ("Median completeness error", f"{summary['median_relative_error']:.3%}"),
-                ("Maximum completeness error", f"{summary['max_relative_error']:.3%}"),
-                ("Maps above the 1% tolerance", f"{summary['rows_above_tolerance']} of {summary['rows']}"),
-            ),
-            misclassified_total=selection.misclassified_total,
-            tool_version=__version__,
-        )
-        render_pages(inputs, root / "templates", docs)
+        from .report_pages import page_inputs
+
+        render_pages(page_inputs(settings, dataset, trained, evaluation, selection, examples, figures, manifest),
+                     root / "templates", docs)
     with timings.stage("site", log):
-        build_site(root / "mkdocs.yml", docs, site_dir, site_name=settings.output.title)
-        log(f"site: built {site_dir}")
+        build_site(root / "mkdocs.yml", docs, Path(settings.output.site_dir), site_name=settings.output.title)
+        log(f"site: built {settings.output.site_dir}")
     log(timings.summary())
-    return BuildResult(site_dir, evaluation.accuracy, len(examples),
-                       float(np.median(arrays.relative_error)), timings)
+    return BuildResult(Path(settings.output.site_dir), evaluation.accuracy, len(examples),
+                       manifest["attribution"]["completeness"]["median_relative_error"], timings)
+
+
+def _draw_figures(examples: Any, evaluation: Any, history: Any, whole: Any, settings: Settings,
+                  docs: Path, log: Log) -> dict[str, Any]:
+    """Draw every figure (in worker processes) and return their paths relative to ``docs``."""
+    from .example_figure import draw_class_means, draw_example, map_scales
+    from .figures import draw_confusion_matrix, draw_training_curves
+    from .parallel import run_in_processes
+
+    names = settings.data.class_names
+    scales = map_scales(examples)
+    paths: dict[str, Any] = {
+        "examples": {e.test_index: f"figures/examples/test-{e.test_index:05d}.png" for e in examples},
+        "means": {} if whole is None else {m.label: f"figures/means/class-{m.label}.png" for m in whole.means},
+        "confusion": "figures/confusion.png",
+        "curves": None if history is None else "figures/training-curves.png",
+    }
+    tasks: list[tuple[Callable[..., bool], tuple[Any, ...]]] = [
+        (draw_example, (e, scales, names, docs / paths["examples"][e.test_index])) for e in examples]
+    tasks += [(draw_class_means, (m, names, docs / paths["means"][m.label])) for m in (whole.means if whole else ())]
+    tasks.append((draw_confusion_matrix, (evaluation.confusion, names, docs / paths["confusion"])))
+    if history is not None:
+        tasks.append((draw_training_curves, (history, docs / paths["curves"])))
+    changed = run_in_processes(tasks, lambda done, total: log(f"figures: {done}/{total}") if done % 50 == 0 or done == total else None)
+    log(f"figures: {sum(changed)} of {len(tasks)} files changed")
+    _remove_stale(docs / "figures" / "examples", {Path(p).name for p in paths["examples"].values()})
+    _remove_stale(docs / "figures" / "means", {Path(p).name for p in paths["means"].values()})
+    return paths
 
 
 def _remove_stale(directory: Path, keep: set[str]) -> None:

@@ -57,10 +57,19 @@ def test_manifest_records_everything_needed_to_verify_the_report(quick_build):
 def test_published_arrays_match_the_manifest_and_obey_completeness(quick_build):
     project, _ = quick_build
     _, manifest, arrays = load(project)
-    assert set(arrays.files) == {"index", "target", "image", "gradient", "saliency", "integrated_gradients"}
+    assert set(arrays.files) == {"index", "target", "image", "gradient", "saliency", "gradient_x_input", "smoothgrad",
+                                 "integrated_gradients", "contrast_index", "contrastive_integrated_gradients"}
     rows = sum(len(e["targets"]) for e in manifest["examples"])
-    for key in ("image", "gradient", "saliency", "integrated_gradients"):
+    for key in ("image", "gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients"):
         assert arrays[key].shape == (rows, 28, 28, 1) and arrays[key].dtype == np.float32
+    np.testing.assert_allclose(arrays["gradient_x_input"], arrays["image"] * arrays["gradient"], rtol=1e-6)
+    wrong = [e for e in manifest["examples"] if "contrast" in e]
+    assert len(wrong) == len(arrays["contrast_index"]) == arrays["contrastive_integrated_gradients"].shape[0]
+    for example in wrong:
+        m = example["contrast"]["row"]
+        assert arrays["contrast_index"][m] == example["test_index"]
+        total = float(arrays["contrastive_integrated_gradients"][m].sum())
+        assert total == pytest.approx(example["contrast"]["completeness"]["attribution_sum"], abs=1e-3)
     assert 0.0 <= arrays["image"].min() and arrays["image"].max() <= 1.0
     np.testing.assert_array_equal(arrays["saliency"], np.abs(arrays["gradient"]))
     for example in manifest["examples"]:
@@ -71,6 +80,9 @@ def test_published_arrays_match_the_manifest_and_obey_completeness(quick_build):
             assert float(arrays["integrated_gradients"][row].sum()) == pytest.approx(check["attribution_sum"], abs=1e-3)
     summary = manifest["attribution"]["completeness"]
     assert summary["median_relative_error"] <= 0.01
+    flagged = sum(not t["completeness"]["within_tolerance"] for e in manifest["examples"] for t in e["targets"])
+    flagged += sum(not e["contrast"]["completeness"]["within_tolerance"] for e in wrong)
+    assert summary["maps_above_tolerance"] == flagged
 
 
 def test_published_model_reproduces_the_recorded_predictions(quick_build):
