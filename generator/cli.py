@@ -55,6 +55,23 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--whole-test-set", action="store_true", default=None,
                        help="also attribute all test images for per-class mean maps (about a minute)")
     build.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+
+    bench = commands.add_parser(
+        "bench", help="measure the attribution engine against a per-step reference loop and the floor",
+        description="Time Integrated Gradients three ways on one model and one set of test images: a "
+                    "reference loop (one GradientTape per step, batch of 1), the engine, and the bare "
+                    "compiled gradient calls (the floor); plus gradient/saliency throughput and peak memory. "
+                    "Uses the cached model of the build settings (training it if needed) or --model.",
+    )
+    bench.add_argument("--config", type=Path, help="TOML settings file (as for build)")
+    bench.add_argument("--model", type=str, help="benchmark this .keras model instead of the build's model")
+    bench.add_argument("--images", type=int, default=256, help="test images for the engine and the floor (default 256)")
+    bench.add_argument("--steps", type=int, default=50, help="IG steps (default 50)")
+    bench.add_argument("--quadrature", default="gauss_legendre", help="quadrature rule (default gauss_legendre)")
+    bench.add_argument("--chunk-size", type=int, default=512, help="image-steps per compiled call (default 512)")
+    bench.add_argument("--reference-images", type=int, default=4, help="images for the slow reference loop (default 4)")
+    bench.add_argument("--repeats", type=int, default=3, help="timings are the best of this many runs (default 3)")
+    bench.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     return parser
 
 
@@ -88,6 +105,33 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from .settings import SettingsError, load_settings
+
+    overrides = {"train": {"model": args.model}} if args.model else {}
+    settings = load_settings(config=args.config, overrides=overrides)
+    for name in ("images", "steps", "chunk_size", "reference_images", "repeats"):
+        if getattr(args, name) < 1:
+            raise SettingsError(f"--{name.replace('_', '-')} must be at least 1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import platform
+
+    from .bench import BenchOptions, format_table, run_bench
+    from .data import load_dataset, to_model_input
+    from .model import load_user_model, train_model
+
+    options = BenchOptions(images=args.images, steps=args.steps, method=args.quadrature, chunk_size=args.chunk_size,
+                           reference_images=args.reference_images, repeats=args.repeats)
+    dataset = load_dataset(settings.data.path or None)
+    trained = load_user_model(Path(args.model)) if args.model else train_model(dataset, settings)
+    import tensorflow as tf
+
+    machine = f"{os.cpu_count()} CPU cores, {platform.machine()}, TensorFlow {tf.__version__}"
+    numbers = run_bench(trained.model, str(trained.path), to_model_input(dataset.x_test[: options.images]), options)
+    print(format_table(numbers, options, machine))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -95,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return _build(args)
+        return _build(args) if args.command == "build" else _bench(args)
     except KeyboardInterrupt:
         print("gradient-gallery: interrupted", file=sys.stderr)
         return 130

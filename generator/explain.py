@@ -14,7 +14,7 @@ import numpy as np
 from . import attributions as attr
 from .report import COMPLETENESS_TOLERANCE, AttributionRow, Completeness, ContrastMap, Evaluation, Example
 from .settings import AttributionSettings
-MAX_REFINED_STEPS = 1024
+MAX_REFINED_STEPS = 4096
 """Cap on the doubling of IG steps for maps that miss the tolerance."""
 Log = Callable[[str], None]
 

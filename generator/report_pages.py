@@ -25,7 +25,7 @@ def page_inputs(settings: Settings, dataset: Any, trained: Any, evaluation: Any,
         ("Attributed output", "class logit (pre-softmax)"),
         ("Maps", "gradient, saliency, gradient × input, SmoothGrad, Integrated Gradients; "
                  "for mistakes also contrastive IG (logit predicted − logit true)"),
-        ("IG quadrature", f"{attribution.method}, {attribution.steps} steps (doubled up to 1024 for maps "
+        ("IG quadrature", f"{attribution.method}, {attribution.steps} steps (doubled up to 4096 for maps "
                           "above the tolerance)"),
         ("IG baseline", baseline),
         ("SmoothGrad", f"{attribution.smoothgrad_samples} samples, noise σ = {attribution.smoothgrad_noise:g} "

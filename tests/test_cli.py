@@ -47,3 +47,12 @@ def test_bad_flag_value_exits_non_zero():
 @pytest.mark.parametrize("argv", [[], ["frobnicate"]])
 def test_missing_or_unknown_command_exits_non_zero(argv):
     assert run(*argv).returncode == 2
+
+
+def test_bench_help_lists_its_options_and_bad_counts_are_refused():
+    result = run("bench", "--help")
+    assert result.returncode == 0
+    for flag in ("--model", "--images", "--steps", "--quadrature", "--chunk-size", "--reference-images", "--repeats"):
+        assert flag in result.stdout
+    refused = run("bench", "--images", "0")
+    assert refused.returncode == 1 and "--images must be at least 1" in refused.stderr

@@ -1,0 +1,47 @@
+"""The benchmark's parts compute what they claim (timings themselves are never asserted)."""
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from generator import attributions as attr  # noqa: E402
+from generator.bench import BenchOptions, floor_calls, format_table, reference_ig  # noqa: E402
+
+
+def small_cnn():
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(3, 3, activation="relu"),
+                             keras.layers.Flatten(), keras.layers.Dense(4)])
+
+
+def test_reference_loop_computes_the_same_ig_as_the_engine():
+    model = small_cnn()
+    images = np.random.default_rng(1).uniform(size=(2, 8, 8, 1)).astype(np.float32)
+    engine = attr.integrated_gradients(model, images, np.array([1, 3]), steps=10, method="trapezoid")
+    for i, target in enumerate([1, 3]):
+        np.testing.assert_allclose(reference_ig(model, images[i], target, 10, "trapezoid"), engine[i],
+                                   rtol=1e-5, atol=1e-6)
+
+
+def test_floor_makes_exactly_the_engines_compiled_calls(monkeypatch):
+    grad_fn = attr.GradientFunction(small_cnn(), chunk_size=16)
+    images = np.random.default_rng(2).uniform(size=(5, 8, 8, 1)).astype(np.float32)
+    sizes = []
+    compiled = grad_fn._compiled
+    monkeypatch.setattr(grad_fn, "_compiled", lambda x, w: (sizes.append(len(x)), compiled(x, w))[1])
+    floor_calls(grad_fn, images, np.zeros(5, int), 7, "gauss_legendre")()
+    floor_sizes = list(sizes)
+    sizes.clear()
+    attr.integrated_gradients(grad_fn, images, np.zeros(5, int), steps=7, chunk_size=16)
+    assert floor_sizes == sizes == [16, 16, 3]
+
+
+def test_table_names_every_measure():
+    numbers = {key: 1.0 for key in ("reference_ms_per_image", "engine_ms_per_image", "speedup", "floor_ms_per_image",
+                                    "engine_over_floor", "reference_vs_engine_max_relative_difference",
+                                    "gradient_images_per_s", "saliency_images_per_s", "peak_mib_n", "peak_mib_4n")}
+    table = format_table(numbers, BenchOptions(images=64), "test machine")
+    for words in ("Reference", "Engine", "Speed-up", "Floor", "Gradient throughput", "Saliency throughput",
+                  "IG on 64 images", "IG on 256 images", "test machine"):
+        assert words in table
