@@ -30,6 +30,10 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
     ("--output", "output", "site_dir", str, "site directory (default: site)"),
     ("--cache-dir", "output", "cache_dir", str, "cache directory for models (default: .gradient-gallery)"),
     ("--title", "output", "title", str, "site title"),
+    ("--previous", "output", "previous", str, "an earlier site directory (manifest.json + data/) to compare with"),
+    ("--min-accuracy", "gates", "min_accuracy", float, "fail the build if test accuracy is below this (0-1)"),
+    ("--max-incomplete-share", "gates", "max_incomplete_share", float,
+     "fail the build if a larger share of IG maps misses the 1%% completeness tolerance (0-1)"),
 )
 
 
@@ -72,6 +76,16 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--reference-images", type=int, default=4, help="images for the slow reference loop (default 4)")
     bench.add_argument("--repeats", type=int, default=3, help="timings are the best of this many runs (default 3)")
     bench.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+
+    key = commands.add_parser(
+        "cache-key", help="print the model cache key (hash of data, training settings and seed)",
+        description="Print the key under which the trained model is cached: a hash of the data's sha256, "
+                    "the training settings and the seed. CI uses it to cache the model between runs.",
+    )
+    key.add_argument("--config", type=Path, help="TOML settings file (as for build)")
+    key.add_argument("--data", type=str, help="dataset .npz (as for build)")
+    key.add_argument("--seed", type=int, help="seed (as for build)")
+    key.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     return parser
 
 
@@ -102,6 +116,20 @@ def _build(args: argparse.Namespace) -> int:
     result = build(settings)
     print(f"done: {result.examples} examples, test accuracy {result.accuracy:.2%}, "
           f"median IG completeness error {result.median_relative_error:.3%}; open {result.site_dir}/index.html")
+    return 0
+
+
+def _cache_key(args: argparse.Namespace) -> int:
+    from .settings import load_settings
+
+    overrides: dict[str, Any] = {} if args.seed is None else {"seed": args.seed}
+    if args.data:
+        overrides["data"] = {"path": args.data}
+    settings = load_settings(config=args.config, overrides=overrides)
+    from .data import load_dataset
+    from .model import training_key
+
+    print(training_key(load_dataset(settings.data.path or None).sha256, settings))
     return 0
 
 
@@ -139,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return _build(args) if args.command == "build" else _bench(args)
+        return {"build": _build, "bench": _bench, "cache-key": _cache_key}[args.command](args)
     except KeyboardInterrupt:
         print("gradient-gallery: interrupted", file=sys.stderr)
         return 130
@@ -156,7 +184,7 @@ def _is_user_error(error: Exception) -> bool:
 
     user_errors: tuple[type[BaseException], ...] = (SettingsError, FileNotFoundError, PermissionError)
     for module, name in (("generator.data", "DataError"), ("generator.model", "ModelError"),
-                         ("generator.site", "SiteError")):
+                         ("generator.site", "SiteError"), ("generator.stages", "GateError")):
         loaded = sys.modules.get(module)
         if loaded is not None:
             user_errors += (getattr(loaded, name),)

@@ -6,6 +6,7 @@ with twice the steps, up to a cap; maps still above it stay flagged in their rec
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
@@ -58,6 +59,28 @@ class AttributionArrays:
     ig: CheckedIG
     contrast_index: np.ndarray
     contrast: CheckedIG
+
+
+def arrays_to_dict(arrays: AttributionArrays) -> dict[str, np.ndarray]:
+    """Flat dict of arrays (for the cache); inverse of :func:`arrays_from_dict`."""
+    flat = {}
+    for field in dataclasses.fields(arrays):
+        value = getattr(arrays, field.name)
+        if isinstance(value, CheckedIG):
+            flat.update({f"{field.name}.{f.name}": getattr(value, f.name) for f in dataclasses.fields(value)})
+        else:
+            flat[field.name] = value
+    return flat
+
+
+def arrays_from_dict(flat: dict[str, np.ndarray]) -> AttributionArrays:
+    values: dict[str, object] = {}
+    for field in dataclasses.fields(AttributionArrays):
+        if field.name in ("ig", "contrast"):
+            values[field.name] = CheckedIG(**{f.name: flat[f"{field.name}.{f.name}"] for f in dataclasses.fields(CheckedIG)})
+        else:
+            values[field.name] = flat[field.name]
+    return AttributionArrays(**values)  # type: ignore[arg-type]
 
 
 def checked_integrated_gradients(

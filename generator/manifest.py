@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -50,12 +49,18 @@ def write_arrays(arrays: AttributionArrays, path: Path) -> bool:
     return write_bytes_if_changed(path, npz_bytes(values))
 
 
+def write_predictions(labels: np.ndarray, evaluation: Any, path: Path) -> bool:
+    """Publish the model's verdict on every test image, so a later report can say what changed."""
+    return write_bytes_if_changed(path, npz_bytes({
+        "label": np.asarray(labels, np.int64),
+        "predicted": np.asarray(evaluation.predictions, np.int64),
+        "confidence": np.asarray(evaluation.confidences, np.float32),
+    }))
+
+
 def copy_if_changed(source: Path, destination: Path) -> bool:
-    if destination.is_file() and destination.read_bytes() == source.read_bytes():
-        return False
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, destination)
-    return True
+    """Copy a file (atomically) unless the destination already holds the same bytes."""
+    return write_bytes_if_changed(destination, source.read_bytes())
 
 
 def completeness_summary(arrays: AttributionArrays) -> dict[str, Any]:
@@ -136,5 +141,7 @@ def build_manifest(*, version: str, settings: dict[str, Any], dataset: Any, trai
                       "misclassified_published": len(selection.misclassified),
                       "misclassified_total": selection.misclassified_total},
         "whole_test_set": whole_test_set,
+        "files": {"attributions": "data/attributions.npz", "predictions": "data/predictions.npz",
+                  "model": "data/model.keras"},
         "examples": example_records(arrays, dataset.y_test, evaluation.predictions, evaluation.confidences, figures),
     }

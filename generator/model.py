@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -129,9 +131,32 @@ def train_model(
     directory.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".partial-{os.getpid()}.keras")
     model.save(partial)
+    normalize_keras_archive(partial)
     os.replace(partial, path)
     history_path.write_text(json.dumps(history.__dict__, sort_keys=True))
     return TrainedModel(model, path, file_sha256(path), history, description, reused=False)
+
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def normalize_keras_archive(path: Path) -> None:
+    """Make a saved .keras file a function of the model alone: fixed zip timestamps and no
+    save date in its metadata, so the same weights always give the same bytes and sha256."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info, data in members:
+            if info.filename == "metadata.json":
+                metadata = json.loads(data)
+                metadata.pop("date_saved", None)
+                data = json.dumps(metadata, sort_keys=True).encode()
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            archive.writestr(fixed, data)
+    path.write_bytes(buffer.getvalue())
 
 
 def _load(path: Path) -> Any:

@@ -83,6 +83,16 @@ class SelectionSettings:
 
 
 @dataclass(frozen=True)
+class GateSettings:
+    """Quality gates: a build that misses one fails before anything is published."""
+
+    min_accuracy: float = 0.0
+    """Fail when test accuracy is below this (0–1)."""
+    max_incomplete_share: float = 1.0
+    """Fail when a larger share of the published IG maps misses the completeness tolerance (0–1)."""
+
+
+@dataclass(frozen=True)
 class OutputSettings:
     """Where results go."""
 
@@ -92,6 +102,8 @@ class OutputSettings:
     """Trained models and other reusable results."""
     title: str = "Gradient Gallery"
     """Site title shown in the header."""
+    previous: str = ""
+    """A local copy of an earlier site (manifest.json + data/) to compare with on a Changes page."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,7 @@ class Settings:
     attribution: AttributionSettings = field(default_factory=AttributionSettings)
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
+    gates: GateSettings = field(default_factory=GateSettings)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready dictionary (tuples become lists)."""
@@ -189,6 +202,9 @@ def _validate(settings: Settings) -> None:
             raise SettingsError(f"setting '{name}' must not be negative, got {value}")
     if settings.attribution.smoothgrad_noise < 0:
         raise SettingsError("setting 'attribution.smoothgrad_noise' must not be negative")
+    for name in ("min_accuracy", "max_incomplete_share"):
+        if not 0.0 <= getattr(settings.gates, name) <= 1.0:
+            raise SettingsError(f"setting 'gates.{name}' must be between 0 and 1")
     if not 0.0 <= settings.train.validation_split < 1.0:
         raise SettingsError("setting 'train.validation_split' must be in [0, 1)")
 

@@ -90,3 +90,22 @@ def attribute_whole_test_set(
     _, at_baseline = grad_fn(np.full_like(images, settings.baseline), labels)
     check = attr.completeness(ig, at_input, at_baseline)
     return WholeTestSet(class_means(ig.sum(axis=-1), labels, predictions), check.relative_error, steps)
+
+
+def to_dict(whole: WholeTestSet) -> dict[str, np.ndarray]:
+    """Flat arrays for the cache; inverse of :func:`from_dict`."""
+    names = ("signed_correct", "absolute_correct", "signed_misclassified", "absolute_misclassified")
+    flat = {name: np.stack([getattr(m, name) for m in whole.means]) for name in names}
+    flat["counts"] = np.array([[m.correct, m.misclassified] for m in whole.means], dtype=np.int64)
+    flat["relative_error"] = whole.relative_error
+    flat["steps"] = np.array(whole.steps)
+    return flat
+
+
+def from_dict(flat: dict[str, np.ndarray]) -> WholeTestSet:
+    means = tuple(
+        ClassMeans(k, int(flat["counts"][k, 0]), int(flat["counts"][k, 1]), flat["signed_correct"][k],
+                   flat["absolute_correct"][k], flat["signed_misclassified"][k], flat["absolute_misclassified"][k])
+        for k in range(len(flat["counts"]))
+    )
+    return WholeTestSet(means, flat["relative_error"], int(flat["steps"]))

@@ -1,0 +1,139 @@
+"""Cached stage bodies for :func:`generator.pipeline.build`.
+
+Each expensive stage is keyed by a fingerprint of its inputs (data hash, model hash, its
+own settings, upstream keys and a format version). A stage whose key is unchanged reuses its
+stored result; otherwise the console says which inputs changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .cache import ArrayCache, OutputLedger, StageLog, fingerprint
+from .settings import Settings
+
+Log = Callable[[str], None]
+ATTRIBUTION_FORMAT = 3
+"""Bump when the attribution code changes what it computes, so cached results are dropped."""
+FIGURE_FORMAT = 3
+"""Bump when the figure code changes what it draws."""
+
+
+class GateError(RuntimeError):
+    """A quality gate failed; nothing was published."""
+
+
+@dataclass
+class StageCache:
+    """The build's cache directory and what it knows about earlier runs."""
+
+    directory: Path
+    log: Log
+
+    def __post_init__(self) -> None:
+        self.stages = StageLog(self.directory / "stages.json")
+
+    def arrays(self, stage: str, components: dict[str, str],
+               compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        """The stage's arrays for ``components``: reused when cached, else computed and stored."""
+        key = fingerprint(components)[:20]
+        store = ArrayCache(self.directory / stage.replace(" ", "-"))
+        cached = store.load(key)
+        if cached is not None:
+            self.log(f"{stage}: reused (same {', '.join(components)}; key {key})")
+            self.stages.record(stage, components)
+            return cached
+        self.log(f"{stage}: computing ({self.stages.reason(stage, components)})")
+        arrays = compute()
+        store.store(key, arrays)
+        self.stages.record(stage, components)
+        return arrays
+
+
+def attribution_components(settings: Settings, data_sha256: str, model_sha256: str) -> dict[str, str]:
+    """What the published maps depend on, one hash per named input."""
+    attribution = settings.to_dict()["attribution"]
+    for whole_only in ("whole_test_set", "whole_test_set_steps"):
+        attribution.pop(whole_only)
+    return {
+        "data": data_sha256,
+        "model": model_sha256,
+        "selection settings": fingerprint(settings.to_dict()["selection"]),
+        "attribution settings": fingerprint(attribution, settings.seed),
+        "attribution code": str(ATTRIBUTION_FORMAT),
+    }
+
+
+def whole_test_set_components(settings: Settings, data_sha256: str, model_sha256: str) -> dict[str, str]:
+    attribution = settings.attribution
+    return {
+        "data": data_sha256,
+        "model": model_sha256,
+        "attribution settings": fingerprint(attribution.whole_test_set_steps, attribution.method,
+                                            attribution.baseline),
+        "attribution code": str(ATTRIBUTION_FORMAT),
+    }
+
+
+def check_gates(settings: Settings, accuracy: float, completeness: dict[str, Any]) -> None:
+    """Raise :class:`GateError` when a quality gate fails."""
+    gates = settings.gates
+    if accuracy < gates.min_accuracy:
+        raise GateError(f"quality gate failed: test accuracy {accuracy:.2%} is below the minimum "
+                        f"{gates.min_accuracy:.2%} (gates.min_accuracy); the published site was left as it was")
+    share = completeness["maps_above_tolerance"] / max(completeness["maps"], 1)
+    if share > gates.max_incomplete_share:
+        raise GateError(f"quality gate failed: {share:.1%} of the IG maps miss the {completeness['tolerance']:.0%} "
+                        f"completeness tolerance, above the maximum {gates.max_incomplete_share:.1%} "
+                        "(gates.max_incomplete_share); the published site was left as it was")
+
+
+def draw_figures(examples: Any, evaluation: Any, history: Any, whole: Any, settings: Settings,
+                 docs: Path, cache_dir: Path, log: Log) -> dict[str, Any]:
+    """Draw every figure whose inputs changed (in worker processes); paths relative to ``docs``."""
+    from .example_figure import draw_class_means, draw_example, map_scales
+    from .figures import draw_confusion_matrix, draw_training_curves
+    from .parallel import run_in_processes
+
+    names = settings.data.class_names
+    scales = map_scales(examples)
+    paths: dict[str, Any] = {
+        "examples": {e.test_index: f"figures/examples/test-{e.test_index:05d}.png" for e in examples},
+        "means": {} if whole is None else {m.label: f"figures/means/class-{m.label}.png" for m in whole.means},
+        "confusion": "figures/confusion.png",
+        "curves": None if history is None else "figures/training-curves.png",
+    }
+    jobs: list[tuple[str, Callable[..., bool], tuple[Any, ...]]] = [
+        (paths["examples"][e.test_index], draw_example, (e, scales, names)) for e in examples]
+    jobs += [(paths["means"][m.label], draw_class_means, (m, names)) for m in (whole.means if whole else ())]
+    jobs.append((paths["confusion"], draw_confusion_matrix, (evaluation.confusion, names)))
+    if history is not None:
+        jobs.append((paths["curves"], draw_training_curves, (history,)))
+
+    ledger = OutputLedger(cache_dir / "figures.json", docs)
+    keys = {relative: fingerprint(FIGURE_FORMAT, function.__name__, args) for relative, function, args in jobs}
+    stale = [(relative, function, args) for relative, function, args in jobs if not ledger.is_fresh(relative, keys[relative])]
+    if stale:
+        log(f"figures: drawing {len(stale)} of {len(jobs)} (inputs changed or file missing)")
+    run_in_processes([(function, (*args, docs / relative)) for relative, function, args in stale],
+                     lambda done, total: log(f"figures: {done}/{total}") if done % 50 == 0 or done == total else None)
+    for relative, _, _ in stale:
+        ledger.record(relative, keys[relative])
+    log(f"figures: {len(jobs) - len(stale)} of {len(jobs)} reused unchanged")
+    for folder, current in (("examples", paths["examples"]), ("means", paths["means"])):
+        _remove_stale(docs / "figures" / folder, {Path(p).name for p in current.values()})
+    ledger.forget_missing()
+    ledger.save()
+    return paths
+
+
+def _remove_stale(directory: Path, keep: set[str]) -> None:
+    """Delete generated files from an earlier build that this build no longer produces."""
+    if directory.is_dir():
+        for path in directory.iterdir():
+            if path.name not in keep:
+                path.unlink()
