@@ -184,7 +184,8 @@ def _is_user_error(error: Exception) -> bool:
 
     user_errors: tuple[type[BaseException], ...] = (SettingsError, FileNotFoundError, PermissionError)
     for module, name in (("generator.data", "DataError"), ("generator.model", "ModelError"),
-                         ("generator.site", "SiteError"), ("generator.stages", "GateError")):
+                         ("generator.site", "SiteError"), ("generator.stages", "GateError"),
+                         ("generator.changes", "ChangesError")):
         loaded = sys.modules.get(module)
         if loaded is not None:
             user_errors += (getattr(loaded, name),)

@@ -48,7 +48,7 @@ class MapScales:
 
 
 @dataclass(frozen=True)
-class _Panel:
+class Panel:
     """How one column of an example figure is drawn."""
 
     title: str
@@ -83,18 +83,18 @@ def map_scales(examples: Sequence[Example], percentile: float = 99.5) -> MapScal
     )
 
 
-def _signed(title: str, scale: float, label: str) -> _Panel:
-    return _Panel(title, Normalize(-scale, scale), SIGNED_CMAP, label, "both")
+def signed_panel(title: str, scale: float, label: str) -> Panel:
+    return Panel(title, Normalize(-scale, scale), SIGNED_CMAP, label, "both")
 
 
-def _columns(scales: MapScales) -> tuple[_Panel, ...]:
+def _columns(scales: MapScales) -> tuple[Panel, ...]:
     return (
-        _Panel("input", Normalize(0.0, 1.0), "gray", "pixel intensity", "neither"),
-        _signed("gradient", scales.gradient, f"∂logit/∂x\n{PER_INTENSITY}"),
-        _Panel("saliency", Normalize(0.0, scales.saliency), MAGNITUDE_CMAP, f"|∂logit/∂x|\n{PER_INTENSITY}", "max"),
-        _signed("gradient × input", scales.gradient_x_input, "x · ∂logit/∂x\n(logit units)"),
-        _signed("SmoothGrad", scales.smoothgrad, f"mean ∂logit/∂x, noisy x\n{PER_INTENSITY}"),
-        _signed("Integrated Gradients", scales.integrated_gradients, "IG (logit units)"),
+        Panel("input", Normalize(0.0, 1.0), "gray", "pixel intensity", "neither"),
+        signed_panel("gradient", scales.gradient, f"∂logit/∂x\n{PER_INTENSITY}"),
+        Panel("saliency", Normalize(0.0, scales.saliency), MAGNITUDE_CMAP, f"|∂logit/∂x|\n{PER_INTENSITY}", "max"),
+        signed_panel("gradient × input", scales.gradient_x_input, "x · ∂logit/∂x\n(logit units)"),
+        signed_panel("SmoothGrad", scales.smoothgrad, f"mean ∂logit/∂x, noisy x\n{PER_INTENSITY}"),
+        signed_panel("Integrated Gradients", scales.integrated_gradients, "IG (logit units)"),
     )
 
 
@@ -127,7 +127,7 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
             row_title = f"target {names[row.target]}{_role(row.target, example)}"
             _draw_row(figure, (width, height), number, row_title, list(zip(maps, columns)), row.completeness, "Δlogit")
         if example.contrast is not None:
-            contrast = _signed(f"IG of logit {names[example.predicted]} − logit {names[example.true_label]}",
+            contrast = signed_panel(f"IG of logit {names[example.predicted]} − logit {names[example.true_label]}",
                                scales.integrated_gradients, "IG (logit units)")
             row_title = (f"contrast: logit {names[example.predicted]} (predicted) − logit "
                          f"{names[example.true_label]} (true); red pushed towards {names[example.predicted]}")
@@ -138,7 +138,7 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
 
 
 def _draw_row(figure: Figure, size: tuple[float, float], number: int, title: str,
-              panels: list[tuple[np.ndarray, _Panel] | None], check: Completeness, delta_label: str) -> None:
+              panels: list[tuple[np.ndarray, Panel] | None], check: Completeness, delta_label: str) -> None:
     width, height = size
     top = height - TITLE_INCHES - number * ROW_HEIGHT_INCHES
     bottom = top - ROW_TITLE_INCHES - PANEL_TITLE_INCHES - MAP_INCHES
@@ -149,7 +149,7 @@ def _draw_row(figure: Figure, size: tuple[float, float], number: int, title: str
         left = column * COLUMN_INCHES + 0.08
         ax = figure.add_axes((left / width, bottom / height, MAP_INCHES / width, MAP_INCHES / height))
         bar = figure.add_axes(((left + MAP_INCHES + 0.06) / width, bottom / height, 0.09 / width, MAP_INCHES / height))
-        _panel(figure, ax, bar, *panel)
+        draw_panel(figure, ax, bar, *panel)
     flagged = not check.within_tolerance
     figure.text(0.5, (bottom - 0.2) / height, completeness_text(check, delta_label), ha="center", va="center",
                 fontsize=8, color="firebrick" if flagged else "0.25", fontweight="bold" if flagged else "normal")
@@ -178,7 +178,7 @@ def _role(target: int, example: Example) -> str:
     return f" ({' = '.join(roles)})" if roles else ""
 
 
-def _panel(figure: Figure, ax: Axes, bar: Axes, values: np.ndarray, style: _Panel) -> None:
+def draw_panel(figure: Figure, ax: Axes, bar: Axes, values: np.ndarray, style: Panel) -> None:
     """One map with its colour bar; a text note instead of the map if it is not all finite."""
     ax.set_title(style.title, fontsize=9)
     ax.set_xticks([])
@@ -216,13 +216,13 @@ def draw_class_means(means: ClassMeans, class_names: Sequence[str], path: Path) 
                     ha="center", va="center", fontsize=10, fontweight="bold", parse_math=False)
         for g, (group, count, mean_signed, mean_absolute) in enumerate(groups):
             for k, (values, style) in enumerate((
-                (mean_signed, _signed(f"mean IG, {group} (n={count})", signed, "logit units")),
-                (mean_absolute, _Panel(f"mean |IG|, {group} (n={count})", Normalize(0, absolute),
+                (mean_signed, signed_panel(f"mean IG, {group} (n={count})", signed, "logit units")),
+                (mean_absolute, Panel(f"mean |IG|, {group} (n={count})", Normalize(0, absolute),
                                        MAGNITUDE_CMAP, "logit units", "neither")),
             )):
                 left = (2 * g + k) * 0.25 + 0.02
                 ax = figure.add_axes((left, 0.1, 0.17, 0.7))
                 bar = figure.add_axes((left + 0.175, 0.1, 0.012, 0.7))
-                _panel(figure, ax, bar, values, style)
+                draw_panel(figure, ax, bar, values, style)
 
     return save_figure((9.6, 2.6), draw, path, layout=None)

@@ -141,8 +141,9 @@ FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def normalize_keras_archive(path: Path) -> None:
-    """Make a saved .keras file a function of the model alone: fixed zip timestamps and no
-    save date in its metadata, so the same weights always give the same bytes and sha256."""
+    """Make a saved .keras file a function of the model alone: fixed zip timestamps, no save
+    date in its metadata and shared-object ids renumbered, so the same model always gives
+    the same bytes and sha256."""
     with zipfile.ZipFile(path) as archive:
         members = [(info, archive.read(info)) for info in archive.infolist()]
     buffer = io.BytesIO()
@@ -152,11 +153,24 @@ def normalize_keras_archive(path: Path) -> None:
                 metadata = json.loads(data)
                 metadata.pop("date_saved", None)
                 data = json.dumps(metadata, sort_keys=True).encode()
+            elif info.filename == "config.json":
+                data = json.dumps(_renumber_shared_objects(json.loads(data), {})).encode()
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             fixed.compress_type = info.compress_type
             fixed.external_attr = info.external_attr
             archive.writestr(fixed, data)
     path.write_bytes(buffer.getvalue())
+
+
+def _renumber_shared_objects(node: Any, numbers: dict[Any, int]) -> Any:
+    """Replace Keras' ``shared_object_id`` values (memory addresses at save time) by 1, 2, …
+    in order of appearance; equal ids stay equal, so shared objects stay shared."""
+    if isinstance(node, dict):
+        return {key: numbers.setdefault(value, len(numbers) + 1) if key == "shared_object_id"
+                else _renumber_shared_objects(value, numbers) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_renumber_shared_objects(item, numbers) for item in node]
+    return node
 
 
 def _load(path: Path) -> Any:

@@ -119,12 +119,12 @@ def render_pages(inputs: PageInputs, templates_dir: Path, docs_dir: Path) -> lis
     missing = [e.test_index for e in inputs.examples if e.test_index not in inputs.example_figures]
     if missing:
         raise ValueError(f"no figure given for test images {missing[:5]} (example_figures is incomplete)")
-    environment = _environment(templates_dir)
-    pages: dict[str, str] = {HOME_PAGE: environment.get_template("home.md.j2").render(_home_context(inputs))}
-    class_template = environment.get_template("class.md.j2")
+    templates = environment(templates_dir)
+    pages: dict[str, str] = {HOME_PAGE: templates.get_template("home.md.j2").render(_home_context(inputs))}
+    class_template = templates.get_template("class.md.j2")
     for k in range(len(inputs.class_names)):
         pages[CLASS_PAGE.format(k=k)] = class_template.render(_class_context(inputs, k))
-    pages[MISCLASSIFIED_PAGE] = environment.get_template("misclassified.md.j2").render(
+    pages[MISCLASSIFIED_PAGE] = templates.get_template("misclassified.md.j2").render(
         _misclassified_context(inputs)
     )
 
@@ -137,7 +137,7 @@ def render_pages(inputs: PageInputs, templates_dir: Path, docs_dir: Path) -> lis
     return written
 
 
-def _environment(templates_dir: Path) -> jinja2.Environment:
+def environment(templates_dir: Path) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
@@ -156,13 +156,13 @@ def _home_context(inputs: PageInputs) -> dict[str, Any]:
         "href": _href(CLASS_PAGE.format(k=k), HOME_PAGE),
         "test_images": _count(confusion[k].sum()),
         "correct": _count(confusion[k, k]),
-        "accuracy": _percent(evaluation.per_class_accuracy[k]),
+        "accuracy": percent(evaluation.per_class_accuracy[k]),
     } for k, name in enumerate(inputs.class_names)]
     title = escape_markdown(inputs.title)
     return {
         "title": title,
-        "front_matter_title": _front_matter_string(title),
-        "accuracy": _percent(evaluation.accuracy),
+        "front_matter_title": front_matter_string(title),
+        "accuracy": percent(evaluation.accuracy),
         "correct": _count(np.trace(confusion)),
         "test_images": _count(confusion.sum()),
         "model_summary": _pairs(inputs.model_summary),
@@ -203,8 +203,8 @@ def _class_context(inputs: PageInputs, k: int) -> dict[str, Any]:
     name = escape_markdown(inputs.class_names[k])
     return {
         "name": name,
-        "front_matter_title": _front_matter_string(f"Class {name}"),
-        "accuracy": _percent(inputs.evaluation.per_class_accuracy[k]),
+        "front_matter_title": front_matter_string(f"Class {name}"),
+        "accuracy": percent(inputs.evaluation.per_class_accuracy[k]),
         "test_images": _count(confusion[k].sum()),
         "examples": [_example_item(inputs, e, page) for e in correct],
         "mistaken_for": mistakes([(k, p) for p in classes], other=1),
@@ -290,7 +290,7 @@ def _anchor(true: int, predicted: int) -> str:
     return f"true-{true}-predicted-{predicted}"
 
 
-def _front_matter_string(escaped_title: str) -> str:
+def front_matter_string(escaped_title: str) -> str:
     """An escaped title as a quoted YAML scalar, for the page's ``title:`` front matter.
 
     Without it MkDocs takes the title from the H1, and Material prints that in ``<title>``
@@ -303,7 +303,7 @@ def _pairs(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
     return [{"label": escape_markdown(label), "value": escape_markdown(value)} for label, value in pairs]
 
 
-def _percent(fraction: float) -> str:
+def percent(fraction: float) -> str:
     """A share in [0, 1] as "98.76%"; "—" when undefined (e.g. a class with no test images)."""
     return f"{100.0 * float(fraction):.2f}%" if math.isfinite(float(fraction)) else "—"
 

@@ -125,13 +125,13 @@ def draw_figures(examples: Any, evaluation: Any, history: Any, whole: Any, setti
         ledger.record(relative, keys[relative])
     log(f"figures: {len(jobs) - len(stale)} of {len(jobs)} reused unchanged")
     for folder, current in (("examples", paths["examples"]), ("means", paths["means"])):
-        _remove_stale(docs / "figures" / folder, {Path(p).name for p in current.values()})
+        remove_stale(docs / "figures" / folder, {Path(p).name for p in current.values()})
     ledger.forget_missing()
     ledger.save()
     return paths
 
 
-def _remove_stale(directory: Path, keep: set[str]) -> None:
+def remove_stale(directory: Path, keep: set[str]) -> None:
     """Delete generated files from an earlier build that this build no longer produces."""
     if directory.is_dir():
         for path in directory.iterdir():

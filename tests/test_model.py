@@ -70,3 +70,24 @@ def test_missing_and_wrongly_shaped_models_are_refused(tmp_path):
     five.save(tmp_path / "five.keras")
     with pytest.raises(ModelError, match=r"outputs shape \(5,\)"):
         load_user_model(Path(tmp_path / "five.keras"))
+
+
+def test_saved_models_are_byte_identical_after_normalisation(tmp_path):
+    import time
+
+    from generator.model import normalize_keras_archive
+
+    paths = [tmp_path / "a.keras", tmp_path / "b.keras"]
+    for path in paths:  # the same model twice, as two Python objects (other shared-object ids)
+        keras.backend.clear_session()  # the same layer names, as in a fresh process
+        keras.utils.set_random_seed(0)
+        model = build_cnn()
+        model.save(path)
+        time.sleep(1.1)  # another save time, and other zip timestamps
+    assert paths[0].read_bytes() != paths[1].read_bytes()
+    for path in paths:
+        normalize_keras_archive(path)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    reloaded = load_user_model(paths[1]).model
+    x = np.random.default_rng(1).uniform(size=(2, 28, 28, 1)).astype(np.float32)
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)

@@ -1,0 +1,46 @@
+"""Comparing with a previous report: rank correlation and the checks on the previous copy."""
+
+import json
+
+import numpy as np
+import pytest
+
+from generator.changes import ChangesError, _average_ranks, load_previous, spearman
+
+
+def test_spearman_is_one_for_monotone_and_minus_one_for_reversed_maps():
+    a = np.random.default_rng(0).normal(size=(28, 28))
+    assert spearman(a, np.exp(a)) == pytest.approx(1.0)
+    assert spearman(a, -a**3) == pytest.approx(-1.0)
+    assert np.isnan(spearman(a, np.zeros_like(a)))
+
+
+def test_average_ranks_share_ties():
+    np.testing.assert_allclose(_average_ranks(np.array([10.0, 20.0, 10.0, 30.0])), [0.5, 2.0, 0.5, 3.0])
+    # A hand-computed Spearman with ties: ranks (0.5, 2, 0.5, 3) vs (0, 1, 2, 3).
+    x, y = np.array([1.0, 2.0, 1.0, 3.0]), np.arange(4.0)
+    rx = np.array([0.5, 2.0, 0.5, 3.0])
+    expected = np.corrcoef(rx, y)[0, 1]
+    assert spearman(x, y) == pytest.approx(expected)
+
+
+def write_previous(directory, labels):
+    (directory / "data").mkdir(parents=True)
+    (directory / "manifest.json").write_text(json.dumps({"tool": {"version": "0.0.1"}}))
+    np.savez(directory / "data" / "predictions.npz", label=labels, predicted=labels, confidence=np.ones(len(labels)))
+    np.savez(directory / "data" / "attributions.npz", index=np.array([0]), target=np.array([0]),
+             integrated_gradients=np.zeros((1, 28, 28, 1), np.float32))
+    (directory / "data" / "model.keras").write_bytes(b"stand-in")
+
+
+def test_previous_copy_must_be_complete_and_of_the_same_test_data(tmp_path):
+    labels = np.array([3, 1, 4, 1, 5])
+    with pytest.raises(ChangesError, match="lacks manifest.json, data/predictions.npz"):
+        load_previous(tmp_path, labels)
+    write_previous(tmp_path / "prev", labels)
+    assert load_previous(tmp_path / "prev", labels)["manifest"]["tool"]["version"] == "0.0.1"
+    with pytest.raises(ChangesError, match="built on other test data"):
+        load_previous(tmp_path / "prev", labels[::-1].copy())
+    (tmp_path / "prev" / "manifest.json").write_text("{not json")
+    with pytest.raises(ChangesError, match="unreadable"):
+        load_previous(tmp_path / "prev", labels)

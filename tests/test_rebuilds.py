@@ -1,0 +1,110 @@
+"""Reproducible, incremental builds; quality gates; the Changes page after retraining."""
+
+import hashlib
+import json
+import shutil
+
+import pytest
+
+from conftest import copy_project, run_build
+
+pytest.importorskip("tensorflow")
+
+GENERATED = ("index.md", "classes", "misclassified.md", "changes.md", "figures", "data", "manifest.json",
+             "methods")
+BUILD_INFO = "methods/how-this-report-was-made.md"  # the one labelled build-information page
+
+
+def tree_digest(root, skip=()):
+    """{relative path: sha256} of every file under ``root``."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and str(p.relative_to(root)) not in skip}
+
+
+def generated_tree(project):
+    docs = project / "site_src"
+    digests = {}
+    for name in GENERATED:
+        path = docs / name
+        if path.is_file():
+            digests[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        elif path.is_dir():
+            digests.update({f"{name}/{k}": v for k, v in tree_digest(path).items()})
+    digests.pop(BUILD_INFO, None)
+    return digests
+
+
+def test_two_cold_builds_give_byte_identical_outputs(quick_build, tmp_path):
+    first, _ = quick_build
+    second = copy_project(tmp_path / "again")
+    result = run_build(second, "--quick")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "training on" in result.stdout  # a cold cache: the model was trained again
+    a, b = generated_tree(first), generated_tree(second)
+    assert a.keys() == b.keys()
+    assert [name for name in a if a[name] != b[name]] == []
+    skip = {"sitemap.xml", "sitemap.xml.gz", BUILD_INFO.replace(".md", "/index.html")}
+    site_a, site_b = tree_digest(first / "site", skip), tree_digest(second / "site", skip)
+    assert [name for name in site_a if site_a[name] != site_b.get(name)] == []
+
+
+@pytest.fixture()
+def project(quick_build, tmp_path):
+    """A copy of the quick build's project, cache included, for builds that change things."""
+    source, _ = quick_build
+    target = tmp_path / "project"
+    shutil.copytree(source, target, symlinks=True)
+    return target
+
+
+def test_rebuild_reuses_every_stage_and_says_so(project):
+    result = run_build(project, "--quick")
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    assert "model: reusing cached" in out
+    assert "attributions: reused" in out
+    assert "figures: drawing" not in out
+
+
+def test_page_setting_change_neither_retrains_nor_recomputes(project):
+    result = run_build(project, "--quick", "--title", "Another title")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "model: reusing cached" in result.stdout and "attributions: reused" in result.stdout
+    assert "Another title" in (project / "site" / "index.html").read_text()
+
+
+def test_training_setting_change_retrains_and_says_what_changed(project):
+    result = run_build(project, "--quick", "--train-subset", "5000")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "training on 5000 images" in result.stdout
+    assert "attributions: computing (model changed)" in result.stdout
+
+
+def test_failed_gate_exits_non_zero_and_leaves_the_site_alone(project):
+    before = tree_digest(project / "site")
+    result = run_build(project, "--quick", "--min-accuracy", "0.999")
+    assert result.returncode == 1
+    assert "quality gate failed: test accuracy" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_digest(project / "site") == before
+    result = run_build(project, "--quick", "--max-incomplete-share", "0")
+    manifest = json.loads((project / "site" / "manifest.json").read_text())
+    if manifest["attribution"]["completeness"]["maps_above_tolerance"]:
+        assert result.returncode == 1 and "completeness tolerance" in result.stderr
+    else:
+        assert result.returncode == 0
+
+
+def test_changes_page_after_retraining_with_another_seed(project, tmp_path):
+    previous = tmp_path / "previous-site"
+    shutil.copytree(project / "site", previous)
+    result = run_build(project, "--quick", "--seed", "1", "--previous", str(previous))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    page = (project / "site_src" / "changes.md").read_text()
+    assert "Newly misclassified" in page and "Newly fixed" in page
+    shown = sorted((project / "site" / "figures" / "changes").glob("*.png"))
+    assert shown, "no changed image was drawn"
+    html = (project / "site" / "changes" / "index.html").read_text()
+    for figure in shown:
+        assert f"figures/changes/{figure.name}" in html
+    assert "Spearman" in page
