@@ -174,18 +174,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         if args.debug or not _is_user_error(error):
             raise
-        print(f"gradient-gallery: error: {error}", file=sys.stderr)
+        print(f"gradient-gallery: error: {_message(error)}", file=sys.stderr)
         return 1
+
+
+def _message(error: Exception) -> str:
+    """One line for the user; file-system errors name the file and what to check."""
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        return (f"{error.strerror}: {error.filename}; check that the path exists and is writable, "
+                "and that the disk has free space")
+    return " ".join(str(error).split())
 
 
 def _is_user_error(error: Exception) -> bool:
     """Errors with a message meant for the user (bad input), as opposed to bugs."""
     from .settings import SettingsError
 
-    user_errors: tuple[type[BaseException], ...] = (SettingsError, FileNotFoundError, PermissionError)
+    user_errors: tuple[type[BaseException], ...] = (SettingsError, OSError)
     for module, name in (("generator.data", "DataError"), ("generator.model", "ModelError"),
                          ("generator.site", "SiteError"), ("generator.stages", "GateError"),
-                         ("generator.changes", "ChangesError")):
+                         ("generator.changes", "ChangesError"), ("generator.guard", "BuildLocked")):
         loaded = sys.modules.get(module)
         if loaded is not None:
             user_errors += (getattr(loaded, name),)

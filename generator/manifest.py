@@ -66,12 +66,15 @@ def copy_if_changed(source: Path, destination: Path) -> bool:
 def completeness_summary(arrays: AttributionArrays) -> dict[str, Any]:
     """Completeness over every published IG map: the per-target maps and the contrast maps."""
     errors = np.concatenate([arrays.ig.relative_error, arrays.contrast.relative_error])
+    finite = errors[np.isfinite(errors)]
     return {
         "tolerance": COMPLETENESS_TOLERANCE,
-        "median_relative_error": float(np.median(errors)) if len(errors) else 0.0,
-        "max_relative_error": float(np.max(errors)) if len(errors) else 0.0,
+        "median_relative_error": float(np.median(finite)) if len(finite) else float("nan"),
+        "max_relative_error": float(np.max(finite)) if len(finite) else float("nan"),
         "maps": int(len(errors)),
-        "maps_above_tolerance": int(np.sum(errors > COMPLETENESS_TOLERANCE)),
+        # NaN never compares below the tolerance: a map with non-finite values counts as missing it.
+        "maps_above_tolerance": int(np.sum(~(errors <= COMPLETENESS_TOLERANCE))),
+        "maps_not_finite": int(np.sum(~np.isfinite(errors))),
     }
 
 
@@ -114,10 +117,22 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, predictions: 
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> bool:
-    return write_text_if_changed(path, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    text = json.dumps(finite_or_none(manifest), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return write_text_if_changed(path, text + "\n")
 
 
-def build_manifest(*, version: str, settings: dict[str, Any], dataset: Any, trained: Any, evaluation: Any,
+def finite_or_none(value: Any) -> Any:
+    """The manifest with NaN and ±Inf replaced by null (JSON has no such numbers)."""
+    if isinstance(value, dict):
+        return {key: finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [finite_or_none(item) for item in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def build_manifest(*, version: str, settings: dict[str, Any], data_source: str, dataset: Any, trained: Any, evaluation: Any,
                    selection: Any, arrays: AttributionArrays, figures: dict[int, str],
                    whole_test_set: dict[str, Any] | None) -> dict[str, Any]:
     """The manifest: everything needed to check the report against its data and model."""
@@ -125,7 +140,7 @@ def build_manifest(*, version: str, settings: dict[str, Any], dataset: Any, trai
     return {
         "tool": {"name": "gradient-gallery", "version": version},
         "settings": settings,
-        "data": {"source": dataset.source, "sha256": dataset.sha256,
+        "data": {"source": data_source, "sha256": dataset.sha256,
                  "train_images": int(len(dataset.x_train)), "test_images": int(len(dataset.x_test))},
         "model": {"sha256": trained.sha256, "description": trained.description, "file": "data/model.keras",
                   "test_accuracy": evaluation.accuracy,

@@ -104,10 +104,12 @@ def train_model(
         f"trained here: {train.epochs} epoch(s), batch {train.batch_size}, Adam lr {train.learning_rate:g}, "
         f"seed {settings.seed}, {train.train_subset or len(dataset.x_train)} training images"
     )
-    if path.is_file() and history_path.is_file():
+    hash_path = directory / f"cnn-{key}.keras.sha256"
+    cached = _load_cached(path, history_path, hash_path, log)
+    if cached is not None:
+        model, history = cached
         log(f"model: reusing cached {path} (same data and training settings)")
-        history = TrainingHistory(**json.loads(history_path.read_text()))
-        return TrainedModel(_load(path), path, file_sha256(path), history, description, reused=True)
+        return TrainedModel(model, path, file_sha256(path), history, description, reused=True)
 
     import keras
 
@@ -134,10 +136,26 @@ def train_model(
     normalize_keras_archive(partial)
     os.replace(partial, path)
     history_path.write_text(json.dumps(history.__dict__, sort_keys=True))
+    hash_path.write_text(file_sha256(path) + "\n")
     return TrainedModel(model, path, file_sha256(path), history, description, reused=False)
 
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _load_cached(path: Path, history_path: Path, hash_path: Path,
+                 log: Callable[[str], None]) -> tuple[Any, TrainingHistory] | None:
+    """The cached model and its curves, or None when absent or not matching its recorded hash."""
+    if not path.is_file():
+        return None
+    try:
+        if file_sha256(path) != hash_path.read_text().strip():
+            raise ValueError("its sha256 does not match the one recorded when it was saved")
+        history = TrainingHistory(**json.loads(history_path.read_text()))
+        return _load(path), history
+    except Exception as error:  # a damaged entry is retrained, never trusted
+        log(f"model: cached {path.name} is unusable ({str(error).splitlines()[0] if str(error) else type(error).__name__}); retraining")
+        return None
 
 
 def normalize_keras_archive(path: Path) -> None:

@@ -35,3 +35,12 @@ def quick_build(tmp_path_factory):
     result = run_build(project, "--quick")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return project, result
+
+
+@pytest.fixture()
+def project(quick_build, tmp_path):
+    """A copy of the quick build's project, cache included, for builds that change things."""
+    source, _ = quick_build
+    target = tmp_path / "project"
+    shutil.copytree(source, target, symlinks=True)
+    return target

@@ -48,15 +48,6 @@ def test_two_cold_builds_give_byte_identical_outputs(quick_build, tmp_path):
     assert [name for name in site_a if site_a[name] != site_b.get(name)] == []
 
 
-@pytest.fixture()
-def project(quick_build, tmp_path):
-    """A copy of the quick build's project, cache included, for builds that change things."""
-    source, _ = quick_build
-    target = tmp_path / "project"
-    shutil.copytree(source, target, symlinks=True)
-    return target
-
-
 def test_rebuild_reuses_every_stage_and_says_so(project):
     result = run_build(project, "--quick")
     assert result.returncode == 0, result.stderr[-2000:]
