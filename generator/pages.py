@@ -257,8 +257,10 @@ def _example_item(inputs: PageInputs, example: Example, page: str) -> dict[str, 
     classes = f"class {targets[0]}" if len(targets) == 1 else f"classes {', '.join(targets[:-1])} and {targets[-1]}"
     alt = (
         f"Test image {example.test_index}: true {names[example.true_label]}, "
-        f"predicted {names[example.predicted]} — input, gradient, saliency and "
-        f"Integrated Gradients maps for {classes}"
+        f"predicted {names[example.predicted]} — input, gradient, saliency, gradient × input, SmoothGrad "
+        f"and Integrated Gradients maps for {classes}"
+        + ("" if example.contrast is None else
+           f", and the contrastive IG of logit {names[example.predicted]} − logit {names[example.true_label]}")
     )
     if example.correct:
         caption = f"test #{example.test_index} · p = {example.confidence:.2f}"

@@ -6,16 +6,40 @@ published data → mathematics → pages → site
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from . import __version__
 from .settings import Settings
 
 Log = Callable[[str], None]
+
+
+def _changes_page(settings: Settings, dataset: object, evaluation: object, arrays: object, grad_fn: object,
+                  root: Path, docs: Path, log: Log) -> dict[int, str]:
+    """The Changes page against ``settings.output.previous`` (or a page saying there is none)."""
+    from .changes import compute_changes
+    from .changes_page import change_scale, changes_context, draw_changed_image, render_changes_page
+    from .data import to_model_input
+    from .parallel import run_in_processes
+    from .stages import remove_stale
+
+    changes, paths = None, {}
+    if settings.output.previous:
+        changes = compute_changes(Path(settings.output.previous), dataset.y_test, to_model_input(dataset.x_test),
+                                  evaluation, arrays, grad_fn, settings.attribution, log)
+        shown = changes.newly_misclassified + changes.newly_fixed
+        paths = {c.test_index: f"figures/changes/test-{c.test_index:05d}.png" for c in shown}
+        scale = change_scale(changes)
+        run_in_processes([(draw_changed_image, (c, scale, settings.data.class_names, docs / paths[c.test_index]))
+                          for c in shown])
+    remove_stale(docs / "figures" / "changes", {Path(p).name for p in paths.values()})
+    render_changes_page(changes_context(changes, settings.data.class_names, paths), root / "templates", docs)
+    return paths
 
 
 def _print(message: str) -> None:
@@ -66,20 +90,33 @@ def project_dir() -> Path:
 
 
 def build(settings: Settings, log: Log = _print) -> BuildResult:
-    """Build the whole report into ``settings.output.site_dir``; see the module docstring."""
+    """Build the whole report into ``settings.output.site_dir``, holding the project's lock."""
+    from .guard import build_lock, recover_site
+
+    root = project_dir()
+    with build_lock(root):
+        for action in recover_site(Path(settings.output.site_dir)):
+            log(f"recovery: {action}")
+        return _build(settings, root, log)
+
+
+def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
+    """The stages in order; see the module docstring."""
     import numpy as np
 
     from .attributions import GradientFunction
     from .data import load_dataset, to_model_input
-    from .explain import compute_attributions, to_examples
-    from .manifest import build_manifest, copy_if_changed, write_arrays, write_manifest
+    from .explain import arrays_from_dict, arrays_to_dict, compute_attributions, to_examples
+    from .manifest import (build_manifest, completeness_summary, copy_if_changed, write_arrays, write_manifest,
+                           write_predictions)
     from .model import evaluate, load_user_model, train_model
     from .pages import render_pages
     from .selection import attribution_requests, select_examples
     from .site import build_site
+    from .stages import StageCache, attribution_components, check_gates, draw_figures, whole_test_set_components
 
-    root = project_dir()
     docs = root / "site_src"
+    cache = StageCache(Path(settings.output.cache_dir), log)
     timings = Timings()
     whole = None
 
@@ -97,35 +134,54 @@ def build(settings: Settings, log: Log = _print) -> BuildResult:
         index, target, contrast_rows = attribution_requests(selection, dataset.y_test, evaluation.predictions)
         log(f"selection: {sum(map(len, selection.correct))} correct, {len(selection.misclassified)} of "
             f"{selection.misclassified_total} misclassified; {len(index)} (image, target) rows")
+    grad_fn = GradientFunction(trained.model, chunk_size=settings.attribution.chunk_size)
     with timings.stage("attributions", log):
-        grad_fn = GradientFunction(trained.model, chunk_size=settings.attribution.chunk_size)
-        arrays = compute_attributions(grad_fn, to_model_input(dataset.x_test[index]), index, target,
-                                      contrast_rows, settings.attribution, settings.seed, log)
+        arrays = arrays_from_dict(cache.arrays(
+            "attributions", attribution_components(settings, dataset.sha256, trained.sha256),
+            lambda: arrays_to_dict(compute_attributions(
+                grad_fn, to_model_input(dataset.x_test[index]), index, target, contrast_rows,
+                settings.attribution, settings.seed, log))))
         examples = to_examples(arrays, dataset.y_test, evaluation)
-        errors = np.concatenate([arrays.ig.relative_error, arrays.contrast.relative_error])
-        log(f"attributions: median completeness error {np.median(errors):.3%}, "
-            f"{int(np.sum(errors > 0.01))} of {len(errors)} IG maps above 1%")
+        summary = completeness_summary(arrays)
+        log(f"attributions: median completeness error {summary['median_relative_error']:.3%}, "
+            f"{summary['maps_above_tolerance']} of {summary['maps']} IG maps above {summary['tolerance']:.0%}"
+            + (f" ({summary['maps_not_finite']} with non-finite values)" if summary["maps_not_finite"] else ""))
     if settings.attribution.whole_test_set:
-        from .whole_test_set import attribute_whole_test_set
+        from . import whole_test_set as wts
 
         with timings.stage("whole test set", log):
-            whole = attribute_whole_test_set(grad_fn, to_model_input(dataset.x_test), dataset.y_test,
-                                             evaluation.predictions, settings.attribution, log)
+            whole = wts.from_dict(cache.arrays(
+                "whole test set", whole_test_set_components(settings, dataset.sha256, trained.sha256),
+                lambda: wts.to_dict(wts.attribute_whole_test_set(
+                    grad_fn, to_model_input(dataset.x_test), dataset.y_test, evaluation.predictions,
+                    settings.attribution, log))))
+    check_gates(settings, evaluation.accuracy, summary)
     with timings.stage("figures", log):
-        figures = _draw_figures(examples, evaluation, trained.history, whole, settings, docs, log)
+        figures = draw_figures(examples, evaluation, trained.history, whole, settings, docs, cache.directory, log)
     with timings.stage("published data", log):
+        from .redact import public_settings, public_text
+
+        data_paths = [settings.data.path, os.environ.get("KERAS_HOME", ""), str(Path.home())]
         write_arrays(arrays, docs / "data" / "attributions.npz")
+        write_predictions(dataset.y_test, evaluation, docs / "data" / "predictions.npz")
         copy_if_changed(trained.path, docs / "data" / "model.keras")
         whole_summary = None if whole is None else {
             "steps": whole.steps, "images": int(len(whole.relative_error)),
             "median_relative_error": float(np.median(whole.relative_error)),
             "class_mean_figures": figures["means"]}
-        manifest = build_manifest(version=__version__, settings=settings.to_dict(), dataset=dataset,
+        manifest = build_manifest(version=__version__, settings=public_settings(settings.to_dict(), root),
+                                  data_source=public_text(dataset.source, data_paths, root), dataset=dataset,
                                   trained=trained, evaluation=evaluation, selection=selection, arrays=arrays,
                                   figures=figures["examples"], whole_test_set=whole_summary)
         write_manifest(manifest, docs / "manifest.json")
     # --- mathematics pages (issue 4): one stage call goes here ---
+    with timings.stage("mathematics", log):
+        from .mathematics import write_mathematics
+
+        write_mathematics(grad_fn, arrays, settings, manifest, root / "templates", docs, log)
     # --- end mathematics pages ---
+    with timings.stage("changes", log):
+        figures["changes"] = _changes_page(settings, dataset, evaluation, arrays, grad_fn, root, docs, log)
     with timings.stage("pages", log):
         from .report_pages import page_inputs
 
@@ -138,38 +194,3 @@ def build(settings: Settings, log: Log = _print) -> BuildResult:
     return BuildResult(Path(settings.output.site_dir), evaluation.accuracy, len(examples),
                        manifest["attribution"]["completeness"]["median_relative_error"], timings)
 
-
-def _draw_figures(examples: Any, evaluation: Any, history: Any, whole: Any, settings: Settings,
-                  docs: Path, log: Log) -> dict[str, Any]:
-    """Draw every figure (in worker processes) and return their paths relative to ``docs``."""
-    from .example_figure import draw_class_means, draw_example, map_scales
-    from .figures import draw_confusion_matrix, draw_training_curves
-    from .parallel import run_in_processes
-
-    names = settings.data.class_names
-    scales = map_scales(examples)
-    paths: dict[str, Any] = {
-        "examples": {e.test_index: f"figures/examples/test-{e.test_index:05d}.png" for e in examples},
-        "means": {} if whole is None else {m.label: f"figures/means/class-{m.label}.png" for m in whole.means},
-        "confusion": "figures/confusion.png",
-        "curves": None if history is None else "figures/training-curves.png",
-    }
-    tasks: list[tuple[Callable[..., bool], tuple[Any, ...]]] = [
-        (draw_example, (e, scales, names, docs / paths["examples"][e.test_index])) for e in examples]
-    tasks += [(draw_class_means, (m, names, docs / paths["means"][m.label])) for m in (whole.means if whole else ())]
-    tasks.append((draw_confusion_matrix, (evaluation.confusion, names, docs / paths["confusion"])))
-    if history is not None:
-        tasks.append((draw_training_curves, (history, docs / paths["curves"])))
-    changed = run_in_processes(tasks, lambda done, total: log(f"figures: {done}/{total}") if done % 50 == 0 or done == total else None)
-    log(f"figures: {sum(changed)} of {len(tasks)} files changed")
-    _remove_stale(docs / "figures" / "examples", {Path(p).name for p in paths["examples"].values()})
-    _remove_stale(docs / "figures" / "means", {Path(p).name for p in paths["means"].values()})
-    return paths
-
-
-def _remove_stale(directory: Path, keep: set[str]) -> None:
-    """Delete generated files from an earlier build that this build no longer produces."""
-    if directory.is_dir():
-        for path in directory.iterdir():
-            if path.name not in keep:
-                path.unlink()

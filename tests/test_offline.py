@@ -1,0 +1,220 @@
+"""The built quick site loads nothing from another host, and its formulas are all arithmatex.
+
+A static scan of every HTML, CSS and JavaScript file of the site (source maps aside: browsers
+fetch them only with the developer tools open). Links a reader may follow (``<a href>`` to a
+paper) are fine; resources a page loads by itself are not. ``tests/test_browser.py`` checks
+the same at run time, in Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("tensorflow")
+
+EXTERNAL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
+CSS_URL = re.compile(r"""url\(\s*['"]?\s*((?:https?:)?//[^'")\s]+)""", re.IGNORECASE)
+CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*['"]?\s*((?:https?:)?//[^'")\s;]+)""", re.IGNORECASE)
+JS_LOADS = (
+    # fetch("https://…"), import("https://…"), importScripts(…), new Worker(…), …
+    re.compile(r"""\b(?:fetch|import|importScripts|Worker|SharedWorker|EventSource|WebSocket|sendBeacon)"""
+               r"""\s*\(\s*["'`]((?:https?:)?//[^"'`]+)"""),
+    # import x from "https://…" / import "https://…"
+    re.compile(r"""\bimport\b[^;()]{0,200}?\bfrom\s*["'`]((?:https?:)?//[^"'`]+)"""),
+    re.compile(r"""\bimport\s*["'`]((?:https?:)?//[^"'`]+)"""),
+    # element.src = "https://…" / element.href = "https://…"
+    re.compile(r"""\.(?:src|href)\s*=\s*["'`]((?:https?:)?//[^"'`]+)"""),
+    # any function called with an absolute URL literal, e.g. a minified script loader t("https://…")
+    re.compile(r"""[\w$]\s*\(\s*["'`](https?://[^"'`]+)"""),
+    # a base URL kept for later loads: url = "https://…", mapsPath: "https://…"
+    re.compile(r"""\b(?:url|URL|path|Path|\w+(?:Url|URL|Path))\s*[:=]\s*["'`]((?:https?:)?//[^"'`]+)"""),
+)
+NAMESPACES = ("http://www.w3.org/",)
+"""XML namespace identifiers: names passed to createElementNS and the like, never fetched."""
+CONDITIONAL_LOADS = {
+    # Material for MkDocs' bundle loads these two only when a page needs them;
+    # test_conditional_loads_stay_dormant keeps it that way for this site.
+    "https://unpkg.com/mermaid@": "only for pages holding a Mermaid diagram (class 'mermaid')",
+    "https://unpkg.com/resize-observer-polyfill": "only in browsers without ResizeObserver (none since 2020)",
+    # MathJax's speech rule engine fetches its locale files only for speech output, which only
+    # the MathJax menu can switch on; javascripts/mathjax.js disables that menu.
+    "https://cdn.jsdelivr.net/npm/speech-rule-engine@": "only for MathJax speech output (menu disabled)",
+    "https://cdn.jsdelivr.net/npm/sre-mathmaps-ie@": "the same, for Internet Explorer",
+}
+RESOURCE_ATTRIBUTES = {"src", "srcset", "poster", "data", "background", "action", "formaction"}
+MATH_PAGES = ("methods/index.html", "methods/gradient/index.html", "methods/saliency/index.html",
+              "methods/integrated-gradients/index.html", "methods/more-methods/index.html",
+              "methods/reading-the-maps/index.html")
+
+
+class _ResourceScan(HTMLParser):
+    """Collects every URL an HTML page would load by itself."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.loads: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        for name, value in values.items():
+            if name in RESOURCE_ATTRIBUTES:
+                self.loads += [part.split()[0] for part in value.split(",") if part.strip()]
+            if name == "href" and tag not in ("a", "area"):
+                self.loads.append(value)
+            if name == "style":
+                self.loads += CSS_URL.findall(value) + CSS_IMPORT.findall(value)
+        if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
+            self.loads.append(values.get("content", "").partition("url=")[2])
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.loads += CSS_URL.findall(data) + CSS_IMPORT.findall(data)
+
+
+class _TextOutsideMath(HTMLParser):
+    """Text of a page outside arithmatex elements, scripts, styles and code; and the arithmatex sources."""
+
+    SKIPPED = {"script", "style", "code", "pre"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.math: list[str] = []
+        self._stack: list[tuple[str, bool, bool]] = []  # (tag, is arithmatex, is skipped)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag in ("br", "img", "hr", "input", "meta", "link", "wbr", "source"):
+            return
+        self._stack.append((tag, "arithmatex" in classes, tag in self.SKIPPED))
+        if "arithmatex" in classes:
+            self.math.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._stack:
+            if self._stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if any(math for _, math, _ in self._stack):
+            self.math[-1] += data
+        elif not any(skipped for _, _, skipped in self._stack):
+            self.text.append(data)
+
+
+def _files(site: Path, *suffixes: str) -> list[Path]:
+    return sorted(p for p in site.rglob("*") if p.suffix in suffixes and p.is_file())
+
+
+def _is_external(url: str) -> bool:
+    return bool(EXTERNAL.match(url))
+
+
+def test_html_pages_load_nothing_from_another_host(quick_build):
+    project, _ = quick_build
+    site = project / "site"
+    pages = _files(site, ".html")
+    assert len(pages) >= 15, "the quick site should have the report, class, misclassified and methods pages"
+    offending = []
+    for page in pages:
+        scan = _ResourceScan()
+        scan.feed(page.read_text(encoding="utf-8"))
+        offending += [f"{page.relative_to(site)}: {url}" for url in scan.loads if _is_external(url)]
+    assert offending == []
+
+
+def test_stylesheets_load_nothing_from_another_host(quick_build):
+    project, _ = quick_build
+    site = project / "site"
+    sheets = _files(site, ".css")
+    assert sheets, "no stylesheet found: the scan would prove nothing"
+    offending = []
+    for sheet in sheets:
+        text = sheet.read_text(encoding="utf-8", errors="replace")
+        offending += [f"{sheet.relative_to(site)}: {url}" for url in CSS_URL.findall(text) + CSS_IMPORT.findall(text)]
+    assert offending == []
+
+
+def test_scripts_load_nothing_from_another_host(quick_build):
+    project, _ = quick_build
+    site = project / "site"
+    scripts = _files(site, ".js", ".mjs")
+    assert any("mathjax" in str(s) for s in scripts) and any("glightbox" in s.name for s in scripts)
+    offending = []
+    for script in scripts:
+        text = script.read_text(encoding="utf-8", errors="replace")
+        for pattern in JS_LOADS:
+            for url in pattern.findall(text):
+                if url.startswith(NAMESPACES) or any(url.startswith(p) for p in CONDITIONAL_LOADS):
+                    continue
+                offending.append(f"{script.relative_to(site)}: {url}")
+    assert offending == []
+
+
+def test_the_javascript_scan_would_catch_a_cdn_load():
+    """The patterns above are not vacuous: typical CDN loads are found, a namespace is not."""
+    samples = [
+        'fetch("https://cdn.example.org/data.json")',
+        'import("https://esm.example.org/katex.mjs")',
+        'import katex from "https://esm.example.org/katex.mjs";',
+        'script.src = "//cdn.example.org/mathjax/tex-chtml.js"',
+        'function l(e){};l("https://unpkg.com/other-library")',
+        'e.mathmapsPath="https://cdn.example.org/maps/"',
+    ]
+    for sample in samples:
+        assert any(p.findall(sample) for p in JS_LOADS), sample
+    namespace = 'document.createElementNS("http://www.w3.org/2000/svg","rect")'
+    assert all(url.startswith(NAMESPACES) for p in JS_LOADS for url in p.findall(namespace))
+
+
+def test_conditional_loads_stay_dormant(quick_build):
+    """The CDN fallbacks of the theme and of MathJax are never triggered by this site."""
+    project, _ = quick_build
+    site = project / "site"
+    for page in _files(site, ".html"):
+        html = page.read_text(encoding="utf-8")
+        assert 'class="mermaid"' not in html, page
+        assert "md-source" not in html, f"{page}: a repo_url makes Material call the GitHub API"
+    config = (site / "javascripts" / "mathjax.js").read_text(encoding="utf-8")
+    assert re.search(r"enableMenu:\s*false", config), "the MathJax menu can switch on speech (CDN locale files)"
+
+
+def test_math_pages_hold_formulas_only_inside_arithmatex_elements(quick_build):
+    project, _ = quick_build
+    site = project / "site"
+    for name in MATH_PAGES:
+        scan = _TextOutsideMath()
+        scan.feed((site / name).read_text(encoding="utf-8"))
+        outside = "".join(scan.text)
+        assert scan.math, f"{name} has no formula: the page or the arithmatex setup is broken"
+        for formula in scan.math:
+            formula = formula.strip()
+            assert (formula.startswith("\\(") and formula.endswith("\\)")) or (
+                formula.startswith("\\[") and formula.endswith("\\]")), f"{name}: {formula[:80]}"
+        for raw in ("\\(", "\\)", "\\[", "\\]", "$$"):
+            assert raw not in outside, f"{name}: raw {raw!r} outside arithmatex"
+        dollars = re.findall(r"\$[^$\s][^$]*?\$", outside)
+        assert dollars == [], f"{name}: unconverted $…$ {dollars[:3]}"
+
+
+def test_mathjax_is_served_by_the_site_on_math_pages_only(quick_build):
+    project, _ = quick_build
+    site = project / "site"
+    vendored = site / "assets" / "vendor" / "mathjax"
+    assert (vendored / "tex-mml-chtml.js").stat().st_size > 100_000
+    assert list((vendored / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert (vendored / "LICENSE").is_file()
+    ig = (site / "methods" / "integrated-gradients" / "index.html").read_text(encoding="utf-8")
+    assert 'src="../../assets/vendor/mathjax/tex-mml-chtml.js"' in ig
+    assert 'src="../../javascripts/mathjax.js"' in ig
+    for gallery in ("classes/class-0/index.html", "misclassified/index.html"):
+        assert "tex-mml-chtml.js" not in (site / gallery).read_text(encoding="utf-8")
