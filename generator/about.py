@@ -23,7 +23,7 @@ import jinja2
 from generator.example_figure import format_percent
 from generator.explain import MAX_REFINED_STEPS
 from generator.math_figures import BaselineShare, Convergence
-from generator.pages import escape_markdown
+from generator.markdown_text import escape_markdown
 from generator.report import COMPLETENESS_TOLERANCE
 
 REPORT_BUILD_PAGE = "methods/how-this-report-was-made.md"

@@ -13,7 +13,7 @@ from .changes import ChangedImage, Changes
 from .example_figure import Panel, draw_panel, robust_scale, signed_panel
 from .fileio import write_text_if_changed
 from .figures import save_figure
-from .pages import environment, escape_markdown, front_matter_string, percent
+from .markdown_text import environment, escape_markdown, front_matter_string, percent
 
 PAGE = "changes.md"
 

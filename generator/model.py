@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .cache import file_sha256
 from .data import Dataset, to_model_input
 from .report import Evaluation, TrainingHistory
 from .settings import Settings
@@ -45,14 +46,6 @@ class TrainedModel:
     history: TrainingHistory | None
     description: str
     reused: bool
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def build_cnn(input_shape: tuple[int, int, int] = (28, 28, 1), classes: int = 10) -> Any:

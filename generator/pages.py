@@ -13,8 +13,6 @@ in this module or the templates reaches the page unescaped.
 
 from __future__ import annotations
 
-import json
-import math
 import posixpath
 import urllib.parse
 from collections import defaultdict
@@ -22,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import numpy as np
 
 from generator.fileio import write_text_if_changed
+from generator.markdown_text import count, environment, escape_markdown, front_matter_string, percent
 from generator.report import Evaluation, Example
 
 CLASS_PAGE = "classes/class-{k}.md"
@@ -35,10 +33,6 @@ METHODS_PAGE = "methods.md"
 
 # Characters that Markdown, its extensions (attr_list braces, table pipes), HTML or a later
 # maths extension (dollars) could act on; each becomes a numeric character reference.
-_ESCAPES = {ord(char): f"&#{ord(char)};" for char in "\\`*_[](){}#|!$&<>~"}
-_LINE_STARTS = "-+=:"  # could open a rule, list, setext heading or snippet (--8<--) at line start
-
-
 @dataclass(frozen=True)
 class PageInputs:
     """Everything the pages show; built by the pipeline from the earlier stages.
@@ -74,27 +68,6 @@ class PageInputs:
     misclassified_total: int
     tool_version: str
     class_mean_figures: dict[int, str] = field(default_factory=dict)
-
-
-def escape_markdown(text: object) -> str:
-    """Make user text inert in Markdown and HTML: it renders as itself and nothing more.
-
-    Newlines and runs of whitespace collapse to one space (no new blocks); Markdown, HTML
-    and extension syntax characters become numeric character references (``[`` →
-    ``&#91;``), which Markdown passes through and browsers show as the character; a
-    leading ``-``, ``+``, ``=`` or ``:`` is encoded too, so the text cannot start a rule,
-    list, heading underline or snippet marker.
-
-    Args:
-        text: any value; converted with ``str``.
-
-    Returns:
-        The escaped single-line string.
-    """
-    escaped = " ".join(str(text).split()).translate(_ESCAPES)
-    if escaped[:1] and escaped[0] in _LINE_STARTS:
-        escaped = f"&#{ord(escaped[0])};{escaped[1:]}"
-    return escaped
 
 
 def render_pages(inputs: PageInputs, templates_dir: Path, docs_dir: Path) -> list[Path]:
@@ -137,25 +110,14 @@ def render_pages(inputs: PageInputs, templates_dir: Path, docs_dir: Path) -> lis
     return written
 
 
-def environment(templates_dir: Path) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-
-
 def _home_context(inputs: PageInputs) -> dict[str, Any]:
     evaluation = inputs.evaluation
     confusion = np.asarray(evaluation.confusion)
     per_class = [{
         "name": escape_markdown(name),
         "href": _href(CLASS_PAGE.format(k=k), HOME_PAGE),
-        "test_images": _count(confusion[k].sum()),
-        "correct": _count(confusion[k, k]),
+        "test_images": count(confusion[k].sum()),
+        "correct": count(confusion[k, k]),
         "accuracy": percent(evaluation.per_class_accuracy[k]),
     } for k, name in enumerate(inputs.class_names)]
     title = escape_markdown(inputs.title)
@@ -163,8 +125,8 @@ def _home_context(inputs: PageInputs) -> dict[str, Any]:
         "title": title,
         "front_matter_title": front_matter_string(title),
         "accuracy": percent(evaluation.accuracy),
-        "correct": _count(np.trace(confusion)),
-        "test_images": _count(confusion.sum()),
+        "correct": count(np.trace(confusion)),
+        "test_images": count(confusion.sum()),
         "model_summary": _pairs(inputs.model_summary),
         "attribution_summary": _pairs(inputs.attribution_summary),
         "per_class": per_class,
@@ -178,7 +140,7 @@ def _home_context(inputs: PageInputs) -> dict[str, Any]:
             "Training curves: cross-entropy loss and accuracy per epoch, training and validation",
         ),
         "misclassified_href": _href(MISCLASSIFIED_PAGE, HOME_PAGE),
-        "misclassified_total": _count(inputs.misclassified_total),
+        "misclassified_total": count(inputs.misclassified_total),
         "methods_href": _href(METHODS_PAGE, HOME_PAGE),
         "footer": _footer(inputs),
     }
@@ -195,7 +157,7 @@ def _class_context(inputs: PageInputs, k: int) -> dict[str, Any]:
         counted = sorted((-int(confusion[t, p]), t, p) for t, p in pairs if t != p and confusion[t, p])
         return [{
             "label": escape_markdown(inputs.class_names[(t, p)[other]]),
-            "count": _count(-negative_count),
+            "count": count(-negative_count),
             "href": _href(f"{MISCLASSIFIED_PAGE}#{_anchor(t, p)}", page) if (t, p) in shown_pairs else None,
         } for negative_count, t, p in counted]
 
@@ -205,7 +167,7 @@ def _class_context(inputs: PageInputs, k: int) -> dict[str, Any]:
         "name": name,
         "front_matter_title": front_matter_string(f"Class {name}"),
         "accuracy": percent(inputs.evaluation.per_class_accuracy[k]),
-        "test_images": _count(confusion[k].sum()),
+        "test_images": count(confusion[k].sum()),
         "examples": [_example_item(inputs, e, page) for e in correct],
         "mistaken_for": mistakes([(k, p) for p in classes], other=1),
         "mistaken_from": mistakes([(t, k) for t in classes], other=0),
@@ -237,16 +199,16 @@ def _misclassified_context(inputs: PageInputs) -> dict[str, Any]:
             "true_href": _href(CLASS_PAGE.format(k=true), MISCLASSIFIED_PAGE),
             "predicted_name": escape_markdown(names[predicted]),
             "predicted_href": _href(CLASS_PAGE.format(k=predicted), MISCLASSIFIED_PAGE),
-            "total": _count(confusion[true, predicted]),
-            "shown": _count(len(group)),
+            "total": count(confusion[true, predicted]),
+            "shown": count(len(group)),
             "examples": [_example_item(inputs, e, MISCLASSIFIED_PAGE) for e in group],
         })
     if inputs.misclassified_total == 0 and shown == 0:
         summary = "The model classified every test image correctly."
     elif shown < inputs.misclassified_total:
-        summary = f"Showing {_count(shown)} of {_count(inputs.misclassified_total)} misclassified test images."
+        summary = f"Showing {count(shown)} of {count(inputs.misclassified_total)} misclassified test images."
     else:
-        summary = f"All {_count(shown)} misclassified test images are shown."
+        summary = f"All {count(shown)} misclassified test images are shown."
     return {"summary": summary, "pairs": pairs, "footer": _footer(inputs)}
 
 
@@ -292,26 +254,8 @@ def _anchor(true: int, predicted: int) -> str:
     return f"true-{true}-predicted-{predicted}"
 
 
-def front_matter_string(escaped_title: str) -> str:
-    """An escaped title as a quoted YAML scalar, for the page's ``title:`` front matter.
-
-    Without it MkDocs takes the title from the H1, and Material prints that in ``<title>``
-    through Jinja's ``striptags``, which decodes ``&#60;`` back to ``<``: raw HTML again.
-    """
-    return json.dumps(escaped_title, ensure_ascii=False)
-
-
 def _pairs(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
     return [{"label": escape_markdown(label), "value": escape_markdown(value)} for label, value in pairs]
-
-
-def percent(fraction: float) -> str:
-    """A share in [0, 1] as "98.76%"; "—" when undefined (e.g. a class with no test images)."""
-    return f"{100.0 * float(fraction):.2f}%" if math.isfinite(float(fraction)) else "—"
-
-
-def _count(value: int | np.integer) -> str:
-    return f"{int(value):,}"
 
 
 def _footer(inputs: PageInputs) -> str:

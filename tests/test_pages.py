@@ -8,7 +8,8 @@ import jinja2
 import numpy as np
 import pytest
 
-from generator.pages import PageInputs, escape_markdown, render_pages
+from generator.markdown_text import escape_markdown
+from generator.pages import PageInputs, render_pages
 from generator.report import AttributionRow, Completeness, Evaluation, Example
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
