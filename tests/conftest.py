@@ -16,9 +16,11 @@ def copy_project(destination: Path) -> Path:
     destination.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "mkdocs.yml", destination / "mkdocs.yml")
     shutil.copytree(ROOT / "templates", destination / "templates")
-    generated = {"index.md", "classes", "misclassified.md", "figures", "data", "manifest.json"}
+    generated = {ROOT / "site_src" / name for name in (
+        "index.md", "classes", "misclassified.md", "changes.md", "figures", "data", "manifest.json",
+        "methods/how-this-report-was-made.md")}
     shutil.copytree(ROOT / "site_src", destination / "site_src", ignore=lambda d, names: [
-        n for n in names if Path(d) == ROOT / "site_src" and n in generated])
+        n for n in names if Path(d) / n in generated])
     return destination
 
 

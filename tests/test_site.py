@@ -8,6 +8,7 @@ from test_pages import TEMPLATES, synthetic_inputs  # the same synthetic report,
 
 from generator.about import REPORT_BUILD_PAGE
 from generator.mathematics import BASELINE_FIGURE, CONVERGENCE_FIGURE, READING_FIGURE
+from generator.changes_page import changes_context, render_changes_page
 from generator.pages import render_pages
 from generator.site import SiteError, build_site, missing_images, referenced_images
 
@@ -99,7 +100,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "site_src", docs, ignore=shutil.ignore_patterns("index.md", "classes", "misclassified.md",
                                                                             "figures", "data", "manifest.json",
-                                                                            "how-this-report-was-made.md"))
+                                                                            "how-this-report-was-made.md", "changes.md"))
     # What the mathematics stage generates for the Methods pages (tests/test_mathematics.py checks it).
     for figure in (CONVERGENCE_FIGURE, BASELINE_FIGURE, READING_FIGURE):
         (docs / figure).parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +112,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
         (docs / figure).parent.mkdir(parents=True, exist_ok=True)
         (docs / figure).write_bytes(TINY_PNG)
     render_pages(inputs, TEMPLATES, docs)
+    render_changes_page(changes_context(None, inputs.class_names, {}), TEMPLATES, docs)
     site = tmp_path / "site"
     build_site(ROOT / "mkdocs.yml", docs, site, site_name="<b>Gallery</b>")
 
