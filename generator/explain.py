@@ -144,7 +144,7 @@ def compute_attributions(
         seed: seed of the SmoothGrad noise.
         log: progress sink.
     """
-    grad_fn = attr.GradientFunction(model, chunk_size=settings.chunk_size) if hasattr(model, "layers") else model
+    grad_fn = attr.as_grad_fn(model, settings.chunk_size)
     gradient, _ = grad_fn(images, target)
     smooth = attr.smoothgrad(grad_fn, images, target, samples=settings.smoothgrad_samples,
                              noise_level=settings.smoothgrad_noise, seed=seed, chunk_size=settings.chunk_size)

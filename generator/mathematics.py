@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from generator import attributions as attr
 from generator.about import REPORT_BUILD_PAGE, library_versions, render_report_build, report_build_context
-from generator.cache import ArrayCache, fingerprint
+from generator.cache import fingerprint
 from generator.example_figure import robust_scale
 from generator.explain import AttributionArrays
 from generator.figures import save_figure
@@ -36,6 +36,7 @@ from generator.math_figures import (
 )
 from generator.reading_figure import AnnotatedRow, draw_annotated_example
 from generator.settings import Settings
+from generator.stages import StageCache
 
 CONVERGENCE_FIGURE = "figures/mathematics/convergence.png"
 BASELINE_FIGURE = "figures/mathematics/baseline.png"
@@ -62,7 +63,7 @@ def write_mathematics(model: Any, arrays: AttributionArrays, settings: Settings,
         log: progress sink.
     """
     attribution = settings.attribution
-    grad_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size) if hasattr(model, "layers") else model
+    grad_fn = attr.as_grad_fn(model, attribution.chunk_size)
     rows = spread_rows(len(arrays.index), CONVERGENCE_ROWS_QUICK if settings.quick else CONVERGENCE_ROWS)
     convergence = _cached_convergence(grad_fn, arrays, rows, settings, manifest["model"]["sha256"], log)
     share = baseline_zero_share(arrays.image, arrays.ig.maps, attribution.baseline)
@@ -78,20 +79,21 @@ def _cached_convergence(grad_fn: attr.GradFn, arrays: AttributionArrays, rows: n
     """:func:`completeness_convergence` of ``rows``, reused from the cache directory when the model,
     the rows' images and targets and the settings it depends on are unchanged."""
     baseline, chunk_size = settings.attribution.baseline, settings.attribution.chunk_size
-    key = fingerprint(MATHEMATICS_FORMAT, model_sha256, arrays.image[rows], arrays.target[rows], baseline,
-                      list(attr.METHODS), list(CONVERGENCE_STEPS))[:20]
-    store = ArrayCache(Path(settings.output.cache_dir) / "mathematics")
-    maps = f"{len(rows)} IG maps × {len(attr.METHODS)} rules × {len(CONVERGENCE_STEPS)} step counts"
+    components = {
+        "model": model_sha256,
+        "rows": fingerprint(arrays.image[rows], arrays.target[rows]),
+        "settings": fingerprint(baseline, list(attr.METHODS), list(CONVERGENCE_STEPS)),
+        "code": str(MATHEMATICS_FORMAT),
+    }
 
     def compute() -> dict[str, np.ndarray]:
-        log(f"mathematics: completeness of {maps}")
+        log(f"mathematics: completeness of {len(rows)} IG maps × {len(attr.METHODS)} rules × "
+            f"{len(CONVERGENCE_STEPS)} step counts")
         result = completeness_convergence(grad_fn, arrays.image, arrays.target, rows, baseline=baseline,
                                           chunk_size=chunk_size)
         return {"errors": result.errors}
 
-    stored, reused = store.get_or_compute(key, compute)
-    if reused:
-        log(f"mathematics: completeness of {maps} reused (key {key})")
+    stored = StageCache(Path(settings.output.cache_dir), log).arrays("mathematics", components, compute)
     return Convergence(attr.METHODS, CONVERGENCE_STEPS, rows, stored["errors"])
 
 
