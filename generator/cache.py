@@ -112,10 +112,13 @@ class ArrayCache:
 class _JsonStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.data: dict[str, Any] = self._read()
+
+    def _read(self) -> dict[str, Any]:
         try:
-            self.data: dict[str, Any] = json.loads(path.read_text())
+            return json.loads(self.path.read_text())
         except (OSError, ValueError):
-            self.data = {}
+            return {}
 
     def save(self) -> None:
         write_text_if_changed(self.path, json.dumps(self.data, indent=1, sort_keys=True) + "\n")
@@ -153,6 +156,6 @@ class StageLog(_JsonStore):
         return f"{', '.join(changed)} changed" if changed else "cached result missing or corrupted"
 
     def record(self, stage: str, components: dict[str, str]) -> None:
-        self.data[stage] = dict(components)
+        self.data = {**self._read(), stage: dict(components)}  # keep what other stages recorded meanwhile
         self.save()
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from . import __version__
 from .example_figure import format_percent
+from .explain import MAX_REFINED_STEPS
 from .model import ARCHITECTURE
 from .pages import PageInputs
 from .settings import Settings
@@ -25,7 +26,7 @@ def page_inputs(settings: Settings, dataset: Any, trained: Any, evaluation: Any,
         ("Attributed output", "class logit (pre-softmax)"),
         ("Maps", "gradient, saliency, gradient × input, SmoothGrad, Integrated Gradients; "
                  "for mistakes also contrastive IG (logit predicted − logit true)"),
-        ("IG quadrature", f"{attribution.method}, {attribution.steps} steps (doubled up to 4096 for maps "
+        ("IG quadrature", f"{attribution.method}, {attribution.steps} steps (doubled up to {MAX_REFINED_STEPS} for maps "
                           "above the tolerance)"),
         ("IG baseline", baseline),
         ("SmoothGrad", f"{attribution.smoothgrad_samples} samples, noise σ = {attribution.smoothgrad_noise:g} "
