@@ -1,4 +1,4 @@
-"""The one module that touches TensorFlow: a Keras model becomes a gradient function.
+"""Where TensorFlow is used (with :mod:`.input_convolution`): a Keras model becomes a gradient function.
 
 ``GradientFunction(model)(images, targets)`` returns ∂logit_t/∂x and logit_t for every
 image, computed by one compiled ``tf.function`` with a fixed input signature, called on
