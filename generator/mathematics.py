@@ -36,7 +36,7 @@ from generator.math_figures import (
 )
 from generator.reading_figure import AnnotatedRow, draw_annotated_example
 from generator.settings import Settings
-from generator.stages import StageCache
+from generator.stages import ATTRIBUTION_FORMAT, StageCache
 
 CONVERGENCE_FIGURE = "figures/mathematics/convergence.png"
 BASELINE_FIGURE = "figures/mathematics/baseline.png"
@@ -83,7 +83,7 @@ def _cached_convergence(grad_fn: attr.GradFn, arrays: AttributionArrays, rows: n
         "model": model_sha256,
         "rows": fingerprint(arrays.image[rows], arrays.target[rows]),
         "settings": fingerprint(baseline, list(attr.METHODS), list(CONVERGENCE_STEPS)),
-        "code": str(MATHEMATICS_FORMAT),
+        "code": f"{MATHEMATICS_FORMAT}.{ATTRIBUTION_FORMAT}",  # it runs the attribution code too
     }
 
     def compute() -> dict[str, np.ndarray]:

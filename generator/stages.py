@@ -17,7 +17,7 @@ from .cache import ArrayCache, OutputLedger, StageLog, fingerprint
 from .settings import Settings
 
 Log = Callable[[str], None]
-ATTRIBUTION_FORMAT = 3
+ATTRIBUTION_FORMAT = 4
 """Bump when the attribution code changes what it computes, so cached results are dropped."""
 FIGURE_FORMAT = 3
 """Bump when the figure code changes what it draws."""
