@@ -85,9 +85,10 @@ def test_relu_network_agrees_with_tensorflows_convolution_gradient():
     lambda: [keras.layers.Conv2D(3, 3, strides=2)],
     lambda: [keras.layers.Conv2D(3, 3, dilation_rate=2)],
     lambda: [keras.layers.Rescaling(2.0), keras.layers.Conv2D(3, 3)],
+    lambda: [keras.layers.Conv2D(3, 3, dtype="mixed_bfloat16")],
 ])
 def test_other_openings_keep_tensorflows_gradient(opening):
-    """Strided or dilated first convolutions, and models that open with another layer, keep
-    TensorFlow's own gradient."""
+    """Strided, dilated or mixed-precision first convolutions, and models that open with another
+    layer, keep TensorFlow's own gradient."""
     model = keras.Sequential([keras.Input((9, 9, 1)), *opening(), keras.layers.Flatten(), keras.layers.Dense(2)])
     assert split_input_convolution(model) is None

@@ -21,23 +21,25 @@ def split_input_convolution(model: Any) -> tuple[Any, list[Any]] | None:
     """(first Conv2D layer, the layers after it) when the col2im gradient applies, else None.
 
     It applies to a ``keras.Sequential`` whose first layer is a channels-last ``Conv2D``
-    with stride 1, no dilation, one group, and "valid" or "same" padding.
+    with stride 1, no dilation, one group, "valid" or "same" padding, computing in float32.
     """
     import keras
 
     if not isinstance(model, keras.Sequential) or not model.layers:
         return None
     first = model.layers[0]
-    config = first.get_config() if isinstance(first, keras.layers.Conv2D) else {}
-    if type(first) is not keras.layers.Conv2D or not (
+    if type(first) is not keras.layers.Conv2D:
+        return None
+    config = first.get_config()
+    applies = (
         tuple(config["strides"]) == (1, 1)
         and tuple(config["dilation_rate"]) == (1, 1)
         and config["groups"] == 1
         and config["data_format"] == "channels_last"
         and config["padding"] in ("valid", "same")
-    ):
-        return None
-    return first, list(model.layers[1:])
+        and first.compute_dtype == "float32"
+    )
+    return (first, list(model.layers[1:])) if applies else None
 
 
 def input_convolution(images: Any, layer: Any) -> Any:
