@@ -11,10 +11,10 @@ from generator.attributions.input_convolution import split_input_convolution  # 
 RNG = np.random.default_rng(7)
 
 
-def conv_dense(shape, filters, kernel, padding, use_bias=True, activation=None):
+def conv_dense(shape, filters, kernel, padding, use_bias=True):
     model = keras.Sequential([
         keras.Input(shape),
-        keras.layers.Conv2D(filters, kernel, padding=padding, use_bias=use_bias, activation=activation),
+        keras.layers.Conv2D(filters, kernel, padding=padding, use_bias=use_bias),
         keras.layers.Flatten(),
         keras.layers.Dense(4),
     ])

@@ -2,10 +2,10 @@
 
 The input gradient of a first convolution z = W ⋆ x + b is the transposed convolution
 ∂s/∂x = Wᵀ ⋆ ∂s/∂z. TensorFlow computes it with ``Conv2DBackpropInput``, which on CPU is
-slow when the input has one channel (MNIST): 39 µs per image against 15 µs for the same
-product written as a matrix multiply and a sum of shifted copies (col2im), measured on
-2 cores for a 3×3, 1→32 convolution over 26×26 outputs. That one op was a quarter of the
-whole gradient call of the report's CNN.
+slow when the input has one channel (MNIST): 39 µs per image-step against 15 µs for the
+same product written as a matrix multiply and a sum of shifted copies (col2im), measured on
+2 cores for a 3×3, 1→32 convolution over 26×26 outputs. That one op was about a third of
+the whole gradient call (113 µs) of the report's CNN.
 
 :func:`split_input_convolution` finds such a first layer in a ``keras.Sequential`` model;
 :func:`input_convolution` is its affine part with the col2im gradient. Only the input
