@@ -18,12 +18,13 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from generator.colour_scale import LIMIT_PERCENTILE, MIN_LIMIT, limit
 from generator.figures import save_figure
 from generator.report import COMPLETENESS_TOLERANCE, ClassMeans, Completeness, Example
 
 SIGNED_CMAP = "RdBu_r"
 MAGNITUDE_CMAP = "viridis"
-MIN_SCALE = 1e-12
+MIN_SCALE = MIN_LIMIT
 # Layout in inches: a title band, then per row a row title, panel titles, square maps (each
 # in a column COLUMN_INCHES wide with its colour bar) and the completeness line.
 COLUMN_INCHES, TITLE_INCHES, ROW_HEIGHT_INCHES = 2.4, 0.4, 2.2
@@ -59,19 +60,15 @@ class Panel:
     """Colour-bar arrows: "both"/"max" where values beyond the norm are clipped."""
 
 
-def robust_scale(maps: Sequence[np.ndarray], percentile: float = 99.5) -> float:
-    """A high percentile of |value| over ``maps``, ignoring non-finite values; ≥ 1e-12.
-
-    A percentile rather than the maximum keeps one extreme pixel from washing out every
-    other map; the few values above it are clipped (the colour bars say so).
-    """
-    values = np.abs(np.concatenate([np.ravel(m).astype(np.float64) for m in maps] or [np.zeros(0)]))
-    values = values[np.isfinite(values)]
-    return max(float(np.percentile(values, percentile)), MIN_SCALE) if values.size else MIN_SCALE
+def robust_scale(maps: Sequence[np.ndarray], percentile: float = LIMIT_PERCENTILE) -> float:
+    """The gallery's colour limit (:func:`generator.colour_scale.limit`): a high percentile of
+    |value| over the finite, non-zero values, so that the composite figure and the tiles agree."""
+    return limit(maps, percentile)
 
 
-def map_scales(examples: Sequence[Example], percentile: float = 99.5) -> MapScales:
-    """The shared colour limits: per method, ``percentile`` of |value| over all maps of all examples."""
+def map_scales(examples: Sequence[Example], percentile: float = LIMIT_PERCENTILE) -> MapScales:
+    """The shared colour limits: per method, ``percentile`` of |value| over the inked pixels of
+    all maps of all examples."""
     rows = [row for example in examples for row in example.rows]
     contrasts = [e.contrast.integrated_gradients for e in examples if e.contrast is not None]
     return MapScales(

@@ -88,9 +88,17 @@ def completeness_record(ig: CheckedIG, r: int) -> dict[str, Any]:
     }
 
 
-def example_records(arrays: AttributionArrays, labels: np.ndarray, predictions: np.ndarray,
-                    confidences: np.ndarray, figures: dict[int, str]) -> list[dict[str, Any]]:
-    """One record per published test image, each listing its attributed targets."""
+def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: Any,
+                    gallery: Any) -> list[dict[str, Any]]:
+    """One record per published test image, each listing its attributed targets.
+
+    ``page`` is the Markdown page (relative to the docs folder) that shows the image, and
+    ``anchor`` the id of its row there.
+    """
+    from .gallery import anchor
+
+    predictions, confidences = evaluation.predictions, evaluation.confidences
+    page_of = gallery.page_of()
     records: dict[int, dict[str, Any]] = {}
     contrast_of = {int(i): m for m, i in enumerate(arrays.contrast_index.tolist())}
     for row, test_index in enumerate(arrays.index.tolist()):
@@ -99,7 +107,9 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, predictions: 
             "true_label": int(labels[test_index]),
             "predicted": int(predictions[test_index]),
             "confidence": round(float(confidences[test_index]), 6),
-            "figure": figures[test_index],
+            "margin": round(float(evaluation.margins[test_index]), 6),
+            "page": page_of[test_index],
+            "anchor": anchor(test_index),
             "targets": [],
         })
         m = contrast_of.get(test_index)
@@ -133,7 +143,7 @@ def finite_or_none(value: Any) -> Any:
 
 
 def build_manifest(*, version: str, settings: dict[str, Any], data_source: str, dataset: Any, trained: Any, evaluation: Any,
-                   selection: Any, arrays: AttributionArrays, figures: dict[int, str],
+                   selection: Any, arrays: AttributionArrays, gallery: Any,
                    whole_test_set: dict[str, Any] | None) -> dict[str, Any]:
     """The manifest: everything needed to check the report against its data and model."""
     attribution = settings["attribution"]
@@ -158,5 +168,7 @@ def build_manifest(*, version: str, settings: dict[str, Any], data_source: str, 
         "whole_test_set": whole_test_set,
         "files": {"attributions": "data/attributions.npz", "predictions": "data/predictions.npz",
                   "model": "data/model.keras"},
-        "examples": example_records(arrays, dataset.y_test, evaluation.predictions, evaluation.confidences, figures),
+        "colour_scales": {m.key: {"limit": m.scale.limit, "signed": m.scale.signed, "cmap": m.scale.cmap,
+                                  "unit": m.scale.unit} for m in gallery.methods},
+        "examples": example_records(arrays, dataset.y_test, evaluation, gallery),
     }

@@ -233,4 +233,5 @@ def evaluate(model: Any, dataset: Dataset, classes: int = 10, batch_size: int = 
         confusion=confusion,
         predictions=predictions,
         confidences=probabilities.max(axis=1),
+        margins=np.diff(np.sort(logits, axis=1)[:, -2:], axis=1)[:, 0],
     )

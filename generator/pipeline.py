@@ -1,6 +1,6 @@
 """``build(settings)``: run the stages in order, report progress and timings.
 
-data → model → evaluation → selection → attributions → (whole test set) → figures →
+data → model → evaluation → selection → attributions → (whole test set) → gallery → figures →
 published data → mathematics → pages → site
 """
 
@@ -129,7 +129,7 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
         evaluation = evaluate(trained.model, dataset)
         log(f"evaluation: test accuracy {evaluation.accuracy:.2%}")
     with timings.stage("selection", log):
-        selection = select_examples(dataset.y_test, evaluation.predictions, evaluation.confidences,
+        selection = select_examples(dataset.y_test, evaluation.predictions, evaluation.confidences, evaluation.margins,
                                     settings.selection.per_class, settings.selection.max_misclassified)
         index, target, contrast_rows = attribution_requests(selection, dataset.y_test, evaluation.predictions)
         log(f"selection: {sum(map(len, selection.correct))} correct, {len(selection.misclassified)} of "
@@ -156,8 +156,12 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
                     grad_fn, to_model_input(dataset.x_test), dataset.y_test, evaluation.predictions,
                     settings.attribution, log))))
     check_gates(settings, evaluation.accuracy, summary)
+    with timings.stage("gallery", log):
+        from .gallery import build_gallery
+
+        gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names))
     with timings.stage("figures", log):
-        figures = draw_figures(examples, evaluation, trained.history, whole, settings, docs, cache.directory, log)
+        figures = draw_figures(gallery, evaluation, trained.history, whole, settings, docs, cache.directory, log)
     with timings.stage("published data", log):
         from .redact import public_settings, public_text
 
@@ -172,7 +176,7 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
         manifest = build_manifest(version=__version__, settings=public_settings(settings.to_dict(), root),
                                   data_source=public_text(dataset.source, data_paths, root), dataset=dataset,
                                   trained=trained, evaluation=evaluation, selection=selection, arrays=arrays,
-                                  figures=figures["examples"], whole_test_set=whole_summary)
+                                  gallery=gallery, whole_test_set=whole_summary)
         write_manifest(manifest, docs / "manifest.json")
     # --- mathematics pages (issue 4): one stage call goes here ---
     with timings.stage("mathematics", log):
@@ -185,7 +189,8 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
     with timings.stage("pages", log):
         from .report_pages import page_inputs
 
-        render_pages(page_inputs(settings, dataset, trained, evaluation, selection, examples, figures, manifest),
+        render_pages(page_inputs(settings, dataset, trained, evaluation, selection, examples, gallery, figures,
+                                 manifest),
                      root / "templates", docs)
     with timings.stage("site", log):
         build_site(root / "mkdocs.yml", docs, Path(settings.output.site_dir), site_name=settings.output.title)

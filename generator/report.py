@@ -121,6 +121,8 @@ class Evaluation:
         confusion: (K, K) int counts, rows = true class, columns = predicted class.
         predictions: (N_test,) predicted class per test image.
         confidences: (N_test,) softmax probability of the predicted class.
+        margins: (N_test,) top logit minus the runner-up logit, in logit units: how far
+            the image is from the decision boundary of its predicted class.
     """
 
     accuracy: float
@@ -128,6 +130,7 @@ class Evaluation:
     confusion: np.ndarray
     predictions: np.ndarray
     confidences: np.ndarray
+    margins: np.ndarray
 
 
 @dataclass(frozen=True)

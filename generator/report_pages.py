@@ -17,7 +17,7 @@ from .settings import Settings
 
 
 def page_inputs(settings: Settings, dataset: Any, trained: Any, evaluation: Any, selection: Any,
-                examples: Any, figures: dict[str, Any], manifest: dict[str, Any]) -> PageInputs:
+                examples: Any, gallery: Any, figures: dict[str, Any], manifest: dict[str, Any]) -> PageInputs:
     """Everything the generated pages show, as ready-made strings and paths."""
     attribution = settings.attribution
     summary = manifest["attribution"]["completeness"]
@@ -45,7 +45,7 @@ def page_inputs(settings: Settings, dataset: Any, trained: Any, evaluation: Any,
         class_names=settings.data.class_names,
         evaluation=evaluation,
         examples=examples,
-        example_figures=figures["examples"],
+        gallery=gallery,
         confusion_figure=figures["confusion"],
         curves_figure=figures["curves"],
         model_summary=(

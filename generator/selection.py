@@ -1,4 +1,4 @@
-"""Which test images the report shows: a confidence spread per class, and the mistakes."""
+"""Which test images the report shows: a spread over the margin per class, and the mistakes."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ class Selection:
     """Published test indices.
 
     Attributes:
-        correct: per class k, correctly classified test indices of class k, ordered from
-            least to most confident.
+        correct: per class k, correctly classified test indices of class k, smallest
+            margin first.
         misclassified: published misclassified test indices, ordered by (true, predicted, index).
         misclassified_total: how many test images are misclassified in all (≥ the published ones).
     """
@@ -23,29 +23,38 @@ class Selection:
     misclassified_total: int
 
 
-def spread_over_confidence(indices: np.ndarray, confidences: np.ndarray, count: int) -> np.ndarray:
-    """``count`` of ``indices`` at evenly spaced ranks of confidence (ties broken by index).
+def spread_over_margin(indices: np.ndarray, margins: np.ndarray, count: int) -> np.ndarray:
+    """``count`` of ``indices`` whose margins lie closest to evenly spaced values from the
+    smallest margin to the largest (each image picked once; ties broken by index).
+
+    Evenly spaced *values*, not ranks: most correct predictions are near-certain, so evenly
+    spaced ranks would show almost only those, and the uncertain ones are what a reader
+    needs to see next to them.
 
     Args:
         indices: (M,) candidate test indices.
-        confidences: (M,) their confidences.
+        margins: (M,) their margins (top logit minus runner-up).
         count: how many to pick; all of them when M ≤ count.
 
     Returns:
-        Picked indices, least confident first.
+        Picked indices, smallest margin first.
     """
-    order = np.lexsort((indices, confidences))
-    ranked = indices[order]
-    if len(ranked) <= count:
-        return ranked
-    ranks = np.unique(np.round(np.linspace(0, len(ranked) - 1, count)).astype(int))
-    return ranked[ranks]
+    order = np.lexsort((indices, margins))
+    indices, margins = np.asarray(indices)[order], np.asarray(margins, dtype=np.float64)[order]
+    if len(indices) <= count:
+        return indices
+    free = np.ones(len(indices), bool)
+    for value in np.linspace(margins[0], margins[-1], count):
+        candidates = np.flatnonzero(free)
+        free[candidates[np.argmin(np.abs(margins[candidates] - value))]] = False
+    return indices[~free]
 
 
 def select_examples(
     labels: np.ndarray,
     predictions: np.ndarray,
     confidences: np.ndarray,
+    margins: np.ndarray,
     per_class: int,
     max_misclassified: int,
     classes: int = 10,
@@ -56,7 +65,8 @@ def select_examples(
         labels: (N,) true class of each test image.
         predictions: (N,) predicted class.
         confidences: (N,) softmax probability of the predicted class.
-        per_class: correctly classified examples per class.
+        margins: (N,) top logit minus runner-up logit.
+        per_class: correctly classified examples per class, spread over the margin.
         max_misclassified: cap on misclassified examples; when capped, the most confident
             mistakes are kept (they are the most surprising ones).
         classes: number of classes.
@@ -66,7 +76,7 @@ def select_examples(
     correct = []
     for k in range(classes):
         candidates = everything[(labels == k) & (predictions == k)]
-        correct.append(tuple(int(i) for i in spread_over_confidence(candidates, confidences[candidates], per_class)))
+        correct.append(tuple(int(i) for i in spread_over_margin(candidates, margins[candidates], per_class)))
     wrong = everything[labels != predictions]
     most_confident_first = wrong[np.lexsort((wrong, -confidences[wrong]))]
     kept = most_confident_first[:max_misclassified]

@@ -19,7 +19,7 @@ from .settings import Settings
 Log = Callable[[str], None]
 ATTRIBUTION_FORMAT = 4
 """Bump when the attribution code changes what it computes, so cached results are dropped."""
-FIGURE_FORMAT = 3
+FIGURE_FORMAT = 4
 """Bump when the figure code changes what it draws."""
 
 
@@ -92,23 +92,27 @@ def check_gates(settings: Settings, accuracy: float, completeness: dict[str, Any
                         "(gates.max_incomplete_share); the published site was left as it was")
 
 
-def draw_figures(examples: Any, evaluation: Any, history: Any, whole: Any, settings: Settings,
+def draw_figures(gallery: Any, evaluation: Any, history: Any, whole: Any, settings: Settings,
                  docs: Path, cache_dir: Path, log: Log) -> dict[str, Any]:
-    """Draw every figure whose inputs changed (in worker processes); paths relative to ``docs``."""
-    from .example_figure import draw_class_means, draw_example, map_scales
+    """Draw every figure and map tile whose inputs changed (in worker processes).
+
+    One job list, one ledger, one process pool. Returns the paths, relative to ``docs``.
+    """
+    from .example_figure import draw_class_means
     from .figures import draw_confusion_matrix, draw_training_curves
+    from .gallery import colour_bar_path, tile_jobs
     from .parallel import run_in_processes
+    from .tiles import draw_colour_bar, draw_tile
 
     names = settings.data.class_names
-    scales = map_scales(examples)
     paths: dict[str, Any] = {
-        "examples": {e.test_index: f"figures/examples/test-{e.test_index:05d}.png" for e in examples},
         "means": {} if whole is None else {m.label: f"figures/means/class-{m.label}.png" for m in whole.means},
         "confusion": "figures/confusion.png",
         "curves": None if history is None else "figures/training-curves.png",
     }
     jobs: list[tuple[str, Callable[..., bool], tuple[Any, ...]]] = [
-        (paths["examples"][e.test_index], draw_example, (e, scales, names)) for e in examples]
+        (relative, draw_tile, (values, scale)) for relative, values, scale in tile_jobs(gallery)]
+    jobs += [(colour_bar_path(m.key), draw_colour_bar, (m.scale,)) for m in gallery.methods]
     jobs += [(paths["means"][m.label], draw_class_means, (m, names)) for m in (whole.means if whole else ())]
     jobs.append((paths["confusion"], draw_confusion_matrix, (evaluation.confusion, names)))
     if history is not None:
@@ -120,12 +124,13 @@ def draw_figures(examples: Any, evaluation: Any, history: Any, whole: Any, setti
     if stale:
         log(f"figures: drawing {len(stale)} of {len(jobs)} (inputs changed or file missing)")
     run_in_processes([(function, (*args, docs / relative)) for relative, function, args in stale],
-                     lambda done, total: log(f"figures: {done}/{total}") if done % 50 == 0 or done == total else None)
+                     lambda done, total: log(f"figures: {done}/{total}") if done % 500 == 0 or done == total else None)
     for relative, _, _ in stale:
         ledger.record(relative, keys[relative])
     log(f"figures: {len(jobs) - len(stale)} of {len(jobs)} reused unchanged")
-    for folder, current in (("examples", paths["examples"]), ("means", paths["means"])):
-        remove_stale(docs / "figures" / folder, {Path(p).name for p in current.values()})
+    drawn = {relative for relative, _, _ in jobs}
+    for folder in ("tiles", "means", "examples"):
+        remove_stale(docs / "figures" / folder, {Path(p).name for p in drawn if Path(p).parent.name == folder})
     ledger.forget_missing()
     ledger.save()
     return paths

@@ -17,7 +17,7 @@ def copy_project(destination: Path) -> Path:
     shutil.copy(ROOT / "mkdocs.yml", destination / "mkdocs.yml")
     shutil.copytree(ROOT / "templates", destination / "templates")
     generated = {ROOT / "site_src" / name for name in (
-        "index.md", "classes", "misclassified.md", "changes.md", "figures", "data", "manifest.json",
+        "index.md", "classes", "misclassified.md", "explorer.md", "changes.md", "figures", "data", "manifest.json",
         "methods/how-this-report-was-made.md")}
     shutil.copytree(ROOT / "site_src", destination / "site_src", ignore=lambda d, names: [
         n for n in names if Path(d) / n in generated])

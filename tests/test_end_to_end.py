@@ -48,7 +48,8 @@ def test_manifest_records_everything_needed_to_verify_the_report(quick_build):
     assert len(correct) == 10 * manifest["settings"]["selection"]["per_class"]
     assert len(wrong) == min(manifest["selection"]["misclassified_total"], manifest["settings"]["selection"]["max_misclassified"])
     for example in examples:
-        assert (site / example["figure"]).is_file()
+        page = example["page"].removesuffix(".md") + "/index.html"
+        assert f'id="{example["anchor"]}"' in (site / page).read_text(encoding="utf-8")
         roles = [t["role"] for t in example["targets"]]
         assert roles == (["predicted"] if example in correct else ["predicted", "true"])
         assert 0 < example["confidence"] <= 1
@@ -98,9 +99,39 @@ def test_published_model_reproduces_the_recorded_predictions(quick_build):
     assert predicted.tolist() == [first_rows[r] for r in rows]
 
 
+def test_every_published_tile_shows_the_published_arrays_within_one_colour_step(quick_build):
+    from generator.colour_scale import ColourScale
+    from generator.gallery import tile_path
+    from generator.tiles import INPUT_SCALE, read_tile
+
+    project, _ = quick_build
+    site, manifest, arrays = load(project)
+    scales = {key: ColourScale(**spec) for key, spec in manifest["colour_scales"].items()}
+
+    def check(relative, values, scale):
+        shown = np.clip(values, -scale.limit if scale.signed else 0.0, scale.limit)
+        decoded = read_tile((site / relative).read_bytes(), scale)
+        assert np.max(np.abs(decoded - shown)) <= scale.step, relative
+
+    tiles = 0
+    for example in manifest["examples"]:
+        i = example["test_index"]
+        first = example["targets"][0]["row"]
+        check(tile_path(i, "input"), arrays["image"][first, ..., 0], INPUT_SCALE)
+        for target in example["targets"]:
+            for key, scale in scales.items():
+                check(tile_path(i, f"{target['target']}-{key}"), arrays[key][target["row"], ..., 0], scale)
+                tiles += 1
+        if "contrast" in example:
+            check(tile_path(i, "contrast"), arrays["contrastive_integrated_gradients"][example["contrast"]["row"], ..., 0],
+                  scales["integrated_gradients"])
+            tiles += 1
+    assert tiles == 5 * len(arrays["index"]) + len(arrays["contrast_index"])
+
+
 def test_rebuild_reuses_the_model_and_rewrites_identical_figures(quick_build):
     project, _ = quick_build
-    figures = project / "site" / "figures" / "examples"
+    figures = project / "site" / "figures" / "tiles"
     before = {p.name: p.read_bytes() for p in figures.iterdir()}
     result = run_build(project, "--quick")
     assert result.returncode == 0, result.stderr[-2000:]

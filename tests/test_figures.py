@@ -53,7 +53,7 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     return chunks
 
 
-def test_map_scales_take_the_percentile_over_all_rows_of_all_examples():
+def test_map_scales_take_the_percentile_over_the_inked_pixels_of_all_examples():
     image = np.zeros((2, 2), np.float32)
     first = np.array([[1.0, -2.0], [3.0, -4.0]])
     second = np.array([[-5.0, 6.0], [-7.0, 8.0]])
@@ -61,11 +61,12 @@ def test_map_scales_take_the_percentile_over_all_rows_of_all_examples():
         Example(1, 0, 0, 0.9, image, (make_row(0, first, ig=first * 10),)),
         Example(2, 1, 2, 0.8, image, (make_row(2, second, ig=second * 10), make_row(1, first * 0))),
     ]
-    # |values| pooled: 1..8 plus four zeros from the last row; the median of those 12 is 2.5.
+    # |values| pooled: 1..8 plus four zeros from the last row, which do not count (they are
+    # not ink); the median of 1..8 is 4.5.
     scales = map_scales(examples, percentile=50)
-    assert scales.gradient == pytest.approx(2.5)
-    assert scales.saliency == pytest.approx(2.5)
-    assert scales.integrated_gradients == pytest.approx(25.0)
+    assert scales.gradient == pytest.approx(4.5)
+    assert scales.saliency == pytest.approx(4.5)
+    assert scales.integrated_gradients == pytest.approx(45.0)
     # The maximum is the 100th percentile: the largest |value| of any example, not of one.
     assert map_scales(examples, percentile=100).gradient == pytest.approx(8.0)
 

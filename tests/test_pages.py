@@ -1,4 +1,4 @@
-"""Pages: strict templates, every figure linked, pairs ordered, user text escaped."""
+"""Pages: strict templates, every tile linked with alt text, stable anchors, mistakes ordered, user text escaped."""
 
 import re
 import shutil
@@ -8,19 +8,22 @@ import jinja2
 import numpy as np
 import pytest
 
+from generator.example_figure import format_percent
+from generator.gallery import build_gallery
 from generator.markdown_text import escape_markdown
 from generator.pages import PageInputs, render_pages
-from generator.report import AttributionRow, Completeness, Evaluation, Example
+from generator.report import AttributionRow, Completeness, ContrastMap, Evaluation, Example
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 NAMES = tuple(str(k) for k in range(10))
 
 
 def _example(test_index: int, true: int, predicted: int, confidence: float) -> Example:
-    zeros = np.zeros((4, 4), np.float32)
+    maps = np.linspace(-1, 1, 16, dtype=np.float32).reshape(4, 4)
     targets = (true,) if true == predicted else (predicted, true)
-    rows = tuple(AttributionRow(t, zeros, zeros, zeros, zeros, zeros, Completeness(0.0, 0.0, 0.0, 8)) for t in targets)
-    return Example(test_index, true, predicted, confidence, zeros, rows)
+    rows = tuple(AttributionRow(t, maps, abs(maps), maps, maps, maps, Completeness(0.0, 0.0, 0.0, 8)) for t in targets)
+    contrast = None if true == predicted else ContrastMap(maps, Completeness(1.0, 1.0, 0.0, 8))
+    return Example(test_index, true, predicted, confidence, maps, rows, contrast)
 
 
 def synthetic_inputs(class_names: tuple[str, ...] = NAMES, misclassified_total: int = 9,
@@ -40,13 +43,14 @@ def synthetic_inputs(class_names: tuple[str, ...] = NAMES, misclassified_total: 
         confusion=confusion,
         predictions=np.zeros(int(confusion.sum()), int),
         confidences=np.ones(int(confusion.sum())),
+        margins=np.arange(int(confusion.sum())) / 100.0,
     )
     return PageInputs(
         title=title,
         class_names=class_names,
         evaluation=evaluation,
         examples=tuple(examples),
-        example_figures={e.test_index: f"figures/examples/test-{e.test_index:05d}.png" for e in examples},
+        gallery=build_gallery(examples, evaluation.margins, 10),
         confusion_figure="figures/confusion.png",
         curves_figure="figures/training-curves.png",
         model_summary=(("Architecture", "Conv(32)-Pool-Conv(64)-Pool-Dropout-Dense(10)"), ("Model sha256", "ab12")),
@@ -68,50 +72,87 @@ def test_a_template_using_an_undefined_variable_fails(tmp_path):
         render_pages(synthetic_inputs(), templates, tmp_path / "docs")
 
 
-def test_every_page_is_written_and_every_example_figure_is_linked(tmp_path):
+def test_every_page_is_written_and_every_tile_is_linked(tmp_path):
     inputs = synthetic_inputs()
     written = render_pages(inputs, TEMPLATES, tmp_path)
-    expected = ["index.md", *(f"classes/class-{k}.md" for k in range(10)), "misclassified.md"]
+    expected = ["index.md", *(f"classes/class-{k}.md" for k in range(10)), "misclassified.md", "explorer.md"]
     assert [p.relative_to(tmp_path).as_posix() for p in written] == expected
     text = _all_text(tmp_path)
-    for figure in [*inputs.example_figures.values(), inputs.confusion_figure, inputs.curves_figure]:
+    for figure in [inputs.confusion_figure, inputs.curves_figure]:
         assert f"{figure}){{ loading=lazy }}" in text
     for k in range(10):
         page = (tmp_path / f"classes/class-{k}.md").read_text(encoding="utf-8")
         assert f"\n# Class {k}\n" in page
-        assert page.count("](../figures/examples/") == 2  # its two correct examples, nothing else
+        # Its two correct examples: an input and five maps each, and nothing else.
+        assert page.count("](../figures/tiles/test-") == 2 * 6
+        for e in (e for e in inputs.examples if e.correct and e.true_label == k):
+            assert f'id="test-{e.test_index:05d}"' in page
+            assert f"../figures/tiles/test-{e.test_index:05d}-{k}-integrated_gradients.png" in page
+        # One colour bar per method, once per page.
+        assert page.count("](../figures/tiles/scale-") == 5
 
 
-def test_every_image_has_alt_text_naming_classes_and_methods(tmp_path):
+def test_every_map_has_alt_text_naming_image_method_and_class(tmp_path):
     render_pages(synthetic_inputs(), TEMPLATES, tmp_path)
     images = re.findall(r"!\[([^\]]*)\]\(([^)]*)\)", _all_text(tmp_path))
-    assert len(images) == 24 + 2
+    # 20 correct × 6 tiles, 4 mistakes × (1 input + 2 × 5 maps + 1 contrast), 11 × 5 colour bars,
+    # 24 explorer thumbnails, confusion matrix and training curves.
+    assert len(images) == 20 * 6 + 4 * 12 + 11 * 5 + 24 + 2
     for alt, src in images:
         assert alt, src
     misclassified = (tmp_path / "misclassified.md").read_text(encoding="utf-8")
-    assert (
-        "Test image 7: true 2, predicted 7 — input, gradient, saliency, gradient × input, SmoothGrad and "
-        "Integrated Gradients maps for classes 7 and 2" in misclassified
-    )
+    assert "Test image 7: Integrated Gradients map for class 2" in misclassified
+    assert "Test image 7: contrastive Integrated Gradients, logit 7 − logit 2" in misclassified
 
 
-def test_pairs_are_ordered_by_count_then_by_true_and_predicted_class(tmp_path):
+def test_mistakes_are_most_confident_first_and_pairs_link_to_their_first(tmp_path):
     render_pages(synthetic_inputs(), TEMPLATES, tmp_path)
     page = (tmp_path / "misclassified.md").read_text(encoding="utf-8")
-    headings = re.findall(r"^## (.*) \{ #(true-\d-predicted-\d) \}$", page, flags=re.MULTILINE)
-    assert [anchor for _, anchor in headings] == ["true-4-predicted-9", "true-1-predicted-3", "true-2-predicted-7"]
-    # Within a pair, the most confident mistake first.
-    assert page.index("test-00008.png") < page.index("test-00007.png")
-    # A class page links to the pairs that have examples, and only names the others.
+    anchors = re.findall(r'<tbody id="(test-\d{5})"', page)
+    assert anchors == ["test-00008", "test-00005", "test-00007", "test-00003"]  # p = 0.8, 0.7, 0.61, 0.55
+    # The folded pair table: most frequent pair first, each linked to its most confident image.
+    pairs = re.findall(r"^    \| \[?([^|\]]+?)\]?(?:\(([^)]*)\))? \|", page, flags=re.MULTILINE)
+    assert [label for label, _ in pairs[1:]] == ["4 → 9", "1 → 3", "2 → 7", "5 → 6"]
+    assert dict(pairs[1:])["2 → 7"] == "misclassified.md#test-00008" and dict(pairs[1:])["5 → 6"] == ""
+    # A class page links its mistakes to that image, and only names pairs with none shown.
     five = (tmp_path / "classes/class-5.md").read_text(encoding="utf-8")
-    assert "- 6: 1" in five and "#true-5-predicted-6" not in five
+    assert "- 6: 1" in five and "misclassified.md#" not in five
     two = (tmp_path / "classes/class-2.md").read_text(encoding="utf-8")
-    assert "(../misclassified.md#true-2-predicted-7)" in two
+    assert "(../misclassified.md#test-00008)" in two
+
+
+def test_explorer_lists_every_example_linked_to_its_row(tmp_path):
+    inputs = synthetic_inputs()
+    render_pages(inputs, TEMPLATES, tmp_path)
+    page = (tmp_path / "explorer.md").read_text(encoding="utf-8")
+    links = re.findall(r"\| \[(\d+)\]\(([^)]*)\) \|", page)
+    assert sorted(int(i) for i, _ in links) == sorted(e.test_index for e in inputs.examples)
+    assert dict(links)["8"] == "misclassified.md#test-00008"
+    assert dict(links)["131"] == "classes/class-3.md#test-00131"
+
+
+def test_class_pages_order_by_margin_and_say_how_examples_were_chosen(tmp_path):
+    render_pages(synthetic_inputs(), TEMPLATES, tmp_path)
+    page = (tmp_path / "classes/class-3.md").read_text(encoding="utf-8")
+    assert re.findall(r'<tbody id="(test-\d{5})"', page) == ["test-00130", "test-00131"]  # margins 1.30, 1.31
+    assert "evenly spaced values of the *margin*" in page and "from\nthe smallest, 1.30, to the largest, 1.31" in page
+
+
+def test_legend_states_the_limits_and_what_they_clip(tmp_path):
+    inputs = synthetic_inputs()
+    render_pages(inputs, TEMPLATES, tmp_path)
+    page = (tmp_path / "classes/class-0.md").read_text(encoding="utf-8")
+    ig = next(m for m in inputs.gallery.methods if m.key == "integrated_gradients")
+    clipped = next(p for p in inputs.gallery.pages if p.page == "classes/class-0.md").clipping[ig.key]
+    assert f"−{ig.scale.limit:.3g}" in page and f"+{ig.scale.limit:.3g}" in page
+    assert f"Clipped: {format_percent(clipped.pixels)} of pixels ({format_percent(clipped.inked_pixels)} of non-zero " \
+           f"ones), holding {format_percent(clipped.attribution)} of &#124;attribution&#124;" in page or \
+           f"Clipped: {format_percent(clipped.pixels)} of pixels" in page
 
 
 def test_capped_misclassified_page_says_how_many_are_shown(tmp_path):
     render_pages(synthetic_inputs(misclassified_total=9), TEMPLATES, tmp_path)
-    assert "Showing 4 of 9 misclassified test images." in (tmp_path / "misclassified.md").read_text()
+    assert "Showing 4 of 9 misclassified test images" in (tmp_path / "misclassified.md").read_text()
     render_pages(synthetic_inputs(misclassified_total=4), TEMPLATES, tmp_path)
     page = (tmp_path / "misclassified.md").read_text()
     assert "All 4 misclassified test images are shown." in page and "Showing" not in page
@@ -164,9 +205,8 @@ def test_loaded_model_gets_a_sentence_instead_of_training_curves(tmp_path):
     assert "training-curves" not in home and "loaded from a file" in home
 
 
-def test_an_example_without_a_figure_is_refused(tmp_path):
+def test_an_example_on_no_gallery_page_is_refused(tmp_path):
     inputs = synthetic_inputs()
-    figures = dict(inputs.example_figures)
-    del figures[7]
+    gallery = build_gallery([e for e in inputs.examples if e.test_index != 7], inputs.evaluation.margins, 10)
     with pytest.raises(ValueError, match=r"\[7\]"):
-        render_pages(PageInputs(**{**inputs.__dict__, "example_figures": figures}), TEMPLATES, tmp_path)
+        render_pages(PageInputs(**{**inputs.__dict__, "gallery": gallery}), TEMPLATES, tmp_path)

@@ -1,8 +1,8 @@
-"""Which examples are published: deterministic, spread over confidence, mistakes capped."""
+"""Which examples are published: deterministic, spread over the margin, mistakes capped."""
 
 import numpy as np
 
-from generator.selection import attribution_requests, select_examples, spread_over_confidence
+from generator.selection import attribution_requests, select_examples, spread_over_margin
 
 
 def fake_predictions(n=400, seed=0):
@@ -12,35 +12,40 @@ def fake_predictions(n=400, seed=0):
     wrong = rng.choice(n, size=30, replace=False)
     predictions[wrong] = (labels[wrong] + rng.integers(1, 10, size=30)) % 10
     confidences = rng.uniform(0.3, 1.0, size=n)
-    return labels, predictions, confidences
+    # Like a trained model: most margins large, a few small.
+    margins = rng.exponential(8.0, size=n)
+    return labels, predictions, confidences, margins
 
 
-def test_spread_takes_extremes_and_even_ranks():
-    indices = np.arange(100, 111)
-    confidences = np.linspace(0.1, 0.9, 11)[::-1]  # index 110 is least confident
-    picked = spread_over_confidence(indices, confidences, 3)
-    assert picked.tolist() == [110, 105, 100]
-    assert spread_over_confidence(indices[:2], confidences[:2], 5).tolist() == [101, 100]
+def test_spread_picks_the_nearest_margin_to_evenly_spaced_values():
+    indices = np.arange(100, 108)
+    margins = np.array([0.1, 9.0, 9.5, 9.6, 9.7, 9.8, 9.9, 20.0])
+    # Targets 0.1, 10.05, 20.0: the nearest free margins are 0.1, 9.9 and 20.0.
+    assert spread_over_margin(indices, margins, 3).tolist() == [100, 106, 107]
+    # Evenly spaced ranks would have taken 9.6; values keep the one uncertain image.
+    assert spread_over_margin(indices[:2], margins[:2], 5).tolist() == [100, 101]
+    # Crowded targets never pick an image twice.
+    assert len(set(spread_over_margin(indices, margins, 7).tolist())) == 7
 
 
-def test_per_class_picks_are_correct_and_of_their_class():
-    labels, predictions, confidences = fake_predictions()
-    selection = select_examples(labels, predictions, confidences, per_class=4, max_misclassified=200)
+def test_per_class_picks_are_correct_of_their_class_and_span_the_margins():
+    labels, predictions, confidences, margins = fake_predictions()
+    selection = select_examples(labels, predictions, confidences, margins, per_class=4, max_misclassified=200)
     for k, group in enumerate(selection.correct):
         assert len(group) == 4
         assert all(labels[i] == k == predictions[i] for i in group)
-        assert list(confidences[list(group)]) == sorted(confidences[list(group)])
+        assert list(margins[list(group)]) == sorted(margins[list(group)])
         correct_k = np.flatnonzero((labels == k) & (predictions == k))
-        assert confidences[group[0]] == confidences[correct_k].min()
-        assert confidences[group[-1]] == confidences[correct_k].max()
+        assert margins[group[0]] == margins[correct_k].min()
+        assert margins[group[-1]] == margins[correct_k].max()
 
 
 def test_every_mistake_is_published_up_to_the_cap_most_confident_first():
-    labels, predictions, confidences = fake_predictions()
-    everything = select_examples(labels, predictions, confidences, per_class=1, max_misclassified=200)
+    labels, predictions, confidences, margins = fake_predictions()
+    everything = select_examples(labels, predictions, confidences, margins, per_class=1, max_misclassified=200)
     assert sorted(everything.misclassified) == np.flatnonzero(labels != predictions).tolist()
     assert everything.misclassified_total == 30
-    capped = select_examples(labels, predictions, confidences, per_class=1, max_misclassified=10)
+    capped = select_examples(labels, predictions, confidences, margins, per_class=1, max_misclassified=10)
     assert len(capped.misclassified) == 10 and capped.misclassified_total == 30
     wrong = np.flatnonzero(labels != predictions)
     threshold = np.sort(confidences[wrong])[-10]
@@ -58,8 +63,8 @@ def test_same_inputs_same_picks():
 
 
 def test_misclassified_rows_target_predicted_then_true():
-    labels, predictions, confidences = fake_predictions()
-    selection = select_examples(labels, predictions, confidences, per_class=2, max_misclassified=3)
+    labels, predictions, confidences, margins = fake_predictions()
+    selection = select_examples(labels, predictions, confidences, margins, per_class=2, max_misclassified=3)
     index, target, contrast_rows = attribution_requests(selection, labels, predictions)
     assert len(index) == 20 + 2 * 3
     assert len(contrast_rows) == 3

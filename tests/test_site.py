@@ -9,6 +9,7 @@ from test_pages import TEMPLATES, synthetic_inputs  # the same synthetic report,
 from generator.about import REPORT_BUILD_PAGE
 from generator.mathematics import BASELINE_FIGURE, CONVERGENCE_FIGURE, READING_FIGURE
 from generator.changes_page import changes_context, render_changes_page
+from generator.gallery import colour_bar_path, tile_jobs
 from generator.pages import render_pages
 from generator.site import SiteError, build_site, missing_images, referenced_images
 
@@ -99,6 +100,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     """mkdocs.yml + templates + hand-written pages: no broken link, anchor, image or raw HTML."""
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "site_src", docs, ignore=shutil.ignore_patterns("index.md", "classes", "misclassified.md",
+                                                                            "explorer.md",
                                                                             "figures", "data", "manifest.json",
                                                                             "how-this-report-was-made.md", "changes.md"))
     # What the mathematics stage generates for the Methods pages (tests/test_mathematics.py checks it).
@@ -108,7 +110,8 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     (docs / REPORT_BUILD_PAGE).write_text("# How this report was made\n\n## Settings\n\n## Quadrature convergence\n")
     hostile = "</title><script>alert(1)</script>"
     inputs = synthetic_inputs(class_names=(hostile, *(str(k) for k in range(1, 10))), title="<b>Report</b>")
-    for figure in [*inputs.example_figures.values(), inputs.confusion_figure, inputs.curves_figure]:
+    tiles = [path for path, _, _ in tile_jobs(inputs.gallery)] + [colour_bar_path(m.key) for m in inputs.gallery.methods]
+    for figure in [*tiles, inputs.confusion_figure, inputs.curves_figure]:
         (docs / figure).parent.mkdir(parents=True, exist_ok=True)
         (docs / figure).write_bytes(TINY_PNG)
     render_pages(inputs, TEMPLATES, docs)
@@ -122,5 +125,8 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     for name, html in pages.items():
         assert "<script>alert" not in html and "<b>" not in html, name
         assert "fonts.googleapis" not in html and 'src="https://' not in html, name
-    assert 'id="true-4-predicted-9"' in pages["misclassified/index.html"]
+    assert 'id="test-00005"' in pages["misclassified/index.html"]
     assert 'loading="lazy"' in pages["classes/class-3/index.html"]
+    # The explorer's links reach the rows' anchors, as MkDocs writes URLs.
+    assert 'href="../misclassified/#test-00005"' in pages["explorer/index.html"]
+    assert 'src="../../figures/tiles/test-00130-input.png"' in pages["classes/class-3/index.html"]

@@ -1,0 +1,160 @@
+"""The gallery stage: which page shows which example, in what order, on which colour scales.
+
+Computing only. It decides the layout *data* — pages, example order, each method's colour
+scale and what that scale clips on each page, the tile file of every map — and returns it
+typed; the figures pass draws the tiles and the pages pass writes the HTML.
+
+- A correctly classified example is shown on the page of its class, least certain first
+  (smallest margin between the top logit and the runner-up).
+- Every misclassified example is shown on the Misclassified page, most confident first.
+- One colour scale per method for the whole site (a colour means the same value on every
+  page); contrast maps share the Integrated-Gradients scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from generator.colour_scale import Clipping, ColourScale, clipping, limit
+from generator.report import AttributionRow, Example
+
+SIGNED_CMAP = "RdBu_r"
+MAGNITUDE_CMAP = "viridis"
+PER_INTENSITY = "logit per unit intensity"
+CLASS_PAGE = "classes/class-{k}.md"
+MISCLASSIFIED_PAGE = "misclassified.md"
+TILE_DIR = "figures/tiles"
+
+
+@dataclass(frozen=True)
+class Method:
+    """One column of the gallery.
+
+    Attributes:
+        key: the attribute of :class:`~generator.report.AttributionRow` and the key of the
+            published arrays, e.g. "integrated_gradients".
+        title: column head, e.g. "Integrated Gradients".
+        scale: the colour scale shared by this method's maps on every page.
+    """
+
+    key: str
+    title: str
+    scale: ColourScale
+
+    def of(self, row: AttributionRow) -> np.ndarray:
+        return getattr(row, self.key)
+
+
+# (key, column head, signed, unit)
+METHOD_COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
+    ("gradient", "Gradient", True, PER_INTENSITY),
+    ("saliency", "Saliency", False, PER_INTENSITY),
+    ("gradient_x_input", "Gradient × input", True, "logit units"),
+    ("smoothgrad", "SmoothGrad", True, PER_INTENSITY),
+    ("integrated_gradients", "Integrated Gradients", True, "logit units"),
+)
+
+
+@dataclass(frozen=True)
+class GalleryPage:
+    """One page of examples.
+
+    Attributes:
+        page: the Markdown file, relative to the docs folder.
+        examples: in display order.
+        clipping: method key → what its colour limit clips on this page's maps.
+    """
+
+    page: str
+    examples: tuple[Example, ...]
+    clipping: dict[str, Clipping]
+
+
+@dataclass(frozen=True)
+class Gallery:
+    """Everything the gallery pages and their tiles need, decided once.
+
+    Attributes:
+        methods: the map columns, in order.
+        pages: the class pages (class order), then the Misclassified page.
+        margins: test index → top logit minus runner-up logit.
+    """
+
+    methods: tuple[Method, ...]
+    pages: tuple[GalleryPage, ...]
+    margins: dict[int, float]
+
+    def page_of(self) -> dict[int, str]:
+        """Test index → the page that shows it."""
+        return {e.test_index: page.page for page in self.pages for e in page.examples}
+
+
+def tile_path(test_index: int, name: str) -> str:
+    """Docs-relative tile file: ``name`` is "input", "contrast" or "<target>-<method key>"."""
+    return f"{TILE_DIR}/test-{test_index:05d}-{name}.png"
+
+
+def colour_bar_path(method: str) -> str:
+    return f"{TILE_DIR}/scale-{method}.png"
+
+
+def anchor(test_index: int) -> str:
+    """The stable id of an example's row on its page, e.g. "test-03520"."""
+    return f"test-{test_index:05d}"
+
+
+def method_maps(method: Method, examples: Sequence[Example]) -> list[np.ndarray]:
+    """Every map of ``method`` on ``examples``; the IG method includes the contrast maps."""
+    return [m for e in examples for m in _maps_of(e, method.key)]
+
+
+def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int) -> Gallery:
+    """Lay out ``examples`` on pages and fix the colour scales.
+
+    Args:
+        examples: every published example.
+        margins: (N_test,) top logit minus runner-up logit of every test image.
+        classes: number of classes (one page each).
+    """
+    methods = tuple(
+        Method(key, title, ColourScale(limit([m for e in examples for m in _maps_of(e, key)]), signed,
+                                       SIGNED_CMAP if signed else MAGNITUDE_CMAP, unit))
+        for key, title, signed, unit in METHOD_COLUMNS)
+    margin_of = {e.test_index: float(margins[e.test_index]) for e in examples}
+    groups = [(CLASS_PAGE.format(k=k),
+               sorted((e for e in examples if e.correct and e.true_label == k),
+                      key=lambda e: (margin_of[e.test_index], e.test_index)))
+              for k in range(classes)]
+    groups.append((MISCLASSIFIED_PAGE, sorted((e for e in examples if not e.correct),
+                                              key=lambda e: (-e.confidence, e.test_index))))
+    pages = tuple(GalleryPage(page, tuple(shown), {m.key: clipping(method_maps(m, shown), m.scale.limit)
+                                                   for m in methods})
+                  for page, shown in groups)
+    return Gallery(methods, pages, margin_of)
+
+
+def _maps_of(example: Example, key: str) -> list[np.ndarray]:
+    maps = [getattr(row, key) for row in example.rows]
+    if key == "integrated_gradients" and example.contrast is not None:
+        maps.append(example.contrast.integrated_gradients)
+    return maps
+
+
+def tile_jobs(gallery: Gallery) -> list[tuple[str, np.ndarray, ColourScale]]:
+    """(tile path, values, scale) for every tile and colour bar the gallery shows."""
+    from generator.tiles import INPUT_SCALE
+
+    ig_scale = next(m.scale for m in gallery.methods if m.key == "integrated_gradients")
+    jobs: list[tuple[str, np.ndarray, ColourScale]] = []
+    for page in gallery.pages:
+        for e in page.examples:
+            jobs.append((tile_path(e.test_index, "input"), e.image, INPUT_SCALE))
+            for row in e.rows:
+                jobs += [(tile_path(e.test_index, f"{row.target}-{m.key}"), m.of(row), m.scale)
+                         for m in gallery.methods]
+            if e.contrast is not None:
+                jobs.append((tile_path(e.test_index, "contrast"), e.contrast.integrated_gradients, ig_scale))
+    return jobs

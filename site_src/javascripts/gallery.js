@@ -1,0 +1,103 @@
+/* Gradient Gallery: the overlay switch of the gallery pages and the explorer's sorting and
+   filtering. Plain DOM, no framework, nothing loaded from elsewhere. */
+(function () {
+  "use strict";
+
+  /* Overlay: every map cell of an example gets that example's input tile as its background,
+     and the map is drawn half transparent over it. The choice is remembered. */
+  function setUpOverlay(button) {
+    var key = "gradient-gallery-overlay";
+    function apply(on) {
+      document.querySelectorAll(".gg-example").forEach(function (example) {
+        var input = example.querySelector(".gg-input img");
+        example.querySelectorAll(".gg-map").forEach(function (cell) {
+          cell.style.backgroundImage = on && input ? "url(\"" + input.currentSrc + "\")" : "";
+        });
+      });
+      document.body.classList.toggle("gg-overlay", on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.textContent = on ? "Show the maps alone" : "Show maps over their input";
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var on = button.getAttribute("aria-pressed") !== "true";
+      try { localStorage.setItem(key, on ? "1" : "0"); } catch (e) { /* private mode */ }
+      apply(on);
+    });
+    var saved = null;
+    try { saved = localStorage.getItem(key); } catch (e) { /* private mode */ }
+    if (saved === "1") { apply(true); }
+  }
+
+  /* Explorer: click a column head to sort (numbers as numbers), type to filter. */
+  function cellValue(row, column) {
+    var text = row.cells[column].textContent.trim();
+    var number = parseFloat(text.replace(/[%#,]/g, ""));
+    return isNaN(number) ? text.toLowerCase() : number;
+  }
+
+  function setUpExplorer(container) {
+    var table = container.querySelector("table");
+    if (!table || !table.tBodies.length) { return; }
+    var body = table.tBodies[0];
+    var filter = document.createElement("input");
+    filter.type = "search";
+    filter.className = "gg-filter md-input";
+    filter.placeholder = "Filter: test index, class, mistake…";
+    filter.setAttribute("aria-label", "Filter the table");
+    var status = document.createElement("p");
+    status.className = "gg-filter-status";
+    status.setAttribute("aria-live", "polite");
+    container.insertBefore(status, container.firstChild);
+    container.insertBefore(filter, status);
+
+    function update() {
+      var query = filter.value.trim().toLowerCase();
+      var shown = 0;
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var match = !query || row.textContent.toLowerCase().indexOf(query) !== -1;
+        row.hidden = !match;
+        if (match) { shown += 1; }
+      });
+      status.textContent = shown + " of " + body.rows.length + " images";
+    }
+    filter.addEventListener("input", update);
+    var params = new URLSearchParams(window.location.search);
+    if (params.get("q")) { filter.value = params.get("q"); }
+    update();
+
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (head, column) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "gg-sort";
+      while (head.firstChild) { button.appendChild(head.firstChild); }
+      head.appendChild(button);
+      head.setAttribute("aria-sort", "none");
+      button.addEventListener("click", function () {
+        var ascending = head.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(table.tHead.rows[0].cells, function (other) {
+          other.setAttribute("aria-sort", "none");
+        });
+        head.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = cellValue(a, column), y = cellValue(b, column);
+          var order = typeof x === typeof y ? (x < y ? -1 : x > y ? 1 : 0) : (typeof x === "number" ? -1 : 1);
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  }
+
+  function start() {
+    document.querySelectorAll(".gg-overlay-toggle").forEach(setUpOverlay);
+    document.querySelectorAll(".gg-explorer").forEach(setUpExplorer);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
