@@ -77,6 +77,23 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeats", type=int, default=3, help="timings are the best of this many runs (default 3)")
     bench.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
 
+    figure = commands.add_parser(
+        "figure", help="draw one published example as a PNG, SVG or PDF figure (no model needed)",
+        description="Draw the figure of one published example (the input, its gradient, saliency, "
+                    "gradient x input, SmoothGrad and Integrated-Gradients maps per target, and the "
+                    "contrast map of a mistake) from the arrays a built site publishes, on the colour "
+                    "scales shared by all its figures. Needs no model and no TensorFlow.",
+    )
+    figure.add_argument("test_index", type=int, metavar="TEST_INDEX",
+                        help="test index of a published example (the test_index values in manifest.json)")
+    figure.add_argument("--output", "-o", type=Path, required=True, metavar="FILE",
+                        help="the file to write; its suffix picks the format: .png, .svg or .pdf")
+    figure.add_argument("--site", type=Path, metavar="DIR",
+                        help="a built site (manifest.json + data/attributions.npz); default: the "
+                             "output.site_dir setting (site)")
+    figure.add_argument("--config", type=Path, help="TOML settings file (as for build)")
+    figure.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+
     key = commands.add_parser(
         "cache-key", help="print the model cache key (hash of data, training settings and seed)",
         description="Print the key under which the trained model is cached: a hash of the data's sha256, "
@@ -133,6 +150,24 @@ def _cache_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _figure(args: argparse.Namespace) -> int:
+    from .figures import FIGURE_FORMATS
+    from .settings import SettingsError, load_settings
+
+    if args.output.suffix.lower() not in FIGURE_FORMATS:
+        raise SettingsError(f"--output {args.output}: unknown figure format '{args.output.suffix}'; "
+                            f"the file name must end in {', '.join(FIGURE_FORMATS)}")
+    site = args.site if args.site is not None else Path(load_settings(config=args.config).output.site_dir)
+    from .example_figure import draw_example, map_scales
+    from .published import read_published
+
+    report = read_published(site)
+    example = report.example(args.test_index)
+    changed = draw_example(example, map_scales(report.examples), report.class_names, args.output)
+    print(f"{'wrote' if changed else 'unchanged:'} {args.output}")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from .settings import SettingsError, load_settings
 
@@ -167,7 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return {"build": _build, "bench": _bench, "cache-key": _cache_key}[args.command](args)
+        commands = {"build": _build, "bench": _bench, "figure": _figure, "cache-key": _cache_key}
+        return commands[args.command](args)
     except KeyboardInterrupt:
         print("gradient-gallery: interrupted", file=sys.stderr)
         return 130
@@ -193,7 +229,8 @@ def _is_user_error(error: Exception) -> bool:
     user_errors: tuple[type[BaseException], ...] = (SettingsError, OSError)
     for module, name in (("generator.data", "DataError"), ("generator.model", "ModelError"),
                          ("generator.site", "SiteError"), ("generator.stages", "GateError"),
-                         ("generator.changes", "ChangesError"), ("generator.guard", "BuildLocked")):
+                         ("generator.changes", "ChangesError"), ("generator.guard", "BuildLocked"),
+                         ("generator.published", "PublishedError")):
         loaded = sys.modules.get(module)
         if loaded is not None:
             user_errors += (getattr(loaded, name),)
