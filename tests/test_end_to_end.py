@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -96,6 +98,18 @@ def test_published_model_reproduces_the_recorded_predictions(quick_build):
     rows = np.array(sorted(first_rows))
     predicted = model.predict(arrays["image"][rows], verbose=0).argmax(axis=1)
     assert predicted.tolist() == [first_rows[r] for r in rows]
+
+
+def test_figure_command_redraws_the_published_figures_from_the_arrays(quick_build, tmp_path):
+    project, _ = quick_build
+    site, manifest, _ = load(project)
+    mistake = next(e for e in manifest["examples"] if e["true_label"] != e["predicted"])
+    for test_index in (manifest["examples"][0]["test_index"], mistake["test_index"]):
+        output = tmp_path / f"test-{test_index:05d}.png"
+        result = subprocess.run([sys.executable, "-m", "generator", "figure", str(test_index), "--site", str(site),
+                                 "--output", str(output)], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert output.read_bytes() == (site / "figures" / "examples" / output.name).read_bytes()
 
 
 def test_rebuild_reuses_the_model_and_rewrites_identical_figures(quick_build):
