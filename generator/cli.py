@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
+from .errors import UserError
 
 # (flag, settings section or None for top level, key, type, help)
 BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
@@ -224,14 +225,4 @@ def _message(error: Exception) -> str:
 
 def _is_user_error(error: Exception) -> bool:
     """Errors with a message meant for the user (bad input), as opposed to bugs."""
-    from .settings import SettingsError
-
-    user_errors: tuple[type[BaseException], ...] = (SettingsError, OSError)
-    for module, name in (("generator.data", "DataError"), ("generator.model", "ModelError"),
-                         ("generator.site", "SiteError"), ("generator.stages", "GateError"),
-                         ("generator.changes", "ChangesError"), ("generator.guard", "BuildLocked"),
-                         ("generator.published", "PublishedError")):
-        loaded = sys.modules.get(module)
-        if loaded is not None:
-            user_errors += (getattr(loaded, name),)
-    return isinstance(error, user_errors)
+    return isinstance(error, (UserError, OSError))

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import UserError
 from .report import AttributionRow, Completeness, ContrastMap, Example
 
 MANIFEST = "manifest.json"
@@ -28,7 +29,7 @@ ROW_MAPS = ("image", "gradient", "saliency", "gradient_x_input", "smoothgrad", "
 """The per-row arrays of ``attributions.npz``, each (R, H, W, C) float32."""
 
 
-class PublishedError(ValueError):
+class PublishedError(UserError, ValueError):
     """A site directory that does not hold a readable published report; the message says why."""
 
 

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from .errors import UserError
+
 DEFAULT_CLASS_NAMES = tuple(str(digit) for digit in range(10))
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """A settings file or flag that cannot be used; the message says why."""
 
 
