@@ -94,3 +94,26 @@ def test_settings_errors_are_still_value_errors_and_bugs_keep_their_traceback(mo
     monkeypatch.setattr(cli, "_cache_key", bug)
     with pytest.raises(ValueError, match="a bug"):
         main(["cache-key"])
+
+
+def test_build_help_states_the_defaults_of_the_settings_dataclasses():
+    from generator.cli import _flag_help
+    from generator.settings import Settings
+
+    for flag, section, key, _, text in BUILD_FLAGS:
+        default = getattr(Settings() if section is None else getattr(Settings(), section), key)
+        if default != "":
+            assert "{default}" in text, f"{flag} repeats its default as a literal"
+            assert _flag_help(section, key, text).endswith(f"default {default})"), flag
+    help_text = " ".join(run("build", "--help").stdout.split())
+    assert "training epochs (default 4)" in help_text
+
+
+def test_bench_defaults_are_bench_options_defaults():
+    from generator.cli import _bench_options, _parser
+    from generator.settings import BenchOptions
+
+    assert _bench_options(_parser().parse_args(["bench"])) == BenchOptions()
+    assert _bench_options(_parser().parse_args(["bench", "--quadrature", "trapezoid", "--images", "8"])) == \
+        BenchOptions(images=8, method="trapezoid")
+    assert f"(default {BenchOptions().images})" in run("bench", "--help").stdout
