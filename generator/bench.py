@@ -20,23 +20,14 @@ import resource
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 from . import attributions as attr
+from .settings import BenchOptions
 
-
-@dataclass(frozen=True)
-class BenchOptions:
-    images: int = 256
-    steps: int = 50
-    method: str = "gauss_legendre"
-    chunk_size: int = 512
-    reference_images: int = 4
-    throughput_images: int = 2000
-    repeats: int = 3
+__all__ = ["BenchOptions", "best_of", "floor_calls", "format_table", "peak_memory_mib", "reference_ig", "run_bench"]
 
 
 def best_of(repeats: int, run: Callable[[], Any]) -> float:

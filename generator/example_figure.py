@@ -30,6 +30,7 @@ MIN_SCALE = MIN_LIMIT
 COLUMN_INCHES, TITLE_INCHES, ROW_HEIGHT_INCHES = 2.4, 0.4, 2.2
 ROW_TITLE_INCHES, PANEL_TITLE_INCHES, MAP_INCHES = 0.3, 0.2, 1.32
 PER_INTENSITY = "(logit per unit intensity)"
+N_COLUMNS = 6  # input | gradient | saliency | gradient × input | SmoothGrad | IG
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _columns(scales: MapScales) -> tuple[Panel, ...]:
 
 
 def draw_example(example: Example, scales: MapScales, class_names: Sequence[str], path: Path) -> bool:
-    """Draw one test image and its maps; returns whether the PNG changed.
+    """Draw one test image and its maps; returns whether the file (PNG, SVG or PDF) changed.
 
     One row per target class (the predicted class, then the true class for a mistake),
     six panels per row: input | gradient | saliency | gradient × input | SmoothGrad | IG,
@@ -107,9 +108,7 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
     """
     names = [str(name) for name in class_names]
     columns = _columns(scales)
-    n_rows = len(example.rows) + (example.contrast is not None)
-    height = TITLE_INCHES + ROW_HEIGHT_INCHES * n_rows
-    width = COLUMN_INCHES * len(columns)
+    width, height = figure_size(example)
     title = (f"test #{example.test_index} · true {names[example.true_label]} · "
              f"predicted {names[example.predicted]} (p={example.confidence:.2f})")
 
@@ -132,6 +131,12 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
             _draw_row(figure, (width, height), len(example.rows), row_title, panels, example.contrast.completeness, "Δ(logit difference)")
 
     return save_figure((width, height), draw, path, layout=None)
+
+
+def figure_size(example: Example) -> tuple[float, float]:
+    """(width, height) in inches of :func:`draw_example`'s figure: six columns, a band per row."""
+    n_rows = len(example.rows) + (example.contrast is not None)
+    return COLUMN_INCHES * N_COLUMNS, TITLE_INCHES + ROW_HEIGHT_INCHES * n_rows
 
 
 def _draw_row(figure: Figure, size: tuple[float, float], number: int, title: str,

@@ -1,11 +1,13 @@
-"""Arrays to PNG files: the confusion matrix, the training curves and the shared saver.
+"""Arrays to image files: the confusion matrix, the training curves and the shared saver.
 
 Example figures (the maps) are drawn by :mod:`generator.example_figure`.
 
 Headless and deterministic: only matplotlib's object-oriented API with the Agg canvas
 (pyplot is never imported: no backend is chosen, no global list of figures kept),
 matplotlib's default style whatever the user's matplotlibrc says, a fixed dpi and no
-timestamp or software metadata, so the same inputs always give the same bytes. Each figure is rendered into memory and written with
+timestamp or software metadata, so the same inputs always give the same bytes. The format
+follows the file's suffix (PNG for the site; SVG and PDF for papers and slides, with a
+fixed SVG id salt). Each figure is rendered into memory and written with
 :func:`generator.fileio.write_bytes_if_changed`, so unchanged figures keep their files.
 """
 
@@ -15,6 +17,7 @@ import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import matplotlib
 import matplotlib.style
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -26,7 +29,16 @@ from generator.fileio import write_bytes_if_changed
 from generator.report import TrainingHistory
 
 DPI = 90
-"""Resolution of every PNG, in dots per inch."""
+"""Resolution of every PNG (and of the images embedded in SVG and PDF), in dots per inch."""
+FIGURE_FORMATS = {
+    # suffix: (matplotlib format, metadata: no dates, no software name or version)
+    ".png": ("png", {"Software": None}),
+    ".svg": ("svg", {"Date": None, "Creator": None}),
+    ".pdf": ("pdf", {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}),
+}
+"""The file formats :func:`save_figure` writes, by suffix."""
+SVG_HASH_SALT = "gradient-gallery"
+"""Fixed salt of the ids in SVG files (matplotlib draws a random one otherwise)."""
 MAX_LABELLED_EPOCHS = 15  # up to this many epochs, each gets a tick; beyond, matplotlib picks integers
 
 
@@ -117,14 +129,25 @@ def draw_training_curves(history: TrainingHistory, path: Path) -> bool:
 def save_figure(
     size: tuple[float, float], draw: Callable[[Figure], None], path: Path, layout: str | None = "constrained"
 ) -> bool:
-    """Make a figure of ``size`` inches, let ``draw`` fill it, write it as PNG if changed."""
+    """Make a figure of ``size`` inches, let ``draw`` fill it, write it if changed.
+
+    The format follows the suffix of ``path`` (see :data:`FIGURE_FORMATS`): PNG, SVG or PDF,
+    each without dates or software versions, so the same drawing always gives the same bytes.
+
+    Raises:
+        ValueError: ``path`` has another suffix.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in FIGURE_FORMATS:
+        raise ValueError(f"cannot write {path.name}: the suffix must be one of {', '.join(FIGURE_FORMATS)}")
+    file_format, metadata = FIGURE_FORMATS[path.suffix.lower()]
     buffer = io.BytesIO()
-    with matplotlib.style.context("default"):
+    with matplotlib.style.context("default"), matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
         figure = Figure(figsize=size, dpi=DPI, layout=layout)
         FigureCanvasAgg(figure)
         try:
             draw(figure)
-            figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+            figure.savefig(buffer, format=file_format, dpi=DPI, metadata=dict(metadata))
         finally:
             figure.clear()
     return write_bytes_if_changed(path, buffer.getvalue())

@@ -16,8 +16,10 @@ import shutil
 from pathlib import Path
 from typing import Iterator
 
+from .errors import UserError
 
-class BuildLocked(RuntimeError):
+
+class BuildLocked(UserError, RuntimeError):
     """Another build holds the project's lock."""
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from .cache import file_sha256
 from .data import Dataset, to_model_input
+from .errors import UserError
 from .report import Evaluation, TrainingHistory
 from .settings import Settings
 
@@ -23,7 +24,7 @@ MODEL_FORMAT_VERSION = 1
 """Bump when the architecture or training code changes, so cached models are retrained."""
 
 
-class ModelError(Exception):
+class ModelError(UserError):
     """A model that cannot be used; the message says what was wrong and what to do."""
 
 

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from .errors import UserError
+
 DEFAULT_CLASS_NAMES = tuple(str(digit) for digit in range(10))
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """A settings file or flag that cannot be used; the message says why."""
 
 
@@ -124,6 +126,26 @@ class Settings:
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready dictionary (tuples become lists)."""
         return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What ``gradient-gallery bench`` measures (flags only; not read from the settings file)."""
+
+    images: int = 256
+    """Test images for the engine and the floor."""
+    steps: int = 50
+    """IG quadrature nodes."""
+    method: str = "gauss_legendre"
+    """Quadrature rule."""
+    chunk_size: int = 512
+    """Image-steps per compiled gradient call."""
+    reference_images: int = 4
+    """Images for the slow reference loop (one tape per step, batch of one)."""
+    throughput_images: int = 2000
+    """Images for the gradient and saliency throughput."""
+    repeats: int = 3
+    """Every timing is the best of this many runs."""
 
 
 QUICK_OVERRIDES: dict[str, dict[str, Any]] = {

@@ -17,8 +17,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .errors import UserError
 
-class SiteError(RuntimeError):
+
+class SiteError(UserError, RuntimeError):
     """The site could not be built or published; the message names MkDocs' first complaint.
 
     Attributes:

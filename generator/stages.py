@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .cache import ArrayCache, OutputLedger, StageLog, fingerprint
+from .errors import UserError
 from .settings import Settings
 
 Log = Callable[[str], None]
@@ -23,7 +24,7 @@ FIGURE_FORMAT = 4
 """Bump when the figure code changes what it draws."""
 
 
-class GateError(RuntimeError):
+class GateError(UserError, RuntimeError):
     """A quality gate failed; nothing was published."""
 
 

@@ -56,3 +56,64 @@ def test_bench_help_lists_its_options_and_bad_counts_are_refused():
         assert flag in result.stdout
     refused = run("bench", "--images", "0")
     assert refused.returncode == 1 and "--images must be at least 1" in refused.stderr
+
+
+ERROR_CLASSES = [("generator.data", "DataError"), ("generator.model", "ModelError"), ("generator.site", "SiteError"),
+                 ("generator.stages", "GateError"), ("generator.changes", "ChangesError"),
+                 ("generator.guard", "BuildLocked"), ("generator.settings", "SettingsError"),
+                 ("generator.published", "PublishedError")]
+
+
+@pytest.mark.parametrize(("module", "name"), ERROR_CLASSES)
+def test_every_user_facing_error_is_a_user_error_and_prints_one_line(module, name, monkeypatch, capsys):
+    import importlib
+
+    from generator import cli
+    from generator.errors import UserError
+
+    error_class = getattr(importlib.import_module(module), name)
+    assert issubclass(error_class, UserError)
+
+    def fail(args):
+        raise error_class("what went wrong\nand what to do")
+
+    monkeypatch.setattr(cli, "_cache_key", fail)
+    assert main(["cache-key"]) == 1
+    assert capsys.readouterr().err.splitlines() == ["gradient-gallery: error: what went wrong and what to do"]
+
+
+def test_settings_errors_are_still_value_errors_and_bugs_keep_their_traceback(monkeypatch):
+    from generator import cli
+    from generator.settings import SettingsError
+
+    assert issubclass(SettingsError, ValueError)
+
+    def bug(args):
+        raise ValueError("a bug, not bad input")
+
+    monkeypatch.setattr(cli, "_cache_key", bug)
+    with pytest.raises(ValueError, match="a bug"):
+        main(["cache-key"])
+
+
+def test_build_help_states_the_defaults_of_the_settings_dataclasses():
+    from generator.cli import _flag_help
+    from generator.settings import Settings
+
+    for flag, section, key, _, text in BUILD_FLAGS:
+        default = getattr(Settings() if section is None else getattr(Settings(), section), key)
+        if default != "":
+            assert "{default}" in text, f"{flag} repeats its default as a literal"
+            assert _flag_help(section, key, text).endswith(f"default {default})"), flag
+    help_text = " ".join(run("build", "--help").stdout.split())
+    assert "training epochs (default 4)" in help_text
+
+
+def test_bench_defaults_are_bench_options_defaults():
+    from generator.cli import _bench_options, _parser
+    from generator.settings import BenchOptions
+
+    assert _bench_options(_parser().parse_args(["bench"])) == BenchOptions()
+    assert _bench_options(_parser().parse_args(["bench", "--quadrature", "trapezoid", "--images", "8"])) == \
+        BenchOptions(images=8, method="trapezoid")
+    assert f"(default {BenchOptions().images})" in run("bench", "--help").stdout

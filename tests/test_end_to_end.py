@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -127,6 +129,19 @@ def test_every_published_tile_shows_the_published_arrays_within_one_colour_step(
                   scales["integrated_gradients"])
             tiles += 1
     assert tiles == 5 * len(arrays["index"]) + len(arrays["contrast_index"])
+
+
+def test_figure_command_draws_published_examples_in_every_format(quick_build, tmp_path):
+    project, _ = quick_build
+    site, manifest, _ = load(project)
+    mistake = next(e for e in manifest["examples"] if e["true_label"] != e["predicted"])
+    for test_index, suffix in ((manifest["examples"][0]["test_index"], "png"), (mistake["test_index"], "png"),
+                               (mistake["test_index"], "svg"), (mistake["test_index"], "pdf")):
+        output = tmp_path / f"test-{test_index:05d}.{suffix}"
+        result = subprocess.run([sys.executable, "-m", "generator", "figure", str(test_index), "--site", str(site),
+                                 "--output", str(output)], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert output.read_bytes()[:5] in (b"\x89PNG\r", b"<?xml", b"%PDF-")
 
 
 def test_rebuild_reuses_the_model_and_rewrites_identical_figures(quick_build):
