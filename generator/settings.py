@@ -78,8 +78,8 @@ class AttributionSettings:
 class SelectionSettings:
     """Which test images are published."""
 
-    per_class: int = 8
-    """Correctly classified examples per class, spread over the confidence range."""
+    per_class: int = 16
+    """Correctly classified examples per class, spread over the margin (top logit − runner-up)."""
     max_misclassified: int = 200
     """Cap on published misclassified test images (the most confident mistakes first)."""
 

@@ -9,7 +9,7 @@ def test_defaults_without_files():
     settings = load_settings(pyproject=None)
     assert settings == Settings()
     assert settings.attribution.steps >= 50
-    assert settings.selection.per_class == 8 and settings.selection.max_misclassified == 200
+    assert settings.selection.per_class == 16 and settings.selection.max_misclassified == 200
 
 
 def test_pyproject_table_then_flags(tmp_path):
