@@ -56,6 +56,9 @@ METHOD_COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
     ("smoothgrad", "SmoothGrad", True, PER_INTENSITY),
     ("integrated_gradients", "Integrated Gradients", True, "logit units"),
 )
+TILE_NAMES = {"gradient": "grad", "saliency": "sal", "gradient_x_input": "gxi", "smoothgrad": "sg",
+              "integrated_gradients": "ig"}
+"""Short names of the methods in tile file names (they are repeated thousands of times per page)."""
 
 
 @dataclass(frozen=True)
@@ -92,13 +95,16 @@ class Gallery:
         return {e.test_index: page.page for page in self.pages for e in page.examples}
 
 
-def tile_path(test_index: int, name: str) -> str:
-    """Docs-relative tile file: ``name`` is "input", "contrast" or "<target>-<method key>"."""
-    return f"{TILE_DIR}/test-{test_index:05d}-{name}.png"
+def tile_path(test_index: int, name: str, target: int | None = None) -> str:
+    """Docs-relative tile file of one test image: ``name`` is "input", "contrast" or a method
+    key (then with its ``target`` class), e.g. "figures/tiles/03520-4-ig.webp"."""
+    if target is None:
+        return f"{TILE_DIR}/{test_index:05d}-{name}.webp"
+    return f"{TILE_DIR}/{test_index:05d}-{target}-{TILE_NAMES[name]}.webp"
 
 
 def colour_bar_path(method: str) -> str:
-    return f"{TILE_DIR}/scale-{method}.png"
+    return f"{TILE_DIR}/scale-{TILE_NAMES[method]}.webp"
 
 
 def anchor(test_index: int) -> str:
@@ -153,7 +159,7 @@ def tile_jobs(gallery: Gallery) -> list[tuple[str, np.ndarray, ColourScale]]:
         for e in page.examples:
             jobs.append((tile_path(e.test_index, "input"), e.image, INPUT_SCALE))
             for row in e.rows:
-                jobs += [(tile_path(e.test_index, f"{row.target}-{m.key}"), m.of(row), m.scale)
+                jobs += [(tile_path(e.test_index, m.key, row.target), m.of(row), m.scale)
                          for m in gallery.methods]
             if e.contrast is not None:
                 jobs.append((tile_path(e.test_index, "contrast"), e.contrast.integrated_gradients, ig_scale))

@@ -282,19 +282,20 @@ def _gallery_context(inputs: PageInputs, gallery_page: GalleryPage) -> dict[str,
         })
     examples = []
     for e in gallery_page.examples:
-        def cell(name: str, what: str, values: np.ndarray) -> dict[str, str]:
+        def cell(path: str, what: str, values: np.ndarray) -> dict[str, str]:
             note = "" if np.all(np.isfinite(values)) else "non-finite values"
-            return {"src": _href(tile_path(e.test_index, name), page), "note": note,
+            return {"src": _href(path, page), "note": note,
                     "alt": escape_markdown(f"Test image {e.test_index}: {what}")}
 
         rows = [{
             "target": escape_markdown(f"{names[row.target]}{_role(row.target, e)}"),
-            "maps": [cell(f"{row.target}-{m.key}", f"{m.title} map for class {names[row.target]}", m.of(row))
+            "maps": [cell(tile_path(e.test_index, m.key, row.target), f"{m.title} map for class {names[row.target]}",
+                          m.of(row))
                      for m in methods],
             **_check_cells(row.completeness, "Δlogit"),
         } for row in e.rows]
         if e.contrast is not None:
-            contrast = cell("contrast", f"contrastive Integrated Gradients, logit {names[e.predicted]} − logit "
+            contrast = cell(tile_path(e.test_index, "contrast"), f"contrastive Integrated Gradients, logit {names[e.predicted]} − logit "
                                         f"{names[e.true_label]}", e.contrast.integrated_gradients)
             rows.append({
                 "target": escape_markdown(f"contrast {names[e.predicted]} − {names[e.true_label]}"),
@@ -308,7 +309,7 @@ def _gallery_context(inputs: PageInputs, gallery_page: GalleryPage) -> dict[str,
                         escape_markdown(f"true {names[e.true_label]}, predicted {names[e.predicted]}")),
             "confidence": f"{e.confidence:.3f}",
             "margin": f"{inputs.gallery.margins[e.test_index]:.2f}",
-            "input": cell("input", f"input, true class {names[e.true_label]}", e.image),
+            "input": cell(tile_path(e.test_index, "input"), f"input, true class {names[e.true_label]}", e.image),
             "rows": rows,
         })
     return {"columns": [m.title for m in methods], "legend": legend, "examples": examples}

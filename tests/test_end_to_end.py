@@ -122,7 +122,7 @@ def test_every_published_tile_shows_the_published_arrays_within_one_colour_step(
         check(tile_path(i, "input"), arrays["image"][first, ..., 0], INPUT_SCALE)
         for target in example["targets"]:
             for key, scale in scales.items():
-                check(tile_path(i, f"{target['target']}-{key}"), arrays[key][target["row"], ..., 0], scale)
+                check(tile_path(i, key, target["target"]), arrays[key][target["row"], ..., 0], scale)
                 tiles += 1
         if "contrast" in example:
             check(tile_path(i, "contrast"), arrays["contrastive_integrated_gradients"][example["contrast"]["row"], ..., 0],

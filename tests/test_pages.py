@@ -84,10 +84,10 @@ def test_every_page_is_written_and_every_tile_is_linked(tmp_path):
         page = (tmp_path / f"classes/class-{k}.md").read_text(encoding="utf-8")
         assert f"\n# Class {k}\n" in page
         # Its two correct examples: an input and five maps each, and nothing else.
-        assert page.count("](../figures/tiles/test-") == 2 * 6
+        assert len(re.findall(r"\]\(\.\./figures/tiles/\d{5}-", page)) == 2 * 6
         for e in (e for e in inputs.examples if e.correct and e.true_label == k):
             assert f'id="test-{e.test_index:05d}"' in page
-            assert f"../figures/tiles/test-{e.test_index:05d}-{k}-integrated_gradients.png" in page
+            assert f"../figures/tiles/{e.test_index:05d}-{k}-ig.webp" in page
         # One colour bar per method, once per page.
         assert page.count("](../figures/tiles/scale-") == 5
 

@@ -129,4 +129,4 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     assert 'loading="lazy"' in pages["classes/class-3/index.html"]
     # The explorer's links reach the rows' anchors, as MkDocs writes URLs.
     assert 'href="../misclassified/#test-00005"' in pages["explorer/index.html"]
-    assert 'src="../../figures/tiles/test-00130-input.png"' in pages["classes/class-3/index.html"]
+    assert 'src="../../figures/tiles/00130-input.webp"' in pages["classes/class-3/index.html"]

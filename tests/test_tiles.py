@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from generator.colour_scale import LEVELS, ColourScale, clipping, limit
-from generator.tiles import INPUT_SCALE, draw_colour_bar, read_tile, tile_png
+from generator.tiles import INPUT_SCALE, draw_colour_bar, read_tile, tile_bytes
 
 SIGNED = ColourScale(limit=2.0, signed=True, cmap="RdBu_r", unit="logit units")
 MAGNITUDE = ColourScale(limit=3.0, signed=False, cmap="viridis", unit="logit per unit intensity")
@@ -43,8 +43,8 @@ def test_a_tile_decodes_to_its_values_within_one_colour_step(scale):
     rng = np.random.default_rng(0)
     low = -scale.limit if scale.signed else 0.0
     values = rng.uniform(low * 1.2, scale.limit * 1.2, size=(28, 28))
-    data = tile_png(values, scale)
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    data = tile_bytes(values, scale)
+    assert data[:4] == b"RIFF" and data[8:12] == b"WEBP"
     assert Image.open(io.BytesIO(data)).size == (28, 28)
     decoded = read_tile(data, scale)
     shown = np.clip(values, low, scale.limit)  # beyond the limit a tile shows the limit
@@ -53,20 +53,20 @@ def test_a_tile_decodes_to_its_values_within_one_colour_step(scale):
 
 def test_equal_maps_give_equal_bytes_and_tiles_stay_small():
     values = np.linspace(-2, 2, 784).reshape(28, 28)
-    assert tile_png(values, SIGNED) == tile_png(values.copy(), SIGNED)
-    assert len(tile_png(values, SIGNED)) < 28 * 28 * 3  # smaller than the raw RGB pixels, whatever the map
+    assert tile_bytes(values, SIGNED) == tile_bytes(values.copy(), SIGNED)
+    assert len(tile_bytes(values, SIGNED)) < 28 * 28 * 3  # smaller than the raw RGB pixels, whatever the map
 
 
 def test_a_map_with_non_finite_values_is_one_grey():
     values = np.ones((28, 28))
     values[3, 4] = np.nan
-    pixels = np.asarray(Image.open(io.BytesIO(tile_png(values, SIGNED))).convert("RGB"))
+    pixels = np.asarray(Image.open(io.BytesIO(tile_bytes(values, SIGNED))).convert("RGB"))
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) == 1
 
 
 def test_colour_bar_runs_from_the_lowest_to_the_highest_value(tmp_path):
-    draw_colour_bar(SIGNED, tmp_path / "bar.png")
-    decoded = read_tile((tmp_path / "bar.png").read_bytes(), SIGNED)
+    draw_colour_bar(SIGNED, tmp_path / "bar.webp")
+    decoded = read_tile((tmp_path / "bar.webp").read_bytes(), SIGNED)
     assert decoded.shape == (1, LEVELS)
     assert np.all(np.diff(decoded[0]) > 0)
     assert decoded[0, 0] == -2.0 and decoded[0, -1] == 2.0
