@@ -46,7 +46,7 @@ def tile_bytes(values: np.ndarray, scale: ColourScale) -> bytes:
     else:
         rgb = np.full((*values.shape, 3), NOT_FINITE_GREY, np.uint8)
     buffer = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(buffer, "WEBP", lossless=True, quality=100, method=6)
+    Image.fromarray(rgb, "RGB").save(buffer, "WEBP", lossless=True, quality=100, method=4)
     return buffer.getvalue()
 
 
