@@ -14,6 +14,7 @@ Without Chromium the tests skip, except in CI (``CI=true``), where ``.ci/run`` i
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import shutil
@@ -34,6 +35,7 @@ PAGES = {
     "home": "",
     "class": "classes/class-3/",
     "misclassified": "misclassified/",
+    "explorer": "explorer/",
     "integrated-gradients": "methods/integrated-gradients/",
     "more-methods": "methods/more-methods/",
 }
@@ -123,14 +125,15 @@ class _Watch:
             self.problems.append(f"request left the loopback host: {request.url}")
 
 
-def _open(browser: sync_api.Browser, url: str, scheme: str = "light"
+def _open(browser: sync_api.Browser, url: str, scheme: str = "light", width: int = 1366, load_all: bool = True
           ) -> tuple[sync_api.BrowserContext, sync_api.Page, _Watch]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, color_scheme=scheme,
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme,
                                   service_workers="block")
     page = context.new_page()
     watch = _Watch(page)
     page.goto(url, wait_until="load")
-    page.evaluate(SCROLL_IMAGES_INTO_VIEW)
+    if load_all:
+        page.evaluate(SCROLL_IMAGES_INTO_VIEW)
     return context, page, watch
 
 
@@ -172,7 +175,7 @@ def test_dark_palette_renders(browser, served_site, screenshots, name):
 
 
 def test_clicking_a_figure_zooms_it_in_the_lightbox(browser, served_site, screenshots):
-    context, page, watch = _open(browser, served_site + PAGES["class"])
+    context, page, watch = _open(browser, served_site + PAGES["home"])
     try:
         figure = page.locator("a.glightbox").first
         href = figure.evaluate("a => a.href")
@@ -209,3 +212,110 @@ def test_search_finds_methods_but_not_gallery_pages(browser, served_site):
         assert watch.problems == []
     finally:
         context.close()
+
+
+# --- The gallery as a reader meets it: sizes, overlay, explorer, deep links -------------------
+
+SMALLEST_TEXT = """() => Math.min(...[...document.querySelectorAll('.md-content p, .md-content td, .md-content th,'
+    + ' .md-content li, .md-content figcaption, .md-content span')]
+    .filter(e => e.offsetParent !== null && e.textContent.trim())
+    .map(e => parseFloat(getComputedStyle(e).fontSize)))"""
+
+
+@pytest.mark.parametrize("width, smallest_map", [(1280, 96), (390, 64)])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", ["class", "misclassified", "explorer"])
+def test_gallery_reads_at_desktop_and_phone_width(browser, served_site, screenshots, name, width, smallest_map,
+                                                  scheme):
+    context, page, watch = _open(browser, served_site + PAGES[name], scheme=scheme, width=width)
+    try:
+        _check_rendered(page, name)
+        if name != "explorer":
+            sizes = page.evaluate("() => [...document.querySelectorAll('.gg-map img, .gg-input img')]"
+                                  ".map(i => i.getBoundingClientRect().width)")
+            assert sizes and min(sizes) >= smallest_map, (name, width, min(sizes or [0]))
+            alts = page.evaluate("() => [...document.querySelectorAll('.gg-map img')].map(i => i.alt)")
+            assert all(re.match(r"Test image \d+: .+ (map for class|logit) ", alt) for alt in alts), alts[:3]
+        assert page.evaluate(SMALLEST_TEXT) >= 12
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
+        page.screenshot(path=str(screenshots / f"{name}-{width}-{scheme}.png"), full_page=False)
+        assert watch.problems == []
+    finally:
+        context.close()
+
+
+def test_overlay_switch_blends_each_map_over_its_input(browser, served_site, screenshots):
+    context, page, watch = _open(browser, served_site + PAGES["misclassified"])
+    try:
+        button = page.locator(".gg-overlay-toggle")
+        map_cell = page.locator(".gg-example .gg-map").first
+        image = map_cell.locator("img")
+        assert map_cell.evaluate("c => getComputedStyle(c).backgroundImage") == "none"
+        assert image.evaluate("i => getComputedStyle(i).opacity") == "1"
+        button.click()
+        assert button.get_attribute("aria-pressed") == "true"
+        input_tile = page.locator(".gg-example .gg-input img").first.evaluate("i => i.currentSrc")
+        assert input_tile in map_cell.evaluate("c => getComputedStyle(c).backgroundImage")
+        assert float(image.evaluate("i => getComputedStyle(i).opacity")) < 1
+        page.screenshot(path=str(screenshots / "overlay.png"))
+        button.click()
+        assert map_cell.evaluate("c => getComputedStyle(c).backgroundImage") == "none"
+        assert watch.problems == []
+    finally:
+        context.close()
+
+
+def _explorer_rows(page):
+    return page.evaluate("() => [...document.querySelectorAll('.gg-explorer tbody tr')].filter(r => !r.hidden)"
+                         ".map(r => [...r.cells].map(c => c.textContent.trim()))")
+
+
+def test_explorer_sorts_by_confidence_and_filters_by_test_index(browser, served_site, quick_build):
+    project, _ = quick_build
+    manifest = json.loads((project / "site" / "manifest.json").read_text())
+    context, page, watch = _open(browser, served_site + PAGES["explorer"], load_all=False)
+    try:
+        heads = page.evaluate("() => [...document.querySelectorAll('.gg-explorer thead th')].map(h => h.textContent.trim())")
+        confidence, result, index = heads.index("Confidence"), heads.index("Result"), heads.index("Test #")
+        assert len(_explorer_rows(page)) == len(manifest["examples"])
+        sort_by_confidence = page.locator(".gg-explorer thead th .gg-sort").nth(confidence)
+        sort_by_confidence.click()  # numbers: largest first
+        values = [float(r[confidence]) for r in _explorer_rows(page)]
+        assert values == sorted(values, reverse=True)
+        sort_by_confidence.click()
+        assert [float(r[confidence]) for r in _explorer_rows(page)] == sorted(values)
+        # Mistakes only, sorted by confidence: the most confident mistake first.
+        page.locator("select.gg-show").select_option("mistake")
+        sort_by_confidence.click()
+        rows = _explorer_rows(page)
+        mistakes = [e for e in manifest["examples"] if e["true_label"] != e["predicted"]]
+        assert len(rows) == len(mistakes) and {r[result] for r in rows} == {"mistake"}
+        most_confident = max(mistakes, key=lambda e: (e["confidence"], -e["test_index"]))
+        assert rows[0][index] == str(most_confident["test_index"])
+        page.locator("select.gg-show").select_option("all")
+
+        correct = next(e for e in manifest["examples"] if e["true_label"] == e["predicted"])
+        page.locator("input.gg-filter").fill(str(correct["test_index"]))
+        rows = _explorer_rows(page)
+        assert rows and all(str(correct["test_index"]) in " ".join(r) for r in rows)
+        assert str(correct["test_index"]) in [r[index] for r in rows]
+        page.locator("input.gg-filter").fill("")
+        assert len(_explorer_rows(page)) == len(manifest["examples"])
+        assert watch.problems == []
+    finally:
+        context.close()
+
+
+def test_deep_links_land_on_their_row(browser, served_site, quick_build):
+    project, _ = quick_build
+    manifest = json.loads((project / "site" / "manifest.json").read_text())
+    for example in (manifest["examples"][-1], next(e for e in manifest["examples"] if e["page"] == "misclassified.md")):
+        url = served_site + example["page"].removesuffix(".md") + "/#" + example["anchor"]
+        context, page, watch = _open(browser, url, width=390, load_all=False)
+        try:
+            page.wait_for_timeout(300)
+            top = page.locator(f"#{example['anchor']}").evaluate("e => e.getBoundingClientRect().top")
+            assert 40 <= top <= 200, (example["anchor"], top)
+            assert watch.problems == []
+        finally:
+            context.close()

@@ -29,7 +29,8 @@
     if (saved === "1") { apply(true); }
   }
 
-  /* Explorer: click a column head to sort (numbers as numbers), type to filter. */
+  /* Explorer: click a column head to sort (numbers as numbers, largest first; text A to Z),
+     type to filter, choose all images, the mistakes or the correct ones. */
   function cellValue(row, column) {
     var text = row.cells[column].textContent.trim();
     var number = parseFloat(text.replace(/[%#,]/g, ""));
@@ -45,25 +46,45 @@
     filter.className = "gg-filter md-input";
     filter.placeholder = "Filter: test index, class, mistake…";
     filter.setAttribute("aria-label", "Filter the table");
+    var heads = Array.prototype.map.call(table.tHead.rows[0].cells, function (head) {
+      return head.textContent.trim();
+    });
+    var resultColumn = heads.indexOf("Result");
+    var show = document.createElement("select");
+    show.className = "gg-show md-input";
+    show.setAttribute("aria-label", "Which images to list");
+    [["all", "All images"], ["mistake", "Mistakes only"], ["correct", "Correct only"]].forEach(function (option) {
+      var element = document.createElement("option");
+      element.value = option[0];
+      element.textContent = option[1];
+      show.appendChild(element);
+    });
+    var controls = document.createElement("div");
+    controls.className = "gg-explorer-controls";
+    controls.appendChild(filter);
+    controls.appendChild(show);
     var status = document.createElement("p");
     status.className = "gg-filter-status";
     status.setAttribute("aria-live", "polite");
     container.insertBefore(status, container.firstChild);
-    container.insertBefore(filter, status);
+    container.insertBefore(controls, status);
 
     function update() {
       var query = filter.value.trim().toLowerCase();
       var shown = 0;
       Array.prototype.forEach.call(body.rows, function (row) {
-        var match = !query || row.textContent.toLowerCase().indexOf(query) !== -1;
+        var match = (!query || row.textContent.toLowerCase().indexOf(query) !== -1) &&
+          (show.value === "all" || resultColumn < 0 || row.cells[resultColumn].textContent.trim() === show.value);
         row.hidden = !match;
         if (match) { shown += 1; }
       });
       status.textContent = shown + " of " + body.rows.length + " images";
     }
     filter.addEventListener("input", update);
+    show.addEventListener("change", update);
     var params = new URLSearchParams(window.location.search);
     if (params.get("q")) { filter.value = params.get("q"); }
+    if (["mistake", "correct"].indexOf(params.get("show")) !== -1) { show.value = params.get("show"); }
     update();
 
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (head, column) {
@@ -74,7 +95,9 @@
       head.appendChild(button);
       head.setAttribute("aria-sort", "none");
       button.addEventListener("click", function () {
-        var ascending = head.getAttribute("aria-sort") !== "ascending";
+        var state = head.getAttribute("aria-sort");
+        var numeric = body.rows.length > 0 && typeof cellValue(body.rows[0], column) === "number";
+        var ascending = state === "none" ? !numeric : state === "descending";
         Array.prototype.forEach.call(table.tHead.rows[0].cells, function (other) {
           other.setAttribute("aria-sort", "none");
         });
