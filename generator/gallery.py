@@ -37,24 +37,26 @@ class Method:
         key: the attribute of :class:`~generator.report.AttributionRow` and the key of the
             published arrays, e.g. "integrated_gradients".
         title: column head, e.g. "Integrated Gradients".
+        short: the name under a map where there are no column heads (phones), e.g. "IG".
         scale: the colour scale shared by this method's maps on every page.
     """
 
     key: str
     title: str
+    short: str
     scale: ColourScale
 
     def of(self, row: AttributionRow) -> np.ndarray:
         return getattr(row, self.key)
 
 
-# (key, column head, signed, unit)
-METHOD_COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
-    ("gradient", "Gradient", True, PER_INTENSITY),
-    ("saliency", "Saliency", False, PER_INTENSITY),
-    ("gradient_x_input", "Gradient × input", True, "logit units"),
-    ("smoothgrad", "SmoothGrad", True, PER_INTENSITY),
-    ("integrated_gradients", "Integrated Gradients", True, "logit units"),
+# (key, column head, short name under a map on a phone, signed, unit)
+METHOD_COLUMNS: tuple[tuple[str, str, str, bool, str], ...] = (
+    ("gradient", "Gradient", "Gradient", True, PER_INTENSITY),
+    ("saliency", "Saliency", "Saliency", False, PER_INTENSITY),
+    ("gradient_x_input", "Gradient × input", "Grad×input", True, "logit units"),
+    ("smoothgrad", "SmoothGrad", "SmoothGrad", True, PER_INTENSITY),
+    ("integrated_gradients", "Integrated Gradients", "IG", True, "logit units"),
 )
 TILE_NAMES = {"gradient": "grad", "saliency": "sal", "gradient_x_input": "gxi", "smoothgrad": "sg",
               "integrated_gradients": "ig"}
@@ -126,9 +128,9 @@ def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int
         classes: number of classes (one page each).
     """
     methods = tuple(
-        Method(key, title, ColourScale(limit([m for e in examples for m in _maps_of(e, key)]), signed,
-                                       SIGNED_CMAP if signed else MAGNITUDE_CMAP, unit))
-        for key, title, signed, unit in METHOD_COLUMNS)
+        Method(key, title, short, ColourScale(limit([m for e in examples for m in _maps_of(e, key)]), signed,
+                                              SIGNED_CMAP if signed else MAGNITUDE_CMAP, unit))
+        for key, title, short, signed, unit in METHOD_COLUMNS)
     margin_of = {e.test_index: float(margins[e.test_index]) for e in examples}
     groups = [(CLASS_PAGE.format(k=k),
                sorted((e for e in examples if e.correct and e.true_label == k),

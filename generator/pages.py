@@ -312,7 +312,8 @@ def _gallery_context(inputs: PageInputs, gallery_page: GalleryPage) -> dict[str,
             "input": cell(tile_path(e.test_index, "input"), f"input, true class {names[e.true_label]}", e.image),
             "rows": rows,
         })
-    return {"columns": [m.title for m in methods], "legend": legend, "examples": examples}
+    return {"columns": [m.title for m in methods], "short_names": [m.short for m in methods], "legend": legend,
+            "examples": examples}
 
 
 def _check_cells(check: Completeness, delta_label: str) -> dict[str, Any]:
