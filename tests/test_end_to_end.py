@@ -11,6 +11,8 @@ from generator.site import missing_images
 
 pytest.importorskip("tensorflow")
 
+pytestmark = pytest.mark.slow  # every test builds the quick site (or another one)
+
 
 def load(project):
     site = project / "site"

@@ -10,6 +10,8 @@ from conftest import copy_project, run_build
 
 pytest.importorskip("tensorflow")
 
+pytestmark = pytest.mark.slow  # every test runs builds
+
 GENERATED = ("index.md", "classes", "misclassified.md", "changes.md", "figures", "data", "manifest.json",
              "methods")
 BUILD_INFO = "methods/how-this-report-was-made.md"  # the one labelled build-information page
