@@ -31,6 +31,8 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
     ("--cache-dir", "output", "cache_dir", str, "cache directory for models (default: .gradient-gallery)"),
     ("--title", "output", "title", str, "site title"),
     ("--previous", "output", "previous", str, "an earlier site directory (manifest.json + data/) to compare with"),
+    ("--site-url", "output", "site_url", str, "the site's public URL, e.g. https://OWNER.github.io/REPO/ "
+                                              "(for the 404 page and sitemap.xml; default: none)"),
     ("--min-accuracy", "gates", "min_accuracy", float, "fail the build if test accuracy is below this (0-1)"),
     ("--max-incomplete-share", "gates", "max_incomplete_share", float,
      "fail the build if a larger share of IG maps misses the 1%% completeness tolerance (0-1)"),
