@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import zipfile
 from dataclasses import dataclass
@@ -84,6 +85,23 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+def fitted_images(count: int, validation_split: float) -> int:
+    """How many of ``count`` images ``model.fit(validation_split=…)`` trains on: Keras holds out
+    the last ``count − floor(count × (1 − validation_split))`` for validation."""
+    return int(math.floor(count * (1.0 - validation_split))) if validation_split else count
+
+
+def training_description(settings: Settings, available: int) -> str:
+    """The model card's origin line for a model trained here on ``available`` training images."""
+    train = settings.train
+    count = min(train.train_subset, available) if train.train_subset else available
+    fitted = fitted_images(count, train.validation_split)
+    held_out = (f" (the other {count - fitted:,} of {count:,} held out for validation)"
+                if fitted < count else "")
+    return (f"trained here: {train.epochs} epoch(s), batch {train.batch_size}, Adam lr {train.learning_rate:g}, "
+            f"seed {settings.seed}, {fitted:,} training images{held_out}")
+
+
 def train_model(
     dataset: Dataset, settings: Settings, log: Callable[[str], None] = print
 ) -> TrainedModel:
@@ -93,10 +111,7 @@ def train_model(
     path = directory / f"cnn-{key}.keras"
     history_path = directory / f"cnn-{key}.history.json"
     train = settings.train
-    description = (
-        f"trained here: {train.epochs} epoch(s), batch {train.batch_size}, Adam lr {train.learning_rate:g}, "
-        f"seed {settings.seed}, {train.train_subset or len(dataset.x_train)} training images"
-    )
+    description = training_description(settings, len(dataset.x_train))
     hash_path = directory / f"cnn-{key}.keras.sha256"
     cached = _load_cached(path, history_path, hash_path, log)
     if cached is not None:
@@ -107,7 +122,7 @@ def train_model(
     import keras
 
     seed_everything(settings.seed)
-    count = train.train_subset or len(dataset.x_train)
+    count = min(train.train_subset, len(dataset.x_train)) if train.train_subset else len(dataset.x_train)
     x = to_model_input(dataset.x_train[:count])
     y = dataset.y_train[:count]
     model = build_cnn()
@@ -116,7 +131,9 @@ def train_model(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    log(f"model: training on {count} images for {train.epochs} epoch(s) (cache key {key})")
+    fitted = fitted_images(count, train.validation_split)
+    log(f"model: training on {count} images for {train.epochs} epoch(s) ({fitted} fitted, {count - fitted} for "
+        f"validation; cache key {key})")
     fit = model.fit(
         x, y, batch_size=train.batch_size, epochs=train.epochs,
         validation_split=train.validation_split, shuffle=True, verbose=2,
