@@ -113,11 +113,12 @@ def _build(args: argparse.Namespace) -> int:
 
     settings = load_settings(config=args.config, overrides=_overrides(args))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from .numbers import percent
     from .pipeline import build
 
     result = build(settings)
-    print(f"done: {result.examples} examples, test accuracy {result.accuracy:.2%}, "
-          f"median IG completeness error {result.median_relative_error:.3%}; open {result.site_dir}/index.html")
+    print(f"done: {result.examples} examples, test accuracy {percent(result.accuracy)}, "
+          f"median IG completeness error {percent(result.median_relative_error, 3)}; open {result.site_dir}/index.html")
     return 0
 
 

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from generator.fileio import write_text_if_changed
-from generator.markdown_text import count, environment, escape_markdown, front_matter_string, percent
+from generator.markdown_text import count, environment, escape_markdown, front_matter_string
+from generator.numbers import percent
 from generator.report import Evaluation, Example
 
 CLASS_PAGE = "classes/class-{k}.md"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import __version__
+from .numbers import percent
 from .settings import Settings
 
 Log = Callable[[str], None]
@@ -131,7 +132,7 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
         trained = load_user_model(Path(settings.train.model)) if settings.train.model else train_model(dataset, settings, log)
     with timings.stage("evaluation", log):
         evaluation = evaluate(trained.model, dataset)
-        log(f"evaluation: test accuracy {evaluation.accuracy:.2%}")
+        log(f"evaluation: test accuracy {percent(evaluation.accuracy)}")
     with timings.stage("selection", log):
         selection = select_examples(dataset.y_test, evaluation.predictions, evaluation.confidences,
                                     settings.selection.per_class, settings.selection.max_misclassified)
@@ -147,8 +148,8 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
                 settings.attribution, settings.seed, log))))
         examples = to_examples(arrays, dataset.y_test, evaluation)
         summary = completeness_summary(arrays)
-        log(f"attributions: median completeness error {summary['median_relative_error']:.3%}, "
-            f"{summary['maps_above_tolerance']} of {summary['maps']} IG maps above {summary['tolerance']:.0%}"
+        log(f"attributions: median completeness error {percent(summary['median_relative_error'], 3)}, "
+            f"{summary['maps_above_tolerance']} of {summary['maps']} IG maps above {percent(summary['tolerance'], 0)}"
             + (f" ({summary['maps_not_finite']} with non-finite values)" if summary["maps_not_finite"] else ""))
     if settings.attribution.whole_test_set:
         from . import whole_test_set as wts
