@@ -162,7 +162,7 @@ def _load_cached(path: Path, history_path: Path, hash_path: Path,
         if file_sha256(path) != hash_path.read_text().strip():
             raise ValueError("its sha256 does not match the one recorded when it was saved")
         history = TrainingHistory(**json.loads(history_path.read_text()))
-        return _load(path), history
+        return load_keras(path), history
     except Exception as error:  # a damaged entry is retrained, never trusted
         log(f"model: cached {path.name} is unusable ({str(error).splitlines()[0] if str(error) else type(error).__name__}); retraining")
         return None
@@ -201,7 +201,9 @@ def _renumber_shared_objects(node: Any, numbers: dict[Any, int]) -> Any:
     return node
 
 
-def _load(path: Path) -> Any:
+def load_keras(path: Path | str) -> Any:
+    """The one way this project opens a .keras archive: uncompiled, in Keras' safe mode (no
+    arbitrary code from the file). Raises whatever Keras raises for a broken archive."""
     import keras
 
     return keras.saving.load_model(path, compile=False, safe_mode=True)
@@ -214,7 +216,7 @@ def load_user_model(path: Path) -> TrainedModel:
     if path.suffix != ".keras":
         raise ModelError(f"model file {path} is not a .keras archive; save it with model.save('name.keras')")
     try:
-        model = _load(path)
+        model = load_keras(path)
     except Exception as error:  # Keras raises many types for broken archives
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ModelError(f"cannot load model {path}: {first_line}") from None
