@@ -20,7 +20,7 @@ from typing import Any
 
 import jinja2
 
-from generator.example_figure import format_percent
+from generator.numbers import percent
 from generator.explain import MAX_REFINED_STEPS
 from generator.math_figures import BaselineShare, Convergence
 from generator.markdown_text import escape_markdown
@@ -127,21 +127,21 @@ def report_build_context(manifest: dict[str, Any], convergence: Convergence, sha
         "data": pairs([("Source", data["source"]), ("sha256", data["sha256"]),
                        ("Training images", f"{data['train_images']:,}"), ("Test images", f"{data['test_images']:,}")]),
         "model": pairs([("Origin", model["description"]), ("sha256", model["sha256"]),
-                        ("Test accuracy", f"{100 * model['test_accuracy']:.2f}%")]),
+                        ("Test accuracy", percent(model["test_accuracy"]))]),
         "versions": pairs(versions),
         "links": {name: _href(target) for name, target in (
             ("manifest", "manifest.json"), ("arrays", "data/attributions.npz"), ("model", "data/model.keras"),
             ("integrated_gradients", "methods/integrated-gradients.md"))},
         "convergence_maps": f"{len(convergence.rows):,}",
         "convergence_methods": [escape_markdown(m.replace("_", " ")) for m in convergence.methods],
-        "convergence_rows": [{"steps": str(n), "errors": [format_percent(float(e)) for e in median[:, j]]}
+        "convergence_rows": [{"steps": str(n), "errors": [percent(e) for e in median[:, j]]}
                              for j, n in enumerate(convergence.steps)],
         "convergence_fewest": ["—" if fewest[m] is None else str(fewest[m]) for m in convergence.methods],
-        "tolerance": format_percent(COMPLETENESS_TOLERANCE),
+        "tolerance": percent(COMPLETENESS_TOLERANCE, 0),
         "max_refined_steps": f"{MAX_REFINED_STEPS:,}",
         "baseline": escape_markdown(f"{settings['attribution']['baseline']:g}"),
         "share": {"maps": f"{share.maps:,}", "pixels": f"{share.baseline_pixels:,}",
-                  "zero": f"{share.baseline_zero:,}", "percent": format_percent(share.share),
+                  "zero": f"{share.baseline_zero:,}", "percent": percent(share.share),
                   "other_pixels": f"{share.other_pixels:,}", "other_zero": f"{share.other_zero:,}"},
     }
 

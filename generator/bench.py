@@ -85,9 +85,9 @@ def peak_memory_mib(model_path: str, count: int, options: BenchOptions) -> float
 
 
 def _memory_probe(model_path: str, count: int, steps: int, method: str, chunk_size: int) -> None:
-    import keras
+    from .model import load_keras
 
-    model = keras.saving.load_model(model_path, compile=False)
+    model = load_keras(model_path)
     shape = tuple(int(d) for d in model.inputs[0].shape[1:])
     # Synthetic images: loading the dataset would dominate the peak being measured.
     images = np.random.default_rng(0).uniform(size=(count, *shape)).astype(np.float32)

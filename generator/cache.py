@@ -16,7 +16,7 @@ import hashlib
 import io
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -60,11 +60,9 @@ def fingerprint(*objects: Any) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    """Hex sha256 of the file's bytes."""
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 class ArrayCache:
@@ -98,15 +96,6 @@ class ArrayCache:
         data_path, hash_path = self._paths(key)
         write_bytes_if_changed(data_path, data)
         write_text_if_changed(hash_path, hashlib.sha256(data).hexdigest() + "\n")
-
-    def get_or_compute(self, key: str, compute: Callable[[], dict[str, np.ndarray]]) -> tuple[dict[str, np.ndarray], bool]:
-        """(arrays, reused): the cached arrays for ``key``, else ``compute()`` stored under it."""
-        cached = self.load(key)
-        if cached is not None:
-            return cached, True
-        arrays = compute()
-        self.store(key, arrays)
-        return arrays, False
 
 
 class _JsonStore:

@@ -115,7 +115,7 @@ def old_maps(previous: dict[str, Any], directory: Path, images: np.ndarray, inde
     Returns:
         (maps (R, H, W, C) float32, how many came from the previous arrays).
     """
-    import keras
+    from .model import load_keras
 
     arrays = previous["arrays"]
     row_of = {(int(i), int(t)): r for r, (i, t) in enumerate(zip(arrays["index"], arrays["target"]))}
@@ -125,7 +125,7 @@ def old_maps(previous: dict[str, Any], directory: Path, images: np.ndarray, inde
     if have.any():
         maps[have] = arrays["integrated_gradients"][[r for r in found if r is not None]]
     if (~have).any():
-        model = keras.saving.load_model(directory / "data" / "model.keras", compile=False, safe_mode=True)
+        model = load_keras(directory / "data" / "model.keras")
         maps[~have] = attr.integrated_gradients(model, images[~have], target[~have], steps=settings.steps,
                                                 baseline=settings.baseline, method=settings.method,
                                                 chunk_size=settings.chunk_size)

@@ -13,7 +13,8 @@ from .changes import ChangedImage, Changes
 from .example_figure import Panel, draw_panel, robust_scale, signed_panel
 from .fileio import write_text_if_changed
 from .figures import save_figure
-from .markdown_text import environment, escape_markdown, front_matter_string, percent
+from .markdown_text import environment, escape_markdown, front_matter_string
+from .numbers import percent
 
 PAGE = "changes.md"
 

@@ -37,6 +37,8 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
     ("--cache-dir", "output", "cache_dir", str, "cache directory for models and maps (default {default})"),
     ("--title", "output", "title", str, "site title (default {default})"),
     ("--previous", "output", "previous", str, "an earlier site directory (manifest.json + data/) to compare with"),
+    ("--site-url", "output", "site_url", str, "the site's public URL, e.g. https://OWNER.github.io/REPO/ "
+                                              "(for the 404 page and sitemap.xml; default: none)"),
     ("--min-accuracy", "gates", "min_accuracy", float,
      "fail the build if test accuracy is below this (0-1; default {default})"),
     ("--max-incomplete-share", "gates", "max_incomplete_share", float,
@@ -155,11 +157,12 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _build(args: argparse.Namespace) -> int:
     settings = load_settings(config=args.config, overrides=_overrides(args))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from .numbers import percent
     from .pipeline import build
 
     result = build(settings)
-    print(f"done: {result.examples} examples, test accuracy {result.accuracy:.2%}, "
-          f"median IG completeness error {result.median_relative_error:.3%}; open {result.site_dir}/index.html")
+    print(f"done: {result.examples} examples, test accuracy {percent(result.accuracy)}, "
+          f"median IG completeness error {percent(result.median_relative_error, 3)}; open {result.site_dir}/index.html")
     return 0
 
 

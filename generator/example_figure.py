@@ -7,7 +7,6 @@ here beyond colour limits.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from matplotlib.figure import Figure
 
 from generator.colour_scale import LIMIT_PERCENTILE, MIN_LIMIT, limit
 from generator.figures import save_figure
+from generator.numbers import percent
 from generator.report import COMPLETENESS_TOLERANCE, ClassMeans, Completeness, Example
 
 SIGNED_CMAP = "RdBu_r"
@@ -158,20 +158,12 @@ def _draw_row(figure: Figure, size: tuple[float, float], number: int, title: str
 
 
 def completeness_text(check: Completeness, delta_label: str = "Δlogit") -> str:
-    """The one-line completeness check, e.g. "ΣIG = 4.21 · Δlogit = 4.23 · rel. error 0.4% · 64 steps"."""
+    """The one-line completeness check, e.g. "ΣIG = 4.21 · Δlogit = 4.23 · rel. error 0.47% · 64 steps"."""
     text = (f"ΣIG = {check.attribution_sum:.2f} · {delta_label} = {check.logit_delta:.2f} · "
-            f"rel. error {format_percent(check.relative_error)} · {check.steps} steps")
+            f"rel. error {percent(check.relative_error)} · {check.steps} steps")
     if not check.within_tolerance:
-        text += f" · ABOVE THE {COMPLETENESS_TOLERANCE:.0%} TOLERANCE"
+        text += f" · ABOVE THE {percent(COMPLETENESS_TOLERANCE, 0)} TOLERANCE"
     return text
-
-
-def format_percent(fraction: float) -> str:
-    """A fraction as a percentage: 0.004 → "0.4%", 1.23e-5 → "0.001%", 0 → "0%", nan → "n/a"."""
-    if not math.isfinite(fraction):
-        return "n/a"
-    percent = 100.0 * fraction
-    return "0%" if percent == 0 else f"{percent:.1f}%" if abs(percent) >= 0.1 else f"{percent:.1g}%"
 
 
 def _role(target: int, example: Example) -> str:

@@ -1,4 +1,5 @@
-"""Text for generated Markdown: escaping user text, the Jinja2 environment, number formats.
+"""Text for generated Markdown: escaping user text, the Jinja2 environment, counts (percentages:
+:mod:`generator.numbers`).
 
 Every string a user controls (class names, titles, paths) passes :func:`escape_markdown`
 before it reaches a template; templates are rendered with ``StrictUndefined`` so a misspelt
@@ -8,7 +9,6 @@ variable fails instead of rendering as a blank.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import jinja2
@@ -57,11 +57,6 @@ def front_matter_string(escaped_title: str) -> str:
     through Jinja's ``striptags``, which decodes ``&#60;`` back to ``<``: raw HTML again.
     """
     return json.dumps(escaped_title, ensure_ascii=False)
-
-
-def percent(fraction: float) -> str:
-    """A share in [0, 1] as "98.76%"; "—" when undefined (e.g. a class with no test images)."""
-    return f"{100.0 * float(fraction):.2f}%" if math.isfinite(float(fraction)) else "—"
 
 
 def count(value: int | np.integer) -> str:

@@ -25,7 +25,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from generator import attributions as attr
-from generator.example_figure import SIGNED_CMAP, format_percent
+from generator.example_figure import SIGNED_CMAP
+from generator.numbers import percent
 from generator.figures import save_figure
 from generator.report import COMPLETENESS_TOLERANCE
 
@@ -178,7 +179,7 @@ def draw_convergence(result: Convergence, configured: tuple[str, int], path: Pat
             ax.fill_between(result.steps, low[i], high[i], color=colour, alpha=0.15, linewidth=0)
             ax.plot(result.steps, median[i], "-o", color=colour, markersize=4, label=method.replace("_", " "))
         ax.axhline(COMPLETENESS_TOLERANCE, color="black", linestyle="--", linewidth=1)
-        ax.text(result.steps[-1], COMPLETENESS_TOLERANCE * 1.3, f"{format_percent(COMPLETENESS_TOLERANCE)} tolerance",
+        ax.text(result.steps[-1], COMPLETENESS_TOLERANCE * 1.3, f"{percent(COMPLETENESS_TOLERANCE, 0)} tolerance",
                 ha="right", va="bottom", fontsize=8)
         bottom = max(PLOT_FLOOR, float(np.nanmin(low, initial=1.0)) / 3)
         top = max(1.0, float(np.nanmax(high, initial=1.0)) * 2)
@@ -226,7 +227,7 @@ def draw_baseline(image: np.ndarray, ig: np.ndarray, baseline: float, share: Bas
     colours = np.array([[0.93, 0.93, 0.93], [0.6, 0.75, 0.95], [0.15, 0.15, 0.15], [0.85, 0.1, 0.1]])
     here = f"{int((at_baseline & zero).sum())} of {int(at_baseline.sum())} pixels equal to the baseline"
     overall = (f"over all {share.maps} published IG maps: {share.baseline_zero:,} of {share.baseline_pixels:,} "
-               f"baseline pixels ({format_percent(share.share)}) have IG exactly 0; "
+               f"baseline pixels ({percent(share.share)}) have IG exactly 0; "
                f"other pixels: {share.other_zero:,} of {share.other_pixels:,}")
 
     def draw(figure: Figure) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import zipfile
 from dataclasses import dataclass
@@ -85,6 +86,23 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+def fitted_images(count: int, validation_split: float) -> int:
+    """How many of ``count`` images ``model.fit(validation_split=…)`` trains on: Keras holds out
+    the last ``count − floor(count × (1 − validation_split))`` for validation."""
+    return int(math.floor(count * (1.0 - validation_split))) if validation_split else count
+
+
+def training_description(settings: Settings, available: int) -> str:
+    """The model card's origin line for a model trained here on ``available`` training images."""
+    train = settings.train
+    count = min(train.train_subset, available) if train.train_subset else available
+    fitted = fitted_images(count, train.validation_split)
+    held_out = (f" (the other {count - fitted:,} of {count:,} held out for validation)"
+                if fitted < count else "")
+    return (f"trained here: {train.epochs} epoch(s), batch {train.batch_size}, Adam lr {train.learning_rate:g}, "
+            f"seed {settings.seed}, {fitted:,} training images{held_out}")
+
+
 def train_model(
     dataset: Dataset, settings: Settings, log: Callable[[str], None] = print
 ) -> TrainedModel:
@@ -94,10 +112,7 @@ def train_model(
     path = directory / f"cnn-{key}.keras"
     history_path = directory / f"cnn-{key}.history.json"
     train = settings.train
-    description = (
-        f"trained here: {train.epochs} epoch(s), batch {train.batch_size}, Adam lr {train.learning_rate:g}, "
-        f"seed {settings.seed}, {train.train_subset or len(dataset.x_train)} training images"
-    )
+    description = training_description(settings, len(dataset.x_train))
     hash_path = directory / f"cnn-{key}.keras.sha256"
     cached = _load_cached(path, history_path, hash_path, log)
     if cached is not None:
@@ -108,7 +123,7 @@ def train_model(
     import keras
 
     seed_everything(settings.seed)
-    count = train.train_subset or len(dataset.x_train)
+    count = min(train.train_subset, len(dataset.x_train)) if train.train_subset else len(dataset.x_train)
     x = to_model_input(dataset.x_train[:count])
     y = dataset.y_train[:count]
     model = build_cnn()
@@ -117,7 +132,9 @@ def train_model(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    log(f"model: training on {count} images for {train.epochs} epoch(s) (cache key {key})")
+    fitted = fitted_images(count, train.validation_split)
+    log(f"model: training on {count} images for {train.epochs} epoch(s) ({fitted} fitted, {count - fitted} for "
+        f"validation; cache key {key})")
     fit = model.fit(
         x, y, batch_size=train.batch_size, epochs=train.epochs,
         validation_split=train.validation_split, shuffle=True, verbose=2,
@@ -146,7 +163,7 @@ def _load_cached(path: Path, history_path: Path, hash_path: Path,
         if file_sha256(path) != hash_path.read_text().strip():
             raise ValueError("its sha256 does not match the one recorded when it was saved")
         history = TrainingHistory(**json.loads(history_path.read_text()))
-        return _load(path), history
+        return load_keras(path), history
     except Exception as error:  # a damaged entry is retrained, never trusted
         log(f"model: cached {path.name} is unusable ({str(error).splitlines()[0] if str(error) else type(error).__name__}); retraining")
         return None
@@ -185,7 +202,9 @@ def _renumber_shared_objects(node: Any, numbers: dict[Any, int]) -> Any:
     return node
 
 
-def _load(path: Path) -> Any:
+def load_keras(path: Path | str) -> Any:
+    """The one way this project opens a .keras archive: uncompiled, in Keras' safe mode (no
+    arbitrary code from the file). Raises whatever Keras raises for a broken archive."""
     import keras
 
     return keras.saving.load_model(path, compile=False, safe_mode=True)
@@ -198,7 +217,7 @@ def load_user_model(path: Path) -> TrainedModel:
     if path.suffix != ".keras":
         raise ModelError(f"model file {path} is not a .keras archive; save it with model.save('name.keras')")
     try:
-        model = _load(path)
+        model = load_keras(path)
     except Exception as error:  # Keras raises many types for broken archives
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ModelError(f"cannot load model {path}: {first_line}") from None

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from generator.example_figure import format_percent
 from generator.fileio import write_text_if_changed
 from generator.gallery import (CLASS_PAGE, MISCLASSIFIED_PAGE, Gallery, GalleryPage, anchor, colour_bar_path,
                                tile_path)
-from generator.markdown_text import count, environment, escape_markdown, front_matter_string, percent
+from generator.markdown_text import count, environment, escape_markdown, front_matter_string
+from generator.numbers import percent
 from generator.report import COMPLETENESS_TOLERANCE, Completeness, Evaluation, Example
 
 HOME_PAGE = "index.md"
@@ -232,7 +232,7 @@ def _explorer_context(inputs: PageInputs) -> dict[str, Any]:
             "predicted": escape_markdown(names[e.predicted]),
             "confidence": f"{e.confidence:.3f}",
             "margin": f"{inputs.gallery.margins[e.test_index]:.2f}",
-            "error": format_percent(worst),
+            "error": percent(worst),
             "result": "correct" if e.correct else "mistake",
             "flags": ", ".join(flags),
         })
@@ -277,8 +277,8 @@ def _gallery_context(inputs: PageInputs, gallery_page: GalleryPage) -> dict[str,
             "low": f"−{scale.limit:.3g}" if scale.signed else "0",
             "high": f"+{scale.limit:.3g}" if scale.signed else f"{scale.limit:.3g}",
             "unit": scale.unit,
-            "clipped": (f"{format_percent(clipped.pixels)} of pixels ({format_percent(clipped.inked_pixels)} of "
-                        f"non-zero ones), holding {format_percent(clipped.attribution)} of |attribution|"),
+            "clipped": (f"{percent(clipped.pixels)} of pixels ({percent(clipped.inked_pixels)} of "
+                        f"non-zero ones), holding {percent(clipped.attribution)} of |attribution|"),
         })
     examples = []
     for e in gallery_page.examples:
@@ -320,7 +320,7 @@ def _check_cells(check: Completeness, delta_label: str) -> dict[str, Any]:
     """The IG completeness check as short HTML text, flagged when above the tolerance."""
     flagged = not check.within_tolerance
     text = (f"ΣIG {check.attribution_sum:.2f} · {delta_label} {check.logit_delta:.2f} · error "
-            f"{format_percent(check.relative_error)} · {check.steps} steps")
+            f"{percent(check.relative_error)} · {check.steps} steps")
     if flagged:
         text += f" · above the {COMPLETENESS_TOLERANCE:.0%} tolerance"
     return {"check": text, "flagged": flagged}

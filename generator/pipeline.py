@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import __version__
+from .numbers import percent
 from .settings import Settings
 
 Log = Callable[[str], None]
@@ -21,9 +22,10 @@ Log = Callable[[str], None]
 
 def _changes_page(settings: Settings, dataset: object, evaluation: object, arrays: object, grad_fn: object,
                   root: Path, docs: Path, log: Log) -> dict[int, str]:
-    """The Changes page against ``settings.output.previous`` (or a page saying there is none)."""
+    """The Changes page against ``settings.output.previous``; without one, no page (and the site's
+    navigation leaves it out, see ``build_site(omit_from_nav=…)``)."""
     from .changes import compute_changes
-    from .changes_page import change_scale, changes_context, draw_changed_image, render_changes_page
+    from .changes_page import PAGE, change_scale, changes_context, draw_changed_image, render_changes_page
     from .data import to_model_input
     from .parallel import run_in_processes
     from .stages import remove_stale
@@ -38,7 +40,10 @@ def _changes_page(settings: Settings, dataset: object, evaluation: object, array
         run_in_processes([(draw_changed_image, (c, scale, settings.data.class_names, docs / paths[c.test_index]))
                           for c in shown])
     remove_stale(docs / "figures" / "changes", {Path(p).name for p in paths.values()})
-    render_changes_page(changes_context(changes, settings.data.class_names, paths), root / "templates", docs)
+    if changes is None:
+        (docs / PAGE).unlink(missing_ok=True)  # a page from an earlier build with --previous
+    else:
+        render_changes_page(changes_context(changes, settings.data.class_names, paths), root / "templates", docs)
     return paths
 
 
@@ -127,7 +132,7 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
         trained = load_user_model(Path(settings.train.model)) if settings.train.model else train_model(dataset, settings, log)
     with timings.stage("evaluation", log):
         evaluation = evaluate(trained.model, dataset)
-        log(f"evaluation: test accuracy {evaluation.accuracy:.2%}")
+        log(f"evaluation: test accuracy {percent(evaluation.accuracy)}")
     with timings.stage("selection", log):
         selection = select_examples(dataset.y_test, evaluation.predictions, evaluation.confidences, evaluation.margins,
                                     settings.selection.per_class, settings.selection.max_misclassified)
@@ -143,8 +148,8 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
                 settings.attribution, settings.seed, log))))
         examples = to_examples(arrays, dataset.y_test, evaluation)
         summary = completeness_summary(arrays)
-        log(f"attributions: median completeness error {summary['median_relative_error']:.3%}, "
-            f"{summary['maps_above_tolerance']} of {summary['maps']} IG maps above {summary['tolerance']:.0%}"
+        log(f"attributions: median completeness error {percent(summary['median_relative_error'], 3)}, "
+            f"{summary['maps_above_tolerance']} of {summary['maps']} IG maps above {percent(summary['tolerance'], 0)}"
             + (f" ({summary['maps_not_finite']} with non-finite values)" if summary["maps_not_finite"] else ""))
     if settings.attribution.whole_test_set:
         from . import whole_test_set as wts
@@ -193,7 +198,11 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
                                  manifest),
                      root / "templates", docs)
     with timings.stage("site", log):
-        build_site(root / "mkdocs.yml", docs, Path(settings.output.site_dir), site_name=settings.output.title)
+        from .changes_page import PAGE as CHANGES_PAGE
+
+        build_site(root / "mkdocs.yml", docs, Path(settings.output.site_dir), site_name=settings.output.title,
+                   site_url=settings.output.site_url,
+                   omit_from_nav=() if settings.output.previous else (CHANGES_PAGE,))
         log(f"site: built {settings.output.site_dir}")
     log(timings.summary())
     return BuildResult(Path(settings.output.site_dir), evaluation.accuracy, len(examples),

@@ -16,7 +16,8 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from generator.example_figure import SIGNED_CMAP, format_percent
+from generator.example_figure import SIGNED_CMAP
+from generator.numbers import percent
 from generator.figures import save_figure
 
 WIDTH, HEIGHT = 10.0, 5.0  # inches
@@ -106,7 +107,7 @@ def draw_annotated_example(row: AnnotatedRow, path: Path) -> bool:
                     "maps;\npointed colour-bar ends mean that values beyond the limit are clipped to the end colour.",
                     ha="center", va="center", fontsize=8, bbox=_BOX)
         figure.text(0.5, 0.015, f"Completeness: ΣIG = {row.attribution_sum:.3f} ≈ Δlogit = logit(x) − logit(x′) = "
-                    f"{row.logit_delta:.3f}  (relative error {format_percent(error)}, {row.steps} steps)",
+                    f"{row.logit_delta:.3f}  (relative error {percent(error)}, {row.steps} steps)",
                     ha="center", fontsize=9)
 
     return save_figure((WIDTH, HEIGHT), draw, path, layout=None)

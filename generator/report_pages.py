@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import __version__
-from .example_figure import format_percent
 from .explain import MAX_REFINED_STEPS
 from .model import ARCHITECTURE
+from .numbers import percent
 from .pages import PageInputs
 from .settings import Settings
 
@@ -31,15 +31,15 @@ def page_inputs(settings: Settings, dataset: Any, trained: Any, evaluation: Any,
         ("IG baseline", baseline),
         ("SmoothGrad", f"{attribution.smoothgrad_samples} samples, noise σ = {attribution.smoothgrad_noise:g} "
                        f"× input range, seed {settings.seed}"),
-        ("Median completeness error", format_percent(summary["median_relative_error"])),
-        ("Maximum completeness error", format_percent(summary["max_relative_error"])),
-        (f"IG maps above the {format_percent(summary['tolerance'])} tolerance (flagged in red)",
+        ("Median completeness error", percent(summary["median_relative_error"])),
+        ("Maximum completeness error", percent(summary["max_relative_error"])),
+        (f"IG maps above the {percent(summary['tolerance'], 0)} tolerance (flagged in red)",
          f"{summary['maps_above_tolerance']} of {summary['maps']}"),
     ]
     whole = manifest.get("whole_test_set")
     if whole:
         attribution_rows.append(("Whole test set", f"{whole['images']:,} images at {whole['steps']} steps, "
-                                 f"median completeness error {format_percent(whole['median_relative_error'])}"))
+                                 f"median completeness error {percent(whole['median_relative_error'])}"))
     return PageInputs(
         title=settings.output.title,
         class_names=settings.data.class_names,
@@ -54,7 +54,7 @@ def page_inputs(settings: Settings, dataset: Any, trained: Any, evaluation: Any,
             ("Model sha256", trained.sha256),
             ("Data", manifest["data"]["source"]),
             ("Data sha256", dataset.sha256),
-            ("Test accuracy", f"{evaluation.accuracy:.2%}"),
+            ("Test accuracy", percent(evaluation.accuracy)),
         ),
         attribution_summary=tuple(attribution_rows),
         misclassified_total=selection.misclassified_total,

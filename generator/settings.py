@@ -106,6 +106,10 @@ class OutputSettings:
     """Site title shown in the header."""
     previous: str = ""
     """A local copy of an earlier site (manifest.json + data/) to compare with on a Changes page."""
+    site_url: str = ""
+    """The site's public URL (e.g. https://owner.github.io/repo/), given to MkDocs as ``site_url``:
+    the 404 page then finds its styles from any folder and sitemap.xml lists full URLs. Empty:
+    not set (the site works from any address, but 404.html only at the server's root)."""
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,10 @@ import logging
 import os
 import shutil
 import sys
+from collections.abc import Collection
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import UserError
@@ -53,7 +55,60 @@ class _WarningCollector(logging.Handler):
             print(f"mkdocs {record.levelname.lower()}: {message}", file=sys.stderr)
 
 
-def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None) -> None:
+def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None,
+                site_url: str = "", omit_from_nav: Collection[str] = ()) -> Any:
+    """The MkDocs configuration of one build: ``config_file`` (strict) with this build's overrides.
+
+    Args:
+        config_file: the mkdocs.yml (theme, nav, extensions, validation).
+        docs_dir: Markdown sources, overriding the config's ``docs_dir``.
+        site_dir: where MkDocs writes the site.
+        site_name: overrides the config's ``site_name`` when given. It is plain text and
+            HTML-escaped here, because the theme prints ``site_name`` into pages unescaped.
+        site_url: the site's public URL; overrides the config's ``site_url`` when not empty.
+        omit_from_nav: pages (paths relative to ``docs_dir``, e.g. ``"changes.md"``) this build
+            does not generate: their ``nav`` entries are left out, and a section left empty too.
+
+    Returns:
+        The validated ``MkDocsConfig``.
+
+    Raises:
+        mkdocs.exceptions.Abort: the configuration is invalid (MkDocs logs why);
+            :func:`build_site` turns it into a :class:`SiteError`.
+    """
+    from mkdocs.config import load_config
+
+    overrides: dict[str, Any] = {}
+    if site_name is not None:
+        overrides["site_name"] = html.escape(site_name)
+    if site_url:
+        overrides["site_url"] = site_url
+    config = load_config(config_file=str(config_file), strict=True, docs_dir=str(Path(docs_dir).absolute()),
+                         site_dir=str(site_dir), **overrides)
+    if omit_from_nav and config["nav"] is not None:
+        config["nav"] = _without_pages(config["nav"], set(omit_from_nav))
+    return config
+
+
+def _without_pages(nav: list[Any], pages: set[str]) -> list[Any]:
+    """``nav`` without the entries that point at ``pages``, and without sections left empty."""
+    kept: list[Any] = []
+    for item in nav:
+        if isinstance(item, dict):
+            ((title, value),) = item.items()
+            if isinstance(value, list):
+                value = _without_pages(value, pages)
+                if value:
+                    kept.append({title: value})
+            elif value not in pages:
+                kept.append(item)
+        elif item not in pages:
+            kept.append(item)
+    return kept
+
+
+def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None,
+               site_url: str = "", omit_from_nav: Collection[str] = ()) -> None:
     """Build the site with MkDocs (strict) and swap it into ``site_dir`` only on success.
 
     MkDocs logs only warnings and errors meanwhile. The build goes to
@@ -64,15 +119,13 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
         config_file: the mkdocs.yml (theme, nav, extensions, validation).
         docs_dir: Markdown sources, overriding the config's ``docs_dir``.
         site_dir: the published site folder (created or replaced).
-        site_name: overrides the config's ``site_name`` when given. It is plain text and
-            HTML-escaped here, because the theme prints ``site_name`` into pages unescaped.
+        site_name, site_url, omit_from_nav: this build's overrides, as for :func:`site_config`.
 
     Raises:
         SiteError: the configuration is invalid or the build produced a warning or error;
             ``site_dir`` is untouched and the temporary folder removed.
     """
     from mkdocs.commands.build import build
-    from mkdocs.config import load_config
 
     site_dir = Path(site_dir).absolute()
     building = site_dir.parent / f".{site_dir.name}.building-{os.getpid()}"
@@ -86,13 +139,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
     logger.addHandler(collector)
     logger.setLevel(logging.WARNING)
     try:
-        config = load_config(
-            config_file=str(config_file),
-            strict=True,
-            docs_dir=str(Path(docs_dir).absolute()),
-            site_dir=str(building),
-            site_name=None if site_name is None else html.escape(site_name),
-        )
+        config = site_config(config_file, docs_dir, building, site_name, site_url, omit_from_nav)
         build(config)
         _drop_unused_assets(building, _search_languages(config))
     except Exception as error:  # including mkdocs' Abort, which strict mode raises

@@ -15,12 +15,13 @@ import numpy as np
 
 from .cache import ArrayCache, OutputLedger, StageLog, fingerprint
 from .errors import UserError
+from .numbers import percent
 from .settings import Settings
 
 Log = Callable[[str], None]
 ATTRIBUTION_FORMAT = 4
 """Bump when the attribution code changes what it computes, so cached results are dropped."""
-FIGURE_FORMAT = 4
+FIGURE_FORMAT = 5  # 5: tiles; 4: completeness lines in the one percent format (generator.numbers)
 """Bump when the figure code changes what it draws."""
 
 
@@ -84,12 +85,13 @@ def check_gates(settings: Settings, accuracy: float, completeness: dict[str, Any
     """Raise :class:`GateError` when a quality gate fails."""
     gates = settings.gates
     if accuracy < gates.min_accuracy:
-        raise GateError(f"quality gate failed: test accuracy {accuracy:.2%} is below the minimum "
-                        f"{gates.min_accuracy:.2%} (gates.min_accuracy); the published site was left as it was")
+        raise GateError(f"quality gate failed: test accuracy {percent(accuracy)} is below the minimum "
+                        f"{percent(gates.min_accuracy)} (gates.min_accuracy); the published site was left as it was")
     share = completeness["maps_above_tolerance"] / max(completeness["maps"], 1)
     if share > gates.max_incomplete_share:
-        raise GateError(f"quality gate failed: {share:.1%} of the IG maps miss the {completeness['tolerance']:.0%} "
-                        f"completeness tolerance, above the maximum {gates.max_incomplete_share:.1%} "
+        raise GateError(f"quality gate failed: {completeness['maps_above_tolerance']} of {completeness['maps']} IG "
+                        f"maps ({percent(share, 3)}) miss the {percent(completeness['tolerance'], 0)} completeness "
+                        f"tolerance, above the maximum {percent(gates.max_incomplete_share, 3)} "
                         "(gates.max_incomplete_share); the published site was left as it was")
 
 

@@ -64,13 +64,13 @@ def test_page_shows_hashes_versions_measurements_and_escapes_user_text():
     share = BaselineShare(maps=4, baseline_pixels=2000, baseline_zero=2000, other_pixels=1136, other_zero=3)
     context = report_build_context(manifest(settings), convergence, share, [("NumPy", "1.2.3"), ("Weird", "<x>")])
     page = render_report_build(context, ROOT / "templates")
-    assert "ab" * 32 in page and "cd" * 32 in page and "98.77%" in page
+    assert "ab" * 32 in page and "cd" * 32 in page and "98.76%" in page  # 0.98765, rounded down
     assert "| NumPy | 1.2.3 |" in page and "&#60;x&#62;" in page
     assert "gradient-gallery build --config report.toml" in page
     # the medians, per step count, and the fewest steps within the tolerance (90th percentile)
-    assert "| 8 | 0.4% | 20.0% |" in page
-    assert "| **90% within 1.0% from** | **8** | **—** |" in page
-    assert "2,000 of the 2,000 pixels" in page and "**100.0%**" in page
+    assert "| 8 | 0.40% | 20.00% |" in page
+    assert "| **90% within 1% from** | **8** | **—** |" in page
+    assert "2,000 of the 2,000 pixels" in page and "**100.00%**" in page
     # user text outside the settings file is inert: no raw dollar or angle bracket from it
     fence = re.search(r"^(`{3,})toml$", page, re.MULTILINE)
     assert fence and len(fence.group(1)) > 3, "the settings hold a ``` run: the fence must be longer"

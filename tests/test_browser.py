@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 import pytest
 
 pytest.importorskip("tensorflow")
+
+pytestmark = pytest.mark.slow  # every test needs the built quick site
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

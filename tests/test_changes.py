@@ -44,3 +44,18 @@ def test_previous_copy_must_be_complete_and_of_the_same_test_data(tmp_path):
     (tmp_path / "prev" / "manifest.json").write_text("{not json")
     with pytest.raises(ChangesError, match="unreadable"):
         load_previous(tmp_path / "prev", labels)
+
+
+def test_without_a_previous_report_no_changes_page_is_left_in_the_docs(tmp_path):
+    from generator.changes_page import PAGE
+    from generator.pipeline import _changes_page
+    from generator.settings import load_settings
+
+    docs = tmp_path / "site_src"
+    (docs / "figures" / "changes").mkdir(parents=True)
+    (docs / "figures" / "changes" / "test-00001.png").write_bytes(b"from a build with --previous")
+    (docs / PAGE).write_text("# Changes since the previous report\n")
+    settings = load_settings(pyproject=None)
+    assert not settings.output.previous
+    assert _changes_page(settings, None, None, None, None, tmp_path, docs, print) == {}
+    assert not (docs / PAGE).exists() and not list((docs / "figures" / "changes").iterdir())

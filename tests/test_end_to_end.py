@@ -13,6 +13,8 @@ from generator.site import missing_images
 
 pytest.importorskip("tensorflow")
 
+pytestmark = pytest.mark.slow  # every test builds the quick site (or another one)
+
 
 def load(project):
     site = project / "site"
@@ -27,6 +29,7 @@ def test_site_has_every_page_and_every_referenced_image(quick_build):
     for page in ["index.html", "misclassified/index.html", "methods/index.html",
                  *[f"classes/class-{k}/index.html" for k in range(10)]]:
         assert (site / page).is_file(), page
+    assert not (site / "changes").exists() and "changes/" not in (site / "index.html").read_text()  # no --previous
     assert missing_images(site) == []
     html = (site / "classes" / "class-3" / "index.html").read_text()
     assert html.count("<img") >= 2

@@ -49,6 +49,7 @@ def site_text(site):
     return {p: p.read_text(errors="replace") for p in site.rglob("*") if p.suffix in (".html", ".json", ".xml")}
 
 
+@pytest.mark.slow
 def test_hostile_class_names_and_title_reach_the_pages_as_inert_text(project):
     names = ", ".join(json.dumps(n) for n in HOSTILE)
     (project / "hostile.toml").write_text(
@@ -79,6 +80,7 @@ def test_recover_site_restores_a_publish_cut_between_its_renames(tmp_path):
     assert len(actions) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage", ["attributions", "figures", "site"])
 def test_sigkill_at_any_stage_leaves_the_site_whole_and_the_next_build_recovers(project, stage):
     before = tree_digest(project / "site")
@@ -99,6 +101,7 @@ def test_sigkill_at_any_stage_leaves_the_site_whole_and_the_next_build_recovers(
     assert not list(project.glob(".site.*"))
 
 
+@pytest.mark.slow
 def test_a_second_build_in_the_same_project_refuses_while_the_first_runs(project):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": str(project / "no-keras-home")}
     first = subprocess.Popen([sys.executable, "-m", "generator", "build", "--quick"], cwd=project, env=env,
@@ -116,6 +119,7 @@ def test_a_second_build_in_the_same_project_refuses_while_the_first_runs(project
     assert first.returncode == 0
 
 
+@pytest.mark.slow
 def test_disk_full_while_publishing_leaves_the_site_and_says_what_failed(project, monkeypatch, capsys):
     from generator import cli, fileio
 
@@ -138,6 +142,7 @@ def test_disk_full_while_publishing_leaves_the_site_and_says_what_failed(project
     assert not list((project / "site_src").glob(".manifest.json.*.tmp"))
 
 
+@pytest.mark.slow
 def test_unwritable_output_is_a_one_line_error(project, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
@@ -147,6 +152,7 @@ def test_unwritable_output_is_a_one_line_error(project, tmp_path):
     assert str(blocker) in result.stderr.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_corrupted_cache_entries_are_recomputed_not_trusted(project):
     cache = project / ".gradient-gallery"
     for entry in (cache / "attributions").glob("*.npz"):
@@ -159,6 +165,7 @@ def test_corrupted_cache_entries_are_recomputed_not_trusted(project):
     assert "attributions: computing" in result.stdout
 
 
+@pytest.mark.slow
 def test_nan_model_is_reported_and_flagged_not_drawn_blank(project, tmp_path):
     model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
     kernel, bias = model.layers[-1].get_weights()

@@ -8,7 +8,8 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from generator.data import Dataset  # noqa: E402
-from generator.model import ModelError, build_cnn, evaluate, load_user_model, training_key  # noqa: E402
+from generator.model import (ModelError, build_cnn, evaluate, fitted_images, load_user_model,  # noqa: E402
+                             training_description, training_key)
 from generator.settings import load_settings  # noqa: E402
 
 
@@ -19,6 +20,19 @@ def test_training_key_follows_data_training_settings_and_seed_only():
     assert training_key("abd", base) != key
     assert training_key("abc", load_settings(overrides={"train": {"epochs": 1}}, pyproject=None)) != key
     assert training_key("abc", load_settings(overrides={"seed": 1}, pyproject=None)) != key
+
+
+def test_model_card_counts_the_images_trained_on_not_those_held_out_for_validation():
+    assert fitted_images(60000, 0.1) == 54000 and fitted_images(6000, 0.1) == 5400
+    assert fitted_images(1500, 0.0) == 1500 and fitted_images(7, 0.5) == 3  # Keras floors the training share
+    default = training_description(load_settings(pyproject=None), 60000)
+    assert "54,000 training images (the other 6,000 of 60,000 held out for validation)" in default
+    quick = training_description(load_settings(overrides={"quick": True}, pyproject=None), 60000)
+    assert "5,400 training images (the other 600 of 6,000" in quick
+    small = training_description(load_settings(overrides={"train": {"train_subset": 9000}}, pyproject=None), 1500)
+    assert "1,350 training images (the other 150 of 1,500" in small
+    unsplit = training_description(load_settings(overrides={"train": {"validation_split": 0.0}}, pyproject=None), 60000)
+    assert unsplit.endswith("60,000 training images")
 
 
 def test_cnn_outputs_ten_logits():

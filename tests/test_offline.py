@@ -119,6 +119,7 @@ def _is_external(url: str) -> bool:
     return bool(EXTERNAL.match(url))
 
 
+@pytest.mark.slow
 def test_html_pages_load_nothing_from_another_host(quick_build):
     project, _ = quick_build
     site = project / "site"
@@ -132,6 +133,7 @@ def test_html_pages_load_nothing_from_another_host(quick_build):
     assert offending == []
 
 
+@pytest.mark.slow
 def test_stylesheets_load_nothing_from_another_host(quick_build):
     project, _ = quick_build
     site = project / "site"
@@ -144,6 +146,7 @@ def test_stylesheets_load_nothing_from_another_host(quick_build):
     assert offending == []
 
 
+@pytest.mark.slow
 def test_scripts_load_nothing_from_another_host(quick_build):
     project, _ = quick_build
     site = project / "site"
@@ -176,6 +179,7 @@ def test_the_javascript_scan_would_catch_a_cdn_load():
     assert all(url.startswith(NAMESPACES) for p in JS_LOADS for url in p.findall(namespace))
 
 
+@pytest.mark.slow
 def test_conditional_loads_stay_dormant(quick_build):
     """The CDN fallbacks of the theme and of MathJax are never triggered by this site."""
     project, _ = quick_build
@@ -188,6 +192,7 @@ def test_conditional_loads_stay_dormant(quick_build):
     assert re.search(r"enableMenu:\s*false", config), "the MathJax menu can switch on speech (CDN locale files)"
 
 
+@pytest.mark.slow
 def test_math_pages_hold_formulas_only_inside_arithmatex_elements(quick_build):
     project, _ = quick_build
     site = project / "site"
@@ -206,6 +211,7 @@ def test_math_pages_hold_formulas_only_inside_arithmatex_elements(quick_build):
         assert dollars == [], f"{name}: unconverted $…$ {dollars[:3]}"
 
 
+@pytest.mark.slow
 def test_mathjax_is_served_by_the_site_on_math_pages_only(quick_build):
     project, _ = quick_build
     site = project / "site"

@@ -8,9 +8,9 @@ import jinja2
 import numpy as np
 import pytest
 
-from generator.example_figure import format_percent
 from generator.gallery import build_gallery
 from generator.markdown_text import escape_markdown
+from generator.numbers import percent
 from generator.pages import PageInputs, render_pages
 from generator.report import AttributionRow, Completeness, ContrastMap, Evaluation, Example
 
@@ -145,9 +145,9 @@ def test_legend_states_the_limits_and_what_they_clip(tmp_path):
     ig = next(m for m in inputs.gallery.methods if m.key == "integrated_gradients")
     clipped = next(p for p in inputs.gallery.pages if p.page == "classes/class-0.md").clipping[ig.key]
     assert f"−{ig.scale.limit:.3g}" in page and f"+{ig.scale.limit:.3g}" in page
-    assert f"Clipped: {format_percent(clipped.pixels)} of pixels ({format_percent(clipped.inked_pixels)} of non-zero " \
-           f"ones), holding {format_percent(clipped.attribution)} of &#124;attribution&#124;" in page or \
-           f"Clipped: {format_percent(clipped.pixels)} of pixels" in page
+    assert f"Clipped: {percent(clipped.pixels)} of pixels ({percent(clipped.inked_pixels)} of non-zero " \
+           f"ones), holding {percent(clipped.attribution)} of &#124;attribution&#124;" in page or \
+           f"Clipped: {percent(clipped.pixels)} of pixels" in page
 
 
 def test_capped_misclassified_page_says_how_many_are_shown(tmp_path):

@@ -10,6 +10,8 @@ from conftest import copy_project, run_build
 
 pytest.importorskip("tensorflow")
 
+pytestmark = pytest.mark.slow  # every test runs builds
+
 GENERATED = ("index.md", "classes", "misclassified.md", "changes.md", "figures", "data", "manifest.json",
              "methods")
 BUILD_INFO = "methods/how-this-report-was-made.md"  # the one labelled build-information page
@@ -99,3 +101,9 @@ def test_changes_page_after_retraining_with_another_seed(project, tmp_path):
     for figure in shown:
         assert f"figures/changes/{figure.name}" in html
     assert "Spearman" in page
+
+    result = run_build(project, "--quick", "--seed", "1")  # no --previous: the page and its nav entry go
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert not (project / "site_src" / "changes.md").exists() and not (project / "site" / "changes").exists()
+    assert not list((project / "site_src" / "figures" / "changes").glob("*.png"))
+    assert "changes/" not in (project / "site" / "index.html").read_text()

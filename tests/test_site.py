@@ -8,10 +8,10 @@ from test_pages import TEMPLATES, synthetic_inputs  # the same synthetic report,
 
 from generator.about import REPORT_BUILD_PAGE
 from generator.mathematics import BASELINE_FIGURE, CONVERGENCE_FIGURE, READING_FIGURE
-from generator.changes_page import changes_context, render_changes_page
+from generator.changes_page import PAGE as CHANGES_PAGE
 from generator.gallery import colour_bar_path, tile_jobs
 from generator.pages import render_pages
-from generator.site import SiteError, build_site, missing_images, referenced_images
+from generator.site import SiteError, _without_pages, build_site, missing_images, referenced_images, site_config
 
 ROOT = Path(__file__).resolve().parents[1]
 # A 1×1 PNG; MkDocs only checks that linked files exist.
@@ -114,10 +114,10 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     for figure in [*tiles, inputs.confusion_figure, inputs.curves_figure]:
         (docs / figure).parent.mkdir(parents=True, exist_ok=True)
         (docs / figure).write_bytes(TINY_PNG)
-    render_pages(inputs, TEMPLATES, docs)
-    render_changes_page(changes_context(None, inputs.class_names, {}), TEMPLATES, docs)
+    render_pages(inputs, TEMPLATES, docs)  # no previous report: no Changes page, and none in the nav
     site = tmp_path / "site"
-    build_site(ROOT / "mkdocs.yml", docs, site, site_name="<b>Gallery</b>")
+    build_site(ROOT / "mkdocs.yml", docs, site, site_name="<b>Gallery</b>", omit_from_nav=(CHANGES_PAGE,),
+               site_url="https://owner.github.io/repo/")
 
     assert missing_images(site) == []
     pages = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
@@ -130,3 +130,30 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     # The explorer's links reach the rows' anchors, as MkDocs writes URLs.
     assert 'href="../misclassified/#test-00005"' in pages["explorer/index.html"]
     assert 'src="../../figures/tiles/00130-input.webp"' in pages["classes/class-3/index.html"]
+    assert not (site / "changes").exists()
+    assert 'href="/repo/assets/stylesheets/' in pages["404.html"]  # styled from any folder on GitHub Pages
+    assert not any('href="changes/' in html or 'href="../changes/' in html for html in pages.values())
+
+
+def test_the_config_gets_the_site_url_only_when_one_is_given(tmp_path):
+    url = "https://owner.github.io/repo/"
+    assert site_config(ROOT / "mkdocs.yml", ROOT / "site_src", tmp_path / "site", site_url=url)["site_url"] == url
+    assert not site_config(ROOT / "mkdocs.yml", ROOT / "site_src", tmp_path / "site")["site_url"]
+
+
+def test_pages_not_generated_are_left_out_of_the_nav_and_empty_sections_with_them(tmp_path):
+    config = site_config(ROOT / "mkdocs.yml", ROOT / "site_src", tmp_path / "site", omit_from_nav=(CHANGES_PAGE,))
+    titles = [next(iter(item)) if isinstance(item, dict) else item for item in config["nav"]]
+    assert "Changes" not in titles and {"Report", "Classes", "Misclassified", "Methods"} <= set(titles)
+    assert titles == [t for t in (next(iter(i)) if isinstance(i, dict) else i
+                                  for i in site_config(ROOT / "mkdocs.yml", ROOT / "site_src", tmp_path / "site")["nav"])
+                      if t != "Changes"]
+    nested = [{"A": [{"x": "gone.md"}]}, {"B": ["kept.md", "gone.md"]}, "gone.md"]
+    assert _without_pages(nested, {"gone.md"}) == [{"B": ["kept.md"]}]
+
+
+def test_a_site_url_reaches_the_sitemap_and_the_404_page(project):
+    site = project / "site"
+    build_site(project / "mkdocs.yml", project / "docs", site, site_url="https://owner.github.io/repo/")
+    assert "<loc>https://owner.github.io/repo/</loc>" in (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert "/repo/" in (site / "404.html").read_text(encoding="utf-8")

@@ -119,6 +119,12 @@ def test_previous_report_comes_from_the_pages_base_url_into_the_scripts_default_
     assert words[3] == "$BASE_URL" and step["env"]["BASE_URL"] == "${{ steps.pages.outputs.base_url }}"
 
 
+def test_the_build_gets_the_pages_url_as_its_site_url():
+    build = steps("build")[step_index("build", runs("build"))]
+    assert build["env"]["GG_SITE_URL"] == "${{ steps.pages.outputs.base_url }}"
+    assert step_index("build", uses("actions/configure-pages")) < step_index("build", runs("build"))
+
+
 def test_the_built_site_is_uploaded_and_deployed_only_after_the_build():
     upload = step_index("build", uses("actions/upload-pages-artifact"))
     assert steps("build")[upload]["with"]["path"] == Settings().output.site_dir
@@ -174,7 +180,7 @@ def test_help_lists_every_subcommand_and_setting(repo):
     result = publish(repo, "--help")
     assert result.returncode == 0, result.stderr
     for word in ("install", "cache-key", "previous DIR URL", "build", "GG_MIN_ACCURACY",
-                 "GG_MAX_INCOMPLETE_SHARE", "GG_PREVIOUS_DIR"):
+                 "GG_MAX_INCOMPLETE_SHARE", "GG_PREVIOUS_DIR", "GG_SITE_URL"):
         assert word in result.stdout
 
 
@@ -229,6 +235,15 @@ def test_build_adds_previous_only_when_the_previous_report_was_downloaded(repo):
     assert calls(repo) == ["build --min-accuracy 0.985 --max-incomplete-share 0.02",
                            "build --min-accuracy 0.985 --max-incomplete-share 0.02 --previous previous-site",
                            f"build --min-accuracy 0.985 --max-incomplete-share 0.02 --previous {repo}/elsewhere"]
+
+
+def test_build_adds_the_site_url_only_when_it_is_set(repo):
+    fake(repo, "gradient-gallery", RECORD)
+    assert publish(repo, "build", GG_SITE_URL="").returncode == 0
+    assert publish(repo, "build", GG_SITE_URL="https://owner.github.io/repo").returncode == 0
+    assert calls(repo) == ["build --min-accuracy 0.985 --max-incomplete-share 0.02",
+                           "build --min-accuracy 0.985 --max-incomplete-share 0.02 "
+                           "--site-url https://owner.github.io/repo"]
 
 
 def test_a_failing_build_fails_the_step(repo):
