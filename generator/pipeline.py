@@ -1,7 +1,11 @@
 """``build(settings)``: run the stages in order, report progress and timings.
 
-data → model → evaluation → selection → attributions → (whole test set) → gallery → figures →
-published data → mathematics → pages → site
+Gather, then draw, then write: the computing stages (``generator.stages``) return typed
+results — data → model → evaluation → selection → attributions → (whole test set) → gallery →
+mathematics → (changes) — then one figures pass draws every image of the site
+(``generator.figures``), the published data are written, one pages pass renders every
+generated page (``generator.pages``) and the site engine builds and publishes the site
+(``generator.site``).
 """
 
 from __future__ import annotations
@@ -13,38 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import __version__
-from .numbers import percent
-from .settings import Settings
+from generator import __version__
+from generator.plumbing.numbers import percent
+from generator.plumbing.settings import Settings
 
 Log = Callable[[str], None]
-
-
-def _changes_page(settings: Settings, dataset: object, evaluation: object, arrays: object, grad_fn: object,
-                  root: Path, docs: Path, log: Log) -> dict[int, str]:
-    """The Changes page against ``settings.output.previous``; without one, no page (and the site's
-    navigation leaves it out, see ``build_site(omit_from_nav=…)``)."""
-    from .changes import compute_changes
-    from .changes_page import PAGE, change_scale, changes_context, draw_changed_image, render_changes_page
-    from .data import to_model_input
-    from .parallel import run_in_processes
-    from .stages import remove_stale
-
-    changes, paths = None, {}
-    if settings.output.previous:
-        changes = compute_changes(Path(settings.output.previous), dataset.y_test, to_model_input(dataset.x_test),
-                                  evaluation, arrays, grad_fn, settings.attribution, log)
-        shown = changes.newly_misclassified + changes.newly_fixed
-        paths = {c.test_index: f"figures/changes/test-{c.test_index:05d}.png" for c in shown}
-        scale = change_scale(changes)
-        run_in_processes([(draw_changed_image, (c, scale, settings.data.class_names, docs / paths[c.test_index]))
-                          for c in shown])
-    remove_stale(docs / "figures" / "changes", {Path(p).name for p in paths.values()})
-    if changes is None:
-        (docs / PAGE).unlink(missing_ok=True)  # a page from an earlier build with --previous
-    else:
-        render_changes_page(changes_context(changes, settings.data.class_names, paths), root / "templates", docs)
-    return paths
 
 
 def _print(message: str) -> None:
@@ -96,7 +73,7 @@ def project_dir() -> Path:
 
 def build(settings: Settings, log: Log = _print) -> BuildResult:
     """Build the whole report into ``settings.output.site_dir``, holding the project's lock."""
-    from .guard import build_lock, recover_site
+    from generator.plumbing.guard import build_lock, recover_site
 
     root = project_dir()
     with build_lock(root):
@@ -107,23 +84,37 @@ def build(settings: Settings, log: Log = _print) -> BuildResult:
 
 def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
     """The stages in order; see the module docstring."""
-    import numpy as np
-
-    from .attributions import GradientFunction
-    from .data import load_dataset, to_model_input
-    from .explain import arrays_from_dict, arrays_to_dict, compute_attributions, to_examples
-    from .manifest import (build_manifest, completeness_summary, copy_if_changed, write_arrays, write_manifest,
-                           write_predictions)
-    from .model import evaluate, load_user_model, train_model
-    from .pages import render_pages
-    from .selection import attribution_requests, select_examples
-    from .site import build_site
-    from .stages import StageCache, attribution_components, check_gates, draw_figures, whole_test_set_components
+    from generator.attributions import GradientFunction
+    from generator.figures.changes import changes_jobs
+    from generator.figures.jobs import draw_all
+    from generator.figures.mathematics import mathematics_jobs
+    from generator.figures.report import report_jobs
+    from generator.pages.about import REPORT_BUILD_PAGE, library_versions, report_build_context
+    from generator.pages.changes import PAGE as CHANGES_PAGE
+    from generator.pages.changes import TEMPLATE as CHANGES_TEMPLATE
+    from generator.pages.changes import changes_context
+    from generator.pages.inputs import page_inputs
+    from generator.pages.render import render_all
+    from generator.pages.report import report_pages
+    from generator.plumbing.redact import public_settings, public_text
+    from generator.plumbing.stage_cache import StageCache
+    from generator.site.build import build_site
+    from generator.stages.attribute import arrays_from_dict, arrays_to_dict, compute_attributions, to_examples
+    from generator.stages.data import load_dataset, to_model_input
+    from generator.stages.gallery import build_gallery
+    from generator.stages.gates import check_gates
+    from generator.stages.keys import attribution_components, whole_test_set_components
+    from generator.stages.manifest import (build_manifest, completeness_summary, copy_if_changed, write_arrays,
+                                           write_manifest, write_predictions)
+    from generator.stages.mathematics import measure_mathematics
+    from generator.stages.model import evaluate, load_user_model, train_model
+    from generator.stages.results import BuildFacts
+    from generator.stages.selection import attribution_requests, select_examples
 
     docs = root / "site_src"
     cache = StageCache(Path(settings.output.cache_dir), log)
     timings = Timings()
-    whole = None
+    whole = changes = None
 
     with timings.stage("data", log):
         dataset = load_dataset(settings.data.path or None)
@@ -148,11 +139,11 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
                 settings.attribution, settings.seed, log))))
         examples = to_examples(arrays, dataset.y_test, evaluation)
         summary = completeness_summary(arrays)
-        log(f"attributions: median completeness error {percent(summary['median_relative_error'], 3)}, "
-            f"{summary['maps_above_tolerance']} of {summary['maps']} IG maps above {percent(summary['tolerance'], 0)}"
-            + (f" ({summary['maps_not_finite']} with non-finite values)" if summary["maps_not_finite"] else ""))
+        log(f"attributions: median completeness error {percent(summary.median_relative_error, 3)}, "
+            f"{summary.maps_above_tolerance} of {summary.maps} IG maps above {percent(summary.tolerance, 0)}"
+            + (f" ({summary.maps_not_finite} with non-finite values)" if summary.maps_not_finite else ""))
     if settings.attribution.whole_test_set:
-        from . import whole_test_set as wts
+        from generator.stages import whole_test_set as wts
 
         with timings.stage("whole test set", log):
             whole = wts.from_dict(cache.arrays(
@@ -162,49 +153,45 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
                     settings.attribution, log))))
     check_gates(settings, evaluation.accuracy, summary)
     with timings.stage("gallery", log):
-        from .gallery import build_gallery
-
         gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names))
-    with timings.stage("figures", log):
-        figures = draw_figures(gallery, evaluation, trained.history, whole, settings, docs, cache.directory, log)
-    with timings.stage("published data", log):
-        from .redact import public_settings, public_text
+    with timings.stage("mathematics", log):
+        mathematics = measure_mathematics(grad_fn, arrays, examples, settings, trained.sha256, cache, log)
+    if settings.output.previous:
+        from generator.stages.changes import compute_changes
 
+        with timings.stage("changes", log):
+            changes = compute_changes(Path(settings.output.previous), dataset.y_test, to_model_input(dataset.x_test),
+                                      evaluation, arrays, grad_fn, settings.attribution, log)
+
+    names = settings.data.class_names
+    with timings.stage("figures", log):
+        jobs, figures = report_jobs(gallery, evaluation, trained.history, whole, names)
+        change_jobs, change_figures = changes_jobs(changes, names)
+        draw_all(jobs + mathematics_jobs(mathematics, arrays, settings) + change_jobs, docs, cache.directory, log)
+    with timings.stage("published data", log):
         data_paths = [settings.data.path, os.environ.get("KERAS_HOME", ""), str(Path.home())]
+        facts = BuildFacts(
+            tool_version=__version__, settings=public_settings(settings.to_dict(), root),
+            data_source=public_text(dataset.source, data_paths, root), data_sha256=dataset.sha256,
+            train_images=int(len(dataset.x_train)), test_images=int(len(dataset.x_test)),
+            model_sha256=trained.sha256, model_description=trained.description, test_accuracy=evaluation.accuracy)
         write_arrays(arrays, docs / "data" / "attributions.npz")
         write_predictions(dataset.y_test, evaluation, docs / "data" / "predictions.npz")
         copy_if_changed(trained.path, docs / "data" / "model.keras")
-        whole_summary = None if whole is None else {
-            "steps": whole.steps, "images": int(len(whole.relative_error)),
-            "median_relative_error": float(np.median(whole.relative_error)),
-            "class_mean_figures": figures["means"]}
-        manifest = build_manifest(version=__version__, settings=public_settings(settings.to_dict(), root),
-                                  data_source=public_text(dataset.source, data_paths, root), dataset=dataset,
-                                  trained=trained, evaluation=evaluation, selection=selection, arrays=arrays,
-                                  gallery=gallery, whole_test_set=whole_summary)
-        write_manifest(manifest, docs / "manifest.json")
-    # --- mathematics pages (issue 4): one stage call goes here ---
-    with timings.stage("mathematics", log):
-        from .mathematics import write_mathematics
-
-        write_mathematics(grad_fn, arrays, settings, manifest, root / "templates", docs, log)
-    # --- end mathematics pages ---
-    with timings.stage("changes", log):
-        figures["changes"] = _changes_page(settings, dataset, evaluation, arrays, grad_fn, root, docs, log)
+        write_manifest(build_manifest(facts, dataset.y_test, evaluation, selection, arrays, gallery, whole,
+                                      figures.means), docs / "manifest.json")
     with timings.stage("pages", log):
-        from .report_pages import page_inputs
-
-        render_pages(page_inputs(settings, dataset, trained, evaluation, selection, examples, gallery, figures,
-                                 manifest),
-                     root / "templates", docs)
+        pages = report_pages(page_inputs(settings, facts, summary, evaluation, selection, examples, gallery, whole,
+                                         figures))
+        pages[REPORT_BUILD_PAGE] = ("report-build.md.j2",
+                                    report_build_context(facts, mathematics, library_versions()))
+        if changes is not None:
+            pages[CHANGES_PAGE] = (CHANGES_TEMPLATE, changes_context(changes, names, change_figures))
+        render_all(pages, root / "templates", docs)
     with timings.stage("site", log):
-        from .changes_page import PAGE as CHANGES_PAGE
-
         build_site(root / "mkdocs.yml", docs, Path(settings.output.site_dir), site_name=settings.output.title,
-                   site_url=settings.output.site_url,
-                   omit_from_nav=() if settings.output.previous else (CHANGES_PAGE,))
+                   site_url=settings.output.site_url, omit_from_nav=() if changes else (CHANGES_PAGE,))
         log(f"site: built {settings.output.site_dir}")
     log(timings.summary())
     return BuildResult(Path(settings.output.site_dir), evaluation.accuracy, len(examples),
-                       manifest["attribution"]["completeness"]["median_relative_error"], timings)
-
+                       summary.median_relative_error, timings)

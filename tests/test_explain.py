@@ -5,8 +5,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from generator import explain  # noqa: E402
-from generator.settings import AttributionSettings  # noqa: E402
+from generator.stages import attribute as explain  # noqa: E402
+from generator.plumbing.settings import AttributionSettings  # noqa: E402
 
 
 def kinked_model():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from generator.example_figure import (
+from generator.figures.example import (
     MIN_SCALE,
     MapScales,
     completeness_text,
@@ -14,8 +14,8 @@ from generator.example_figure import (
     draw_example,
     map_scales,
 )
-from generator.figures import draw_confusion_matrix, draw_training_curves
-from generator.report import AttributionRow, ClassMeans, Completeness, ContrastMap, Example, TrainingHistory
+from generator.figures.charts import draw_confusion_matrix, draw_training_curves
+from generator.stages.results import AttributionRow, ClassMeans, Completeness, ContrastMap, Example, TrainingHistory
 
 NAMES = tuple(str(k) for k in range(10))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

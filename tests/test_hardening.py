@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import run_build
-from generator.guard import recover_site
+from generator.plumbing.guard import recover_site
 from test_rebuilds import tree_digest
 
 keras = pytest.importorskip("keras")
@@ -121,7 +121,8 @@ def test_a_second_build_in_the_same_project_refuses_while_the_first_runs(project
 
 @pytest.mark.slow
 def test_disk_full_while_publishing_leaves_the_site_and_says_what_failed(project, monkeypatch, capsys):
-    from generator import cli, fileio
+    from generator import cli
+    from generator.plumbing import fileio
 
     before = tree_digest(project / "site")
     real_open = open

@@ -1,4 +1,4 @@
-"""generator.math_figures against closed forms: models whose IG and quadrature errors are known exactly."""
+"""generator.stages.mathematics (and its figures) against closed forms: models whose IG and quadrature errors are known exactly."""
 
 from __future__ import annotations
 
@@ -6,17 +6,16 @@ import numpy as np
 import pytest
 
 from generator import attributions as attr
-from generator.math_figures import (
+from generator.stages.mathematics import (
     CONVERGENCE_STEPS,
     BaselineShare,
     Convergence,
     baseline_zero_share,
     completeness_convergence,
-    draw_baseline,
-    draw_convergence,
     spread_rows,
 )
-from generator.reading_figure import AnnotatedRow, draw_annotated_example
+from generator.figures.mathematics import draw_baseline, draw_convergence
+from generator.figures.reading import AnnotatedRow, draw_annotated_example
 
 RNG = np.random.default_rng(3)
 IMAGES = RNG.random((6, 5, 4, 1)).astype(np.float32)

@@ -9,10 +9,15 @@ from pathlib import Path
 import numpy as np
 
 from generator import attributions as attr
-from generator.about import REPORT_BUILD_PAGE
-from generator.explain import AttributionArrays, CheckedIG
-from generator.mathematics import BASELINE_FIGURE, CONVERGENCE_FIGURE, READING_FIGURE, example_row, write_mathematics
-from generator.settings import OutputSettings, Settings
+from generator.figures.jobs import draw_all
+from generator.figures.mathematics import BASELINE_FIGURE, CONVERGENCE_FIGURE, READING_FIGURE, mathematics_jobs
+from generator.pages.about import REPORT_BUILD_PAGE, report_build_context
+from generator.pages.render import render_all
+from generator.plumbing.settings import OutputSettings, Settings
+from generator.plumbing.stage_cache import StageCache
+from generator.stages.attribute import AttributionArrays, CheckedIG
+from generator.stages.mathematics import example_row, measure_mathematics
+from generator.stages.results import AttributionRow, BuildFacts, Completeness, Example
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,7 +27,7 @@ def quadratic_grad_fn(images: np.ndarray, targets: np.ndarray) -> tuple[np.ndarr
     return (2 * images).astype(np.float32), (images**2).reshape(len(images), -1).sum(axis=1)
 
 
-def arrays_and_manifest(settings: Settings) -> tuple[AttributionArrays, dict]:
+def arrays_and_examples(settings: Settings) -> tuple[AttributionArrays, list[Example]]:
     images = np.zeros((3, 28, 28, 1), np.float32)
     for r in range(3):
         images[r, 6:22, 10 + r:14 + r] = 0.5 + 0.2 * r
@@ -36,33 +41,34 @@ def arrays_and_manifest(settings: Settings) -> tuple[AttributionArrays, dict]:
     arrays = AttributionArrays(index=np.array([11, 22, 33]), target=targets, image=images, gradient=gradient,
                                saliency=np.abs(gradient), gradient_x_input=images * gradient, smoothgrad=gradient,
                                ig=ig, contrast_index=np.zeros(0, np.int64), contrast=none)
-    examples = [
-        {"test_index": 11, "true_label": 1, "predicted": 1, "confidence": 0.9, "targets": [{"row": 0}]},
-        {"test_index": 22, "true_label": 7, "predicted": 7, "confidence": 0.99, "targets": [{"row": 1}]},
-        {"test_index": 33, "true_label": 4, "predicted": 1, "confidence": 0.999, "targets": [{"row": 2}]},
-    ]
-    manifest = {
-        "tool": {"name": "gradient-gallery", "version": "0.0.test"},
-        "settings": settings.to_dict(),
-        "data": {"source": "synthetic", "sha256": "12" * 32, "train_images": 10, "test_images": 3},
-        "model": {"sha256": "34" * 32, "description": "closed form", "test_accuracy": 2 / 3},
-        "examples": examples,
-    }
-    return arrays, manifest
+    def example(test_index: int, true: int, predicted: int, confidence: float) -> Example:
+        row = AttributionRow(predicted, *(np.zeros((28, 28)),) * 5, Completeness(0.0, 0.0, 0.0, 16))
+        return Example(test_index, true, predicted, confidence, np.zeros((28, 28)), (row,))
+
+    return arrays, [example(11, 1, 1, 0.9), example(22, 7, 7, 0.99), example(33, 4, 1, 0.999)]
+
+
+FACTS = BuildFacts(tool_version="0.0.test", settings=Settings().to_dict(), data_source="synthetic",
+                   data_sha256="12" * 32, train_images=10, test_images=3, model_sha256="34" * 32,
+                   model_description="closed form", test_accuracy=2 / 3)
 
 
 def test_the_example_row_is_the_most_confident_correct_prediction():
-    _, manifest = arrays_and_manifest(Settings())
-    assert example_row(manifest) == 1  # not row 2: more confident, but a mistake
-    assert example_row({"examples": manifest["examples"][2:]}) == 2
-    assert example_row({"examples": []}) is None
+    arrays, examples = arrays_and_examples(Settings())
+    assert example_row(arrays.index, examples) == 1  # not row 2: more confident, but a mistake
+    assert example_row(arrays.index, examples[2:]) == 2
+    assert example_row(arrays.index, []) is None
 
 
-def test_write_mathematics_draws_the_figures_and_writes_the_page(tmp_path):
+def test_the_mathematics_stage_measures_draws_and_writes_the_page(tmp_path):
     settings = replace(Settings(quick=True), output=OutputSettings(cache_dir=str(tmp_path / "cache")))
-    arrays, manifest = arrays_and_manifest(settings)
+    arrays, examples = arrays_and_examples(settings)
     messages: list[str] = []
-    write_mathematics(quadratic_grad_fn, arrays, settings, manifest, ROOT / "templates", tmp_path, messages.append)
+    cache = StageCache(tmp_path / "cache", messages.append)
+    result = measure_mathematics(quadratic_grad_fn, arrays, examples, settings, "34" * 32, cache, messages.append)
+    draw_all(mathematics_jobs(result, arrays, settings), tmp_path, tmp_path / "cache", messages.append)
+    render_all({REPORT_BUILD_PAGE: ("report-build.md.j2", report_build_context(FACTS, result, []))},
+               ROOT / "templates", tmp_path)
     for figure in (CONVERGENCE_FIGURE, BASELINE_FIGURE, READING_FIGURE):
         assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG", figure
     page = (tmp_path / REPORT_BUILD_PAGE).read_text(encoding="utf-8")
@@ -74,12 +80,11 @@ def test_write_mathematics_draws_the_figures_and_writes_the_page(tmp_path):
     # (percentages are rounded down, so 1/4 computed a hair below it reads 24.99%)
     assert re.search(r"^\| 4 \|( <?[0-9.]+% \|){3}( (25\.00|24\.99)% \|){2}$", page, re.MULTILINE)
     assert "| **90% within 1% from** | **4** | **4** | **4** | **128** | **128** |" in page
-    assert any("3 IG maps" in m for m in messages) and not any("reused" in m for m in messages)
-    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    assert any("3 IG maps" in m for m in messages) and not any(m.startswith("mathematics: reused") for m in messages)
 
     def no_gradients(images: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise AssertionError("a rebuild with the same model and maps must reuse the convergence errors")
 
-    write_mathematics(no_gradients, arrays, settings, manifest, ROOT / "templates", tmp_path, messages.append)
-    assert any("reused" in m for m in messages)
-    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()} == before
+    again = measure_mathematics(no_gradients, arrays, examples, settings, "34" * 32, cache, messages.append)
+    assert any(m.startswith("mathematics: reused") for m in messages)
+    np.testing.assert_array_equal(again.convergence.errors, result.convergence.errors)

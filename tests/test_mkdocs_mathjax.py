@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 from mkdocs.exceptions import PluginError
 
-from generator import mkdocs_mathjax
-from generator.mkdocs_mathjax import (
+from generator.site import mathjax as mkdocs_mathjax
+from generator.site.mathjax import (
     MathJaxPlugin,
     mathjax_root,
     plain_formula,

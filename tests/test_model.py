@@ -7,10 +7,10 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from generator.data import Dataset  # noqa: E402
-from generator.model import (ModelError, build_cnn, evaluate, fitted_images, load_user_model,  # noqa: E402
+from generator.stages.data import Dataset  # noqa: E402
+from generator.stages.model import (ModelError, build_cnn, evaluate, fitted_images, load_user_model,  # noqa: E402
                              training_description, training_key)
-from generator.settings import load_settings  # noqa: E402
+from generator.plumbing.settings import load_settings  # noqa: E402
 
 
 def test_training_key_follows_data_training_settings_and_seed_only():
@@ -89,7 +89,7 @@ def test_missing_and_wrongly_shaped_models_are_refused(tmp_path):
 def test_saved_models_are_byte_identical_after_normalisation(tmp_path):
     import time
 
-    from generator.model import normalize_keras_archive
+    from generator.stages.model import normalize_keras_archive
 
     paths = [tmp_path / "a.keras", tmp_path / "b.keras"]
     for path in paths:  # the same model twice, as two Python objects (other shared-object ids)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from generator.numbers import percent
+from generator.plumbing.numbers import percent
 
 
 @pytest.mark.parametrize(("fraction", "decimals", "text"), [
@@ -39,10 +39,10 @@ def test_only_an_exact_zero_reads_zero():
 
 
 def test_callers_show_a_value_below_its_threshold_below_it():
-    from generator.example_figure import completeness_text
-    from generator.report import Completeness
-    from generator.settings import load_settings
-    from generator.stages import GateError, check_gates
+    from generator.figures.example import completeness_text
+    from generator.stages.results import Completeness
+    from generator.plumbing.settings import load_settings
+    from generator.stages.gates import GateError, check_gates
 
     line = completeness_text(Completeness(attribution_sum=1.00996, logit_delta=1.0, relative_error=0.00996, steps=64))
     assert "rel. error 0.99%" in line and "ABOVE" not in line

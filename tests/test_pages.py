@@ -8,11 +8,16 @@ import jinja2
 import numpy as np
 import pytest
 
-from generator.gallery import build_gallery
-from generator.markdown_text import escape_markdown
-from generator.numbers import percent
-from generator.pages import PageInputs, render_pages
-from generator.report import AttributionRow, Completeness, ContrastMap, Evaluation, Example
+from generator.stages.gallery import build_gallery
+from generator.pages.markdown_text import escape_markdown
+from generator.plumbing.numbers import percent
+from generator.pages.render import render_all
+from generator.pages.report import PageInputs, report_pages
+from generator.stages.results import AttributionRow, Completeness, ContrastMap, Evaluation, Example
+
+def render_pages(inputs: PageInputs, templates: Path, docs: Path) -> list[Path]:
+    return render_all(report_pages(inputs), templates, docs)
+
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 NAMES = tuple(str(k) for k in range(10))

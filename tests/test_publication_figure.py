@@ -1,6 +1,6 @@
 """`gradient-gallery figure`: a published example drawn again from the site's arrays alone.
 
-A tiny published site is written with the build's own writers (generator/manifest.py), so the
+A tiny published site is written with the build's own writers (generator/stages/manifest.py), so the
 loader is checked against the format the build really publishes; no model, no TensorFlow.
 """
 
@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 
 from generator.cli import main
-from generator.example_figure import figure_size
-from generator.explain import AttributionArrays, CheckedIG, to_examples
-from generator.figures import DPI
-from generator.gallery import build_gallery
-from generator.manifest import example_records, write_arrays, write_manifest
-from generator.published import PublishedError, examples_from_published, read_published
-from generator.report import Evaluation
-from generator.settings import Settings
+from generator.figures.example import figure_size
+from generator.stages.attribute import AttributionArrays, CheckedIG, to_examples
+from generator.figures.charts import DPI
+from generator.stages.gallery import build_gallery
+from generator.stages.manifest import example_records, write_arrays, write_manifest
+from generator.stages.published import PublishedError, examples_from_published, read_published
+from generator.stages.results import Evaluation
+from generator.plumbing.settings import Settings
 
 NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 TEST_IMAGES = 50

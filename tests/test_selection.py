@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from generator.selection import attribution_requests, select_examples, spread_over_margin
+from generator.stages.selection import attribution_requests, select_examples, spread_over_margin
 
 
 def fake_predictions(n=400, seed=0):

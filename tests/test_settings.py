@@ -2,7 +2,7 @@
 
 import pytest
 
-from generator.settings import Settings, SettingsError, load_settings
+from generator.plumbing.settings import Settings, SettingsError, load_settings
 
 
 def test_defaults_without_files():

@@ -6,12 +6,13 @@ from pathlib import Path
 import pytest
 from test_pages import TEMPLATES, synthetic_inputs  # the same synthetic report, rendered for real
 
-from generator.about import REPORT_BUILD_PAGE
-from generator.mathematics import BASELINE_FIGURE, CONVERGENCE_FIGURE, READING_FIGURE
-from generator.changes_page import PAGE as CHANGES_PAGE
-from generator.gallery import colour_bar_path, tile_jobs
-from generator.pages import render_pages
-from generator.site import SiteError, _without_pages, build_site, missing_images, referenced_images, site_config
+from generator.pages.about import REPORT_BUILD_PAGE
+from generator.figures.mathematics import BASELINE_FIGURE, CONVERGENCE_FIGURE, READING_FIGURE
+from generator.pages.changes import PAGE as CHANGES_PAGE
+from generator.stages.gallery import colour_bar_path, tile_jobs
+from generator.pages.render import render_all
+from generator.pages.report import report_pages
+from generator.site.build import SiteError, _without_pages, build_site, missing_images, referenced_images, site_config
 
 ROOT = Path(__file__).resolve().parents[1]
 # A 1×1 PNG; MkDocs only checks that linked files exist.
@@ -114,7 +115,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     for figure in [*tiles, inputs.confusion_figure, inputs.curves_figure]:
         (docs / figure).parent.mkdir(parents=True, exist_ok=True)
         (docs / figure).write_bytes(TINY_PNG)
-    render_pages(inputs, TEMPLATES, docs)  # no previous report: no Changes page, and none in the nav
+    render_all(report_pages(inputs), TEMPLATES, docs)  # no previous report: no Changes page, and none in the nav
     site = tmp_path / "site"
     build_site(ROOT / "mkdocs.yml", docs, site, site_name="<b>Gallery</b>", omit_from_nav=(CHANGES_PAGE,),
                site_url="https://owner.github.io/repo/")

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generator.colour_scale import LEVELS, ColourScale, clipping, limit
-from generator.tiles import INPUT_SCALE, draw_colour_bar, read_tile, tile_bytes
+from generator.stages.colour_scale import LEVELS, ColourScale, clipping, limit
+from generator.figures.tiles import INPUT_SCALE, draw_colour_bar, read_tile, tile_bytes
 
 SIGNED = ColourScale(limit=2.0, signed=True, cmap="RdBu_r", unit="logit units")
 MAGNITUDE = ColourScale(limit=3.0, signed=False, cmap="viridis", unit="logit per unit intensity")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from generator.whole_test_set import class_means
+from generator.stages.whole_test_set import class_means
 
 
 def test_class_means_split_correct_and_misclassified_images():

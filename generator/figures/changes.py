@@ -1,0 +1,54 @@
+"""The Changes page's figures: each image whose verdict changed, with the IG map of its true
+class under the previous model and under this one, on one shared scale."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+
+from generator.figures.charts import save_figure
+from generator.figures.example import Panel, draw_panel, robust_scale, signed_panel
+from generator.figures.jobs import FigureJob
+from generator.stages.changes import ChangedImage, Changes
+
+
+def change_scale(changes: Changes) -> float:
+    """One IG colour limit for every old and new map on the page (logit units)."""
+    images = changes.newly_misclassified + changes.newly_fixed
+    return robust_scale([m for c in images for m in (c.old_ig, c.new_ig)])
+
+
+def draw_changed_image(change: ChangedImage, scale: float, class_names: Sequence[str], path: Path) -> bool:
+    """Input | IG of the true class under the previous model | the same under this model."""
+    names = [str(n) for n in class_names]
+    true = names[change.true_label]
+    panels = (
+        (change.image, Panel("input", Normalize(0.0, 1.0), "gray", "pixel intensity", "neither")),
+        (change.old_ig, signed_panel(f"previous model: predicted {names[change.old_predicted]} "
+                                f"(p={change.old_confidence:.2f})", scale, f"IG of logit {true} (logit units)")),
+        (change.new_ig, signed_panel(f"this model: predicted {names[change.new_predicted]} "
+                                f"(p={change.new_confidence:.2f})", scale, f"IG of logit {true} (logit units)")),
+    )
+
+    def draw(figure: Figure) -> None:
+        figure.text(0.5, 0.93, f"test #{change.test_index} · true {true}", ha="center", fontsize=10,
+                    fontweight="bold", parse_math=False)
+        for column, (values, style) in enumerate(panels):
+            ax = figure.add_axes((0.02 + column * 0.33, 0.06, 0.2, 0.72))
+            bar = figure.add_axes((0.23 + column * 0.33, 0.06, 0.012, 0.72))
+            draw_panel(figure, ax, bar, values, style)
+
+    return save_figure((9.0, 2.6), draw, path, layout=None)
+
+
+def changes_jobs(changes: Changes | None, class_names: Sequence[str]) -> tuple[list[FigureJob], dict[int, str]]:
+    """A figure per image whose verdict changed, and test index → its path."""
+    if changes is None:
+        return [], {}
+    shown = changes.newly_misclassified + changes.newly_fixed
+    paths = {c.test_index: f"figures/changes/test-{c.test_index:05d}.png" for c in shown}
+    scale = change_scale(changes)
+    return [FigureJob(paths[c.test_index], draw_changed_image, (c, scale, tuple(class_names))) for c in shown], paths

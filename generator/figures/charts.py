@@ -1,0 +1,153 @@
+"""Arrays to image files: the confusion matrix, the training curves and the shared saver.
+
+Example figures (the maps) are drawn by :mod:`generator.figures.example`.
+
+Headless and deterministic: only matplotlib's object-oriented API with the Agg canvas
+(pyplot is never imported: no backend is chosen, no global list of figures kept),
+matplotlib's default style whatever the user's matplotlibrc says, a fixed dpi and no
+timestamp or software metadata, so the same inputs always give the same bytes. The format
+follows the file's suffix (PNG for the site; SVG and PDF for papers and slides, with a
+fixed SVG id salt). Each figure is rendered into memory and written with
+:func:`generator.plumbing.fileio.write_bytes_if_changed`, so unchanged figures keep their files.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import matplotlib
+import matplotlib.style
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from generator.plumbing.fileio import write_bytes_if_changed
+from generator.stages.results import TrainingHistory
+
+DPI = 90
+"""Resolution of every PNG (and of the images embedded in SVG and PDF), in dots per inch."""
+FIGURE_FORMATS = {
+    # suffix: (matplotlib format, metadata: no dates, no software name or version)
+    ".png": ("png", {"Software": None}),
+    ".svg": ("svg", {"Date": None, "Creator": None}),
+    ".pdf": ("pdf", {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}),
+}
+"""The file formats :func:`save_figure` writes, by suffix."""
+SVG_HASH_SALT = "gradient-gallery"
+"""Fixed salt of the ids in SVG files (matplotlib draws a random one otherwise)."""
+MAX_LABELLED_EPOCHS = 15  # up to this many epochs, each gets a tick; beyond, matplotlib picks integers
+
+
+def draw_confusion_matrix(confusion: np.ndarray, class_names: Sequence[str], path: Path) -> bool:
+    """Draw the (K, K) confusion counts, rows = true class, columns = predicted class.
+
+    Colour is the share of each true class on a logarithmic scale, so that a handful of
+    errors stays visible next to thousands of correct predictions; zero cells are white.
+    Every non-zero cell is annotated with its count.
+
+    Args:
+        confusion: (K, K) non-negative integer counts.
+        class_names: K display names.
+        path: the PNG to write.
+
+    Returns:
+        Whether the file changed.
+    """
+    counts = np.asarray(confusion, dtype=np.int64)
+    k = counts.shape[0]
+    row_totals = counts.sum(axis=1, keepdims=True)
+    shares = counts / np.maximum(row_totals, 1)
+    # The smallest possible non-zero share (one image of the largest class) sits well above
+    # vmin, so that a single error still gets a visible tint rather than the palest colour.
+    smallest_share = 1.0 / max(int(row_totals.max(initial=0)), 10)
+    norm = LogNorm(vmin=smallest_share / 3.0, vmax=1.0, clip=True)
+
+    def draw(figure: Figure) -> None:
+        ax = figure.subplots()
+        image = ax.imshow(np.ma.masked_equal(shares, 0.0), cmap="Blues", norm=norm, interpolation="nearest")
+        for i in range(k):
+            for j in range(k):
+                if counts[i, j]:
+                    dark = norm(shares[i, j]) > 0.6
+                    ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=7,
+                            color="white" if dark else "black")
+        names = [str(name) for name in class_names]
+        ax.set_xticks(range(k), names, fontsize=8, parse_math=False)
+        ax.set_yticks(range(k), names, fontsize=8, parse_math=False)
+        ax.set_xlabel("predicted class")
+        ax.set_ylabel("true class")
+        ax.set_title("Confusion matrix (test split)", fontsize=10)
+        colorbar = figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
+        colorbar.set_label("share of the true class (log scale)", fontsize=8)
+        colorbar.ax.tick_params(labelsize=7)
+
+    return save_figure((6.0, 5.2), draw, path)
+
+
+def draw_training_curves(history: TrainingHistory, path: Path) -> bool:
+    """Draw loss and accuracy per epoch, training and (when present) validation.
+
+    Args:
+        history: per-epoch values; the validation lists may be empty.
+        path: the PNG to write.
+
+    Returns:
+        Whether the file changed.
+    """
+    panels = (
+        ("loss", "loss (cross-entropy)", history.loss, history.val_loss),
+        ("accuracy", "accuracy", history.accuracy, history.val_accuracy),
+    )
+    n_epochs = max(len(history.loss), len(history.accuracy), len(history.val_loss), len(history.val_accuracy))
+
+    def draw(figure: Figure) -> None:
+        for ax, (title, label, train, validation) in zip(figure.subplots(1, 2), panels):
+            for values, name, style in ((train, "training", "-o"), (validation, "validation", "--s")):
+                if values:
+                    ax.plot(range(1, len(values) + 1), values, style, label=name, markersize=4)
+            ax.set_title(title, fontsize=10)
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(label)
+            ax.set_xlim(0.5, max(n_epochs, 1) + 0.5)
+            if n_epochs <= MAX_LABELLED_EPOCHS:
+                ax.set_xticks(range(1, max(n_epochs, 1) + 1))
+            else:
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.grid(True, alpha=0.3)
+            if train or validation:
+                ax.legend(fontsize=8)
+            else:
+                ax.text(0.5, 0.5, "no values", ha="center", va="center", transform=ax.transAxes)
+
+    return save_figure((8.0, 3.2), draw, path)
+
+
+def save_figure(
+    size: tuple[float, float], draw: Callable[[Figure], None], path: Path, layout: str | None = "constrained"
+) -> bool:
+    """Make a figure of ``size`` inches, let ``draw`` fill it, write it if changed.
+
+    The format follows the suffix of ``path`` (see :data:`FIGURE_FORMATS`): PNG, SVG or PDF,
+    each without dates or software versions, so the same drawing always gives the same bytes.
+
+    Raises:
+        ValueError: ``path`` has another suffix.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in FIGURE_FORMATS:
+        raise ValueError(f"cannot write {path.name}: the suffix must be one of {', '.join(FIGURE_FORMATS)}")
+    file_format, metadata = FIGURE_FORMATS[path.suffix.lower()]
+    buffer = io.BytesIO()
+    with matplotlib.style.context("default"), matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
+        figure = Figure(figsize=size, dpi=DPI, layout=layout)
+        FigureCanvasAgg(figure)
+        try:
+            draw(figure)
+            figure.savefig(buffer, format=file_format, dpi=DPI, metadata=dict(metadata))
+        finally:
+            figure.clear()
+    return write_bytes_if_changed(path, buffer.getvalue())

@@ -1,0 +1,222 @@
+"""Example figures: one test image and all its maps; and the per-class mean maps.
+
+Colour limits come from :class:`MapScales`, shared by every published figure, so that a
+colour means the same value in every map of the site. Drawing only; nothing is computed
+here beyond colour limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+
+from generator.stages.colour_scale import LIMIT_PERCENTILE, MIN_LIMIT, limit
+from generator.figures.charts import save_figure
+from generator.plumbing.numbers import percent
+from generator.stages.results import COMPLETENESS_TOLERANCE, ClassMeans, Completeness, Example
+
+SIGNED_CMAP = "RdBu_r"
+MAGNITUDE_CMAP = "viridis"
+MIN_SCALE = MIN_LIMIT
+# Layout in inches: a title band, then per row a row title, panel titles, square maps (each
+# in a column COLUMN_INCHES wide with its colour bar) and the completeness line.
+COLUMN_INCHES, TITLE_INCHES, ROW_HEIGHT_INCHES = 2.4, 0.4, 2.2
+ROW_TITLE_INCHES, PANEL_TITLE_INCHES, MAP_INCHES = 0.3, 0.2, 1.32
+PER_INTENSITY = "(logit per unit intensity)"
+N_COLUMNS = 6  # input | gradient | saliency | gradient × input | SmoothGrad | IG
+
+
+@dataclass(frozen=True)
+class MapScales:
+    """Colour limits shared by all published maps, one per method (see each colour bar).
+
+    Signed maps span [−scale, +scale], saliency spans [0, scale]. Gradient, saliency and
+    SmoothGrad are in logit per unit intensity; Gradient × Input and IG in logit units
+    (contrast maps share the IG scale).
+    """
+
+    gradient: float
+    saliency: float
+    gradient_x_input: float
+    smoothgrad: float
+    integrated_gradients: float
+
+
+@dataclass(frozen=True)
+class Panel:
+    """How one column of an example figure is drawn."""
+
+    title: str
+    norm: Normalize
+    cmap: str
+    label: str
+    extend: str
+    """Colour-bar arrows: "both"/"max" where values beyond the norm are clipped."""
+
+
+def robust_scale(maps: Sequence[np.ndarray], percentile: float = LIMIT_PERCENTILE) -> float:
+    """The gallery's colour limit (:func:`generator.stages.colour_scale.limit`): a high percentile of
+    |value| over the finite, non-zero values, so that the composite figure and the tiles agree."""
+    return limit(maps, percentile)
+
+
+def map_scales(examples: Sequence[Example], percentile: float = LIMIT_PERCENTILE) -> MapScales:
+    """The shared colour limits: per method, ``percentile`` of |value| over the inked pixels of
+    all maps of all examples."""
+    rows = [row for example in examples for row in example.rows]
+    contrasts = [e.contrast.integrated_gradients for e in examples if e.contrast is not None]
+    return MapScales(
+        gradient=robust_scale([r.gradient for r in rows], percentile),
+        saliency=robust_scale([r.saliency for r in rows], percentile),
+        gradient_x_input=robust_scale([r.gradient_x_input for r in rows], percentile),
+        smoothgrad=robust_scale([r.smoothgrad for r in rows], percentile),
+        integrated_gradients=robust_scale([r.integrated_gradients for r in rows] + contrasts, percentile),
+    )
+
+
+def signed_panel(title: str, scale: float, label: str) -> Panel:
+    return Panel(title, Normalize(-scale, scale), SIGNED_CMAP, label, "both")
+
+
+def _columns(scales: MapScales) -> tuple[Panel, ...]:
+    return (
+        Panel("input", Normalize(0.0, 1.0), "gray", "pixel intensity", "neither"),
+        signed_panel("gradient", scales.gradient, f"∂logit/∂x\n{PER_INTENSITY}"),
+        Panel("saliency", Normalize(0.0, scales.saliency), MAGNITUDE_CMAP, f"|∂logit/∂x|\n{PER_INTENSITY}", "max"),
+        signed_panel("gradient × input", scales.gradient_x_input, "x · ∂logit/∂x\n(logit units)"),
+        signed_panel("SmoothGrad", scales.smoothgrad, f"mean ∂logit/∂x, noisy x\n{PER_INTENSITY}"),
+        signed_panel("Integrated Gradients", scales.integrated_gradients, "IG (logit units)"),
+    )
+
+
+def draw_example(example: Example, scales: MapScales, class_names: Sequence[str], path: Path) -> bool:
+    """Draw one test image and its maps; returns whether the file (PNG, SVG or PDF) changed.
+
+    One row per target class (the predicted class, then the true class for a mistake),
+    six panels per row: input | gradient | saliency | gradient × input | SmoothGrad | IG,
+    each with its colour bar, and the IG completeness check beneath (red when above the
+    tolerance). A misclassified image gets a last row with the contrast map, IG of
+    logit_pred − logit_true. A map holding NaN or Inf shows a "non-finite values" note
+    instead of a misleading blank.
+    """
+    names = [str(name) for name in class_names]
+    columns = _columns(scales)
+    width, height = figure_size(example)
+    title = (f"test #{example.test_index} · true {names[example.true_label]} · "
+             f"predicted {names[example.predicted]} (p={example.confidence:.2f})")
+
+    def draw(figure: Figure) -> None:
+        # A fixed grid: identical panel positions in every figure. Class names are user
+        # text: parse_math=False keeps a "$" in them from being read as mathtext.
+        figure.text(0.5, 1 - 0.2 / height, title, ha="center", va="center", fontsize=11,
+                    fontweight="bold", parse_math=False)
+        for number, row in enumerate(example.rows):
+            maps = (example.image, row.gradient, row.saliency, row.gradient_x_input, row.smoothgrad,
+                    row.integrated_gradients)
+            row_title = f"target {names[row.target]}{_role(row.target, example)}"
+            _draw_row(figure, (width, height), number, row_title, list(zip(maps, columns)), row.completeness, "Δlogit")
+        if example.contrast is not None:
+            contrast = signed_panel(f"IG of logit {names[example.predicted]} − logit {names[example.true_label]}",
+                               scales.integrated_gradients, "IG (logit units)")
+            row_title = (f"contrast: logit {names[example.predicted]} (predicted) − logit "
+                         f"{names[example.true_label]} (true); red pushed towards {names[example.predicted]}")
+            panels = [(example.image, columns[0]), (example.contrast.integrated_gradients, contrast)]
+            _draw_row(figure, (width, height), len(example.rows), row_title, panels, example.contrast.completeness, "Δ(logit difference)")
+
+    return save_figure((width, height), draw, path, layout=None)
+
+
+def figure_size(example: Example) -> tuple[float, float]:
+    """(width, height) in inches of :func:`draw_example`'s figure: six columns, a band per row."""
+    n_rows = len(example.rows) + (example.contrast is not None)
+    return COLUMN_INCHES * N_COLUMNS, TITLE_INCHES + ROW_HEIGHT_INCHES * n_rows
+
+
+def _draw_row(figure: Figure, size: tuple[float, float], number: int, title: str,
+              panels: list[tuple[np.ndarray, Panel] | None], check: Completeness, delta_label: str) -> None:
+    width, height = size
+    top = height - TITLE_INCHES - number * ROW_HEIGHT_INCHES
+    bottom = top - ROW_TITLE_INCHES - PANEL_TITLE_INCHES - MAP_INCHES
+    figure.text(0.5, (top - 0.14) / height, title, ha="center", va="center", fontsize=10, parse_math=False)
+    for column, panel in enumerate(panels):
+        if panel is None:
+            continue
+        left = column * COLUMN_INCHES + 0.08
+        ax = figure.add_axes((left / width, bottom / height, MAP_INCHES / width, MAP_INCHES / height))
+        bar = figure.add_axes(((left + MAP_INCHES + 0.06) / width, bottom / height, 0.09 / width, MAP_INCHES / height))
+        draw_panel(figure, ax, bar, *panel)
+    flagged = not check.within_tolerance
+    figure.text(0.5, (bottom - 0.2) / height, completeness_text(check, delta_label), ha="center", va="center",
+                fontsize=8, color="firebrick" if flagged else "0.25", fontweight="bold" if flagged else "normal")
+
+
+def completeness_text(check: Completeness, delta_label: str = "Δlogit") -> str:
+    """The one-line completeness check, e.g. "ΣIG = 4.21 · Δlogit = 4.23 · rel. error 0.47% · 64 steps"."""
+    text = (f"ΣIG = {check.attribution_sum:.2f} · {delta_label} = {check.logit_delta:.2f} · "
+            f"rel. error {percent(check.relative_error)} · {check.steps} steps")
+    if not check.within_tolerance:
+        text += f" · ABOVE THE {percent(COMPLETENESS_TOLERANCE, 0)} TOLERANCE"
+    return text
+
+
+def _role(target: int, example: Example) -> str:
+    """What the target class is to this image: " (predicted)", " (true)" or " (true = predicted)"."""
+    roles = [name for name, label in (("true", example.true_label), ("predicted", example.predicted)) if label == target]
+    return f" ({' = '.join(roles)})" if roles else ""
+
+
+def draw_panel(figure: Figure, ax: Axes, bar: Axes, values: np.ndarray, style: Panel) -> None:
+    """One map with its colour bar; a text note instead of the map if it is not all finite."""
+    ax.set_title(style.title, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    values = np.asarray(values)
+    if np.all(np.isfinite(values)):
+        ax.imshow(values, cmap=style.cmap, norm=style.norm, interpolation="nearest")
+    else:
+        rows, cols = values.shape[:2]
+        ax.set_xlim(-0.5, cols - 0.5)
+        ax.set_ylim(rows - 0.5, -0.5)
+        ax.set_aspect("equal")
+        ax.set_facecolor("0.92")
+        ax.text(0.5, 0.5, "non-finite\nvalues", ha="center", va="center", fontsize=9,
+                color="darkred", transform=ax.transAxes)
+    colorbar = figure.colorbar(ScalarMappable(norm=style.norm, cmap=style.cmap), cax=bar, extend=style.extend)
+    colorbar.set_label(style.label, fontsize=7)
+    colorbar.ax.tick_params(labelsize=7)
+
+
+def draw_class_means(means: ClassMeans, class_names: Sequence[str], path: Path) -> bool:
+    """Mean IG and mean |IG| over all test images of one class, correct vs misclassified.
+
+    The two signed panels share one symmetric scale and the two |·| panels one scale, so
+    correct and misclassified images can be compared directly.
+    """
+    name = str(class_names[means.label])
+    signed = robust_scale([means.signed_correct, means.signed_misclassified], 100.0)
+    absolute = robust_scale([means.absolute_correct, means.absolute_misclassified], 100.0)
+    groups = (("correct", means.correct, means.signed_correct, means.absolute_correct),
+              ("misclassified", means.misclassified, means.signed_misclassified, means.absolute_misclassified))
+
+    def draw(figure: Figure) -> None:
+        figure.text(0.5, 0.95, f"class {name}: mean Integrated Gradients over all its test images (target {name})",
+                    ha="center", va="center", fontsize=10, fontweight="bold", parse_math=False)
+        for g, (group, count, mean_signed, mean_absolute) in enumerate(groups):
+            for k, (values, style) in enumerate((
+                (mean_signed, signed_panel(f"mean IG, {group} (n={count})", signed, "logit units")),
+                (mean_absolute, Panel(f"mean |IG|, {group} (n={count})", Normalize(0, absolute),
+                                       MAGNITUDE_CMAP, "logit units", "neither")),
+            )):
+                left = (2 * g + k) * 0.25 + 0.02
+                ax = figure.add_axes((left, 0.1, 0.17, 0.7))
+                bar = figure.add_axes((left + 0.175, 0.1, 0.012, 0.7))
+                draw_panel(figure, ax, bar, values, style)
+
+    return save_figure((9.6, 2.6), draw, path, layout=None)

@@ -1,0 +1,55 @@
+"""The one figures pass: every image of the site is a job in one list, drawn by one process
+pool and remembered in one ledger.
+
+A job names its file (relative to the docs folder), a module-level drawing function and that
+function's arguments; the function is called as ``draw(*args, path)``. A job whose file exists,
+is unaltered and was drawn from the same arguments (:data:`FIGURE_FORMAT` included) is skipped.
+Files in the figure folders that no job produced any more are deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from generator.plumbing.cache import OutputLedger, fingerprint
+from generator.plumbing.fileio import remove_stale
+from generator.plumbing.parallel import run_in_processes
+
+Log = Callable[[str], None]
+FIGURE_FORMAT = 5  # 5: tiles; 4: completeness lines in the one percent format
+"""Bump when the drawing code changes what it draws, so every figure is redrawn."""
+FIGURE_FOLDERS = ("tiles", "means", "mathematics", "changes", "examples")
+"""Folders under ``figures/`` whose files all come from jobs (stale ones are deleted)."""
+
+
+@dataclass(frozen=True)
+class FigureJob:
+    """One image file of the site and how to draw it."""
+
+    path: str
+    draw: Callable[..., bool]
+    args: tuple[Any, ...]
+
+
+def draw_all(jobs: Sequence[FigureJob], docs: Path, cache_dir: Path, log: Log) -> None:
+    """Draw every job whose inputs changed, in worker processes; delete figures no job made."""
+    paths = [job.path for job in jobs]
+    if len(set(paths)) != len(paths):
+        raise ValueError("two figure jobs write the same file")
+    ledger = OutputLedger(cache_dir / "figures.json", docs)
+    keys = {job.path: fingerprint(FIGURE_FORMAT, job.draw.__name__, job.args) for job in jobs}
+    stale = [job for job in jobs if not ledger.is_fresh(job.path, keys[job.path])]
+    if stale:
+        log(f"figures: drawing {len(stale)} of {len(jobs)} (inputs changed or file missing)")
+    run_in_processes([(job.draw, (*job.args, docs / job.path)) for job in stale],
+                     lambda done, total: log(f"figures: {done}/{total}") if done % 500 == 0 or done == total else None)
+    for job in stale:
+        ledger.record(job.path, keys[job.path])
+    log(f"figures: {len(jobs) - len(stale)} of {len(jobs)} reused unchanged")
+    for folder in FIGURE_FOLDERS:
+        remove_stale(docs / "figures" / folder, {Path(p).name for p in paths if Path(p).parent == Path("figures", folder)})
+    ledger.forget_missing()
+    ledger.save()

@@ -1,0 +1,1 @@
+"""Typed results to page contexts to Markdown, through one Jinja environment."""

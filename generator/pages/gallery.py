@@ -1,0 +1,125 @@
+"""Gallery page contexts: the colour-bar legend and one table row per (example, target), and the
+explorer's rows, as ready-made strings and page-relative links (text escaped here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from generator.pages.markdown_text import escape_markdown, href
+from generator.plumbing.numbers import percent
+from generator.stages.gallery import Gallery, GalleryPage, anchor, colour_bar_path, tile_path
+from generator.stages.results import COMPLETENESS_TOLERANCE, Completeness, Example
+
+
+def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence[str]) -> dict[str, Any]:
+    """The legend (one colour bar per method) and one table row per (example, target) of a page."""
+    page = gallery_page.page
+    methods = gallery.methods
+    legend = []
+    for method in methods:
+        scale, clipped = method.scale, gallery_page.clipping[method.key]
+        legend.append({
+            "title": method.title,
+            "src": href(colour_bar_path(method.key), page),
+            "low": f"−{scale.limit:.3g}" if scale.signed else "0",
+            "high": f"+{scale.limit:.3g}" if scale.signed else f"{scale.limit:.3g}",
+            "unit": scale.unit,
+            "clipped": (f"{percent(clipped.pixels)} of pixels ({percent(clipped.inked_pixels)} of "
+                        f"non-zero ones), holding {percent(clipped.attribution)} of |attribution|"),
+        })
+    examples = []
+    for e in gallery_page.examples:
+        def cell(path: str, what: str, values: np.ndarray) -> dict[str, str]:
+            note = "" if np.all(np.isfinite(values)) else "non-finite values"
+            return {"src": href(path, page), "note": note,
+                    "alt": escape_markdown(f"Test image {e.test_index}: {what}")}
+
+        rows = [{
+            "target": escape_markdown(f"{names[row.target]}{_role(row.target, e)}"),
+            "maps": [cell(tile_path(e.test_index, m.key, row.target), f"{m.title} map for class {names[row.target]}",
+                          m.of(row))
+                     for m in methods],
+            **_check_cells(row.completeness, "Δlogit"),
+        } for row in e.rows]
+        if e.contrast is not None:
+            contrast = cell(tile_path(e.test_index, "contrast"), f"contrastive Integrated Gradients, logit "
+                                                                 f"{names[e.predicted]} − logit {names[e.true_label]}",
+                            e.contrast.integrated_gradients)
+            rows.append({
+                "target": escape_markdown(f"contrast {names[e.predicted]} − {names[e.true_label]}"),
+                "maps": [None] * (len(methods) - 1) + [contrast],
+                **_check_cells(e.contrast.completeness, "Δ(logit difference)"),
+            })
+        examples.append({
+            "anchor": anchor(e.test_index),
+            "index": str(e.test_index),
+            "verdict": (escape_markdown(f"class {names[e.true_label]}") if e.correct else
+                        escape_markdown(f"true {names[e.true_label]}, predicted {names[e.predicted]}")),
+            "confidence": f"{e.confidence:.3f}",
+            "margin": f"{gallery.margins[e.test_index]:.2f}",
+            "input": cell(tile_path(e.test_index, "input"), f"input, true class {names[e.true_label]}", e.image),
+            "rows": rows,
+        })
+    return {"columns": [m.title for m in methods], "short_names": [m.short for m in methods], "legend": legend,
+            "examples": examples}
+
+
+def _check_cells(check: Completeness, delta_label: str) -> dict[str, Any]:
+    """The IG completeness check as short HTML text, flagged when above the tolerance."""
+    flagged = not check.within_tolerance
+    text = (f"ΣIG {check.attribution_sum:.2f} · {delta_label} {check.logit_delta:.2f} · error "
+            f"{percent(check.relative_error)} · {check.steps} steps")
+    if flagged:
+        text += f" · above the {COMPLETENESS_TOLERANCE:.0%} tolerance"
+    return {"check": text, "flagged": flagged}
+
+
+def _role(target: int, example: Example) -> str:
+    """What the target class is to this image: " (predicted)", " (true)" or ""."""
+    if example.correct:
+        return ""
+    return " (predicted)" if target == example.predicted else " (true)" if target == example.true_label else ""
+
+
+def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence[str], page: str) -> list[dict[str, str]]:
+    """One row per published example for the explorer table on ``page``: mistakes first, the most
+    confident first."""
+    page_of = gallery.page_of()
+    rows = []
+    for e in sorted(examples, key=lambda e: (e.correct, -e.confidence, e.test_index)):
+        ig_checks = checks(e)
+        errors = [c.relative_error for c in ig_checks]
+        worst = max(errors) if errors and all(np.isfinite(errors)) else float("nan")
+        flags = ["above tolerance"] if any(not c.within_tolerance for c in ig_checks) else []
+        if any(not np.all(np.isfinite(m)) for m in maps_of(e)):
+            flags.append("non-finite values")
+        rows.append({
+            "href": href(f"{page_of[e.test_index]}#{anchor(e.test_index)}", page),
+            "thumbnail": href(tile_path(e.test_index, "input"), page),
+            "alt": f"Test image {e.test_index}",
+            "index": str(e.test_index),
+            "true": escape_markdown(names[e.true_label]),
+            "predicted": escape_markdown(names[e.predicted]),
+            "confidence": f"{e.confidence:.3f}",
+            "margin": f"{gallery.margins[e.test_index]:.2f}",
+            "error": percent(worst),
+            "result": "correct" if e.correct else "mistake",
+            "flags": ", ".join(flags),
+        })
+    return rows
+
+
+def maps_of(example: Example) -> list[np.ndarray]:
+    """Every map of an example: each target's five, then its contrast map."""
+    maps = [m for row in example.rows for m in (row.gradient, row.saliency, row.gradient_x_input, row.smoothgrad,
+                                                row.integrated_gradients)]
+    return maps + ([] if example.contrast is None else [example.contrast.integrated_gradients])
+
+
+def checks(example: Example) -> list[Completeness]:
+    """Every IG completeness check of an example: its targets, then its contrast map."""
+    return [row.completeness for row in example.rows] + (
+        [] if example.contrast is None else [example.contrast.completeness])

@@ -1,0 +1,68 @@
+"""Assemble :class:`~generator.pages.report.PageInputs` from the stage results.
+
+This is where numbers become the labelled strings of the model card and the attribution
+summary; the templates only place them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from generator.figures.report import ReportFigures
+from generator.pages.report import PageInputs
+from generator.plumbing.numbers import percent
+from generator.plumbing.settings import Settings
+from generator.stages.attribute import MAX_REFINED_STEPS
+from generator.stages.gallery import Gallery
+from generator.stages.model import ARCHITECTURE
+from generator.stages.results import BuildFacts, CompletenessSummary, Evaluation, Example
+from generator.stages.selection import Selection
+from generator.stages.whole_test_set import WholeTestSet
+
+
+def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSummary, evaluation: Evaluation,
+                selection: Selection, examples: Sequence[Example], gallery: Gallery, whole: WholeTestSet | None,
+                figures: ReportFigures) -> PageInputs:
+    """Everything the generated pages show, as ready-made strings and paths."""
+    attribution = settings.attribution
+    baseline = f"constant {attribution.baseline:g}" + (" (black)" if attribution.baseline == 0 else "")
+    attribution_rows = [
+        ("Attributed output", "class logit (pre-softmax)"),
+        ("Maps", "gradient, saliency, gradient × input, SmoothGrad, Integrated Gradients; "
+                 "for mistakes also contrastive IG (logit predicted − logit true)"),
+        ("IG quadrature", f"{attribution.method}, {attribution.steps} steps (doubled up to {MAX_REFINED_STEPS} for maps "
+                          "above the tolerance)"),
+        ("IG baseline", baseline),
+        ("SmoothGrad", f"{attribution.smoothgrad_samples} samples, noise σ = {attribution.smoothgrad_noise:g} "
+                       f"× input range, seed {settings.seed}"),
+        ("Median completeness error", percent(summary.median_relative_error)),
+        ("Maximum completeness error", percent(summary.max_relative_error)),
+        (f"IG maps above the {percent(summary.tolerance, 0)} tolerance (flagged in red)",
+         f"{summary.maps_above_tolerance} of {summary.maps}"),
+    ]
+    if whole is not None:
+        attribution_rows.append(("Whole test set", f"{len(whole.relative_error):,} images at {whole.steps} steps, "
+                                 f"median completeness error {percent(float(np.median(whole.relative_error)))}"))
+    return PageInputs(
+        title=settings.output.title,
+        class_names=settings.data.class_names,
+        evaluation=evaluation,
+        examples=tuple(examples),
+        gallery=gallery,
+        confusion_figure=figures.confusion,
+        curves_figure=figures.curves,
+        model_summary=(
+            ("Architecture", ARCHITECTURE),
+            ("Origin", facts.model_description),
+            ("Model sha256", facts.model_sha256),
+            ("Data", facts.data_source),
+            ("Data sha256", facts.data_sha256),
+            ("Test accuracy", percent(facts.test_accuracy)),
+        ),
+        attribution_summary=tuple(attribution_rows),
+        misclassified_total=selection.misclassified_total,
+        tool_version=facts.tool_version,
+        class_mean_figures=figures.means,
+    )

@@ -1,0 +1,219 @@
+"""Results to Markdown pages: the report (home), one page per class, the misclassified
+images and the explorer of every published example.
+
+Rendering never computes: the ``_*_context`` functions below turn the typed results into
+plain dictionaries of ready-made strings, numbers already formatted and links already
+relative, and the Jinja2 templates only loop and branch over them. Templates run with
+``StrictUndefined``, so a misspelled variable fails the build instead of rendering blank.
+
+Escaping is decided here, on purpose: templates are not autoescaped (they produce Markdown,
+not HTML), so every piece of text that comes from settings or data goes through
+:func:`escape_markdown` and every link target through :func:`href`. Only text written
+in this module or the templates reaches the page unescaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from generator.pages.gallery import explorer_rows, gallery_context
+from generator.pages.markdown_text import count, escape_markdown, front_matter_string, href
+from generator.plumbing.numbers import percent
+from generator.stages.gallery import CLASS_PAGE, MISCLASSIFIED_PAGE, Gallery, GalleryPage, anchor
+from generator.stages.results import Evaluation, Example
+
+HOME_PAGE = "index.md"
+METHODS_PAGE = "methods.md"
+EXPLORER_PAGE = "explorer.md"
+READING_PAGE = "methods/reading-the-maps.md"
+
+# Characters that Markdown, its extensions (attr_list braces, table pipes), HTML or a later
+# maths extension (dollars) could act on; each becomes a numeric character reference.
+@dataclass(frozen=True)
+class PageInputs:
+    """Everything the pages show; built by the pipeline from the earlier stages.
+
+    Attributes:
+        title: site / report title (user text).
+        class_names: display name per class index (user text).
+        evaluation: accuracy, per-class accuracy and confusion counts on the test split.
+        examples: published examples, correctly classified and misclassified mixed.
+        gallery: which page shows which example, the colour scales and their clipping.
+        confusion_figure: confusion-matrix figure path relative to the docs dir.
+        curves_figure: training-curves figure path, or None when the model was loaded.
+        model_summary: ordered (label, value) pairs for the model card.
+        attribution_summary: ordered (label, value) pairs describing the maps and their
+            completeness.
+        misclassified_total: misclassified test images in the whole split (the published
+            ones may be fewer).
+        tool_version: version of this tool, shown in the footer.
+        class_mean_figures: class → mean-map figure path (empty unless the whole test set
+            was attributed).
+    """
+
+    title: str
+    class_names: tuple[str, ...]
+    evaluation: Evaluation
+    examples: tuple[Example, ...]
+    gallery: Gallery
+    confusion_figure: str
+    curves_figure: str | None
+    model_summary: tuple[tuple[str, str], ...]
+    attribution_summary: tuple[tuple[str, str], ...]
+    misclassified_total: int
+    tool_version: str
+    class_mean_figures: dict[int, str] = field(default_factory=dict)
+
+
+def report_pages(inputs: PageInputs) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The home, class, misclassified and explorer pages: docs-relative path → (template, context).
+
+    Raises:
+        ValueError: an example is on no gallery page.
+    """
+    placed = inputs.gallery.page_of()
+    missing = [e.test_index for e in inputs.examples if e.test_index not in placed]
+    if missing:
+        raise ValueError(f"test images {missing[:5]} are on no gallery page")
+    pages = {HOME_PAGE: ("home.md.j2", _home_context(inputs))}
+    for k in range(len(inputs.class_names)):
+        pages[CLASS_PAGE.format(k=k)] = ("class.md.j2", _class_context(inputs, k))
+    pages[MISCLASSIFIED_PAGE] = ("misclassified.md.j2", _misclassified_context(inputs))
+    pages[EXPLORER_PAGE] = ("explorer.md.j2", _explorer_context(inputs))
+    return pages
+
+
+def _home_context(inputs: PageInputs) -> dict[str, Any]:
+    evaluation = inputs.evaluation
+    confusion = np.asarray(evaluation.confusion)
+    per_class = [{
+        "name": escape_markdown(name),
+        "href": href(CLASS_PAGE.format(k=k), HOME_PAGE),
+        "test_images": count(confusion[k].sum()),
+        "correct": count(confusion[k, k]),
+        "accuracy": percent(evaluation.per_class_accuracy[k]),
+    } for k, name in enumerate(inputs.class_names)]
+    title = escape_markdown(inputs.title)
+    return {
+        "title": title,
+        "front_matter_title": front_matter_string(title),
+        "accuracy": percent(evaluation.accuracy),
+        "correct": count(np.trace(confusion)),
+        "test_images": count(confusion.sum()),
+        "model_summary": _pairs(inputs.model_summary),
+        "attribution_summary": _pairs(inputs.attribution_summary),
+        "per_class": per_class,
+        "confusion_figure": _image(
+            inputs.confusion_figure, HOME_PAGE,
+            "Confusion matrix of the test split: rows are true classes, columns predicted classes, "
+            "colour is the share of the true class on a log scale",
+        ),
+        "curves_figure": None if inputs.curves_figure is None else _image(
+            inputs.curves_figure, HOME_PAGE,
+            "Training curves: cross-entropy loss and accuracy per epoch, training and validation",
+        ),
+        "misclassified_href": href(MISCLASSIFIED_PAGE, HOME_PAGE),
+        "misclassified_total": count(inputs.misclassified_total),
+        "methods_href": href(METHODS_PAGE, HOME_PAGE),
+        "footer": _footer(inputs),
+    }
+
+
+def _class_context(inputs: PageInputs, k: int) -> dict[str, Any]:
+    page = CLASS_PAGE.format(k=k)
+    confusion = np.asarray(inputs.evaluation.confusion)
+    gallery_page = _gallery_page(inputs, page)
+    first_shown = _most_confident_mistake_of_each_pair(inputs)
+
+    def mistakes(pairs: list[tuple[int, int]], other: int) -> list[dict[str, str | None]]:
+        """Non-zero confusion cells, most frequent first, each linked to its most confident shown image."""
+        counted = sorted((-int(confusion[t, p]), t, p) for t, p in pairs if t != p and confusion[t, p])
+        return [{
+            "label": escape_markdown(inputs.class_names[(t, p)[other]]),
+            "count": count(-negative_count),
+            "href": href(f"{MISCLASSIFIED_PAGE}#{anchor(first_shown[(t, p)])}", page)
+            if (t, p) in first_shown else None,
+        } for negative_count, t, p in counted]
+
+    classes = range(len(inputs.class_names))
+    name = escape_markdown(inputs.class_names[k])
+    margins = [inputs.gallery.margins[e.test_index] for e in gallery_page.examples]
+    return {
+        "name": name,
+        "front_matter_title": front_matter_string(f"Class {name}"),
+        "accuracy": percent(inputs.evaluation.per_class_accuracy[k]),
+        "test_images": count(confusion[k].sum()),
+        "correct_total": count(confusion[k, k]),
+        "shown": count(len(gallery_page.examples)),
+        "margin_low": f"{min(margins):.2f}" if margins else "",
+        "margin_high": f"{max(margins):.2f}" if margins else "",
+        "gallery": gallery_context(inputs.gallery, gallery_page, inputs.class_names),
+        "mistaken_for": mistakes([(k, p) for p in classes], other=1),
+        "mistaken_from": mistakes([(t, k) for t in classes], other=0),
+        "misclassified_href": href(MISCLASSIFIED_PAGE, page),
+        "explorer_href": href(EXPLORER_PAGE, page),
+        "reading_href": href(READING_PAGE, page),
+        "means_figure": href(inputs.class_mean_figures[k], page) if k in inputs.class_mean_figures else None,
+        "means_alt": f"Mean Integrated Gradients and mean absolute IG over all test images of class {name}, "
+                     "correctly classified and misclassified",
+        "footer": _footer(inputs),
+    }
+
+
+def _misclassified_context(inputs: PageInputs) -> dict[str, Any]:
+    confusion = np.asarray(inputs.evaluation.confusion)
+    gallery_page = _gallery_page(inputs, MISCLASSIFIED_PAGE)
+    shown = len(gallery_page.examples)
+    first_shown = _most_confident_mistake_of_each_pair(inputs)
+    names = inputs.class_names
+    pairs = [{
+        "label": f"{escape_markdown(names[true])} → {escape_markdown(names[predicted])}",
+        "total": count(confusion[true, predicted]),
+        "shown": count(sum(1 for e in gallery_page.examples if (e.true_label, e.predicted) == (true, predicted))),
+        "href": href(f"{MISCLASSIFIED_PAGE}#{anchor(first_shown[(true, predicted)])}", MISCLASSIFIED_PAGE)
+        if (true, predicted) in first_shown else None,
+    } for true, predicted in sorted(((t, p) for t in range(len(names)) for p in range(len(names))
+                                     if t != p and confusion[t, p]), key=lambda pair: (-int(confusion[pair]), pair))]
+    if inputs.misclassified_total == 0 and shown == 0:
+        summary = "The model classified every test image correctly."
+    elif shown < inputs.misclassified_total:
+        summary = (f"Showing {count(shown)} of {count(inputs.misclassified_total)} misclassified test images: "
+                   "the most confident mistakes.")
+    else:
+        summary = f"All {count(shown)} misclassified test images are shown."
+    return {"summary": summary, "pairs": pairs, "gallery": gallery_context(inputs.gallery, gallery_page, inputs.class_names),
+            "explorer_href": href(EXPLORER_PAGE, MISCLASSIFIED_PAGE),
+            "reading_href": href(READING_PAGE, MISCLASSIFIED_PAGE), "footer": _footer(inputs)}
+
+
+def _explorer_context(inputs: PageInputs) -> dict[str, Any]:
+    return {"rows": explorer_rows(inputs.examples, inputs.gallery, inputs.class_names, EXPLORER_PAGE),
+            "count": count(len(inputs.examples)), "misclassified_href": href(MISCLASSIFIED_PAGE, EXPLORER_PAGE),
+            "footer": _footer(inputs)}
+
+
+def _gallery_page(inputs: PageInputs, page: str) -> GalleryPage:
+    return next(p for p in inputs.gallery.pages if p.page == page)
+
+
+def _most_confident_mistake_of_each_pair(inputs: PageInputs) -> dict[tuple[int, int], int]:
+    """(true, predicted) → test index of its most confident published mistake."""
+    first: dict[tuple[int, int], int] = {}
+    for e in _gallery_page(inputs, MISCLASSIFIED_PAGE).examples:  # most confident first
+        first.setdefault((e.true_label, e.predicted), e.test_index)
+    return first
+
+
+def _image(figure: str, page: str, alt: str) -> dict[str, str]:
+    return {"src": href(figure, page), "alt": escape_markdown(alt)}
+
+
+def _pairs(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"label": escape_markdown(label), "value": escape_markdown(value)} for label, value in pairs]
+
+
+def _footer(inputs: PageInputs) -> str:
+    return f"Generated by Gradient Gallery {escape_markdown(inputs.tool_version)}."

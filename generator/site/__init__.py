@@ -1,0 +1,1 @@
+"""The site engine: a strict MkDocs build, the vendored MathJax, the atomic publish."""

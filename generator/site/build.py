@@ -1,0 +1,249 @@
+"""Build the MkDocs site in strict mode and publish it atomically.
+
+The site is built into a fresh temporary folder beside the published one; only a build
+that succeeded (no warning at all, since strict mode turns every warning into a failure)
+replaces the published folder, by renames. A failed build leaves the published site as
+it was and names the first problem MkDocs reported.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Collection
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from generator.plumbing.errors import UserError
+
+
+class SiteError(UserError, RuntimeError):
+    """The site could not be built or published; the message names MkDocs' first complaint.
+
+    Attributes:
+        warnings: every warning or error MkDocs logged during the failed build, in order.
+    """
+
+    def __init__(self, message: str, warnings: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.warnings = warnings
+
+
+class _WarningCollector(logging.Handler):
+    """Keeps every WARNING-or-worse record logged under ``mkdocs`` as one line of text.
+
+    With ``echo`` it also prints them to stderr: used when the application configured no
+    logging, since MkDocs' records would otherwise be dropped silently.
+    """
+
+    def __init__(self, echo: bool) -> None:
+        super().__init__(level=logging.WARNING)
+        self.echo = echo
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = " ".join(record.getMessage().split())
+        if message in self.messages:  # MkDocs may log one problem more than once
+            return
+        self.messages.append(message)
+        if self.echo:
+            print(f"mkdocs {record.levelname.lower()}: {message}", file=sys.stderr)
+
+
+def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None,
+                site_url: str = "", omit_from_nav: Collection[str] = ()) -> Any:
+    """The MkDocs configuration of one build: ``config_file`` (strict) with this build's overrides.
+
+    Args:
+        config_file: the mkdocs.yml (theme, nav, extensions, validation).
+        docs_dir: Markdown sources, overriding the config's ``docs_dir``.
+        site_dir: where MkDocs writes the site.
+        site_name: overrides the config's ``site_name`` when given. It is plain text and
+            HTML-escaped here, because the theme prints ``site_name`` into pages unescaped.
+        site_url: the site's public URL; overrides the config's ``site_url`` when not empty.
+        omit_from_nav: pages (paths relative to ``docs_dir``, e.g. ``"changes.md"``) this build
+            does not generate: their ``nav`` entries are left out, and a section left empty too.
+
+    Returns:
+        The validated ``MkDocsConfig``.
+
+    Raises:
+        mkdocs.exceptions.Abort: the configuration is invalid (MkDocs logs why);
+            :func:`build_site` turns it into a :class:`SiteError`.
+    """
+    from mkdocs.config import load_config
+
+    overrides: dict[str, Any] = {}
+    if site_name is not None:
+        overrides["site_name"] = html.escape(site_name)
+    if site_url:
+        overrides["site_url"] = site_url
+    config = load_config(config_file=str(config_file), strict=True, docs_dir=str(Path(docs_dir).absolute()),
+                         site_dir=str(site_dir), **overrides)
+    if omit_from_nav and config["nav"] is not None:
+        config["nav"] = _without_pages(config["nav"], set(omit_from_nav))
+    return config
+
+
+def _without_pages(nav: list[Any], pages: set[str]) -> list[Any]:
+    """``nav`` without the entries that point at ``pages``, and without sections left empty."""
+    kept: list[Any] = []
+    for item in nav:
+        if isinstance(item, dict):
+            ((title, value),) = item.items()
+            if isinstance(value, list):
+                value = _without_pages(value, pages)
+                if value:
+                    kept.append({title: value})
+            elif value not in pages:
+                kept.append(item)
+        elif item not in pages:
+            kept.append(item)
+    return kept
+
+
+def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None,
+               site_url: str = "", omit_from_nav: Collection[str] = ()) -> None:
+    """Build the site with MkDocs (strict) and swap it into ``site_dir`` only on success.
+
+    MkDocs logs only warnings and errors meanwhile. The build goes to
+    ``<parent>/.<site_dir name>.building-<pid>``; on success the old ``site_dir`` is
+    renamed aside, the new one renamed into place and the old one deleted.
+
+    Args:
+        config_file: the mkdocs.yml (theme, nav, extensions, validation).
+        docs_dir: Markdown sources, overriding the config's ``docs_dir``.
+        site_dir: the published site folder (created or replaced).
+        site_name, site_url, omit_from_nav: this build's overrides, as for :func:`site_config`.
+
+    Raises:
+        SiteError: the configuration is invalid or the build produced a warning or error;
+            ``site_dir`` is untouched and the temporary folder removed.
+    """
+    from mkdocs.commands.build import build
+
+    site_dir = Path(site_dir).absolute()
+    building = site_dir.parent / f".{site_dir.name}.building-{os.getpid()}"
+    retired = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}"
+    for leftover in (building, retired):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+    logger = logging.getLogger("mkdocs")
+    collector = _WarningCollector(echo=not logging.getLogger().hasHandlers())
+    previous_level = logger.level
+    logger.addHandler(collector)
+    logger.setLevel(logging.WARNING)
+    try:
+        config = site_config(config_file, docs_dir, building, site_name, site_url, omit_from_nav)
+        build(config)
+        _drop_unused_assets(building, _search_languages(config))
+    except Exception as error:  # including mkdocs' Abort, which strict mode raises
+        shutil.rmtree(building, ignore_errors=True)
+        warnings = tuple(collector.messages)
+        first = warnings[0] if warnings else " ".join(str(error).split())
+        more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
+        raise SiteError(f"MkDocs build failed: {first}{more}", warnings) from error
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    finally:
+        logger.removeHandler(collector)
+        logger.setLevel(previous_level)
+    _publish(building, site_dir, retired)
+
+
+def _search_languages(config: object) -> set[str]:
+    """The languages the search plugin was configured with ("en" when there is no search)."""
+    search = config["plugins"].get("search")  # type: ignore[index]
+    return set(search.config.lang or ["en"]) if search is not None else {"en"}
+
+
+def _drop_unused_assets(site: Path, languages: set[str]) -> None:
+    """Delete theme files no reader's browser ever asks for: source maps, and the search
+    engine's word splitters and stemmers of languages the site does not use (2.1 MB of the
+    3.1 MB of the theme's scripts)."""
+    assets = site / "assets"
+    for source_map in assets.rglob("*.map"):
+        source_map.unlink()
+    lunr = assets / "javascripts" / "lunr"
+    needed = {f"lunr.{language}.min.js" for language in languages}
+    if languages != {"en"}:
+        needed |= {"lunr.stemmer.support.min.js", "lunr.multi.min.js"}
+    for script in lunr.glob("min/*.js"):
+        if script.name not in needed:
+            script.unlink()
+    for splitter, users in (("tinyseg.js", {"ja"}), ("wordcut.js", {"hi", "th"})):
+        if not users & languages and (lunr / splitter).exists():
+            (lunr / splitter).unlink()
+
+
+def _publish(building: Path, site_dir: Path, retired: Path) -> None:
+    """Replace ``site_dir`` by ``building`` with renames; restore the old site if that fails."""
+    had_site = site_dir.exists()
+    if had_site:
+        os.replace(site_dir, retired)
+    try:
+        os.replace(building, site_dir)
+    except OSError:
+        if had_site:
+            os.replace(retired, site_dir)
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+class _ImageSources(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.sources.extend(value for name, value in attrs if name == "src" and value)
+
+
+def referenced_images(site_dir: Path) -> list[tuple[Path, str]]:
+    """Every ``<img src>`` in the built HTML.
+
+    Args:
+        site_dir: a built site.
+
+    Returns:
+        (html_file, src) pairs, files in sorted order, sources in document order.
+    """
+    found = []
+    for html_file in sorted(Path(site_dir).rglob("*.html")):
+        parser = _ImageSources()
+        parser.feed(html_file.read_text(encoding="utf-8"))
+        found.extend((html_file, src) for src in parser.sources)
+    return found
+
+
+def missing_images(site_dir: Path) -> list[str]:
+    """Images that a built page references but the site does not contain.
+
+    Remote sources (``https://…``, ``//host/…``) count as missing too: the site is meant
+    to work offline, with nothing loaded from other hosts. Inline ``data:`` images are fine.
+
+    Returns:
+        One "page.html: src" line per missing image.
+    """
+    site_dir = Path(site_dir)
+    missing = []
+    for html_file, src in referenced_images(site_dir):
+        parts = urlsplit(src)
+        if parts.scheme == "data":
+            continue
+        if parts.scheme or parts.netloc:
+            missing.append(f"{html_file.relative_to(site_dir)}: {src}")
+            continue
+        path = unquote(parts.path)
+        target = site_dir / path.lstrip("/") if path.startswith("/") else html_file.parent / path
+        if not target.resolve().is_file():
+            missing.append(f"{html_file.relative_to(site_dir)}: {src}")
+    return missing

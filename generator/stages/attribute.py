@@ -1,0 +1,201 @@
+"""The attribution stage: every map for every (example, target) row, completeness enforced.
+
+Integrated-Gradients maps whose completeness error exceeds the tolerance are recomputed
+with twice the steps, up to a cap; maps still above it stay flagged in their records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from generator import attributions as attr
+from generator.stages.results import COMPLETENESS_TOLERANCE, AttributionRow, Completeness, ContrastMap, Evaluation, Example
+from generator.plumbing.settings import AttributionSettings
+MAX_REFINED_STEPS = 4096
+"""Cap on the doubling of IG steps for maps that miss the tolerance."""
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CheckedIG:
+    """IG maps with their completeness check; (R,) arrays beside (R, H, W, C) maps."""
+
+    maps: np.ndarray
+    attribution_sum: np.ndarray
+    logit_delta: np.ndarray
+    relative_error: np.ndarray
+    steps: np.ndarray
+
+    def completeness(self, r: int) -> Completeness:
+        return Completeness(float(self.attribution_sum[r]), float(self.logit_delta[r]),
+                            float(self.relative_error[r]), int(self.steps[r]))
+
+
+@dataclass(frozen=True)
+class AttributionArrays:
+    """One row per (example, target) pair; maps shaped like the model input (R, H, W, C).
+
+    Attributes:
+        index: (R,) test index.
+        target: (R,) attributed class.
+        image: (R, H, W, C) float32 input in the model's scale.
+        gradient, saliency, gradient_x_input, smoothgrad: (R, H, W, C) float32 maps.
+        ig: Integrated Gradients with completeness, per row.
+        contrast_index: (M,) test indices of the misclassified examples.
+        contrast: IG of logit_pred − logit_true for each of them.
+    """
+
+    index: np.ndarray
+    target: np.ndarray
+    image: np.ndarray
+    gradient: np.ndarray
+    saliency: np.ndarray
+    gradient_x_input: np.ndarray
+    smoothgrad: np.ndarray
+    ig: CheckedIG
+    contrast_index: np.ndarray
+    contrast: CheckedIG
+
+
+def arrays_to_dict(arrays: AttributionArrays) -> dict[str, np.ndarray]:
+    """Flat dict of arrays (for the cache); inverse of :func:`arrays_from_dict`."""
+    flat = {}
+    for field in dataclasses.fields(arrays):
+        value = getattr(arrays, field.name)
+        if isinstance(value, CheckedIG):
+            flat.update({f"{field.name}.{f.name}": getattr(value, f.name) for f in dataclasses.fields(value)})
+        else:
+            flat[field.name] = value
+    return flat
+
+
+def arrays_from_dict(flat: dict[str, np.ndarray]) -> AttributionArrays:
+    values: dict[str, object] = {}
+    for field in dataclasses.fields(AttributionArrays):
+        if field.name in ("ig", "contrast"):
+            values[field.name] = CheckedIG(**{f.name: flat[f"{field.name}.{f.name}"] for f in dataclasses.fields(CheckedIG)})
+        else:
+            values[field.name] = flat[field.name]
+    return AttributionArrays(**values)  # type: ignore[arg-type]
+
+
+def checked_integrated_gradients(
+    grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, settings: AttributionSettings, log: Log
+) -> CheckedIG:
+    """IG with its completeness check, doubling the steps of maps above the tolerance.
+
+    Args:
+        grad_fn: gradient function of the model's logits.
+        images: (R, H, W, C) float32.
+        targets: (R,) classes or (R, K) class weights (see :class:`~.attributions.GradFn`).
+        settings: steps, rule, baseline and chunk size.
+        log: progress sink.
+    """
+    baseline = np.full_like(images, settings.baseline)
+    _, score_x = grad_fn(images, targets)
+    _, score_baseline = grad_fn(baseline, targets)
+    options = {"baseline": settings.baseline, "method": settings.method, "chunk_size": settings.chunk_size}
+
+    def progress(done: int, total: int) -> None:
+        if done == total or (done // settings.chunk_size) % 20 == 0:
+            log(f"attributions: {done}/{total} image-steps")
+
+    maps = attr.integrated_gradients(grad_fn, images, targets, steps=settings.steps, on_chunk=progress, **options)
+    steps = np.full(len(images), settings.steps, dtype=np.int64)
+    check = attr.completeness(maps, score_x, score_baseline)
+    current = settings.steps
+    while current * 2 <= MAX_REFINED_STEPS:
+        missing = np.flatnonzero(check.relative_error > COMPLETENESS_TOLERANCE)
+        if len(missing) == 0:
+            break
+        current *= 2
+        log(f"attributions: {len(missing)} map(s) above {COMPLETENESS_TOLERANCE:.0%} completeness error, "
+            f"retrying with {current} steps")
+        maps[missing] = attr.integrated_gradients(grad_fn, images[missing], targets[missing], steps=current, **options)
+        steps[missing] = current
+        check = attr.completeness(maps, score_x, score_baseline)
+    return CheckedIG(maps, check.attribution_sum, check.logit_delta, check.relative_error, steps)
+
+
+def compute_attributions(
+    model: object,
+    images: np.ndarray,
+    index: np.ndarray,
+    target: np.ndarray,
+    contrast_rows: np.ndarray,
+    settings: AttributionSettings,
+    seed: int,
+    log: Log = print,
+) -> AttributionArrays:
+    """Every published map.
+
+    Args:
+        model: the Keras model (attributed on its logits) or a ready ``GradientFunction``.
+        images: (R, H, W, C) float32 inputs, one per row.
+        index: (R,) test index of each row.
+        target: (R,) class to attribute for each row.
+        contrast_rows: (M, 2) row numbers (predicted-class row, true-class row) of each
+            misclassified example; its contrast map is IG of logit_pred − logit_true.
+        settings: attribution settings.
+        seed: seed of the SmoothGrad noise.
+        log: progress sink.
+    """
+    grad_fn = attr.as_grad_fn(model, settings.chunk_size)
+    gradient, _ = grad_fn(images, target)
+    smooth = attr.smoothgrad(grad_fn, images, target, samples=settings.smoothgrad_samples,
+                             noise_level=settings.smoothgrad_noise, seed=seed, chunk_size=settings.chunk_size)
+    ig = checked_integrated_gradients(grad_fn, images, target, settings, log)
+    contrast_rows = np.asarray(contrast_rows, dtype=np.int64).reshape(-1, 2)
+    predicted_row, true_row = contrast_rows[:, 0], contrast_rows[:, 1]
+    weights = attr.contrast_weights(target[predicted_row], target[true_row], grad_fn.classes)
+    contrast = checked_integrated_gradients(grad_fn, images[predicted_row], weights, settings, log)
+    return AttributionArrays(
+        index=np.asarray(index, np.int64),
+        target=np.asarray(target, np.int64),
+        image=images,
+        gradient=gradient,
+        saliency=attr.saliency_from_gradient(gradient),
+        gradient_x_input=images * gradient,
+        smoothgrad=smooth,
+        ig=ig,
+        contrast_index=np.asarray(index, np.int64)[predicted_row],
+        contrast=contrast,
+    )
+
+
+def to_examples(arrays: AttributionArrays, labels: np.ndarray, evaluation: Evaluation) -> tuple[Example, ...]:
+    """Group rows by test image into display-ready examples (channels reduced to (H, W))."""
+    rows_of: dict[int, list[int]] = {}
+    for row, test_index in enumerate(arrays.index.tolist()):
+        rows_of.setdefault(test_index, []).append(row)
+    contrast_of = {int(i): m for m, i in enumerate(arrays.contrast_index.tolist())}
+    examples = []
+    for test_index, rows in rows_of.items():
+        m = contrast_of.get(test_index)
+        examples.append(Example(
+            test_index=test_index,
+            true_label=int(labels[test_index]),
+            predicted=int(evaluation.predictions[test_index]),
+            confidence=float(evaluation.confidences[test_index]),
+            image=arrays.image[rows[0]].sum(axis=-1),
+            rows=tuple(_row(arrays, r) for r in rows),
+            contrast=None if m is None else ContrastMap(
+                arrays.contrast.maps[m].sum(axis=-1), arrays.contrast.completeness(m)),
+        ))
+    return tuple(examples)
+
+
+def _row(arrays: AttributionArrays, r: int) -> AttributionRow:
+    return AttributionRow(
+        target=int(arrays.target[r]),
+        gradient=arrays.gradient[r].sum(axis=-1),
+        saliency=arrays.saliency[r].max(axis=-1),
+        gradient_x_input=arrays.gradient_x_input[r].sum(axis=-1),
+        smoothgrad=arrays.smoothgrad[r].sum(axis=-1),
+        integrated_gradients=arrays.ig.maps[r].sum(axis=-1),
+        completeness=arrays.ig.completeness(r),
+    )

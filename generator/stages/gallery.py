@@ -1,0 +1,168 @@
+"""The gallery stage: which page shows which example, in what order, on which colour scales.
+
+Computing only. It decides the layout *data* — pages, example order, each method's colour
+scale and what that scale clips on each page, the tile file of every map — and returns it
+typed; the figures pass draws the tiles and the pages pass writes the HTML.
+
+- A correctly classified example is shown on the page of its class, least certain first
+  (smallest margin between the top logit and the runner-up).
+- Every misclassified example is shown on the Misclassified page, most confident first.
+- One colour scale per method for the whole site (a colour means the same value on every
+  page); contrast maps share the Integrated-Gradients scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from generator.stages.colour_scale import Clipping, ColourScale, clipping, limit
+from generator.stages.results import AttributionRow, Example
+
+SIGNED_CMAP = "RdBu_r"
+MAGNITUDE_CMAP = "viridis"
+PER_INTENSITY = "logit per unit intensity"
+CLASS_PAGE = "classes/class-{k}.md"
+MISCLASSIFIED_PAGE = "misclassified.md"
+TILE_DIR = "figures/tiles"
+
+
+@dataclass(frozen=True)
+class Method:
+    """One column of the gallery.
+
+    Attributes:
+        key: the attribute of :class:`~generator.stages.results.AttributionRow` and the key of the
+            published arrays, e.g. "integrated_gradients".
+        title: column head, e.g. "Integrated Gradients".
+        short: the name under a map where there are no column heads (phones), e.g. "IG".
+        scale: the colour scale shared by this method's maps on every page.
+    """
+
+    key: str
+    title: str
+    short: str
+    scale: ColourScale
+
+    def of(self, row: AttributionRow) -> np.ndarray:
+        return getattr(row, self.key)
+
+
+# (key, column head, short name under a map on a phone, signed, unit)
+METHOD_COLUMNS: tuple[tuple[str, str, str, bool, str], ...] = (
+    ("gradient", "Gradient", "Gradient", True, PER_INTENSITY),
+    ("saliency", "Saliency", "Saliency", False, PER_INTENSITY),
+    ("gradient_x_input", "Gradient × input", "Grad×input", True, "logit units"),
+    ("smoothgrad", "SmoothGrad", "SmoothGrad", True, PER_INTENSITY),
+    ("integrated_gradients", "Integrated Gradients", "IG", True, "logit units"),
+)
+TILE_NAMES = {"gradient": "grad", "saliency": "sal", "gradient_x_input": "gxi", "smoothgrad": "sg",
+              "integrated_gradients": "ig"}
+"""Short names of the methods in tile file names (they are repeated thousands of times per page)."""
+
+
+@dataclass(frozen=True)
+class GalleryPage:
+    """One page of examples.
+
+    Attributes:
+        page: the Markdown file, relative to the docs folder.
+        examples: in display order.
+        clipping: method key → what its colour limit clips on this page's maps.
+    """
+
+    page: str
+    examples: tuple[Example, ...]
+    clipping: dict[str, Clipping]
+
+
+@dataclass(frozen=True)
+class Gallery:
+    """Everything the gallery pages and their tiles need, decided once.
+
+    Attributes:
+        methods: the map columns, in order.
+        pages: the class pages (class order), then the Misclassified page.
+        margins: test index → top logit minus runner-up logit.
+    """
+
+    methods: tuple[Method, ...]
+    pages: tuple[GalleryPage, ...]
+    margins: dict[int, float]
+
+    def page_of(self) -> dict[int, str]:
+        """Test index → the page that shows it."""
+        return {e.test_index: page.page for page in self.pages for e in page.examples}
+
+
+def tile_path(test_index: int, name: str, target: int | None = None) -> str:
+    """Docs-relative tile file of one test image: ``name`` is "input", "contrast" or a method
+    key (then with its ``target`` class), e.g. "figures/tiles/03520-4-ig.webp"."""
+    if target is None:
+        return f"{TILE_DIR}/{test_index:05d}-{name}.webp"
+    return f"{TILE_DIR}/{test_index:05d}-{target}-{TILE_NAMES[name]}.webp"
+
+
+def colour_bar_path(method: str) -> str:
+    return f"{TILE_DIR}/scale-{TILE_NAMES[method]}.webp"
+
+
+def anchor(test_index: int) -> str:
+    """The stable id of an example's row on its page, e.g. "test-03520"."""
+    return f"test-{test_index:05d}"
+
+
+def method_maps(method: Method, examples: Sequence[Example]) -> list[np.ndarray]:
+    """Every map of ``method`` on ``examples``; the IG method includes the contrast maps."""
+    return [m for e in examples for m in _maps_of(e, method.key)]
+
+
+def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int) -> Gallery:
+    """Lay out ``examples`` on pages and fix the colour scales.
+
+    Args:
+        examples: every published example.
+        margins: (N_test,) top logit minus runner-up logit of every test image.
+        classes: number of classes (one page each).
+    """
+    methods = tuple(
+        Method(key, title, short, ColourScale(limit([m for e in examples for m in _maps_of(e, key)]), signed,
+                                              SIGNED_CMAP if signed else MAGNITUDE_CMAP, unit))
+        for key, title, short, signed, unit in METHOD_COLUMNS)
+    margin_of = {e.test_index: float(margins[e.test_index]) for e in examples}
+    groups = [(CLASS_PAGE.format(k=k),
+               sorted((e for e in examples if e.correct and e.true_label == k),
+                      key=lambda e: (margin_of[e.test_index], e.test_index)))
+              for k in range(classes)]
+    groups.append((MISCLASSIFIED_PAGE, sorted((e for e in examples if not e.correct),
+                                              key=lambda e: (-e.confidence, e.test_index))))
+    pages = tuple(GalleryPage(page, tuple(shown), {m.key: clipping(method_maps(m, shown), m.scale.limit)
+                                                   for m in methods})
+                  for page, shown in groups)
+    return Gallery(methods, pages, margin_of)
+
+
+def _maps_of(example: Example, key: str) -> list[np.ndarray]:
+    maps = [getattr(row, key) for row in example.rows]
+    if key == "integrated_gradients" and example.contrast is not None:
+        maps.append(example.contrast.integrated_gradients)
+    return maps
+
+
+def tile_jobs(gallery: Gallery) -> list[tuple[str, np.ndarray, ColourScale]]:
+    """(tile path, values, scale) for every tile and colour bar the gallery shows."""
+    from generator.figures.tiles import INPUT_SCALE
+
+    ig_scale = next(m.scale for m in gallery.methods if m.key == "integrated_gradients")
+    jobs: list[tuple[str, np.ndarray, ColourScale]] = []
+    for page in gallery.pages:
+        for e in page.examples:
+            jobs.append((tile_path(e.test_index, "input"), e.image, INPUT_SCALE))
+            for row in e.rows:
+                jobs += [(tile_path(e.test_index, m.key, row.target), m.of(row), m.scale)
+                         for m in gallery.methods]
+            if e.contrast is not None:
+                jobs.append((tile_path(e.test_index, "contrast"), e.contrast.integrated_gradients, ig_scale))
+    return jobs

@@ -1,0 +1,26 @@
+"""Quality gates: a build that misses one stops before anything is published."""
+
+from __future__ import annotations
+
+from generator.plumbing.errors import UserError
+from generator.plumbing.numbers import percent
+from generator.plumbing.settings import Settings
+from generator.stages.results import CompletenessSummary
+
+
+class GateError(UserError, RuntimeError):
+    """A quality gate failed; nothing was published."""
+
+
+def check_gates(settings: Settings, accuracy: float, completeness: CompletenessSummary) -> None:
+    """Raise :class:`GateError` when a quality gate fails."""
+    gates = settings.gates
+    if accuracy < gates.min_accuracy:
+        raise GateError(f"quality gate failed: test accuracy {percent(accuracy)} is below the minimum "
+                        f"{percent(gates.min_accuracy)} (gates.min_accuracy); the published site was left as it was")
+    share = completeness.maps_above_tolerance / max(completeness.maps, 1)
+    if share > gates.max_incomplete_share:
+        raise GateError(f"quality gate failed: {completeness.maps_above_tolerance} of {completeness.maps} IG "
+                        f"maps ({percent(share, 3)}) miss the {percent(completeness.tolerance, 0)} completeness "
+                        f"tolerance, above the maximum {percent(gates.max_incomplete_share, 3)} "
+                        "(gates.max_incomplete_share); the published site was left as it was")

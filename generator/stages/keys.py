@@ -1,0 +1,39 @@
+"""The input keys of the cached computing stages.
+
+Each expensive stage is keyed by a fingerprint of its inputs (data hash, model hash, its own
+settings and a format version); :class:`generator.plumbing.stage_cache.StageCache` reuses a
+result whose key is unchanged.
+"""
+
+from __future__ import annotations
+
+from generator.plumbing.cache import fingerprint
+from generator.plumbing.settings import Settings
+
+ATTRIBUTION_FORMAT = 4
+"""Bump when the attribution code changes what it computes, so cached results are dropped."""
+
+
+def attribution_components(settings: Settings, data_sha256: str, model_sha256: str) -> dict[str, str]:
+    """What the published maps depend on, one hash per named input."""
+    attribution = settings.to_dict()["attribution"]
+    for whole_only in ("whole_test_set", "whole_test_set_steps"):
+        attribution.pop(whole_only)
+    return {
+        "data": data_sha256,
+        "model": model_sha256,
+        "selection settings": fingerprint(settings.to_dict()["selection"]),
+        "attribution settings": fingerprint(attribution, settings.seed),
+        "attribution code": str(ATTRIBUTION_FORMAT),
+    }
+
+
+def whole_test_set_components(settings: Settings, data_sha256: str, model_sha256: str) -> dict[str, str]:
+    attribution = settings.attribution
+    return {
+        "data": data_sha256,
+        "model": model_sha256,
+        "attribution settings": fingerprint(attribution.whole_test_set_steps, attribution.method,
+                                            attribution.baseline),
+        "attribution code": str(ATTRIBUTION_FORMAT),
+    }

@@ -1,0 +1,182 @@
+"""What the report publishes for verification: manifest.json, the arrays and the model."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from generator.plumbing.fileio import write_bytes_if_changed, write_text_if_changed
+from generator.stages.attribute import COMPLETENESS_TOLERANCE, AttributionArrays, CheckedIG
+from generator.stages.gallery import Gallery, anchor
+from generator.stages.results import BuildFacts, CompletenessSummary, Evaluation
+from generator.stages.selection import Selection
+from generator.stages.whole_test_set import WholeTestSet
+
+NPZ_KEYS = ("index", "target", "image", "gradient", "saliency", "gradient_x_input", "smoothgrad",
+            "integrated_gradients", "contrast_index", "contrastive_integrated_gradients")
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """An .npz archive (readable by ``np.load``) with fixed timestamps, so equal arrays give equal bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, member.getvalue())
+    return buffer.getvalue()
+
+
+def write_arrays(arrays: AttributionArrays, path: Path) -> bool:
+    """Publish the rows behind the figures: float32 maps in the model's input shape."""
+    values = {
+        "index": arrays.index.astype(np.int64),
+        "target": arrays.target.astype(np.int64),
+        "image": arrays.image.astype(np.float32),
+        "gradient": arrays.gradient.astype(np.float32),
+        "saliency": arrays.saliency.astype(np.float32),
+        "gradient_x_input": arrays.gradient_x_input.astype(np.float32),
+        "smoothgrad": arrays.smoothgrad.astype(np.float32),
+        "integrated_gradients": arrays.ig.maps.astype(np.float32),
+        "contrast_index": arrays.contrast_index.astype(np.int64),
+        "contrastive_integrated_gradients": arrays.contrast.maps.astype(np.float32),
+    }
+    assert tuple(values) == NPZ_KEYS
+    return write_bytes_if_changed(path, npz_bytes(values))
+
+
+def write_predictions(labels: np.ndarray, evaluation: Any, path: Path) -> bool:
+    """Publish the model's verdict on every test image, so a later report can say what changed."""
+    return write_bytes_if_changed(path, npz_bytes({
+        "label": np.asarray(labels, np.int64),
+        "predicted": np.asarray(evaluation.predictions, np.int64),
+        "confidence": np.asarray(evaluation.confidences, np.float32),
+    }))
+
+
+def copy_if_changed(source: Path, destination: Path) -> bool:
+    """Copy a file (atomically) unless the destination already holds the same bytes."""
+    return write_bytes_if_changed(destination, source.read_bytes())
+
+
+def completeness_summary(arrays: AttributionArrays) -> CompletenessSummary:
+    """Completeness over every published IG map: the per-target maps and the contrast maps."""
+    errors = np.concatenate([arrays.ig.relative_error, arrays.contrast.relative_error])
+    finite = errors[np.isfinite(errors)]
+    return CompletenessSummary(
+        tolerance=COMPLETENESS_TOLERANCE,
+        median_relative_error=float(np.median(finite)) if len(finite) else float("nan"),
+        max_relative_error=float(np.max(finite)) if len(finite) else float("nan"),
+        maps=int(len(errors)),
+        # NaN never compares below the tolerance: a map with non-finite values counts as missing it.
+        maps_above_tolerance=int(np.sum(~(errors <= COMPLETENESS_TOLERANCE))),
+        maps_not_finite=int(np.sum(~np.isfinite(errors))),
+    )
+
+
+def completeness_record(ig: CheckedIG, r: int) -> dict[str, Any]:
+    return {
+        "attribution_sum": round(float(ig.attribution_sum[r]), 6),
+        "logit_delta": round(float(ig.logit_delta[r]), 6),
+        "relative_error": float(f"{ig.relative_error[r]:.6g}"),
+        "steps": int(ig.steps[r]),
+        "within_tolerance": bool(ig.relative_error[r] <= COMPLETENESS_TOLERANCE),
+    }
+
+
+def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: Any,
+                    gallery: Any) -> list[dict[str, Any]]:
+    """One record per published test image, each listing its attributed targets.
+
+    ``page`` is the Markdown page (relative to the docs folder) that shows the image, and
+    ``anchor`` the id of its row there.
+    """
+
+    predictions, confidences = evaluation.predictions, evaluation.confidences
+    page_of = gallery.page_of()
+    records: dict[int, dict[str, Any]] = {}
+    contrast_of = {int(i): m for m, i in enumerate(arrays.contrast_index.tolist())}
+    for row, test_index in enumerate(arrays.index.tolist()):
+        record = records.setdefault(test_index, {
+            "test_index": test_index,
+            "true_label": int(labels[test_index]),
+            "predicted": int(predictions[test_index]),
+            "confidence": round(float(confidences[test_index]), 6),
+            "margin": round(float(evaluation.margins[test_index]), 6),
+            "page": page_of[test_index],
+            "anchor": anchor(test_index),
+            "targets": [],
+        })
+        m = contrast_of.get(test_index)
+        if m is not None and "contrast" not in record:
+            record["contrast"] = {"row": m, "score": "logit_predicted - logit_true",
+                                  "completeness": completeness_record(arrays.contrast, m)}
+        target = int(arrays.target[row])
+        record["targets"].append({
+            "row": row,
+            "target": target,
+            "role": "predicted" if target == record["predicted"] else "true",
+            "completeness": completeness_record(arrays.ig, row),
+        })
+    return list(records.values())
+
+
+def write_manifest(manifest: dict[str, Any], path: Path) -> bool:
+    text = json.dumps(finite_or_none(manifest), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return write_text_if_changed(path, text + "\n")
+
+
+def finite_or_none(value: Any) -> Any:
+    """The manifest with NaN and ±Inf replaced by null (JSON has no such numbers)."""
+    if isinstance(value, dict):
+        return {key: finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [finite_or_none(item) for item in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation, selection: Selection,
+                   arrays: AttributionArrays,
+                   gallery: Gallery, whole: WholeTestSet | None, class_mean_figures: dict[int, str]) -> dict[str, Any]:
+    """The manifest: everything needed to check the report against its data and model."""
+    settings = facts.settings
+    attribution = settings["attribution"]
+    return {
+        "tool": {"name": "gradient-gallery", "version": facts.tool_version},
+        "settings": settings,
+        "data": {"source": facts.data_source, "sha256": facts.data_sha256,
+                 "train_images": facts.train_images, "test_images": facts.test_images},
+        "model": {"sha256": facts.model_sha256, "description": facts.model_description, "file": "data/model.keras",
+                  "test_accuracy": facts.test_accuracy,
+                  "per_class_accuracy": [float(a) for a in evaluation.per_class_accuracy],
+                  "confusion": evaluation.confusion.tolist()},
+        "attribution": {"target": "logit (pre-softmax)", "method": attribution["method"],
+                        "steps": attribution["steps"], "baseline": attribution["baseline"],
+                        "smoothgrad": {"samples": attribution["smoothgrad_samples"],
+                                       "noise_level": attribution["smoothgrad_noise"], "seed": settings["seed"]},
+                        "completeness": dataclasses.asdict(completeness_summary(arrays)),
+                        "file": "data/attributions.npz", "arrays": list(NPZ_KEYS)},
+        "selection": {"per_class": settings["selection"]["per_class"],
+                      "misclassified_published": len(selection.misclassified),
+                      "misclassified_total": selection.misclassified_total},
+        "whole_test_set": None if whole is None else {
+            "steps": whole.steps, "images": int(len(whole.relative_error)),
+            "median_relative_error": float(np.median(whole.relative_error)),
+            "class_mean_figures": class_mean_figures},
+        "files": {"attributions": "data/attributions.npz", "predictions": "data/predictions.npz",
+                  "model": "data/model.keras"},
+        "colour_scales": {m.key: {"limit": m.scale.limit, "signed": m.scale.signed, "cmap": m.scale.cmap,
+                                  "unit": m.scale.unit} for m in gallery.methods},
+        "examples": example_records(arrays, labels, evaluation, gallery),
+    }

@@ -1,0 +1,257 @@
+"""The CNN: definition, deterministic training with a cache, loading a user's model, evaluation."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from generator.plumbing.cache import file_sha256
+from generator.stages.data import Dataset, to_model_input
+from generator.plumbing.errors import UserError
+from generator.stages.results import Evaluation, TrainingHistory
+from generator.plumbing.settings import Settings
+
+ARCHITECTURE = "Conv(32, 3×3, ReLU) → MaxPool(2) → Conv(64, 3×3, ReLU) → MaxPool(2) → Flatten → Dropout(0.5) → Dense(10 logits)"
+MODEL_FORMAT_VERSION = 1
+"""Bump when the architecture or training code changes, so cached models are retrained."""
+
+
+class ModelError(UserError):
+    """A model that cannot be used; the message says what was wrong and what to do."""
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A ready model and where it came from.
+
+    Attributes:
+        model: the Keras model (outputs 10 scores; attributions use its logits).
+        path: the .keras file behind it.
+        sha256: hex sha256 of that file.
+        history: training curves, or None for a loaded model.
+        description: one line for the model card ("trained here …" or "loaded from …").
+        reused: True when a cached model was loaded instead of training.
+    """
+
+    model: Any
+    path: Path
+    sha256: str
+    history: TrainingHistory | None
+    description: str
+    reused: bool
+
+
+def build_cnn(input_shape: tuple[int, int, int] = (28, 28, 1), classes: int = 10) -> Any:
+    """The report's CNN; the last layer outputs logits (no softmax)."""
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(64, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(classes, name="logits"),
+        ],
+        name="gradient_gallery_cnn",
+    )
+
+
+def training_key(data_sha256: str, settings: Settings) -> str:
+    """Hash of everything that determines the trained weights."""
+    train = settings.to_dict()["train"]
+    train.pop("model")
+    payload = {"data": data_sha256, "train": train, "seed": settings.seed, "format": MODEL_FORMAT_VERSION}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def seed_everything(seed: int) -> None:
+    """Python, NumPy and TensorFlow seeds from one number, and deterministic TF ops."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def fitted_images(count: int, validation_split: float) -> int:
+    """How many of ``count`` images ``model.fit(validation_split=…)`` trains on: Keras holds out
+    the last ``count − floor(count × (1 − validation_split))`` for validation."""
+    return int(math.floor(count * (1.0 - validation_split))) if validation_split else count
+
+
+def training_description(settings: Settings, available: int) -> str:
+    """The model card's origin line for a model trained here on ``available`` training images."""
+    train = settings.train
+    count = min(train.train_subset, available) if train.train_subset else available
+    fitted = fitted_images(count, train.validation_split)
+    held_out = (f" (the other {count - fitted:,} of {count:,} held out for validation)"
+                if fitted < count else "")
+    return (f"trained here: {train.epochs} epoch(s), batch {train.batch_size}, Adam lr {train.learning_rate:g}, "
+            f"seed {settings.seed}, {fitted:,} training images{held_out}")
+
+
+def train_model(
+    dataset: Dataset, settings: Settings, log: Callable[[str], None] = print
+) -> TrainedModel:
+    """Train the CNN, or reuse the cached model trained on the same data and settings."""
+    key = training_key(dataset.sha256, settings)
+    directory = Path(settings.output.cache_dir) / "models"
+    path = directory / f"cnn-{key}.keras"
+    history_path = directory / f"cnn-{key}.history.json"
+    train = settings.train
+    description = training_description(settings, len(dataset.x_train))
+    hash_path = directory / f"cnn-{key}.keras.sha256"
+    cached = _load_cached(path, history_path, hash_path, log)
+    if cached is not None:
+        model, history = cached
+        log(f"model: reusing cached {path} (same data and training settings)")
+        return TrainedModel(model, path, file_sha256(path), history, description, reused=True)
+
+    import keras
+
+    seed_everything(settings.seed)
+    count = min(train.train_subset, len(dataset.x_train)) if train.train_subset else len(dataset.x_train)
+    x = to_model_input(dataset.x_train[:count])
+    y = dataset.y_train[:count]
+    model = build_cnn()
+    model.compile(
+        optimizer=keras.optimizers.Adam(train.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    fitted = fitted_images(count, train.validation_split)
+    log(f"model: training on {count} images for {train.epochs} epoch(s) ({fitted} fitted, {count - fitted} for "
+        f"validation; cache key {key})")
+    fit = model.fit(
+        x, y, batch_size=train.batch_size, epochs=train.epochs,
+        validation_split=train.validation_split, shuffle=True, verbose=2,
+    )
+    history = TrainingHistory(**{k: [float(v) for v in fit.history.get(k, [])] for k in (
+        "loss", "accuracy", "val_loss", "val_accuracy")})
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".partial-{os.getpid()}.keras")
+    model.save(partial)
+    normalize_keras_archive(partial)
+    os.replace(partial, path)
+    history_path.write_text(json.dumps(history.__dict__, sort_keys=True))
+    hash_path.write_text(file_sha256(path) + "\n")
+    return TrainedModel(model, path, file_sha256(path), history, description, reused=False)
+
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _load_cached(path: Path, history_path: Path, hash_path: Path,
+                 log: Callable[[str], None]) -> tuple[Any, TrainingHistory] | None:
+    """The cached model and its curves, or None when absent or not matching its recorded hash."""
+    if not path.is_file():
+        return None
+    try:
+        if file_sha256(path) != hash_path.read_text().strip():
+            raise ValueError("its sha256 does not match the one recorded when it was saved")
+        history = TrainingHistory(**json.loads(history_path.read_text()))
+        return load_keras(path), history
+    except Exception as error:  # a damaged entry is retrained, never trusted
+        log(f"model: cached {path.name} is unusable ({str(error).splitlines()[0] if str(error) else type(error).__name__}); retraining")
+        return None
+
+
+def normalize_keras_archive(path: Path) -> None:
+    """Make a saved .keras file a function of the model alone: fixed zip timestamps, no save
+    date in its metadata and shared-object ids renumbered, so the same model always gives
+    the same bytes and sha256."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info, data in members:
+            if info.filename == "metadata.json":
+                metadata = json.loads(data)
+                metadata.pop("date_saved", None)
+                data = json.dumps(metadata, sort_keys=True).encode()
+            elif info.filename == "config.json":
+                data = json.dumps(_renumber_shared_objects(json.loads(data), {})).encode()
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            archive.writestr(fixed, data)
+    path.write_bytes(buffer.getvalue())
+
+
+def _renumber_shared_objects(node: Any, numbers: dict[Any, int]) -> Any:
+    """Replace Keras' ``shared_object_id`` values (memory addresses at save time) by 1, 2, …
+    in order of appearance; equal ids stay equal, so shared objects stay shared."""
+    if isinstance(node, dict):
+        return {key: numbers.setdefault(value, len(numbers) + 1) if key == "shared_object_id"
+                else _renumber_shared_objects(value, numbers) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_renumber_shared_objects(item, numbers) for item in node]
+    return node
+
+
+def load_keras(path: Path | str) -> Any:
+    """The one way this project opens a .keras archive: uncompiled, in Keras' safe mode (no
+    arbitrary code from the file). Raises whatever Keras raises for a broken archive."""
+    import keras
+
+    return keras.saving.load_model(path, compile=False, safe_mode=True)
+
+
+def load_user_model(path: Path) -> TrainedModel:
+    """Load a user's .keras model (safe mode: no arbitrary code) and check its shapes."""
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}; pass an existing .keras file to --model")
+    if path.suffix != ".keras":
+        raise ModelError(f"model file {path} is not a .keras archive; save it with model.save('name.keras')")
+    try:
+        model = load_keras(path)
+    except Exception as error:  # Keras raises many types for broken archives
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelError(f"cannot load model {path}: {first_line}") from None
+    check_model_shapes(model, path)
+    return TrainedModel(model, path, file_sha256(path), None, f"loaded from {path.name}", reused=True)
+
+
+def check_model_shapes(model: Any, path: Path, image_shape: tuple[int, ...] = (28, 28, 1), classes: int = 10) -> None:
+    inputs = tuple(model.inputs[0].shape[1:])
+    outputs = tuple(model.outputs[0].shape[1:])
+    if inputs != image_shape:
+        raise ModelError(f"model {path} expects inputs of shape {inputs}, but the data is {image_shape}")
+    if outputs != (classes,):
+        raise ModelError(f"model {path} outputs shape {outputs}, expected one score per class ({classes},)")
+
+
+def evaluate(model: Any, dataset: Dataset, classes: int = 10, batch_size: int = 1000) -> Evaluation:
+    """Accuracy, per-class accuracy, confusion matrix and per-image predictions on the test split."""
+    from generator.attributions import logits_model
+
+    logits = logits_model(model).predict(to_model_input(dataset.x_test), batch_size=batch_size, verbose=0)
+    logits = logits.astype(np.float64)
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities = shifted / shifted.sum(axis=1, keepdims=True)
+    predictions = probabilities.argmax(axis=1)
+    truth = dataset.y_test.astype(np.int64)
+    confusion = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(confusion, (truth, predictions), 1)
+    per_class = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
+    return Evaluation(
+        accuracy=float(np.mean(predictions == truth)),
+        per_class_accuracy=per_class,
+        confusion=confusion,
+        predictions=predictions,
+        confidences=probabilities.max(axis=1),
+        margins=np.diff(np.sort(logits, axis=1)[:, -2:], axis=1)[:, 0],
+    )

@@ -1,0 +1,184 @@
+"""Read a published report back into typed results: ``manifest.json`` and
+``data/attributions.npz`` of a built site become the :class:`~generator.stages.results.Example`
+objects its figures were drawn from.
+
+No model and no TensorFlow: only the JSON and the arrays the site publishes. The channel
+reductions are those of the build (:func:`generator.stages.attribute.to_examples`): maps summed over
+channels, saliency maxed over them. Both files are checked where they are read (keys,
+shapes, rows that agree with each other); a problem raises :class:`PublishedError` naming
+the file.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from generator.plumbing.errors import UserError
+from generator.stages.results import AttributionRow, Completeness, ContrastMap, Example
+
+MANIFEST = "manifest.json"
+ATTRIBUTIONS = "data/attributions.npz"
+ROW_MAPS = ("image", "gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients")
+"""The per-row arrays of ``attributions.npz``, each (R, H, W, C) float32."""
+
+
+class PublishedError(UserError, ValueError):
+    """A site directory that does not hold a readable published report; the message says why."""
+
+
+@dataclass(frozen=True)
+class PublishedReport:
+    """What a figure of a published example needs.
+
+    Attributes:
+        class_names: display name of each class, in label order.
+        examples: every published example, in the manifest's order.
+    """
+
+    class_names: tuple[str, ...]
+    examples: tuple[Example, ...]
+
+    def example(self, test_index: int) -> Example:
+        """The published example of test image ``test_index``.
+
+        Raises:
+            PublishedError: that test image is not published.
+        """
+        for example in self.examples:
+            if example.test_index == test_index:
+                return example
+        indices = sorted(e.test_index for e in self.examples)
+        shown = ", ".join(map(str, indices[:10])) + (", …" if len(indices) > 10 else "")
+        raise PublishedError(f"test image {test_index} is not published in this report; "
+                             f"its {len(indices)} published test images are {shown or 'none'}")
+
+
+def read_published(site_dir: Path) -> PublishedReport:
+    """Read ``site_dir/manifest.json`` and ``site_dir/data/attributions.npz``.
+
+    Raises:
+        PublishedError: a file is missing, unreadable, or the two disagree.
+    """
+    site_dir = Path(site_dir)
+    if not site_dir.is_dir():
+        raise PublishedError(f"no site directory {site_dir}; build one with 'gradient-gallery build' "
+                             "or name a built site with --site")
+    manifest_path, arrays_path = site_dir / MANIFEST, site_dir / ATTRIBUTIONS
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PublishedError(f"{manifest_path} not found: {site_dir} is not a built report") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise PublishedError(f"{manifest_path} is not valid JSON: {error}") from None
+    try:
+        with np.load(arrays_path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except FileNotFoundError:
+        raise PublishedError(f"{arrays_path} not found: {site_dir} is not a complete report") from None
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise PublishedError(f"{arrays_path} is not a readable .npz archive: {error}") from None
+    try:
+        class_names = tuple(str(name) for name in manifest["settings"]["data"]["class_names"])
+        records = manifest["examples"]
+        return PublishedReport(class_names, examples_from_published(records, arrays, len(class_names)))
+    except (KeyError, TypeError, IndexError, ValueError) as error:
+        detail = f"missing {error}" if isinstance(error, KeyError) else str(error)
+        raise PublishedError(f"{manifest_path} and {arrays_path} are not a report this version can read: "
+                             f"{detail}") from None
+
+
+def examples_from_published(records: Sequence[Mapping[str, Any]], arrays: Mapping[str, np.ndarray],
+                            classes: int = 10) -> tuple[Example, ...]:
+    """The typed examples of a published report (pure: no files).
+
+    Args:
+        records: the manifest's ``examples``: per test image its labels, confidence and,
+            per target (and for the contrast map), the npz row and the completeness check.
+        arrays: the arrays of ``attributions.npz``: ``index`` and ``target`` (R,), the maps
+            of :data:`ROW_MAPS` (R, H, W, C), ``contrast_index`` (M,) and
+            ``contrastive_integrated_gradients`` (M, H, W, C).
+        classes: number of classes; labels and targets must be below it.
+
+    Returns:
+        One :class:`Example` per record, maps reduced to (H, W) as the build does.
+
+    Raises:
+        ValueError: the arrays have the wrong shapes, or a record disagrees with them.
+        KeyError: a record or the arrays lack a key.
+    """
+    _check_shapes(arrays)
+    examples = []
+    for record in records:
+        test_index = int(record["test_index"])
+        labels = {"true_label": int(record["true_label"]), "predicted": int(record["predicted"])}
+        rows = tuple(_row(arrays, target, test_index, classes) for target in record["targets"])
+        if not rows:
+            raise ValueError(f"test image {test_index} has no attributed target")
+        for name, label in labels.items():
+            if not 0 <= label < classes:
+                raise ValueError(f"test image {test_index}: {name} {label} is not a class")
+        contrast = None
+        if record.get("contrast") is not None:
+            m = int(record["contrast"]["row"])
+            if not 0 <= m < len(arrays["contrast_index"]) or int(arrays["contrast_index"][m]) != test_index:
+                raise ValueError(f"contrast row {m} of the arrays is not test image {test_index}")
+            contrast = ContrastMap(arrays["contrastive_integrated_gradients"][m].sum(axis=-1),
+                                   _completeness(record["contrast"]["completeness"]))
+        examples.append(Example(
+            test_index=test_index,
+            confidence=_number(record["confidence"]),
+            image=arrays["image"][int(record["targets"][0]["row"])].sum(axis=-1),
+            rows=rows,
+            contrast=contrast,
+            **labels,
+        ))
+    return tuple(examples)
+
+
+def _check_shapes(arrays: Mapping[str, np.ndarray]) -> None:
+    count, shape = len(arrays["index"]), arrays["image"].shape
+    if len(shape) != 4:
+        raise ValueError(f"'image' must be (rows, height, width, channels), got shape {shape}")
+    for name in ROW_MAPS:
+        if arrays[name].shape != shape:
+            raise ValueError(f"'{name}' has shape {arrays[name].shape}, 'image' {shape}")
+    if arrays["target"].shape != (count,) or arrays["index"].shape != (count,) or shape[0] != count:
+        raise ValueError(f"'index' and 'target' must hold one value per row ({shape[0]} rows)")
+    contrast = arrays["contrastive_integrated_gradients"].shape
+    if contrast[1:] != shape[1:] or arrays["contrast_index"].shape != contrast[:1]:
+        raise ValueError(f"'contrast_index' and 'contrastive_integrated_gradients' must have one row per "
+                         f"contrast map shaped like the images, got {arrays['contrast_index'].shape} and {contrast}")
+
+
+def _row(arrays: Mapping[str, np.ndarray], record: Mapping[str, Any], test_index: int, classes: int) -> AttributionRow:
+    r, target = int(record["row"]), int(record["target"])
+    if not 0 <= r < len(arrays["index"]) or int(arrays["index"][r]) != test_index:
+        raise ValueError(f"row {r} of the arrays is not test image {test_index}")
+    if int(arrays["target"][r]) != target or not 0 <= target < classes:
+        raise ValueError(f"row {r} of the arrays does not attribute target {target} of test image {test_index}")
+    return AttributionRow(
+        target=target,
+        gradient=arrays["gradient"][r].sum(axis=-1),
+        saliency=arrays["saliency"][r].max(axis=-1),
+        gradient_x_input=arrays["gradient_x_input"][r].sum(axis=-1),
+        smoothgrad=arrays["smoothgrad"][r].sum(axis=-1),
+        integrated_gradients=arrays["integrated_gradients"][r].sum(axis=-1),
+        completeness=_completeness(record["completeness"]),
+    )
+
+
+def _completeness(record: Mapping[str, Any]) -> Completeness:
+    """A completeness record of the manifest; null (a non-finite number) becomes NaN."""
+    return Completeness(_number(record["attribution_sum"]), _number(record["logit_delta"]),
+                        _number(record["relative_error"]), int(record["steps"]))
+
+
+def _number(value: float | None) -> float:
+    return float("nan") if value is None else float(value)

@@ -1,0 +1,203 @@
+"""Typed results passed from the computing stages to the presentation stages.
+
+Computing stages (data, model, attributions, selection) fill these dataclasses; the
+presentation stages (figures, pages, site) only read them. Arrays are NumPy, never
+TensorFlow tensors, so presentation code never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+COMPLETENESS_TOLERANCE = 0.01
+"""Relative completeness error every published IG map should meet; maps above it are flagged."""
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """The completeness check of one Integrated-Gradients map.
+
+    Attributes:
+        attribution_sum: Σᵢ IGᵢ, in logit units.
+        logit_delta: logit_t(x) − logit_t(x′), in logit units.
+        relative_error: |attribution_sum − logit_delta| / max(|logit_delta|, 1e-6).
+        steps: number of quadrature nodes used for this map.
+    """
+
+    attribution_sum: float
+    logit_delta: float
+    relative_error: float
+    steps: int
+
+    @property
+    def within_tolerance(self) -> bool:
+        return bool(self.relative_error <= COMPLETENESS_TOLERANCE)
+
+
+@dataclass(frozen=True)
+class AttributionRow:
+    """The maps of one (example, target class) pair.
+
+    All maps have shape (H, W) (channels already reduced for display: the gradient
+    and IG summed over channels, the saliency max over channels; MNIST has one channel).
+
+    Attributes:
+        target: class index whose logit was differentiated.
+        gradient: ∂logit_t/∂x, logit units per unit of input intensity.
+        saliency: |∂logit_t/∂x|, same units.
+        gradient_x_input: x ⊙ ∂logit_t/∂x, logit units.
+        smoothgrad: ∂logit_t/∂x averaged over noisy copies of x, logit units per unit intensity.
+        integrated_gradients: IG map, logit units (sums to ≈ logit_delta).
+        completeness: the completeness check of the IG map.
+    """
+
+    target: int
+    gradient: np.ndarray
+    saliency: np.ndarray
+    gradient_x_input: np.ndarray
+    smoothgrad: np.ndarray
+    integrated_gradients: np.ndarray
+    completeness: Completeness
+
+
+@dataclass(frozen=True)
+class ContrastMap:
+    """IG of logit_pred − logit_true for a misclassified image, (H, W) in logit units.
+
+    Positive pixels pushed the model towards the predicted class and away from the true one.
+    """
+
+    integrated_gradients: np.ndarray
+    completeness: Completeness
+
+
+@dataclass(frozen=True)
+class Example:
+    """One published test image with its attribution rows.
+
+    Attributes:
+        test_index: index into the test split.
+        true_label: ground-truth class index.
+        predicted: argmax of the model's logits.
+        confidence: softmax probability of the predicted class, in [0, 1].
+        image: (H, W) float32 image in the model's input scale (here [0, 1]).
+        rows: one row for a correctly classified image (target = true class); two rows
+            for a misclassified one (first the predicted class, then the true class).
+        contrast: for a misclassified image, IG of logit_pred − logit_true; else None.
+    """
+
+    test_index: int
+    true_label: int
+    predicted: int
+    confidence: float
+    image: np.ndarray
+    rows: tuple[AttributionRow, ...]
+    contrast: ContrastMap | None = None
+
+    @property
+    def correct(self) -> bool:
+        return self.true_label == self.predicted
+
+
+@dataclass(frozen=True)
+class TrainingHistory:
+    """Per-epoch training curves (lists of equal length, one value per epoch)."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How the model does on the whole test split.
+
+    Attributes:
+        accuracy: overall test accuracy in [0, 1].
+        per_class_accuracy: (K,) accuracy per true class (recall).
+        confusion: (K, K) int counts, rows = true class, columns = predicted class.
+        predictions: (N_test,) predicted class per test image.
+        confidences: (N_test,) softmax probability of the predicted class.
+        margins: (N_test,) top logit minus the runner-up logit, in logit units: how far
+            the image is from the decision boundary of its predicted class.
+    """
+
+    accuracy: float
+    per_class_accuracy: np.ndarray
+    confusion: np.ndarray
+    predictions: np.ndarray
+    confidences: np.ndarray
+    margins: np.ndarray
+
+
+@dataclass(frozen=True)
+class ClassMeans:
+    """Mean IG maps over every test image of one true class (target = that class).
+
+    Maps are (H, W) in logit units; a group with no images has all-zero maps.
+
+    Attributes:
+        label: the true class.
+        correct: how many of its test images the model got right.
+        misclassified: how many it got wrong.
+        signed_correct, absolute_correct: mean IG and mean |IG| over the correct ones.
+        signed_misclassified, absolute_misclassified: the same over the misclassified ones.
+    """
+
+    label: int
+    correct: int
+    misclassified: int
+    signed_correct: np.ndarray
+    absolute_correct: np.ndarray
+    signed_misclassified: np.ndarray
+    absolute_misclassified: np.ndarray
+
+
+@dataclass(frozen=True)
+class CompletenessSummary:
+    """Completeness over every published IG map (the per-target maps and the contrast maps).
+
+    Attributes:
+        tolerance: the relative error every map should meet.
+        median_relative_error, max_relative_error: over the finite errors (NaN if none).
+        maps: how many IG maps there are.
+        maps_above_tolerance: maps whose error is above the tolerance or not finite.
+        maps_not_finite: maps with NaN or Inf values.
+    """
+
+    tolerance: float
+    median_relative_error: float
+    max_relative_error: float
+    maps: int
+    maps_above_tolerance: int
+    maps_not_finite: int
+
+
+@dataclass(frozen=True)
+class BuildFacts:
+    """What the report was built from, as it is published: the manifest and the "How this
+    report was made" page both state these.
+
+    Attributes:
+        tool_version: this tool's version.
+        settings: the build settings as a plain dict, paths shown relative or as ``…/name``.
+        data_source: where the data came from, paths redacted the same way.
+        data_sha256, model_sha256: hashes of the dataset and of the model file.
+        train_images, test_images: sizes of the two splits.
+        model_description: how the model came about (trained here, or loaded).
+        test_accuracy: accuracy on the test split, in [0, 1].
+    """
+
+    tool_version: str
+    settings: dict[str, Any]
+    data_source: str
+    data_sha256: str
+    train_images: int
+    test_images: int
+    model_sha256: str
+    model_description: str
+    test_accuracy: float
