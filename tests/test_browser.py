@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -321,3 +321,30 @@ def test_deep_links_land_on_their_row(browser, served_site, quick_build):
             assert watch.problems == []
         finally:
             context.close()
+
+
+def test_searching_a_test_index_finds_the_explorer_filtered_to_it(browser, served_site, quick_build):
+    project, _ = quick_build
+    manifest = json.loads((project / "site" / "manifest.json").read_text())
+    test_index = str(manifest["examples"][-1]["test_index"])
+    context, page, watch = _open(browser, served_site, load_all=False)
+    try:
+        search = page.locator("input.md-search__input")
+        search.click()
+        results = page.locator(".md-search-result__item a")
+        for _ in range(30):  # the search worker answers once it has loaded the index
+            search.fill("")
+            search.press_sequentially(test_index, delay=20)
+            page.wait_for_timeout(500)
+            if results.count():
+                break
+        hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+        explorer = next(h for h in hrefs if "explorer" in h)
+        page.goto(urljoin(page.url, explorer), wait_until="load")
+        rows = _explorer_rows(page)
+        heads = page.evaluate("() => [...document.querySelectorAll('.gg-explorer thead th')].map(h => h.textContent.trim())")
+        assert test_index in [r[heads.index("Test #")] for r in rows]
+        assert all(test_index in " ".join(r) for r in rows)
+        assert watch.problems == []
+    finally:
+        context.close()

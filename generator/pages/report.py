@@ -118,6 +118,7 @@ def _home_context(inputs: PageInputs) -> dict[str, Any]:
         "misclassified_href": href(MISCLASSIFIED_PAGE, HOME_PAGE),
         "misclassified_total": count(inputs.misclassified_total),
         "methods_href": href(METHODS_PAGE, HOME_PAGE),
+        "explorer_href": href(EXPLORER_PAGE, HOME_PAGE),
         "footer": _footer(inputs),
     }
 

@@ -83,7 +83,8 @@
     filter.addEventListener("input", update);
     show.addEventListener("change", update);
     var params = new URLSearchParams(window.location.search);
-    if (params.get("q")) { filter.value = params.get("q"); }
+    // ?q=TEXT filters; so does ?h=TEXT, which the site search adds to the links of its results.
+    if (params.get("q") || params.get("h")) { filter.value = params.get("q") || params.get("h"); }
     if (["mistake", "correct"].indexOf(params.get("show")) !== -1) { show.value = params.get("show"); }
     update();
 
