@@ -83,7 +83,7 @@
     filter.addEventListener("input", update);
     show.addEventListener("change", update);
     var params = new URLSearchParams(window.location.search);
-    // ?q=TEXT filters; so does ?h=TEXT, which the site search adds to the links of its results.
+    // ?q=TEXT opens the table filtered; so does the site search's highlight term (?h=TEXT), if any.
     if (params.get("q") || params.get("h")) { filter.value = params.get("q") || params.get("h"); }
     if (["mistake", "correct"].indexOf(params.get("show")) !== -1) { show.value = params.get("show"); }
     update();
