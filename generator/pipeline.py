@@ -114,7 +114,7 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
     docs = root / "site_src"
     cache = StageCache(Path(settings.output.cache_dir), log)
     timings = Timings()
-    whole = changes = None
+    whole = changes = trust = None
 
     with timings.stage("data", log):
         dataset = load_dataset(settings.data.path or None)
@@ -156,6 +156,16 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
         gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names))
     with timings.stage("mathematics", log):
         mathematics = measure_mathematics(grad_fn, arrays, examples, settings, trained.sha256, cache, log)
+    if settings.trust.enabled:
+        from generator.stages.keys import trust_components
+        from generator.stages.trust import measure_trust, summarise
+
+        with timings.stage("trust", log):
+            published = [e.test_index for e in examples]
+            trust = summarise(cache.arrays(
+                "trust", trust_components(settings, dataset.sha256, trained.sha256, published),
+                lambda: measure_trust(trained.model, dataset, evaluation.predictions, published, settings, log)),
+                settings.seed)
     if settings.output.previous:
         from generator.stages.changes import compute_changes
 
@@ -167,6 +177,10 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
     with timings.stage("figures", log):
         jobs, figures = report_jobs(gallery, evaluation, trained.history, whole, names)
         change_jobs, change_figures = changes_jobs(changes, names)
+        if trust is not None:
+            from generator.figures.trust import trust_jobs
+
+            jobs += trust_jobs(trust)
         draw_all(jobs + mathematics_jobs(mathematics, arrays, settings) + change_jobs, docs, cache.directory, log)
     with timings.stage("published data", log):
         data_paths = [settings.data.path, os.environ.get("KERAS_HOME", ""), str(Path.home())]
@@ -178,8 +192,12 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
         write_arrays(arrays, docs / "data" / "attributions.npz")
         write_predictions(dataset.y_test, evaluation, docs / "data" / "predictions.npz")
         copy_if_changed(trained.path, docs / "data" / "model.keras")
+        if trust is not None:
+            from generator.stages.manifest import write_trust_arrays
+
+            write_trust_arrays(trust, docs / "data" / "trust.npz")
         write_manifest(build_manifest(facts, dataset.y_test, evaluation, selection, arrays, gallery, whole,
-                                      figures.means), docs / "manifest.json")
+                                      figures.means, trust), docs / "manifest.json")
     with timings.stage("pages", log):
         pages = report_pages(page_inputs(settings, facts, summary, evaluation, selection, examples, gallery, whole,
                                          figures))
@@ -187,10 +205,17 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
                                     report_build_context(facts, mathematics, library_versions()))
         if changes is not None:
             pages[CHANGES_PAGE] = (CHANGES_TEMPLATE, changes_context(changes, names, change_figures))
+        if trust is not None:
+            from generator.pages.trust import PAGE as TRUST_PAGE
+            from generator.pages.trust import TEMPLATE as TRUST_TEMPLATE
+            from generator.pages.trust import trust_context
+
+            pages[TRUST_PAGE] = (TRUST_TEMPLATE, trust_context(trust))
         render_all(pages, root / "templates", docs)
     with timings.stage("site", log):
         build_site(root / "mkdocs.yml", docs, Path(settings.output.site_dir), site_name=settings.output.title,
-                   site_url=settings.output.site_url, omit_from_nav=() if changes else (CHANGES_PAGE,))
+                   site_url=settings.output.site_url,
+                   omit_from_nav=(() if changes else (CHANGES_PAGE,)) + (() if trust else ("trust.md",)))
         log(f"site: built {settings.output.site_dir}")
     log(timings.summary())
     return BuildResult(Path(settings.output.site_dir), evaluation.accuracy, len(examples),

@@ -145,3 +145,31 @@ def as_grad_fn(model_or_fn: Any, chunk_size: int = 512) -> GradFn:
     if isinstance(model_or_fn, GradientFunction) or not hasattr(model_or_fn, "layers"):
         return model_or_fn
     return GradientFunction(model_or_fn, chunk_size=chunk_size)
+
+
+class LogitsFunction:
+    """The model's logits for a batch, compiled once, in fixed-size chunks: a forward pass only,
+    for checks that score many altered images (deletion and insertion curves).
+
+    Args:
+        model: a Keras model mapping (n, H, W, C) float32 images to (n, K) scores; a final
+            softmax is removed (see :func:`logits_model`).
+        chunk_size: images per compiled call (bounds peak memory).
+    """
+
+    def __init__(self, model: Any, chunk_size: int = 4096) -> None:
+        import tensorflow as tf
+
+        self.model = logits_model(model)
+        self.chunk_size = int(chunk_size)
+        shape = tuple(int(d) for d in self.model.inputs[0].shape[1:])
+        self._compiled: Callable[..., Any] = tf.function(
+            lambda images: self.model(images, training=False),
+            input_signature=[tf.TensorSpec((None, *shape), tf.float32)], reduce_retracing=True)
+
+    def __call__(self, images: np.ndarray) -> np.ndarray:
+        """(n, K) float32 logits of (n, H, W, C) images."""
+        images = np.ascontiguousarray(images, dtype=np.float32)
+        return np.concatenate([np.asarray(self._compiled(images[start:start + self.chunk_size]))
+                               for start in range(0, len(images), self.chunk_size)] or
+                              [np.zeros((0, int(self.model.outputs[0].shape[-1])), np.float32)])

@@ -21,7 +21,7 @@ from generator.plumbing.parallel import run_in_processes
 Log = Callable[[str], None]
 FIGURE_FORMAT = 5  # 5: tiles; 4: completeness lines in the one percent format
 """Bump when the drawing code changes what it draws, so every figure is redrawn."""
-FIGURE_FOLDERS = ("tiles", "means", "mathematics", "changes", "examples")
+FIGURE_FOLDERS = ("tiles", "means", "mathematics", "changes", "trust", "examples")
 """Folders under ``figures/`` whose files all come from jobs (stale ones are deleted)."""
 
 

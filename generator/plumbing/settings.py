@@ -85,6 +85,24 @@ class SelectionSettings:
 
 
 @dataclass(frozen=True)
+class TrustSettings:
+    """The "Can these maps be trusted?" checks (sanity checks and faithfulness curves)."""
+
+    enabled: bool = True
+    """Run the checks and publish the section."""
+    sanity_images: int = 100
+    """Published examples whose maps are recomputed under every randomised model."""
+    faithfulness_images: int = 500
+    """Test images (a seeded sample, correct and misclassified) for the deletion and insertion curves."""
+    random_orders: int = 10
+    """Random pixel orders averaged per image for the random control."""
+    random_label_images: int = 5000
+    """Training images the data-randomisation model memorises (labels permuted, seeded)."""
+    random_label_epochs: int = 30
+    """Epoch budget of the data-randomisation model; it stops earlier once it fits 90% of its labels."""
+
+
+@dataclass(frozen=True)
 class GateSettings:
     """Quality gates: a build that misses one fails before anything is published."""
 
@@ -126,6 +144,7 @@ class Settings:
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
     gates: GateSettings = field(default_factory=GateSettings)
+    trust: TrustSettings = field(default_factory=TrustSettings)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready dictionary (tuples become lists)."""
@@ -155,6 +174,8 @@ class BenchOptions:
 QUICK_OVERRIDES: dict[str, dict[str, Any]] = {
     "train": {"epochs": 1, "train_subset": 6000},
     "selection": {"per_class": 2, "max_misclassified": 12},
+    "trust": {"sanity_images": 12, "faithfulness_images": 40, "random_orders": 10, "random_label_images": 500,
+              "random_label_epochs": 3},
 }
 """What ``quick = true`` changes, unless the same key is set explicitly."""
 
@@ -215,6 +236,11 @@ def _validate(settings: Settings) -> None:
         "attribution.chunk_size": settings.attribution.chunk_size,
         "attribution.smoothgrad_samples": settings.attribution.smoothgrad_samples,
         "attribution.whole_test_set_steps": settings.attribution.whole_test_set_steps,
+        "trust.sanity_images": settings.trust.sanity_images,
+        "trust.faithfulness_images": settings.trust.faithfulness_images,
+        "trust.random_orders": settings.trust.random_orders,
+        "trust.random_label_images": settings.trust.random_label_images,
+        "trust.random_label_epochs": settings.trust.random_label_epochs,
     }
     for name, value in positive.items():
         if value < 1:

@@ -37,3 +37,18 @@ def whole_test_set_components(settings: Settings, data_sha256: str, model_sha256
                                             attribution.baseline),
         "attribution code": str(ATTRIBUTION_FORMAT),
     }
+
+
+def trust_components(settings: Settings, data_sha256: str, model_sha256: str, published: list[int]) -> dict[str, str]:
+    """What the trust checks depend on: data, model, the published examples they sample, the
+    trust and attribution settings, and the code of this stage and of the engine."""
+    from generator.stages.trust import TRUST_FORMAT
+
+    attribution = settings.to_dict()["attribution"]
+    return {
+        "data": data_sha256,
+        "model": model_sha256,
+        "published examples": fingerprint(sorted(published)),
+        "trust settings": fingerprint(settings.to_dict()["trust"], attribution, settings.seed),
+        "trust code": f"{TRUST_FORMAT}.{ATTRIBUTION_FORMAT}",
+    }

@@ -16,6 +16,7 @@ from generator.stages.attribute import COMPLETENESS_TOLERANCE, AttributionArrays
 from generator.stages.gallery import Gallery, anchor
 from generator.stages.results import BuildFacts, CompletenessSummary, Evaluation
 from generator.stages.selection import Selection
+from generator.stages.trust import Trust
 from generator.stages.whole_test_set import WholeTestSet
 
 NPZ_KEYS = ("index", "target", "image", "gradient", "saliency", "gradient_x_input", "smoothgrad",
@@ -148,7 +149,8 @@ def finite_or_none(value: Any) -> Any:
 
 def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation, selection: Selection,
                    arrays: AttributionArrays,
-                   gallery: Gallery, whole: WholeTestSet | None, class_mean_figures: dict[int, str]) -> dict[str, Any]:
+                   gallery: Gallery, whole: WholeTestSet | None, class_mean_figures: dict[int, str],
+                   trust: Trust | None = None) -> dict[str, Any]:
     """The manifest: everything needed to check the report against its data and model."""
     settings = facts.settings
     attribution = settings["attribution"]
@@ -178,5 +180,39 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
                   "model": "data/model.keras"},
         "colour_scales": {m.key: {"limit": m.scale.limit, "signed": m.scale.signed, "cmap": m.scale.cmap,
                                   "unit": m.scale.unit} for m in gallery.methods},
+        "trust": None if trust is None else trust_record(trust),
         "examples": example_records(arrays, labels, evaluation, gallery),
     }
+
+
+def trust_record(trust: Trust) -> dict[str, Any]:
+    """The ``trust`` object of the manifest: the sample and, per method and control, the means
+    (and for the areas their 95% bootstrap intervals) shown on the trust page."""
+    def means(intervals: Any) -> list[float]:
+        return [i.mean for i in intervals]
+
+    def areas(values: dict[str, Any]) -> dict[str, dict[str, float]]:
+        return {fill: value.to_dict() for fill, value in values.items()}
+
+    return {
+        "sample": [int(i) for i in trust.sample],
+        "faithfulness_sample": [int(i) for i in trust.faithfulness_sample],
+        "file": "data/trust.npz",
+        "methods": {key: {
+            "randomisation": {"layers": list(trust.layers), **{m: means(v) for m, v in method.cascade.items()},
+                              "independent": {m: means(v) for m, v in method.independent.items()}},
+            "data_randomisation": {m: method.data_randomisation[m].mean for m in ("spearman_abs", "ssim")},
+            "deletion_auc": areas(method.deletion_auc),
+            "insertion_auc": areas(method.insertion_auc),
+            "random_target": {m: method.random_target[m].mean for m in ("spearman_abs", "ssim")},
+            "ms_per_image": method.ms_per_image,
+        } for key, method in trust.methods.items()},
+        "controls": {name: {"deletion_auc": areas(c["deletion_auc"]), "insertion_auc": areas(c["insertion_auc"])}
+                     for name, c in trust.controls.items()},
+        "random_labels": dict(trust.random_labels),
+    }
+
+
+def write_trust_arrays(trust: Trust, path: Path) -> bool:
+    """Publish the per-image numbers and curves behind the trust page."""
+    return write_bytes_if_changed(path, npz_bytes({key: np.asarray(value) for key, value in sorted(trust.arrays.items())}))

@@ -1,0 +1,97 @@
+"""The trust section's context: the method card, the readings derived from the numbers, and the
+numbers of each check, as ready-made strings.
+
+Every reading is chosen by the thresholds below and stated on the page, so each sentence follows
+from a number printed next to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.figures.trust import CURVES_FIGURE, GRID_FIGURE, SIMILARITY_FIGURE, TITLES
+from generator.pages.markdown_text import href
+from generator.plumbing.numbers import percent
+from generator.stages.trust import FILLS, METHOD_KEYS, Interval, MethodTrust, Trust
+
+PAGE = "trust.md"
+TEMPLATE = "trust.md.j2"
+DEPENDS_BELOW = 0.5
+"""Spearman of |map| below this after full randomisation: the map depends on the learned weights."""
+CLASS_BLIND_ABOVE = 0.8
+"""Spearman of |map| above this between two classes: the map barely changes with the class."""
+
+
+def _number(value: Interval) -> str:
+    return f"{value.mean:.2f} [{value.low:.2f}, {value.high:.2f}]"
+
+
+def beats(method: Interval, control: Interval, lower_is_better: bool) -> bool:
+    """The method's 95% interval lies entirely on the better side of the control's."""
+    return method.high < control.low if lower_is_better else method.low > control.high
+
+
+def reading(key: str, method: MethodTrust, trust: Trust) -> str:
+    """One line per method, from its numbers and the thresholds of this module."""
+    full = method.cascade["spearman_abs"][-1].mean
+    data = method.data_randomisation["spearman_abs"].mean
+    target = method.random_target["spearman_abs"].mean
+    controls = trust.controls
+    deletion = all(beats(method.deletion_auc[fill], controls[c]["deletion_auc"][fill], True)
+                   for c in controls for fill in FILLS)
+    insertion = all(beats(method.insertion_auc[fill], controls[c]["insertion_auc"][fill], False)
+                    for c in controls for fill in FILLS)
+    parts = ["depends on the learned weights" if full < DEPENDS_BELOW else
+             "stays similar with every layer randomised: much of it does not come from what the network learned",
+             "differs from a network that memorised random labels" if data < DEPENDS_BELOW else
+             "looks like the maps of a network that learned random labels",
+             ("beats both controls on deletion and insertion" if deletion and insertion else
+              "beats both controls on deletion" if deletion else "beats both controls on insertion" if insertion
+              else "does not beat both controls on deletion or insertion"),
+             "barely changes with the class it explains" if target > CLASS_BLIND_ABOVE else "changes with the class"]
+    return f"{TITLES[key]}: " + "; ".join(parts) + "."
+
+
+def trust_context(trust: Trust) -> dict[str, Any]:
+    """Strings and links for templates/trust.md.j2."""
+    def row(key: str) -> dict[str, str]:
+        method = trust.methods[key]
+        return {
+            "name": TITLES[key],
+            "cascade": _number(method.cascade["spearman_abs"][-1]),
+            "logits": _number(method.cascade["spearman_abs"][0]),
+            "data": _number(method.data_randomisation["spearman_abs"]),
+            "deletion": _number(method.deletion_auc["black"]),
+            "insertion": _number(method.insertion_auc["black"]),
+            "target": _number(method.random_target["spearman_abs"]),
+            "ms": f"{method.ms_per_image:.2f}",
+            "reading": reading(key, method, trust),
+        }
+
+    def control(name: str) -> dict[str, str]:
+        areas = trust.controls[name]
+        return {"name": TITLES[name], **{f"{direction}_{fill}": _number(areas[f"{direction}_auc"][fill])
+                                         for direction in ("deletion", "insertion") for fill in FILLS}}
+
+    labels = trust.random_labels
+    return {
+        "methods": [row(key) for key in METHOD_KEYS],
+        "faithfulness": [{"name": TITLES[key], **{f"{direction}_{fill}": _number(
+            getattr(trust.methods[key], f"{direction}_auc")[fill]) for direction in ("deletion", "insertion")
+            for fill in FILLS}} for key in METHOD_KEYS],
+        "controls": [control("random"), control("image_only")],
+        "layers": ", ".join(trust.layers),
+        "skipped": ", ".join(trust.skipped) or "none",
+        "sample": f"{len(trust.sample):,}",
+        "faithfulness_sample": f"{len(trust.faithfulness_sample):,}",
+        "grids": [href(GRID_FIGURE.format(n=n + 1), PAGE) for n in range(min(2, len(trust.sample)))],
+        "grid_indices": [str(int(i)) for i in trust.sample[:2]],
+        "similarity_figure": href(SIMILARITY_FIGURE, PAGE),
+        "curves_figure": href(CURVES_FIGURE, PAGE),
+        "random_labels": {"epochs": f"{labels['epochs']:.0f}", "fit": percent(labels["train_fit"], 1),
+                          "reached": bool(labels["reached_target"]), "accuracy": percent(labels["test_accuracy"], 1),
+                          "seconds": f"{labels['seconds']:.1f}"},
+        "depends_below": f"{DEPENDS_BELOW:g}",
+        "class_blind_above": f"{CLASS_BLIND_ABOVE:g}",
+        "checks_href": href("methods/trust-checks.md", PAGE),
+    }

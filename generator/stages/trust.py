@@ -1,0 +1,252 @@
+"""The trust stage: evidence, measured on this model, of which maps to believe.
+
+Four checks, for every method the report shows (computing only; the page and its figures
+read the :class:`Trust` this returns):
+
+- **Model randomisation** (Adebayo et al. 2018, "Sanity Checks for Saliency Maps"): the
+  weighted layers are re-initialised from the logits down, cumulatively (cascade) and one at a
+  time (independent); a method whose maps stay similar does not depend on what those layers
+  learned.
+- **Data randomisation** (same paper): the same network trained on permuted labels; its maps
+  should not look like the trained model's.
+- **Faithfulness** (Samek et al. 2017; Petsiuk et al. 2018): deleting the pixels a map ranks
+  highest should make the score fall fast, inserting them should make it rise fast, faster
+  than a random order and an image-only (edge) order.
+- **Random target**: a map should change when the class it explains changes.
+
+Per-image numbers are cached by the hashes of the data, the model and the settings (they
+cost more than the rest of the report's attributions); the intervals are bootstrapped from
+them when read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from generator import attributions as attr
+from generator.plumbing.settings import AttributionSettings, Settings
+from generator.stages import faithfulness as faith
+from generator.stages.similarity import similarity
+
+Log = Callable[[str], None]
+TRUST_FORMAT = 1
+"""Bump when this stage changes what it computes, so cached results are dropped."""
+METHOD_KEYS = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients")
+METRICS = ("spearman_abs", "spearman", "ssim")
+FILLS = ("black", "blur")
+DIRECTIONS = ("deletion", "insertion")
+
+
+def method_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, settings: AttributionSettings,
+                seed: int) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Every method's maps, (N, H, W) with channels reduced as in the gallery, and the
+    milliseconds per image each took (the gradient is shared by saliency and gradient × input,
+    so those two report only their own small extra cost)."""
+    seconds: dict[str, float] = {}
+
+    def timed(key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        start = time.perf_counter()
+        result = compute()
+        seconds[key] = time.perf_counter() - start
+        return result
+
+    gradient = timed("gradient", lambda: grad_fn(images, targets)[0])
+    saliency = timed("saliency", lambda: attr.saliency_from_gradient(gradient))
+    gradient_x_input = timed("gradient_x_input", lambda: images * gradient)
+    smoothgrad = timed("smoothgrad", lambda: attr.smoothgrad(
+        grad_fn, images, targets, samples=settings.smoothgrad_samples, noise_level=settings.smoothgrad_noise,
+        seed=seed, chunk_size=settings.chunk_size))
+    ig = timed("integrated_gradients", lambda: attr.integrated_gradients(
+        grad_fn, images, targets, steps=settings.steps, baseline=settings.baseline, method=settings.method,
+        chunk_size=settings.chunk_size))
+    maps = {"gradient": gradient.sum(-1), "saliency": saliency.max(-1), "gradient_x_input": gradient_x_input.sum(-1),
+            "smoothgrad": smoothgrad.sum(-1), "integrated_gradients": ig.sum(-1)}
+    count = max(len(images), 1)
+    return maps, {key: 1000.0 * value / count for key, value in seconds.items()}
+
+
+def random_other_classes(targets: np.ndarray, classes: int, seed: int) -> np.ndarray:
+    """For each target, a class drawn uniformly from the other ``classes − 1`` (seeded)."""
+    shift = np.random.default_rng(seed).integers(1, classes, size=len(targets))
+    return (np.asarray(targets) + shift) % classes
+
+
+def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random_label_model: object,
+                  settings: Settings, log: Log) -> dict[str, np.ndarray]:
+    """Per-image similarities of every method's maps: trained model against each randomised copy
+    (cascade and independent), against the random-label model, and against a random target."""
+    from generator.stages.randomisation import cascade, independent, weighted_layers
+
+    attribution, seed = settings.attribution, settings.seed
+    trained_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size)
+    trained_fn(images[:1], targets[:1])  # compile before timing
+    trained, ms = method_maps(trained_fn, images, targets, attribution, seed)
+    layers, skipped = weighted_layers(model)
+    out: dict[str, np.ndarray] = {"layers": np.array(layers), "skipped": np.array(skipped, dtype=str)}
+    out.update({f"ms.{key}": np.array(value) for key, value in ms.items()})
+
+    def compare(name: str, other: dict[str, np.ndarray]) -> None:
+        for key in METHOD_KEYS:
+            for metric, values in similarity(trained[key], other[key]).items():
+                out.setdefault(f"{name}.{key}.{metric}", []).append(values)  # type: ignore[union-attr]
+
+    for variant, copies in (("cascade", cascade(model, seed)), ("independent", independent(model, seed))):
+        for layer, copy in copies:
+            log(f"trust: {variant} randomisation up to {layer}" if variant == "cascade" else
+                f"trust: {variant} randomisation of {layer}")
+            maps, _ = method_maps(attr.GradientFunction(copy, chunk_size=attribution.chunk_size), images, targets,
+                                  attribution, seed)
+            compare(variant, maps)
+            if variant == "cascade":
+                out.setdefault("grid", []).append(np.stack([maps[k][:2] for k in METHOD_KEYS]))  # type: ignore[union-attr]
+    data_maps, _ = method_maps(attr.GradientFunction(random_label_model, chunk_size=attribution.chunk_size),
+                               images, targets, attribution, seed)
+    compare("data", data_maps)
+    other_maps, _ = method_maps(trained_fn, images, random_other_classes(targets, trained_fn.classes, seed),
+                                attribution, seed)
+    compare("target", other_maps)
+    out["grid"] = np.concatenate([np.stack([trained[k][:2] for k in METHOD_KEYS])[None],
+                                  np.stack(out["grid"])])  # (L + 1, methods, 2, H, W)
+    return {key: np.asarray(value, dtype=np.float32) if isinstance(value, list) else value
+            for key, value in out.items()}
+
+
+def faithfulness_arrays(model: object, images: np.ndarray, targets: np.ndarray, random_orders: int,
+                        settings: Settings, log: Log) -> dict[str, np.ndarray]:
+    """Deletion and insertion curves (softmax probability of the target) and their areas, for
+    every method's ranking, for ``random_orders`` random rankings (averaged per image) and for
+    the image-only edge ranking, with a black and a blurred fill."""
+    attribution, seed = settings.attribution, settings.seed
+    maps, _ = method_maps(attr.GradientFunction(model, chunk_size=attribution.chunk_size), images, targets,
+                          attribution, seed)
+    logits_fn = attr.LogitsFunction(model)
+    pixels = int(np.prod(images.shape[1:3]))
+    step = faith.step_pixels(pixels)
+    orders: dict[str, list[np.ndarray]] = {key: [faith.ranking(maps[key])] for key in METHOD_KEYS}
+    orders["random"] = list(faith.random_rankings(random_orders, len(images), pixels, seed))
+    orders["image_only"] = [faith.edge_ranking(images[..., 0])]
+    fills = {"black": np.zeros_like(images), "blur": faith.blur(images)}
+    out: dict[str, np.ndarray] = {}
+    for name, rankings in orders.items():
+        log(f"trust: deletion and insertion curves of {name} ({len(rankings)} order(s))")
+        for fill_name, fill in fills.items():
+            for direction, curve_fn in (("deletion", faith.deletion), ("insertion", faith.insertion)):
+                curves = [curve_fn(logits_fn, images, targets, order, fill, step) for order in rankings]
+                probability = np.mean([c.probability for c in curves], axis=0)
+                out[f"curve.{name}.{direction}.{fill_name}"] = probability.astype(np.float32)
+                out[f"auc.{name}.{direction}.{fill_name}"] = np.mean(
+                    [faith.normalised_auc(c) for c in curves], axis=0).astype(np.float32)
+                out["fractions"] = curves[0].fractions
+    return out
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean with its 95% bootstrap interval."""
+
+    mean: float
+    low: float
+    high: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {"mean": self.mean, "low": self.low, "high": self.high}
+
+
+def interval(values: np.ndarray, seed: int) -> Interval:
+    return Interval(*faith.bootstrap(np.asarray(values, dtype=np.float64), seed))
+
+
+@dataclass(frozen=True)
+class MethodTrust:
+    """One method's evidence. Similarities compare with the trained model's maps."""
+
+    cascade: dict[str, tuple[Interval, ...]]  # metric → one interval per layer (Trust.layers order)
+    independent: dict[str, tuple[Interval, ...]]
+    data_randomisation: dict[str, Interval]  # metric → interval
+    random_target: dict[str, Interval]
+    deletion_auc: dict[str, Interval]  # fill → interval
+    insertion_auc: dict[str, Interval]
+    ms_per_image: float
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Everything the trust section shows.
+
+    Attributes:
+        sample: test indices of the sanity-check sample (published examples, predicted class).
+        faithfulness_sample: test indices of the faithfulness sample.
+        layers: weighted layers in cascade order (logits first); skipped: layers without weights.
+        methods: method key → its evidence.
+        controls: "random" / "image_only" → {"deletion_auc" | "insertion_auc": fill → interval}.
+        random_labels: the data-randomisation model: epochs, share of its random training labels
+            it fits, whether it reached the target fit, accuracy on the real test labels, seconds.
+        arrays: the raw per-image numbers and curves (published as data/trust.npz).
+    """
+
+    sample: np.ndarray
+    faithfulness_sample: np.ndarray
+    layers: tuple[str, ...]
+    skipped: tuple[str, ...]
+    methods: dict[str, MethodTrust]
+    controls: dict[str, dict[str, dict[str, Interval]]]
+    random_labels: dict[str, float]
+    arrays: dict[str, np.ndarray]
+
+
+def summarise(arrays: dict[str, np.ndarray], seed: int) -> Trust:
+    """The intervals and means of the cached per-image numbers."""
+    def areas(name: str, direction: str) -> dict[str, Interval]:
+        return {fill: interval(arrays[f"auc.{name}.{direction}.{fill}"], seed) for fill in FILLS}
+
+    methods = {key: MethodTrust(
+        cascade={m: tuple(interval(row, seed) for row in arrays[f"cascade.{key}.{m}"]) for m in METRICS},
+        independent={m: tuple(interval(row, seed) for row in arrays[f"independent.{key}.{m}"]) for m in METRICS},
+        data_randomisation={m: interval(arrays[f"data.{key}.{m}"][0], seed) for m in METRICS},
+        random_target={m: interval(arrays[f"target.{key}.{m}"][0], seed) for m in METRICS},
+        deletion_auc=areas(key, "deletion"), insertion_auc=areas(key, "insertion"),
+        ms_per_image=float(arrays[f"ms.{key}"])) for key in METHOD_KEYS}
+    controls = {name: {"deletion_auc": areas(name, "deletion"), "insertion_auc": areas(name, "insertion")}
+                for name in ("random", "image_only")}
+    epochs, fit, reached, accuracy, seconds = (float(v) for v in arrays["random_labels"])
+    return Trust(np.asarray(arrays["sample"]), np.asarray(arrays["faithfulness_sample"]),
+                 tuple(str(s) for s in arrays["layers"]), tuple(str(s) for s in arrays["skipped"]), methods, controls,
+                 {"epochs": epochs, "train_fit": fit, "reached_target": bool(reached), "test_accuracy": accuracy,
+                  "seconds": seconds}, arrays)
+
+
+def trust_sample(published: Sequence[int], size: int, seed: int) -> np.ndarray:
+    """``size`` of the published test indices (all if fewer), seeded, in increasing order."""
+    published = np.unique(np.asarray(published, dtype=np.int64))
+    if len(published) <= size:
+        return published
+    return np.sort(np.random.default_rng(seed).choice(published, size=size, replace=False))
+
+
+def measure_trust(model: object, dataset: object, predictions: np.ndarray, published: Sequence[int],
+                  settings: Settings, log: Log) -> dict[str, np.ndarray]:
+    """The per-image numbers of every check (what the stage caches); see :func:`summarise`."""
+    from generator.stages.data import to_model_input
+    from generator.stages.randomisation import train_on_random_labels
+
+    trust, seed = settings.trust, settings.seed
+    sample = trust_sample(published, trust.sanity_images, seed)
+    faithful = np.sort(np.random.default_rng(seed + 1).choice(
+        len(dataset.y_test), size=min(trust.faithfulness_images, len(dataset.y_test)), replace=False))
+    log(f"trust: training the same network on {trust.random_label_images:,} images with permuted labels")
+    random_labels = train_on_random_labels(dataset, settings, images=trust.random_label_images,
+                                           max_epochs=trust.random_label_epochs, seed=seed)
+    log(f"trust: it fits {random_labels.train_fit:.0%} of its random labels after {random_labels.epochs} epochs; "
+        f"test accuracy {random_labels.test_accuracy:.1%}")
+    out = sanity_arrays(model, to_model_input(dataset.x_test[sample]), np.asarray(predictions)[sample],
+                        random_labels.model, settings, log)
+    out.update(faithfulness_arrays(model, to_model_input(dataset.x_test[faithful]), np.asarray(predictions)[faithful],
+                                   trust.random_orders, settings, log))
+    out["sample"], out["faithfulness_sample"] = sample, faithful
+    out["random_labels"] = np.array([random_labels.epochs, random_labels.train_fit, random_labels.reached_target,
+                                     random_labels.test_accuracy, random_labels.seconds], dtype=np.float64)
+    return out
