@@ -35,8 +35,8 @@ MAX_STEP_SHARE = 0.02
 """Default largest share of the pixels changed between two points of a curve (2 %)."""
 MIN_LOGIT_GAP = 1.0
 """Smallest |logit_t(image) − logit_t(fill)|, in logit units, for which :func:`normalised_auc`
-normalises the logit curve; below it the image gets NaN (the path's two ends are too alike
-for the share of their difference to mean anything)."""
+rescales the logit curve; below it the image gets NaN (the path's two ends are too alike for
+a curve rescaled by their difference to mean anything)."""
 
 __all__ = [
     "BLUR_SIGMA", "MAX_STEP_SHARE", "MIN_LOGIT_GAP", "Curves", "blur", "bootstrap", "deletion",
@@ -131,7 +131,7 @@ def _path(logits_fn: LogitsFn, start: np.ndarray, end: np.ndarray, targets: np.n
     for first in range(0, n * points, chunk):  # pairs (image, point), image-major
         pair = np.arange(first, min(first + chunk, n * points))
         image, point = pair // points, pair % points
-        from_end = rank[image] < changed[point][:, None]  # (n, P): pixel already swapped
+        from_end = rank[image] < changed[point][:, None]  # (chunk, P): pixel already swapped
         batch = np.where(from_end[..., None], end_flat[image], start_flat[image])
         logits.append(_check_logits(logits_fn(batch.reshape(-1, height, width, channels)), pair.size))
     all_logits = np.concatenate(logits).astype(np.float64).reshape(n, points, -1)
