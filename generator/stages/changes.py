@@ -18,6 +18,7 @@ import numpy as np
 from generator import attributions as attr
 from generator.plumbing.errors import UserError
 from generator.plumbing.settings import AttributionSettings
+from generator.stages.similarity import _average_ranks, spearman, spearman_rows  # noqa: F401 (re-exported)
 
 MAX_LISTED = 24
 """Newly broken / newly fixed images shown with maps (each list, the most confident first)."""
@@ -66,26 +67,6 @@ class Changes:
     newly_fixed_total: int
     old_maps_from_arrays: int
     old_maps_recomputed: int
-
-
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation of two maps (average ranks for ties); nan if one is constant."""
-    ranks = [_average_ranks(np.ravel(x).astype(np.float64)) for x in (a, b)]
-    if min(r.std() for r in ranks) == 0:
-        return float("nan")
-    return float(np.corrcoef(ranks[0], ranks[1])[0, 1])
-
-
-def _average_ranks(values: np.ndarray) -> np.ndarray:
-    order = np.argsort(values, kind="stable")
-    sorted_values = values[order]
-    first = np.r_[True, sorted_values[1:] != sorted_values[:-1]]
-    group = np.cumsum(first) - 1
-    starts = np.flatnonzero(first)
-    ends = np.r_[starts[1:], len(values)]
-    ranks = np.empty(len(values))
-    ranks[order] = ((starts + ends - 1) / 2.0)[group]
-    return ranks
 
 
 def load_previous(directory: Path, labels: np.ndarray) -> dict[str, Any]:
@@ -174,7 +155,7 @@ def compute_changes(directory: Path, labels: np.ndarray, images: np.ndarray, eva
         ) for n, i in enumerate(rows))
 
     published = len(current.index)
-    correlations = np.array([spearman(old[r], new[r]) for r in range(published)])
+    correlations = spearman_rows(old[:published], new[:published])
     classes = []
     for k in range(len(evaluation.per_class_accuracy)):
         rows = np.flatnonzero((labels[current.index] == k) & np.isfinite(correlations))

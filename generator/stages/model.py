@@ -69,6 +69,17 @@ def build_cnn(input_shape: tuple[int, int, int] = (28, 28, 1), classes: int = 10
     )
 
 
+def compile_cnn(model: Any, learning_rate: float) -> None:
+    """Compile for training on integer labels: Adam at ``learning_rate``, cross-entropy on the logits."""
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+
+
 def training_key(data_sha256: str, settings: Settings) -> str:
     """Hash of everything that determines the trained weights."""
     train = settings.to_dict()["train"]
@@ -120,18 +131,12 @@ def train_model(
         log(f"model: reusing cached {path} (same data and training settings)")
         return TrainedModel(model, path, file_sha256(path), history, description, reused=True)
 
-    import keras
-
     seed_everything(settings.seed)
     count = min(train.train_subset, len(dataset.x_train)) if train.train_subset else len(dataset.x_train)
     x = to_model_input(dataset.x_train[:count])
     y = dataset.y_train[:count]
     model = build_cnn()
-    model.compile(
-        optimizer=keras.optimizers.Adam(train.learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-    )
+    compile_cnn(model, train.learning_rate)
     fitted = fitted_images(count, train.validation_split)
     log(f"model: training on {count} images for {train.epochs} epoch(s) ({fitted} fitted, {count - fitted} for "
         f"validation; cache key {key})")
