@@ -199,8 +199,10 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
         write_manifest(build_manifest(facts, dataset.y_test, evaluation, selection, arrays, gallery, whole,
                                       figures.means, trust), docs / "manifest.json")
     with timings.stage("pages", log):
+        from generator.pages.trust import summary_line
+
         pages = report_pages(page_inputs(settings, facts, summary, evaluation, selection, examples, gallery, whole,
-                                         figures))
+                                         figures, None if trust is None else summary_line(trust)))
         pages[REPORT_BUILD_PAGE] = ("report-build.md.j2",
                                     report_build_context(facts, mathematics, library_versions()))
         if changes is not None:

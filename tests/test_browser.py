@@ -38,10 +38,12 @@ PAGES = {
     "class": "classes/class-3/",
     "misclassified": "misclassified/",
     "explorer": "explorer/",
+    "trust": "trust/",
+    "trust-checks": "methods/trust-checks/",
     "integrated-gradients": "methods/integrated-gradients/",
     "more-methods": "methods/more-methods/",
 }
-MATH_PAGES = {"integrated-gradients", "more-methods"}
+MATH_PAGES = {"integrated-gradients", "more-methods", "trust-checks"}
 RAW_TEX = re.compile(r"\\\(|\\\[|\$[^$\s][^$\n]*\$")
 SCROLL_IMAGES_INTO_VIEW = """async () => {
     for (const image of document.images) {

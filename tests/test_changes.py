@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from generator.stages.changes import ChangesError, _average_ranks, load_previous, spearman
+from generator.stages.changes import ChangesError, load_previous
+from generator.stages.similarity import _average_ranks, spearman
 
 
 def test_spearman_is_one_for_monotone_and_minus_one_for_reversed_maps():

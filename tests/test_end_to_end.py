@@ -134,6 +134,24 @@ def test_every_published_tile_shows_the_published_arrays_within_one_colour_step(
     assert tiles == 5 * len(arrays["index"]) + len(arrays["contrast_index"])
 
 
+def test_the_trust_checks_are_published_for_every_method(quick_build):
+    project, _ = quick_build
+    site, manifest, _ = load(project)
+    trust = manifest["trust"]
+    methods = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients")
+    assert set(trust["methods"]) == set(methods)
+    assert len(trust["sample"]) == manifest["settings"]["trust"]["sanity_images"]
+    with np.load(site / "data" / "trust.npz", allow_pickle=False) as arrays:
+        for name in (*methods, "random", "image_only"):
+            for fill in ("black", "blur"):
+                curve = arrays[f"curve.{name}.deletion.{fill}"]
+                assert curve.shape == (len(trust["faithfulness_sample"]), len(arrays["fractions"]))
+                assert np.all((0 <= curve) & (curve <= 1))
+    html = (site / "trust" / "index.html").read_text(encoding="utf-8")
+    assert "Method card" in html and html.count("<img") >= 3
+    assert "Can these maps be trusted?" in (site / "index.html").read_text(encoding="utf-8")
+
+
 def test_figure_command_draws_published_examples_in_every_format(quick_build, tmp_path):
     project, _ = quick_build
     site, manifest, _ = load(project)

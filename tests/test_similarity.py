@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from generator.stages.changes import spearman as changes_spearman
+from generator.stages.similarity import spearman as changes_spearman
 from generator.stages.similarity import (
     average_ranks_rows,
     scale_to_unit,

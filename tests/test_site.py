@@ -10,7 +10,11 @@ from generator.pages.about import REPORT_BUILD_PAGE
 from generator.figures.mathematics import BASELINE_FIGURE, CONVERGENCE_FIGURE, READING_FIGURE
 from generator.pages.changes import PAGE as CHANGES_PAGE
 from generator.stages.gallery import colour_bar_path, tile_jobs
+from generator.figures.trust import trust_jobs
 from generator.pages.render import render_all
+from generator.pages.trust import trust_context
+from generator.stages.trust import summarise
+from test_trust import synthetic_arrays
 from generator.pages.report import report_pages
 from generator.site.build import SiteError, _without_pages, build_site, missing_images, referenced_images, site_config
 
@@ -101,7 +105,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     """mkdocs.yml + templates + hand-written pages: no broken link, anchor, image or raw HTML."""
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "site_src", docs, ignore=shutil.ignore_patterns("index.md", "classes", "misclassified.md",
-                                                                            "explorer.md",
+                                                                            "explorer.md", "trust.md",
                                                                             "figures", "data", "manifest.json",
                                                                             "how-this-report-was-made.md", "changes.md"))
     # What the mathematics stage generates for the Methods pages (tests/test_mathematics.py checks it).
@@ -115,7 +119,13 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     for figure in [*tiles, inputs.confusion_figure, inputs.curves_figure]:
         (docs / figure).parent.mkdir(parents=True, exist_ok=True)
         (docs / figure).write_bytes(TINY_PNG)
-    render_all(report_pages(inputs), TEMPLATES, docs)  # no previous report: no Changes page, and none in the nav
+    trust = summarise(synthetic_arrays(), seed=0)
+    for job in trust_jobs(trust):
+        (docs / job.path).parent.mkdir(parents=True, exist_ok=True)
+        (docs / job.path).write_bytes(TINY_PNG)
+    pages = report_pages(inputs)
+    pages["trust.md"] = ("trust.md.j2", trust_context(trust))
+    render_all(pages, TEMPLATES, docs)  # no previous report: no Changes page, and none in the nav
     site = tmp_path / "site"
     build_site(ROOT / "mkdocs.yml", docs, site, site_name="<b>Gallery</b>", omit_from_nav=(CHANGES_PAGE,),
                site_url="https://owner.github.io/repo/")
@@ -132,6 +142,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     assert 'href="../misclassified/#test-00005"' in pages["explorer/index.html"]
     assert 'src="../../figures/tiles/00130-input.webp"' in pages["classes/class-3/index.html"]
     assert not (site / "changes").exists()
+    assert "Can these maps be trusted?" in pages["trust/index.html"]
     assert 'href="/repo/assets/stylesheets/' in pages["404.html"]  # styled from any folder on GitHub Pages
     assert not any('href="changes/' in html or 'href="../changes/' in html for html in pages.values())
 

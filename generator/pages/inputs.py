@@ -24,7 +24,7 @@ from generator.stages.whole_test_set import WholeTestSet
 
 def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSummary, evaluation: Evaluation,
                 selection: Selection, examples: Sequence[Example], gallery: Gallery, whole: WholeTestSet | None,
-                figures: ReportFigures) -> PageInputs:
+                figures: ReportFigures, trust_summary: str | None = None) -> PageInputs:
     """Everything the generated pages show, as ready-made strings and paths."""
     attribution = settings.attribution
     baseline = f"constant {attribution.baseline:g}" + (" (black)" if attribution.baseline == 0 else "")
@@ -65,4 +65,5 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
         misclassified_total=selection.misclassified_total,
         tool_version=facts.tool_version,
         class_mean_figures=figures.means,
+        trust_summary=trust_summary,
     )

@@ -66,6 +66,7 @@ class PageInputs:
     misclassified_total: int
     tool_version: str
     class_mean_figures: dict[int, str] = field(default_factory=dict)
+    trust_summary: str | None = None
 
 
 def report_pages(inputs: PageInputs) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -119,6 +120,8 @@ def _home_context(inputs: PageInputs) -> dict[str, Any]:
         "misclassified_total": count(inputs.misclassified_total),
         "methods_href": href(METHODS_PAGE, HOME_PAGE),
         "explorer_href": href(EXPLORER_PAGE, HOME_PAGE),
+        "trust_summary": None if inputs.trust_summary is None else escape_markdown(inputs.trust_summary),
+        "trust_href": href("trust.md", HOME_PAGE),
         "footer": _footer(inputs),
     }
 

@@ -17,7 +17,9 @@ from generator.stages.trust import FILLS, METHOD_KEYS, Interval, MethodTrust, Tr
 PAGE = "trust.md"
 TEMPLATE = "trust.md.j2"
 DEPENDS_BELOW = 0.5
-"""Spearman of |map| below this after full randomisation: the map depends on the learned weights."""
+"""A map depends on the learned weights when, with every layer randomised, both its signed
+Spearman correlation and its SSIM with the trained map fall below this (and likewise against the
+random-label network)."""
 CLASS_BLIND_ABOVE = 0.8
 """Spearman of |map| above this between two classes: the map barely changes with the class."""
 
@@ -33,23 +35,43 @@ def beats(method: Interval, control: Interval, lower_is_better: bool) -> bool:
 
 def reading(key: str, method: MethodTrust, trust: Trust) -> str:
     """One line per method, from its numbers and the thresholds of this module."""
-    full = method.cascade["spearman_abs"][-1].mean
-    data = method.data_randomisation["spearman_abs"].mean
+    def changed(values: dict) -> bool:
+        return all(values[m].mean < DEPENDS_BELOW for m in ("spearman", "ssim"))
+
+    full = {m: method.cascade[m][-1] for m in method.cascade}
+    layout = full["spearman_abs"].mean
     target = method.random_target["spearman_abs"].mean
     controls = trust.controls
     deletion = all(beats(method.deletion_auc[fill], controls[c]["deletion_auc"][fill], True)
                    for c in controls for fill in FILLS)
     insertion = all(beats(method.insertion_auc[fill], controls[c]["insertion_auc"][fill], False)
                     for c in controls for fill in FILLS)
-    parts = ["depends on the learned weights" if full < DEPENDS_BELOW else
-             "stays similar with every layer randomised: much of it does not come from what the network learned",
-             "differs from a network that memorised random labels" if data < DEPENDS_BELOW else
-             "looks like the maps of a network that learned random labels",
+    parts = [("depends on the learned weights" if changed(full) else
+              "stays similar with every layer randomised: much of it does not come from what the network learned")
+             + (f" (though its |map| keeps the trained layout, Spearman {layout:.2f})"
+                if changed(full) and layout >= DEPENDS_BELOW else ""),
+             "differs from a network trained on random labels" if changed(method.data_randomisation) else
+             "looks like the maps of a network trained on random labels",
              ("beats both controls on deletion and insertion" if deletion and insertion else
               "beats both controls on deletion" if deletion else "beats both controls on insertion" if insertion
               else "does not beat both controls on deletion or insertion"),
              "barely changes with the class it explains" if target > CLASS_BLIND_ABOVE else "changes with the class"]
     return f"{TITLES[key]}: " + "; ".join(parts) + "."
+
+
+def summary_line(trust: Trust) -> str:
+    """One sentence for the home page, counted from the readings' rules."""
+    names = [TITLES[key] for key in METHOD_KEYS]
+    weights = [TITLES[k] for k, m in trust.methods.items()
+               if all(m.cascade[x][-1].mean < DEPENDS_BELOW for x in ("spearman", "ssim"))]
+    deletion = [TITLES[k] for k, m in trust.methods.items()
+                if all(beats(m.deletion_auc["black"], c["deletion_auc"]["black"], True) for c in trust.controls.values())]
+
+    def listed(items: list[str]) -> str:
+        return "none" if not items else "all" if len(items) == len(names) else ", ".join(items)
+
+    return (f"Of the {len(names)} methods, {listed(weights)} change when the network's weights are randomised, "
+            f"and {listed(deletion)} beat both controls on deletion with a black fill.")
 
 
 def trust_context(trust: Trust) -> dict[str, Any]:
@@ -59,8 +81,11 @@ def trust_context(trust: Trust) -> dict[str, Any]:
         return {
             "name": TITLES[key],
             "cascade": _number(method.cascade["spearman_abs"][-1]),
-            "logits": _number(method.cascade["spearman_abs"][0]),
+            "cascade_signed": _number(method.cascade["spearman"][-1]),
+            "cascade_ssim": _number(method.cascade["ssim"][-1]),
             "data": _number(method.data_randomisation["spearman_abs"]),
+            "data_signed": _number(method.data_randomisation["spearman"]),
+            "data_ssim": _number(method.data_randomisation["ssim"]),
             "deletion": _number(method.deletion_auc["black"]),
             "insertion": _number(method.insertion_auc["black"]),
             "target": _number(method.random_target["spearman_abs"]),

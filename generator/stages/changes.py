@@ -18,7 +18,7 @@ import numpy as np
 from generator import attributions as attr
 from generator.plumbing.errors import UserError
 from generator.plumbing.settings import AttributionSettings
-from generator.stages.similarity import _average_ranks, spearman, spearman_rows  # noqa: F401 (re-exported)
+from generator.stages.similarity import spearman_rows
 
 MAX_LISTED = 24
 """Newly broken / newly fixed images shown with maps (each list, the most confident first)."""

@@ -239,7 +239,7 @@ def measure_trust(model: object, dataset: object, predictions: np.ndarray, publi
         len(dataset.y_test), size=min(trust.faithfulness_images, len(dataset.y_test)), replace=False))
     log(f"trust: training the same network on {trust.random_label_images:,} images with permuted labels")
     random_labels = train_on_random_labels(dataset, settings, images=trust.random_label_images,
-                                           max_epochs=trust.random_label_epochs, seed=seed)
+                                           max_epochs=trust.random_label_epochs, seed=seed, log=log)
     log(f"trust: it fits {random_labels.train_fit:.0%} of its random labels after {random_labels.epochs} epochs; "
         f"test accuracy {random_labels.test_accuracy:.1%}")
     out = sanity_arrays(model, to_model_input(dataset.x_test[sample]), np.asarray(predictions)[sample],
