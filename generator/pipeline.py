@@ -156,7 +156,9 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
         gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names))
     with timings.stage("mathematics", log):
         mathematics = measure_mathematics(grad_fn, arrays, examples, settings, trained.sha256, cache, log)
-    if settings.trust.enabled:
+    if settings.trust.enabled and summary.maps_not_finite:
+        log("trust: skipped: the model gives maps with non-finite values, so no check could be read")
+    elif settings.trust.enabled:
         from generator.stages.keys import trust_components
         from generator.stages.trust import measure_trust, summarise
 

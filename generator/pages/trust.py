@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from generator.figures.trust import CURVES_FIGURE, GRID_FIGURE, SIMILARITY_FIGURE, TITLES
 from generator.pages.markdown_text import href
 from generator.plumbing.numbers import percent
@@ -25,6 +27,8 @@ CLASS_BLIND_ABOVE = 0.8
 
 
 def _number(value: Interval) -> str:
+    if not all(np.isfinite([value.mean, value.low, value.high])):
+        return "—"
     return f"{value.mean:.2f} [{value.low:.2f}, {value.high:.2f}]"
 
 
