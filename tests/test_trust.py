@@ -57,12 +57,14 @@ def test_readings_follow_the_stated_thresholds():
     assert trust.methods["saliency"].random_target["spearman_abs"].mean > CLASS_BLIND_ABOVE
 
 
-def test_a_map_whose_layout_survives_is_read_from_its_signed_numbers():
+def test_readings_use_the_signed_rank_for_signed_maps_and_the_absolute_one_for_saliency():
     arrays = synthetic_arrays()
-    arrays["cascade.gradient.spearman_abs"][:] = 0.7  # the border envelope survives, the signs do not
+    arrays["cascade.gradient.spearman_abs"][:] = 0.7  # the border layout survives, the signs do not
+    arrays["cascade.saliency.spearman_abs"][:] = 0.7  # saliency has no sign: this is its rank similarity
     trust = summarise(arrays, seed=0)
-    line = reading("gradient", trust.methods["gradient"], trust)
-    assert "depends on the learned weights (though its |map| keeps the trained layout, Spearman 0.70)" in line
+    assert "Gradient: depends on the learned weights;" in reading("gradient", trust.methods["gradient"], trust)
+    assert ("Saliency: depends only partly on the learned weights (rank similarity 0.70, SSIM 0.10"
+            in reading("saliency", trust.methods["saliency"], trust))
 
 
 def test_intervals_contain_their_means_and_are_reproducible():

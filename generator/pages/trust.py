@@ -37,37 +37,53 @@ def beats(method: Interval, control: Interval, lower_is_better: bool) -> bool:
     return method.high < control.low if lower_is_better else method.low > control.high
 
 
+UNSIGNED = {"saliency"}
+"""Methods without a sign: their signed and |map| Spearman correlations are the same number."""
+
+
+def shape_and_rank(values: dict[str, Interval], key: str) -> tuple[float, float]:
+    """(rank similarity, SSIM) that the readings use: the signed Spearman correlation for a signed
+    method, that of |map| for an unsigned one."""
+    return values["spearman_abs" if key in UNSIGNED else "spearman"].mean, values["ssim"].mean
+
+
+def similar(values: dict[str, Interval], key: str) -> str:
+    """"changed", "partly" or "similar": how many of the two similarities reach the threshold."""
+    above = sum(value >= DEPENDS_BELOW for value in shape_and_rank(values, key))
+    return ("changed", "partly", "similar")[above]
+
+
 def reading(key: str, method: MethodTrust, trust: Trust) -> str:
     """One line per method, from its numbers and the thresholds of this module."""
-    def changed(values: dict) -> bool:
-        return all(values[m].mean < DEPENDS_BELOW for m in ("spearman", "ssim"))
-
-    full = {m: method.cascade[m][-1] for m in method.cascade}
-    layout = full["spearman_abs"].mean
-    target = method.random_target["spearman_abs"].mean
+    full = {m: values[-1] for m, values in method.cascade.items()}
+    rank, ssim = shape_and_rank(full, key)
+    weights = {"changed": "depends on the learned weights",
+               "partly": f"depends only partly on the learned weights (rank similarity {rank:.2f}, SSIM {ssim:.2f} "
+                         "with every layer randomised)",
+               "similar": "stays similar with every layer randomised: much of it does not come from what the "
+                          "network learned"}[similar(full, key)]
+    data = {"changed": "differs from a network trained on random labels",
+            "partly": "partly resembles the maps of a network trained on random labels",
+            "similar": "looks like the maps of a network trained on random labels"}[
+        similar(method.data_randomisation, key)]
     controls = trust.controls
     deletion = all(beats(method.deletion_auc[fill], controls[c]["deletion_auc"][fill], True)
                    for c in controls for fill in FILLS)
     insertion = all(beats(method.insertion_auc[fill], controls[c]["insertion_auc"][fill], False)
                     for c in controls for fill in FILLS)
-    parts = [("depends on the learned weights" if changed(full) else
-              "stays similar with every layer randomised: much of it does not come from what the network learned")
-             + (f" (though its |map| keeps the trained layout, Spearman {layout:.2f})"
-                if changed(full) and layout >= DEPENDS_BELOW else ""),
-             "differs from a network trained on random labels" if changed(method.data_randomisation) else
-             "looks like the maps of a network trained on random labels",
-             ("beats both controls on deletion and insertion" if deletion and insertion else
-              "beats both controls on deletion" if deletion else "beats both controls on insertion" if insertion
-              else "does not beat both controls on deletion or insertion"),
-             "barely changes with the class it explains" if target > CLASS_BLIND_ABOVE else "changes with the class"]
-    return f"{TITLES[key]}: " + "; ".join(parts) + "."
+    faithful = ("beats both controls on deletion and insertion" if deletion and insertion else
+                "beats both controls on deletion" if deletion else "beats both controls on insertion" if insertion
+                else "does not beat both controls on deletion or insertion")
+    target_rank, _ = shape_and_rank(method.random_target, key)
+    target = "barely changes with the class it explains" if target_rank > CLASS_BLIND_ABOVE else "changes with the class"
+    return f"{TITLES[key]}: {weights}; {data}; {faithful}; {target}."
 
 
 def summary_line(trust: Trust) -> str:
     """One sentence for the home page, counted from the readings' rules."""
     names = [TITLES[key] for key in METHOD_KEYS]
     weights = [TITLES[k] for k, m in trust.methods.items()
-               if all(m.cascade[x][-1].mean < DEPENDS_BELOW for x in ("spearman", "ssim"))]
+               if similar({x: v[-1] for x, v in m.cascade.items()}, k) == "changed"]
     deletion = [TITLES[k] for k, m in trust.methods.items()
                 if all(beats(m.deletion_auc["black"], c["deletion_auc"]["black"], True) for c in trust.controls.values())]
 
@@ -92,7 +108,7 @@ def trust_context(trust: Trust) -> dict[str, Any]:
             "data_ssim": _number(method.data_randomisation["ssim"]),
             "deletion": _number(method.deletion_auc["black"]),
             "insertion": _number(method.insertion_auc["black"]),
-            "target": _number(method.random_target["spearman_abs"]),
+            "target": _number(method.random_target["spearman_abs" if key in UNSIGNED else "spearman"]),
             "ms": f"{method.ms_per_image:.2f}",
             "reading": reading(key, method, trust),
         }
