@@ -13,13 +13,11 @@ PAGE = "changes.md"
 TEMPLATE = "changes.md.j2"
 
 
-def changes_context(changes: Changes | None, class_names: Sequence[str], figures: dict[int, str]) -> dict[str, Any]:
-    """Strings and paths for templates/changes.md.j2 (``changes`` None: no previous report).
+def changes_context(changes: Changes, class_names: Sequence[str], figures: dict[int, str]) -> dict[str, Any]:
+    """Strings and paths for templates/changes.md.j2 (the page exists only with a previous report).
 
     ``figures`` maps each shown test index to its figure, relative to the docs folder (the
     page is at the top of it, so the paths are its links too)."""
-    if changes is None:
-        return {"title": front_matter_string("Changes"), "has_previous": False}
     names = [escape_markdown(n) for n in class_names]
 
     def items(images: tuple[ChangedImage, ...]) -> list[dict[str, str]]:
@@ -33,7 +31,6 @@ def changes_context(changes: Changes | None, class_names: Sequence[str], figures
 
     return {
         "title": front_matter_string("Changes"),
-        "has_previous": True,
         "previous_version": escape_markdown(changes.previous_version),
         "previous_model": escape_markdown(changes.previous_model_sha256),
         "old_accuracy": percent(changes.old_accuracy),

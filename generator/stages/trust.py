@@ -41,7 +41,7 @@ FILLS = ("black", "blur")
 DIRECTIONS = ("deletion", "insertion")
 
 
-def method_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, settings: AttributionSettings,
+def every_method_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, settings: AttributionSettings,
                 seed: int) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """Every method's maps, (N, H, W) with channels reduced as in the gallery, and the
     milliseconds per image each would take on its own (saliency and gradient × input reuse the
@@ -86,7 +86,7 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
     attribution, seed = settings.attribution, settings.seed
     trained_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size)
     trained_fn(images[:1], targets[:1])  # compile before timing
-    trained, ms = method_maps(trained_fn, images, targets, attribution, seed)
+    trained, ms = every_method_maps(trained_fn, images, targets, attribution, seed)
     layers, skipped = weighted_layers(model)
     out: dict[str, np.ndarray] = {"layers": np.array(layers), "skipped": np.array(skipped, dtype=str)}
     out.update({f"ms.{key}": np.array(value) for key, value in ms.items()})
@@ -100,15 +100,15 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
         for layer, copy in copies:
             log(f"trust: {variant} randomisation up to {layer}" if variant == "cascade" else
                 f"trust: {variant} randomisation of {layer}")
-            maps, _ = method_maps(attr.GradientFunction(copy, chunk_size=attribution.chunk_size), images, targets,
+            maps, _ = every_method_maps(attr.GradientFunction(copy, chunk_size=attribution.chunk_size), images, targets,
                                   attribution, seed)
             compare(variant, maps)
             if variant == "cascade":
                 out.setdefault("grid", []).append(np.stack([maps[k][:2] for k in METHOD_KEYS]))  # type: ignore[union-attr]
-    data_maps, _ = method_maps(attr.GradientFunction(random_label_model, chunk_size=attribution.chunk_size),
+    data_maps, _ = every_method_maps(attr.GradientFunction(random_label_model, chunk_size=attribution.chunk_size),
                                images, targets, attribution, seed)
     compare("data", data_maps)
-    other_maps, _ = method_maps(trained_fn, images, random_other_classes(targets, trained_fn.classes, seed),
+    other_maps, _ = every_method_maps(trained_fn, images, random_other_classes(targets, trained_fn.classes, seed),
                                 attribution, seed)
     compare("target", other_maps)
     out["grid"] = np.concatenate([np.stack([trained[k][:2] for k in METHOD_KEYS])[None],
@@ -123,7 +123,7 @@ def faithfulness_arrays(model: object, images: np.ndarray, targets: np.ndarray, 
     every method's ranking, for ``random_orders`` random rankings (averaged per image) and for
     the image-only edge ranking, with a black and a blurred fill."""
     attribution, seed = settings.attribution, settings.seed
-    maps, _ = method_maps(attr.GradientFunction(model, chunk_size=attribution.chunk_size), images, targets,
+    maps, _ = every_method_maps(attr.GradientFunction(model, chunk_size=attribution.chunk_size), images, targets,
                           attribution, seed)
     logits_fn = attr.LogitsFunction(model)
     pixels = int(np.prod(images.shape[1:3]))
