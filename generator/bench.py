@@ -25,7 +25,7 @@ from typing import Any, Callable
 import numpy as np
 
 from generator import attributions as attr
-from generator.plumbing.settings import BenchOptions
+from generator.plumbing.bench_options import BenchOptions
 
 __all__ = ["BenchOptions", "best_of", "floor_calls", "format_table", "peak_memory_mib", "reference_ig", "run_bench"]
 

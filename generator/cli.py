@@ -11,7 +11,8 @@ from typing import Any, Sequence
 
 from generator import __version__
 from generator.plumbing.errors import UserError
-from generator.plumbing.settings import QUICK_OVERRIDES, BenchOptions, Settings, SettingsError, load_settings
+from generator.plumbing.bench_options import BenchOptions
+from generator.plumbing.settings import QUICK_OVERRIDES, Settings, SettingsError, load_settings
 
 # (flag, settings section or None for top level, key, type, help); "{default}" in a help text
 # becomes the setting's default in generator/plumbing/settings.py.
@@ -45,7 +46,7 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
      "fail the build if a larger share of IG maps misses the 1%% completeness tolerance (0-1; default {default})"),
 )
 
-# (flag, BenchOptions field, type, help); the defaults are BenchOptions' (generator/plumbing/settings.py).
+# (flag, BenchOptions field, type, help); the defaults are BenchOptions' (generator/plumbing/bench_options.py).
 BENCH_FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ("--images", "images", int, "test images for the engine and the floor"),
     ("--steps", "steps", int, "IG steps"),

@@ -111,7 +111,7 @@ def test_build_help_states_the_defaults_of_the_settings_dataclasses():
 
 def test_bench_defaults_are_bench_options_defaults():
     from generator.cli import _bench_options, _parser
-    from generator.plumbing.settings import BenchOptions
+    from generator.plumbing.bench_options import BenchOptions
 
     assert _bench_options(_parser().parse_args(["bench"])) == BenchOptions()
     assert _bench_options(_parser().parse_args(["bench", "--quadrature", "trapezoid", "--images", "8"])) == \
