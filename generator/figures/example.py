@@ -8,7 +8,7 @@ here beyond colour limits.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from generator.stages.colour_scale import LIMIT_PERCENTILE, MIN_LIMIT, limit
 from generator.figures.charts import save_figure
+from generator.stages.gallery import method_limit
 from generator.plumbing.numbers import percent
 from generator.stages.results import COMPLETENESS_TOLERANCE, ClassMeans, Completeness, Example
 
@@ -68,17 +69,9 @@ def robust_scale(maps: Sequence[np.ndarray], percentile: float = LIMIT_PERCENTIL
 
 
 def map_scales(examples: Sequence[Example], percentile: float = LIMIT_PERCENTILE) -> MapScales:
-    """The shared colour limits: per method, ``percentile`` of |value| over the inked pixels of
-    all maps of all examples."""
-    rows = [row for example in examples for row in example.rows]
-    contrasts = [e.contrast.integrated_gradients for e in examples if e.contrast is not None]
-    return MapScales(
-        gradient=robust_scale([r.gradient for r in rows], percentile),
-        saliency=robust_scale([r.saliency for r in rows], percentile),
-        gradient_x_input=robust_scale([r.gradient_x_input for r in rows], percentile),
-        smoothgrad=robust_scale([r.smoothgrad for r in rows], percentile),
-        integrated_gradients=robust_scale([r.integrated_gradients for r in rows] + contrasts, percentile),
-    )
+    """The shared colour limits: per method, the gallery's limit (``percentile`` of |value| over
+    the inked pixels of all maps of all examples; contrast maps count for IG)."""
+    return MapScales(**{f.name: method_limit(f.name, examples, percentile) for f in fields(MapScales)})
 
 
 def signed_panel(title: str, scale: float, label: str) -> Panel:

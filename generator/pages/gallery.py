@@ -10,7 +10,7 @@ import numpy as np
 
 from generator.pages.markdown_text import escape_markdown, href
 from generator.plumbing.numbers import percent
-from generator.stages.gallery import Gallery, GalleryPage, anchor, colour_bar_path, tile_path
+from generator.stages.gallery import TILE_NAMES, Gallery, GalleryPage, anchor, colour_bar_path, method_maps, tile_path
 from generator.stages.results import COMPLETENESS_TOLERANCE, Completeness, Example
 
 
@@ -113,10 +113,8 @@ def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence
 
 
 def maps_of(example: Example) -> list[np.ndarray]:
-    """Every map of an example: each target's five, then its contrast map."""
-    maps = [m for row in example.rows for m in (row.gradient, row.saliency, row.gradient_x_input, row.smoothgrad,
-                                                row.integrated_gradients)]
-    return maps + ([] if example.contrast is None else [example.contrast.integrated_gradients])
+    """Every map of an example, its contrast map included."""
+    return [m for key in TILE_NAMES for m in method_maps(key, [example])]
 
 
 def checks(example: Example) -> list[Completeness]:

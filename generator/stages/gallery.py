@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.stages.colour_scale import Clipping, ColourScale, clipping, limit
+from generator.stages.colour_scale import LIMIT_PERCENTILE, Clipping, ColourScale, clipping, limit
 from generator.stages.results import AttributionRow, Example
 
 SIGNED_CMAP = "RdBu_r"
@@ -114,9 +114,17 @@ def anchor(test_index: int) -> str:
     return f"test-{test_index:05d}"
 
 
-def method_maps(method: Method, examples: Sequence[Example]) -> list[np.ndarray]:
-    """Every map of ``method`` on ``examples``; the IG method includes the contrast maps."""
-    return [m for e in examples for m in _maps_of(e, method.key)]
+def method_maps(key: str, examples: Sequence[Example]) -> list[np.ndarray]:
+    """Every map of method ``key`` on ``examples``; Integrated Gradients includes the contrast maps."""
+    maps = [getattr(row, key) for e in examples for row in e.rows]
+    if key == "integrated_gradients":
+        maps += [e.contrast.integrated_gradients for e in examples if e.contrast is not None]
+    return maps
+
+
+def method_limit(key: str, examples: Sequence[Example], percentile: float = LIMIT_PERCENTILE) -> float:
+    """The colour limit of method ``key`` over ``examples`` (see :func:`~.colour_scale.limit`)."""
+    return limit(method_maps(key, examples), percentile)
 
 
 def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int) -> Gallery:
@@ -128,7 +136,7 @@ def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int
         classes: number of classes (one page each).
     """
     methods = tuple(
-        Method(key, title, short, ColourScale(limit([m for e in examples for m in _maps_of(e, key)]), signed,
+        Method(key, title, short, ColourScale(method_limit(key, examples), signed,
                                               SIGNED_CMAP if signed else MAGNITUDE_CMAP, unit))
         for key, title, short, signed, unit in METHOD_COLUMNS)
     margin_of = {e.test_index: float(margins[e.test_index]) for e in examples}
@@ -138,17 +146,10 @@ def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int
               for k in range(classes)]
     groups.append((MISCLASSIFIED_PAGE, sorted((e for e in examples if not e.correct),
                                               key=lambda e: (-e.confidence, e.test_index))))
-    pages = tuple(GalleryPage(page, tuple(shown), {m.key: clipping(method_maps(m, shown), m.scale.limit)
+    pages = tuple(GalleryPage(page, tuple(shown), {m.key: clipping(method_maps(m.key, shown), m.scale.limit)
                                                    for m in methods})
                   for page, shown in groups)
     return Gallery(methods, pages, margin_of)
-
-
-def _maps_of(example: Example, key: str) -> list[np.ndarray]:
-    maps = [getattr(row, key) for row in example.rows]
-    if key == "integrated_gradients" and example.contrast is not None:
-        maps.append(example.contrast.integrated_gradients)
-    return maps
 
 
 def tile_jobs(gallery: Gallery) -> list[tuple[str, np.ndarray, ColourScale]]:
