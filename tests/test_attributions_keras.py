@@ -6,6 +6,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from generator.attributions import (  # noqa: E402
+    GradientFunction,
     completeness_check,
     gradient,
     integrated_gradients,
@@ -59,6 +60,15 @@ def test_softmax_output_is_attributed_on_logits():
                                images.reshape(3, -1) @ weights.reshape(-1, 3) + bias, rtol=1e-5)
     # The original model still outputs probabilities.
     np.testing.assert_allclose(with_softmax.predict(images, verbose=0).sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_forward_logits_are_the_closed_form_in_any_chunk_size():
+    weights, bias = random_linear()
+    images = RNG.uniform(size=(7, 6, 5, 1)).astype(np.float32)
+    expected = images.reshape(7, -1) @ weights.reshape(-1, 3) + bias
+    grad_fn = GradientFunction(linear_model(weights, bias, activation="softmax"))
+    for chunk_size in (7, 3, 1):  # the softmax is removed: these are logits
+        np.testing.assert_allclose(grad_fn.logits(images, chunk_size=chunk_size), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_separate_softmax_layer_is_removed_too():

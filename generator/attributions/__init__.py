@@ -5,7 +5,7 @@ model's input scale and one integer target per image, and returns float32 arrays
 shaped like the images. Only :mod:`.adapter` touches TensorFlow.
 """
 
-from .adapter import GradFn, GradientFunction, LogitsFunction, as_grad_fn, contrast_weights, logits_model
+from .adapter import GradFn, GradientFunction, as_grad_fn, contrast_weights, logits_model
 from .completeness import CompletenessCheck, completeness, completeness_check
 from .gradient import gradient
 from .gradient_x_input import gradient_x_input
@@ -19,7 +19,6 @@ __all__ = [
     "CompletenessCheck",
     "GradFn",
     "GradientFunction",
-    "LogitsFunction",
     "as_grad_fn",
     "completeness",
     "contrast_weights",

@@ -97,6 +97,9 @@ class GradientFunction:
             ],
             reduce_retracing=True,
         )
+        self._forward: Callable[..., Any] = tf.function(
+            lambda images: self.model(images, training=False),
+            input_signature=[tf.TensorSpec((None, *self.input_shape), tf.float32)], reduce_retracing=True)
 
     def _gradient_and_score(self, images: Any, class_weights: Any) -> tuple[Any, Any]:
         import tensorflow as tf
@@ -118,6 +121,15 @@ class GradientFunction:
         for layer in rest:
             hidden = layer(hidden, training=False)
         return hidden
+
+    def logits(self, images: np.ndarray, chunk_size: int = 4096) -> np.ndarray:
+        """(n, K) float32 logits of (n, H, W, C) images: a forward pass only, compiled once, for
+        checks that score many altered images; forward chunks can be larger than gradient ones."""
+        images = np.ascontiguousarray(images, dtype=np.float32)
+        logits = np.empty((len(images), self.classes), dtype=np.float32)
+        for start in range(0, len(images), chunk_size):
+            logits[start:start + chunk_size] = self._forward(images[start:start + chunk_size])
+        return logits
 
     def class_weights(self, targets: np.ndarray) -> np.ndarray:
         """(n, K) float32 weights: one-hot rows for class indices, weights passed through."""
@@ -146,30 +158,3 @@ def as_grad_fn(model_or_fn: Any, chunk_size: int = 512) -> GradFn:
         return model_or_fn
     return GradientFunction(model_or_fn, chunk_size=chunk_size)
 
-
-class LogitsFunction:
-    """The model's logits for a batch, compiled once, in fixed-size chunks: a forward pass only,
-    for checks that score many altered images (deletion and insertion curves).
-
-    Args:
-        model: a Keras model mapping (n, H, W, C) float32 images to (n, K) scores; a final
-            softmax is removed (see :func:`logits_model`).
-        chunk_size: images per compiled call (bounds peak memory).
-    """
-
-    def __init__(self, model: Any, chunk_size: int = 4096) -> None:
-        import tensorflow as tf
-
-        self.model = logits_model(model)
-        self.chunk_size = int(chunk_size)
-        shape = tuple(int(d) for d in self.model.inputs[0].shape[1:])
-        self._compiled: Callable[..., Any] = tf.function(
-            lambda images: self.model(images, training=False),
-            input_signature=[tf.TensorSpec((None, *shape), tf.float32)], reduce_retracing=True)
-
-    def __call__(self, images: np.ndarray) -> np.ndarray:
-        """(n, K) float32 logits of (n, H, W, C) images."""
-        images = np.ascontiguousarray(images, dtype=np.float32)
-        return np.concatenate([np.asarray(self._compiled(images[start:start + self.chunk_size]))
-                               for start in range(0, len(images), self.chunk_size)] or
-                              [np.zeros((0, int(self.model.outputs[0].shape[-1])), np.float32)])

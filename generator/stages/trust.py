@@ -123,9 +123,9 @@ def faithfulness_arrays(model: object, images: np.ndarray, targets: np.ndarray, 
     every method's ranking, for ``random_orders`` random rankings (averaged per image) and for
     the image-only edge ranking, with a black and a blurred fill."""
     attribution, seed = settings.attribution, settings.seed
-    maps, _ = every_method_maps(attr.GradientFunction(model, chunk_size=attribution.chunk_size), images, targets,
-                          attribution, seed)
-    logits_fn = attr.LogitsFunction(model)
+    grad_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size)
+    maps, _ = every_method_maps(grad_fn, images, targets, attribution, seed)
+    logits_fn = grad_fn.logits
     pixels = int(np.prod(images.shape[1:3]))
     step = faith.step_pixels(pixels)
     orders: dict[str, list[np.ndarray]] = {key: [faith.ranking(maps[key])] for key in METHOD_KEYS}
