@@ -154,6 +154,20 @@ def _check_rendered(page: sync_api.Page, name: str) -> None:
     assert RAW_TEX.findall(visible) == [], f"{name}: TeX source left in the visible text"
 
 
+def _search(page: sync_api.Page, text: str) -> sync_api.Locator:
+    """Type ``text`` into the site search until the search worker answers; the result links."""
+    search = page.locator("input.md-search__input")
+    search.click()
+    results = page.locator(".md-search-result__item a")
+    for _ in range(30):  # the search worker answers once it has loaded the index
+        search.fill("")
+        search.press_sequentially(text, delay=20)
+        page.wait_for_timeout(500)
+        if results.count():
+            break
+    return results
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_renders_offline_without_errors(browser, served_site, screenshots, name):
     context, page, watch = _open(browser, served_site + PAGES[name])
@@ -198,15 +212,7 @@ def test_clicking_a_figure_zooms_it_in_the_lightbox(browser, served_site, screen
 def test_search_finds_methods_but_not_gallery_pages(browser, served_site):
     context, page, watch = _open(browser, served_site)
     try:
-        search = page.locator("input.md-search__input")
-        search.click()
-        results = page.locator(".md-search-result__item a")
-        for _ in range(30):  # the search worker answers once it has loaded the index
-            search.fill("")
-            search.press_sequentially("predicted", delay=20)
-            page.wait_for_timeout(500)
-            if results.count():
-                break
+        results = _search(page, "predicted")
         assert results.count(), "the search returned nothing"
         targets = [results.nth(i).get_attribute("href") for i in range(results.count())]
         snippets = page.locator(".md-search-result").inner_text()
@@ -331,15 +337,7 @@ def test_searching_a_test_index_finds_the_explorer(browser, served_site, quick_b
     test_index = str(manifest["examples"][-1]["test_index"])
     context, page, watch = _open(browser, served_site, load_all=False)
     try:
-        search = page.locator("input.md-search__input")
-        search.click()
-        results = page.locator(".md-search-result__item a")
-        for _ in range(30):  # the search worker answers once it has loaded the index
-            search.fill("")
-            search.press_sequentially(test_index, delay=20)
-            page.wait_for_timeout(500)
-            if results.count():
-                break
+        results = _search(page, test_index)
         hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
         explorer = next(h for h in hrefs if "explorer" in h)
         page.goto(urljoin(page.url, explorer), wait_until="load")
