@@ -5,7 +5,7 @@ results — data → model → evaluation → selection → attributions → (wh
 mathematics → (changes) — then one figures pass draws every image of the site
 (``generator.figures``), the published data are written, one pages pass renders every
 generated page (``generator.pages``) and the site engine builds and publishes the site
-(``generator.site``).
+(``generator.publish``).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
     from generator.pages.report import report_pages
     from generator.plumbing.redact import public_settings, public_text
     from generator.plumbing.stage_cache import StageCache
-    from generator.site.build import build_site
+    from generator.publish.build import build_site
     from generator.stages.attribute import arrays_from_dict, arrays_to_dict, compute_attributions, to_examples
     from generator.stages.data import load_dataset, to_model_input
     from generator.stages.gallery import build_gallery

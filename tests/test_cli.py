@@ -58,7 +58,7 @@ def test_bench_help_lists_its_options_and_bad_counts_are_refused():
     assert refused.returncode == 1 and "--images must be at least 1" in refused.stderr
 
 
-ERROR_CLASSES = [("generator.stages.data", "DataError"), ("generator.stages.model", "ModelError"), ("generator.site.build", "SiteError"),
+ERROR_CLASSES = [("generator.stages.data", "DataError"), ("generator.stages.model", "ModelError"), ("generator.publish.build", "SiteError"),
                  ("generator.stages.gates", "GateError"), ("generator.stages.changes", "ChangesError"),
                  ("generator.plumbing.guard", "BuildLocked"), ("generator.plumbing.settings", "SettingsError"),
                  ("generator.stages.published", "PublishedError")]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import copy_project, run_build
-from generator.site.build import missing_images
+from generator.publish.build import missing_images
 
 pytest.importorskip("tensorflow")
 

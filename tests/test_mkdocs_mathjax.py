@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 from mkdocs.exceptions import PluginError
 
-from generator.site import mathjax as mkdocs_mathjax
-from generator.site.mathjax import (
+from generator.publish import mathjax as mkdocs_mathjax
+from generator.publish.mathjax import (
     MathJaxPlugin,
     mathjax_root,
     plain_formula,

@@ -16,7 +16,7 @@ from generator.pages.trust import trust_context
 from generator.stages.trust import summarise
 from test_trust import synthetic_arrays
 from generator.pages.report import report_pages
-from generator.site.build import SiteError, _without_pages, build_site, missing_images, referenced_images, site_config
+from generator.publish.build import SiteError, _without_pages, build_site, missing_images, referenced_images, site_config
 
 ROOT = Path(__file__).resolve().parents[1]
 # A 1×1 PNG; MkDocs only checks that linked files exist.
