@@ -10,6 +10,7 @@ from generator.stages.faithfulness import (
     bootstrap,
     deletion,
     edge_ranking,
+    end_logits,
     insertion,
     normalised_auc,
     random_rankings,
@@ -135,6 +136,58 @@ def test_chunk_bounds_the_images_per_model_call():
     images = images_of(4)
     deletion(counting, images, np.zeros(4, int), ranking(images[..., 0]), np.zeros_like(images), step=6, chunk=5)
     assert max(sizes) <= 5 and sum(sizes) == 4 * 6  # 4 images × (30 / 6 + 1) points
+
+
+def brute_force_path(logits_fn, start, end, order, step):
+    """Every point of the path built on its own: x_k = start with order[:k] taken from end."""
+    n = len(start)
+    changed = np.minimum(np.arange(-(-P // step) + 1) * step, P)
+    points = []
+    for k in changed:
+        x = start.reshape(n, P, -1).copy()
+        rows = np.repeat(np.arange(n), k)
+        x[rows, order[:, :k].ravel()] = end.reshape(n, P, -1)[rows, order[:, :k].ravel()]
+        points.append(logits_fn(x.reshape(start.shape)))
+    return np.stack(points, axis=1)  # (N, S+1, K)
+
+
+@pytest.mark.parametrize("direction", [deletion, insertion])
+def test_points_whose_image_did_not_change_reuse_logits_and_match_the_brute_force_path(direction):
+    images = images_of(5)
+    images[images < 0.6] = 0.0  # many black pixels: deleting them to black changes nothing
+    fill, targets, order = np.zeros_like(images), np.arange(5) % K, random_rankings(1, 5, P, seed=3)[0]
+    seen = []
+    model = tanh_model(channels=1)
+
+    def counting(batch):
+        seen.extend(batch.reshape(len(batch), -1).tobytes() for batch in batch)
+        return model(batch)
+
+    curves = direction(counting, images, targets, order, fill, step=2)
+    start, end = (images, fill) if direction is deletion else (fill, images)
+    reference = brute_force_path(model, start, end, order, step=2)
+    np.testing.assert_allclose(curves.logit, reference[np.arange(5), :, targets], rtol=1e-12)
+    distinct = sum(len(np.unique(path, axis=0)) for path in reference)  # distinct images along each path
+    assert distinct < 5 * curves.fractions.size
+    assert len(seen) == distinct  # the model saw each distinct image of a path once
+
+
+def test_known_ends_are_not_recomputed_and_change_nothing():
+    logits_fn, images, targets = tanh_model(), images_of(4, channels=2), np.arange(4) % K
+    fill, order = blur(images), random_rankings(1, 4, P, seed=8)[0]
+    ends = end_logits(logits_fn, images, fill)
+    calls = []
+
+    def counting(batch):
+        calls.append(len(batch))
+        return logits_fn(batch)
+
+    for direction in (deletion, insertion):
+        calls.clear()
+        with_ends = direction(counting, images, targets, order, fill, step=4, ends=ends)
+        assert sum(calls) == 4 * (with_ends.fractions.size - 2)
+        plain = direction(logits_fn, images, targets, order, fill, step=4)
+        np.testing.assert_allclose(with_ends.logit, plain.logit, rtol=1e-12)
 
 
 def test_bad_arguments_fail_with_a_message():

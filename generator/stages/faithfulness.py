@@ -26,10 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .faithfulness_controls import BLUR_SIGMA, blur, edge_ranking, random_rankings, ranking
+from .faithfulness_controls import BLUR_SIGMA, blur, edge_magnitude, edge_ranking, random_rankings, ranking
 
 LogitsFn = Callable[[np.ndarray], np.ndarray]
 """(n, H, W, C) float32 images → (n, K) logits; must treat each image on its own."""
+Ends = tuple[np.ndarray, np.ndarray]
+"""(logits of the images, logits of the fill), each (N, K): the two ends of every path."""
 
 MAX_STEP_SHARE = 0.02
 """Default largest share of the pixels changed between two points of a curve (2 %)."""
@@ -39,8 +41,8 @@ rescales the logit curve; below it the image gets NaN (the path's two ends are t
 a curve rescaled by their difference to mean anything)."""
 
 __all__ = [
-    "BLUR_SIGMA", "MAX_STEP_SHARE", "MIN_LOGIT_GAP", "Curves", "blur", "bootstrap", "deletion",
-    "edge_ranking", "insertion", "normalised_auc", "random_rankings", "ranking", "step_pixels",
+    "BLUR_SIGMA", "MAX_STEP_SHARE", "MIN_LOGIT_GAP", "Curves", "Ends", "blur", "bootstrap", "deletion",
+    "edge_magnitude", "edge_ranking", "end_logits", "insertion", "normalised_auc", "random_rankings", "ranking", "step_pixels",
 ]
 
 
@@ -83,7 +85,7 @@ def counts(pixels: int, step: int) -> np.ndarray:
 
 
 def deletion(logits_fn: LogitsFn, images: np.ndarray, targets: np.ndarray, order: np.ndarray,
-             fill: np.ndarray, step: int, chunk: int = 4096) -> Curves:
+             fill: np.ndarray, step: int, chunk: int = 4096, ends: Ends | None = None) -> Curves:
     """Deletion curve: the image with its top-ranked ``k`` pixels replaced by ``fill``, k = 0 … P.
 
     Args:
@@ -95,27 +97,43 @@ def deletion(logits_fn: LogitsFn, images: np.ndarray, targets: np.ndarray, order
         fill: (N, H, W, C) what a removed pixel becomes, e.g. zeros or :func:`blur` (images).
         step: pixels replaced between two points (:func:`step_pixels`).
         chunk: images per ``logits_fn`` call; bounds memory, does not change the result.
+        ends: the (N, K) logits of ``images`` and of ``fill`` when already known (every order
+            of the same images shares them, see :func:`end_logits`); computed when ``None``.
 
     Returns:
         Curves whose first point is ``logits_fn(images)`` and last ``logits_fn(fill)``.
     """
-    return _path(logits_fn, images, fill, targets, order, step, chunk)
+    return _path(logits_fn, images, fill, targets, order, step, chunk, ends)
 
 
 def insertion(logits_fn: LogitsFn, images: np.ndarray, targets: np.ndarray, order: np.ndarray,
-              fill: np.ndarray, step: int, chunk: int = 4096) -> Curves:
+              fill: np.ndarray, step: int, chunk: int = 4096, ends: Ends | None = None) -> Curves:
     """Insertion curve: ``fill`` with the image's top-ranked ``k`` pixels restored, k = 0 … P.
 
     The same path as :func:`deletion` walked from the other end: start at ``fill``, end at the
-    image. Arguments as in :func:`deletion`; the first point is ``logits_fn(fill)``, the last
-    ``logits_fn(images)``.
+    image. Arguments as in :func:`deletion` (``ends`` is still (images, fill)); the first point
+    is ``logits_fn(fill)``, the last ``logits_fn(images)``.
     """
-    return _path(logits_fn, fill, images, targets, order, step, chunk)
+    swapped = None if ends is None else (ends[1], ends[0])
+    return _path(logits_fn, fill, images, targets, order, step, chunk, swapped)
+
+
+def end_logits(logits_fn: LogitsFn, images: np.ndarray, fill: np.ndarray, chunk: int = 4096) -> Ends:
+    """The logits at both ends of every deletion and insertion path of ``images`` and ``fill``."""
+    images, fill = _check_images(images, fill)
+    return _logits_of(logits_fn, images, chunk), _logits_of(logits_fn, fill, chunk)
 
 
 def _path(logits_fn: LogitsFn, start: np.ndarray, end: np.ndarray, targets: np.ndarray,
-          order: np.ndarray, step: int, chunk: int) -> Curves:
-    """Scores of x_k = start with the pixels ``order[:k]`` taken from ``end``, k = counts(P, step)."""
+          order: np.ndarray, step: int, chunk: int, ends: Ends | None) -> Curves:
+    """Scores of x_k = start with the pixels ``order[:k]`` taken from ``end``, k = counts(P, step).
+
+    The model sees each distinct image once. Along one path the swapped pixels only grow, so
+    x_k equals the previous point's image exactly when every pixel swapped in between is the
+    same in ``start`` and ``end`` (a black pixel deleted to a black fill); such a point reuses
+    the previous point's logits. On MNIST with a black fill that skips most points of maps that
+    rank the ink first.
+    """
     start, end = _check_images(start, end)
     n, height, width, channels = start.shape
     pixels = height * width
@@ -127,14 +145,25 @@ def _path(logits_fn: LogitsFn, start: np.ndarray, end: np.ndarray, targets: np.n
     start_flat = start.reshape(n, pixels, channels)
     end_flat = end.reshape(n, pixels, channels)
     points = changed.size
-    logits = []
-    for first in range(0, n * points, chunk):  # pairs (image, point), image-major
-        pair = np.arange(first, min(first + chunk, n * points))
-        image, point = pair // points, pair % points
+    new = _new_images(start_flat, end_flat, order, changed)  # (N, S+1): image differs from the point before
+    if ends is not None:
+        new[:, 0] = new[:, -1] = False  # known: evaluate neither end
+    pairs = np.flatnonzero(new)  # (image, point) pairs, image-major, whose image the model must see
+    answers = []
+    for first in range(0, pairs.size, chunk):
+        image, point = np.divmod(pairs[first:first + chunk], points)
         from_end = rank[image] < changed[point][:, None]  # (chunk, P): pixel already swapped
         batch = np.where(from_end[..., None], end_flat[image], start_flat[image])
-        logits.append(_check_logits(logits_fn(batch.reshape(-1, height, width, channels)), pair.size))
-    all_logits = np.concatenate(logits).astype(np.float64).reshape(n, points, -1)
+        answers.append(_check_logits(logits_fn(batch.reshape(-1, height, width, channels)), image.size))
+    if ends is not None:
+        answers += [_check_logits(np.asarray(e), n) for e in ends]
+        pairs = np.concatenate([pairs, np.arange(n) * points, np.arange(n) * points + points - 1])
+        new[:, 0] = new[:, -1] = True
+    logits = np.empty((n * points, answers[0].shape[-1]), dtype=np.float64)
+    logits[pairs] = np.concatenate(answers)
+    logits = logits.reshape(n, points, -1)
+    source = np.maximum.accumulate(np.where(new, np.arange(points), 0), axis=1)  # latest point with its own image
+    all_logits = logits[np.arange(n)[:, None], source]
     if targets.max(initial=0) >= all_logits.shape[-1]:
         raise ValueError(f"targets must be < K = {all_logits.shape[-1]} classes, got {targets.max()}")
     return Curves(
@@ -142,6 +171,22 @@ def _path(logits_fn: LogitsFn, start: np.ndarray, end: np.ndarray, targets: np.n
         logit=all_logits[np.arange(n), :, targets],
         probability=_softmax(all_logits)[np.arange(n), :, targets],
     )
+
+
+def _new_images(start_flat: np.ndarray, end_flat: np.ndarray, order: np.ndarray, changed: np.ndarray) -> np.ndarray:
+    """(N, S+1) True where point k's image differs from point k − 1's (always at k = 0)."""
+    differs = np.any(start_flat != end_flat, axis=-1)  # (N, P)
+    in_order = np.take_along_axis(differs, np.asarray(order), axis=1)
+    swapped_that_differ = np.concatenate([np.zeros((len(order), 1), np.int64), np.cumsum(in_order, axis=1)],
+                                         axis=1)[:, changed]
+    new = np.ones(swapped_that_differ.shape, dtype=bool)
+    new[:, 1:] = np.diff(swapped_that_differ, axis=1) > 0
+    return new
+
+
+def _logits_of(logits_fn: LogitsFn, images: np.ndarray, chunk: int) -> np.ndarray:
+    return np.concatenate([_check_logits(logits_fn(images[i:i + chunk]), len(images[i:i + chunk]))
+                           for i in range(0, len(images), chunk)])
 
 
 def normalised_auc(curves: Curves, which: str = "probability", min_gap: float = MIN_LOGIT_GAP) -> np.ndarray:
