@@ -9,7 +9,6 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from generator.attributions import gradient  # noqa: E402
-from generator.plumbing.settings import Settings  # noqa: E402
 from generator.stages.data import Dataset, arrays_sha256  # noqa: E402
 from generator.stages.model import build_cnn  # noqa: E402
 from generator.stages.randomisation import (  # noqa: E402
@@ -160,8 +159,8 @@ def tiny_dataset(train: int = 300, test: int = 100) -> Dataset:
 def test_train_on_random_labels_fits_permuted_labels_reproducibly():
     data = tiny_dataset()
     started = time.perf_counter()
-    first = train_on_random_labels(data, Settings(), images=200, fit_target=0.99, max_epochs=2, seed=5)
-    again = train_on_random_labels(data, Settings(), images=200, fit_target=0.99, max_epochs=2, seed=5)
+    first = train_on_random_labels(data, images=200, fit_target=0.99, max_epochs=2, seed=5)
+    again = train_on_random_labels(data, images=200, fit_target=0.99, max_epochs=2, seed=5)
     elapsed = time.perf_counter() - started
     assert isinstance(first, RandomLabelModel)
     assert first.epochs == 2 and not first.reached_target and len(first.fit_per_epoch) == 2
@@ -172,11 +171,11 @@ def test_train_on_random_labels_fits_permuted_labels_reproducibly():
     assert np.array_equal(first.labels, again.labels)
     assert first.train_fit == again.train_fit and first.test_accuracy == again.test_accuracy
     assert same(first.model.get_weights(), again.model.get_weights())
-    other = train_on_random_labels(data, Settings(), images=200, max_epochs=1, seed=6)
+    other = train_on_random_labels(data, images=200, max_epochs=1, seed=6)
     assert not np.array_equal(other.labels, first.labels)
     print(f"three tiny random-label trainings: {elapsed:.1f} s")
 
 
 def test_train_on_random_labels_stops_at_the_target():
-    reached = train_on_random_labels(tiny_dataset(), Settings(), images=100, fit_target=0.0, max_epochs=5, seed=1)
+    reached = train_on_random_labels(tiny_dataset(), images=100, fit_target=0.0, max_epochs=5, seed=1)
     assert reached.epochs == 1 and reached.reached_target

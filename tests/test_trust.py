@@ -6,7 +6,14 @@ import numpy as np
 
 from generator.figures.trust import trust_jobs
 from generator.pages.render import render_all
-from generator.pages.trust import CLASS_BLIND_ABOVE, DEPENDS_BELOW, reading, summary_line, trust_context
+from generator.pages.trust import (
+    CLASS_BLIND_ABOVE,
+    DEPENDS_BELOW,
+    absolute_rank_notes,
+    reading,
+    summary_line,
+    trust_context,
+)
 from generator.stages.manifest import trust_record
 from generator.stages.trust import DIRECTIONS, FILLS, METHOD_KEYS, METRICS, random_other_classes, summarise, trust_sample
 from test_pages import TEMPLATES
@@ -22,7 +29,9 @@ def synthetic_arrays(n: int = 30, similar: str = "gradient_x_input", class_blind
     arrays: dict[str, np.ndarray] = {"layers": np.array(LAYERS), "skipped": np.array(["flatten", "dropout"]),
                                      "sample": np.arange(100, 100 + n), "faithfulness_sample": np.arange(n),
                                      "fractions": np.linspace(0, 1, 54),
-                                     "random_labels": np.array([15, 0.22, 0, 0.08, 20.0]),
+                                     "random_labels": np.array([15, 0.22, 0, 0.08, 20.0]), "black_share": np.array(0.8),
+                                     "random_label_settings": np.array([500, 3e-3, 32, 60]),
+                                     "unreachable_share": np.array(0.14),
                                      "grid": rng.normal(size=(len(LAYERS) + 1, len(METHOD_KEYS), 2, 28, 28))}
     for key in METHOD_KEYS:
         level = 0.9 if key == similar else 0.1
@@ -32,6 +41,8 @@ def synthetic_arrays(n: int = 30, similar: str = "gradient_x_input", class_blind
             arrays[f"independent.{key}.{metric}"] = level + 0.01 * rng.normal(size=(len(LAYERS), n))
             arrays[f"data.{key}.{metric}"] = level + 0.01 * rng.normal(size=(1, n))
             arrays[f"target.{key}.{metric}"] = (0.95 if key == class_blind else 0.3) + 0.01 * rng.normal(size=(1, n))
+            arrays[f"image_only.{key}.{metric}"] = 0.4 + 0.01 * rng.normal(size=(1, n))
+            arrays[f"image_only_randomised.{key}.{metric}"] = 0.7 + 0.01 * rng.normal(size=(1, n))
     for name in (*METHOD_KEYS, "random", "image_only"):
         deletion = 0.1 if name == "integrated_gradients" else 0.5 if name in ("random", "image_only") else 0.6
         for fill in FILLS:
@@ -102,7 +113,7 @@ def test_the_page_states_every_method_and_control_with_its_numbers(tmp_path):
         assert f"| {title} |" in page or f"| *{title}* |" in page, title
     ig = trust.methods["integrated_gradients"].deletion_auc["black"]
     assert f"{ig.mean:.2f} [{ig.low:.2f}, {ig.high:.2f}]" in page
-    assert "fits\n22.0% of its random training labels" in page and "did not" in page
+    assert "fits 22.0% of its\nrandom training labels: the epoch budget ran out before 90%" in page
     assert len(trust_jobs(trust)) == 4  # two cascade grids, the similarity curves, the faithfulness curves
 
 
@@ -120,3 +131,17 @@ def test_the_home_page_sentence_counts_from_the_same_rules():
     line = summary_line(summarise(synthetic_arrays(), seed=0))
     assert line == ("Of the 5 methods, Gradient, Saliency, SmoothGrad, Integrated Gradients change when the network's "
                     "weights are randomised, and Integrated Gradients beat both controls on deletion with a black fill.")
+
+
+def test_a_high_absolute_rank_similarity_after_randomisation_is_explained_by_the_numbers():
+    arrays = synthetic_arrays(similar="gradient_x_input")
+    notes = absolute_rank_notes(summarise(arrays, seed=0))
+    assert len(notes) == 1 and notes[0].startswith("Gradient × input: 0.90")
+    assert "black" in notes[0] and "80%" in notes[0]  # black_share 0.8 of the synthetic sample
+
+    arrays = synthetic_arrays(similar="gradient")
+    notes = absolute_rank_notes(summarise(arrays, seed=0))
+    assert len(notes) == 1 and "follows the image's edges more closely" in notes[0]  # randomised 0.7 > trained 0.4
+    for key in METRICS:
+        arrays[f"image_only_randomised.gradient.{key}"] = arrays[f"image_only.gradient.{key}"]
+    assert "cannot say" in absolute_rank_notes(summarise(arrays, seed=0))[0]

@@ -14,6 +14,7 @@ import numpy as np
 from generator.figures.trust import CURVES_FIGURE, GRID_FIGURE, SIMILARITY_FIGURE, TITLES
 from generator.pages.markdown_text import href
 from generator.plumbing.numbers import percent
+from generator.stages.faithfulness import BLUR_SIGMA
 from generator.stages.trust import FILLS, METHOD_KEYS, Interval, MethodTrust, Trust
 
 PAGE = "trust.md"
@@ -36,6 +37,9 @@ def beats(method: Interval, control: Interval, lower_is_better: bool) -> bool:
     """The method's 95% interval lies entirely on the better side of the control's."""
     return method.high < control.low if lower_is_better else method.low > control.high
 
+
+MULTIPLIES_BY_INPUT = {"gradient_x_input", "integrated_gradients"}
+"""Methods whose map is (x − x′) times a gradient: zero wherever the image is the black baseline."""
 
 UNSIGNED = {"saliency"}
 """Methods without a sign: their signed and |map| Spearman correlations are the same number."""
@@ -79,6 +83,29 @@ def reading(key: str, method: MethodTrust, trust: Trust) -> str:
     return f"{TITLES[key]}: {weights}; {data}; {faithful}; {target}."
 
 
+def absolute_rank_notes(trust: Trust) -> list[str]:
+    """For each method whose Spearman of |map| stays at or above DEPENDS_BELOW with every layer
+    randomised (a working check predicts it falls well below), one sentence on what, by the
+    numbers on the page, the two maps still share."""
+    notes = []
+    for key, method in trust.methods.items():
+        full = method.cascade["spearman_abs"][-1]
+        if not full.mean >= DEPENDS_BELOW:
+            continue
+        trained, randomised = method.image_only["spearman_abs"], method.image_only_randomised["spearman_abs"]
+        edges = (f"its rank similarity of |map| to the image's edge map is {trained.mean:.2f} trained and "
+                 f"{randomised.mean:.2f} randomised")
+        if key in MULTIPLIES_BY_INPUT:
+            why = (f"it is (x − x′) times a gradient, so it is exactly zero on the {percent(trust.black_share, 0)} of "
+                   "pixels that are black, in every network, and the two maps tie there")
+        elif beats(randomised, trained, lower_is_better=False):
+            why = f"the randomised map follows the image's edges more closely than the trained one: {edges}"
+        else:
+            why = f"the image's edges do not account for it ({edges}); this report cannot say what the rest is"
+        notes.append(f"{TITLES[key]}: {full.mean:.2f} with every layer randomised; {why}.")
+    return notes
+
+
 def summary_line(trust: Trust) -> str:
     """One sentence for the home page, counted from the readings' rules."""
     names = [TITLES[key] for key in METHOD_KEYS]
@@ -119,6 +146,9 @@ def trust_context(trust: Trust) -> dict[str, Any]:
                                          for direction in ("deletion", "insertion") for fill in FILLS}}
 
     labels = trust.random_labels
+    pixels = int(np.prod(trust.arrays["grid"].shape[-2:]))
+    step = int(round(float(trust.arrays["fractions"][1]) * pixels))  # the step the curves were computed with
+    random_orders = int(trust.arrays.get("random_orders", 1))
     return {
         "methods": [row(key) for key in METHOD_KEYS],
         "faithfulness": [{"name": TITLES[key], **{f"{direction}_{fill}": _number(
@@ -135,8 +165,16 @@ def trust_context(trust: Trust) -> dict[str, Any]:
         "curves_figure": href(CURVES_FIGURE, PAGE),
         "random_labels": {"epochs": f"{labels['epochs']:.0f}", "fit": percent(labels["train_fit"], 1),
                           "reached": bool(labels["reached_target"]), "accuracy": percent(labels["test_accuracy"], 1),
-                          "seconds": f"{labels['seconds']:.1f}"},
+                          "seconds": f"{labels['seconds']:.1f}", "images": f"{labels['images']:,.0f}",
+                          "learning_rate": f"{labels['learning_rate']:g}", "batch_size": f"{labels['batch_size']:.0f}",
+                          "budget": f"{labels['epoch_budget']:.0f}"},
         "depends_below": f"{DEPENDS_BELOW:g}",
+        "abs_notes": absolute_rank_notes(trust),
+        "unreachable": percent(trust.unreachable_share, 0),
+        "step_pixels": f"{step}",
+        "step_share": percent(step / pixels, 1),
+        "blur_sigma": f"{BLUR_SIGMA:g}",
+        "random_orders": f"{random_orders}",
         "class_blind_above": f"{CLASS_BLIND_ABOVE:g}",
         "checks_href": href("methods/trust-checks.md", PAGE),
     }

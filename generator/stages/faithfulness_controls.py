@@ -47,16 +47,17 @@ def random_rankings(count: int, n: int, pixels: int, seed: int) -> np.ndarray:
 
 
 def edge_ranking(images: np.ndarray) -> np.ndarray:
-    """(N, H, W[, C]) → (N, H·W): pixels by Sobel gradient magnitude, strongest edge first.
+    """(N, H, W[, C]) → (N, H·W): pixels by Sobel gradient magnitude, strongest edge first. No model."""
+    return ranking(edge_magnitude(images))
 
-    The magnitude is sqrt(Σ_c G_x² + G_y²) over the channels, with G_x, G_y the 3 × 3 Sobel
-    responses (smoothing [1, 2, 1] across, derivative [−1, 0, 1] along the axis). No model.
-    """
+
+def edge_magnitude(images: np.ndarray) -> np.ndarray:
+    """(N, H, W[, C]) → (N, H, W) float64: sqrt(Σ_c G_x² + G_y²) over the channels, with G_x, G_y
+    the 3 × 3 Sobel responses (smoothing [1, 2, 1] across, derivative [−1, 0, 1] along the axis)."""
     stack = _channels_last(images)
     across_rows = _correlate(_correlate(stack, SOBEL_SMOOTH, axis=1), SOBEL_DERIVATIVE, axis=2)
     across_columns = _correlate(_correlate(stack, SOBEL_SMOOTH, axis=2), SOBEL_DERIVATIVE, axis=1)
-    magnitude = np.sqrt(np.sum(across_rows**2 + across_columns**2, axis=-1))
-    return ranking(magnitude)
+    return np.sqrt(np.sum(across_rows**2 + across_columns**2, axis=-1))
 
 
 def blur(images: np.ndarray, sigma: float = BLUR_SIGMA) -> np.ndarray:

@@ -205,11 +205,15 @@ def trust_record(trust: Trust) -> dict[str, Any]:
             "deletion_auc": areas(method.deletion_auc),
             "insertion_auc": areas(method.insertion_auc),
             "random_target": {m: method.random_target[m].mean for m in ("spearman_abs", "ssim")},
+            "image_only": {m: method.image_only[m].mean for m in ("spearman_abs", "spearman", "ssim")},
+            "image_only_randomised": {m: method.image_only_randomised[m].mean for m in ("spearman_abs", "spearman", "ssim")},
             "ms_per_image": method.ms_per_image,
         } for key, method in trust.methods.items()},
         "controls": {name: {"deletion_auc": areas(c["deletion_auc"]), "insertion_auc": areas(c["insertion_auc"])}
                      for name, c in trust.controls.items()},
         "random_labels": dict(trust.random_labels),
+        "black_share": trust.black_share,
+        "unreachable_share": trust.unreachable_share,
     }
 
 

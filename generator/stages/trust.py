@@ -14,6 +14,10 @@ read the :class:`Trust` this returns):
   than a random order and an image-only (edge) order.
 - **Random target**: a map should change when the class it explains changes.
 
+Each trained map, and each map of the fully randomised model, is also compared with the image's
+Sobel edge magnitude, a map with no model in it: what two maps of one image can share without
+sharing anything the network learned.
+
 Per-image numbers are cached by the hashes of the data, the model and the settings (they
 cost more than the rest of the report's attributions); the intervals are bootstrapped from
 them when read.
@@ -33,7 +37,7 @@ from generator.stages import faithfulness as faith
 from generator.stages.similarity import similarity
 
 Log = Callable[[str], None]
-TRUST_FORMAT = 2
+TRUST_FORMAT = 4
 """Bump when this stage changes what it computes, so cached results are dropped."""
 METHOD_KEYS = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients")
 METRICS = ("spearman_abs", "spearman", "ssim")
@@ -91,11 +95,12 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
     out: dict[str, np.ndarray] = {"layers": np.array(layers), "skipped": np.array(skipped, dtype=str)}
     out.update({f"ms.{key}": np.array(value) for key, value in ms.items()})
 
-    def compare(name: str, other: dict[str, np.ndarray]) -> None:
+    def compare(name: str, other: dict[str, np.ndarray], reference: dict[str, np.ndarray] = trained) -> None:
         for key in METHOD_KEYS:
-            for metric, values in similarity(trained[key], other[key]).items():
+            for metric, values in similarity(reference[key], other[key]).items():
                 out.setdefault(f"{name}.{key}.{metric}", []).append(values)  # type: ignore[union-attr]
 
+    fully_randomised: dict[str, np.ndarray] = {}
     for variant, copies in (("cascade", cascade(model, seed)), ("independent", independent(model, seed))):
         for layer, copy in copies:
             log(f"trust: {variant} randomisation up to {layer}" if variant == "cascade" else
@@ -105,12 +110,20 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
             compare(variant, maps)
             if variant == "cascade":
                 out.setdefault("grid", []).append(np.stack([maps[k][:2] for k in METHOD_KEYS]))  # type: ignore[union-attr]
+                fully_randomised = maps
     data_maps, _ = every_method_maps(attr.GradientFunction(random_label_model, chunk_size=attribution.chunk_size),
                                images, targets, attribution, seed)
     compare("data", data_maps)
     other_maps, _ = every_method_maps(trained_fn, images, random_other_classes(targets, trained_fn.classes, seed),
                                 attribution, seed)
     compare("target", other_maps)
+    # A map of the image alone, no model: what any two maps of the same image may share.
+    edges = {key: faith.edge_magnitude(images) for key in METHOD_KEYS}
+    compare("image_only", edges)
+    compare("image_only_randomised", edges, reference=fully_randomised)
+    out["black_share"] = np.array(np.mean(np.all(images == 0, axis=-1)))
+    out["unreachable_share"] = np.array(np.mean(np.all(trained["gradient"] == 0, axis=0)
+                                                & np.all(fully_randomised["gradient"] == 0, axis=0)))
     out["grid"] = np.concatenate([np.stack([trained[k][:2] for k in METHOD_KEYS])[None],
                                   np.stack(out["grid"])])  # (L + 1, methods, 2, H, W)
     return {key: np.asarray(value, dtype=np.float32) if isinstance(value, list) else value
@@ -120,8 +133,8 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
 def faithfulness_arrays(model: object, images: np.ndarray, targets: np.ndarray, random_orders: int,
                         settings: Settings, log: Log) -> dict[str, np.ndarray]:
     """Deletion and insertion curves (softmax probability of the target) and their areas, for
-    every method's ranking, for ``random_orders`` random rankings (averaged per image) and for
-    the image-only edge ranking, with a black and a blurred fill."""
+    every method's ranking, for ``random_orders`` random rankings per image (each image its own,
+    averaged per image) and for the image-only edge ranking, with a black and a blurred fill."""
     attribution, seed = settings.attribution, settings.seed
     grad_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size)
     maps, _ = every_method_maps(grad_fn, images, targets, attribution, seed)
@@ -132,12 +145,14 @@ def faithfulness_arrays(model: object, images: np.ndarray, targets: np.ndarray, 
     orders["random"] = list(faith.random_rankings(random_orders, len(images), pixels, seed))
     orders["image_only"] = [faith.edge_ranking(images[..., 0])]
     fills = {"black": np.zeros_like(images), "blur": faith.blur(images)}
+    ends = {name: faith.end_logits(logits_fn, images, fill) for name, fill in fills.items()}  # shared by every order
     out: dict[str, np.ndarray] = {}
     for name, rankings in orders.items():
-        log(f"trust: deletion and insertion curves of {name} ({len(rankings)} order(s))")
+        log(f"trust: deletion and insertion curves of {name} ({len(rankings)} order(s) per image)")
         for fill_name, fill in fills.items():
             for direction, curve_fn in (("deletion", faith.deletion), ("insertion", faith.insertion)):
-                curves = [curve_fn(logits_fn, images, targets, order, fill, step) for order in rankings]
+                curves = [curve_fn(logits_fn, images, targets, order, fill, step, ends=ends[fill_name])
+                          for order in rankings]
                 probability = np.mean([c.probability for c in curves], axis=0)
                 out[f"curve.{name}.{direction}.{fill_name}"] = probability.astype(np.float32)
                 out[f"auc.{name}.{direction}.{fill_name}"] = np.mean(
@@ -170,6 +185,8 @@ class MethodTrust:
     independent: dict[str, tuple[Interval, ...]]
     data_randomisation: dict[str, Interval]  # metric → interval
     random_target: dict[str, Interval]
+    image_only: dict[str, Interval]  # the trained map against the image's Sobel edge magnitude
+    image_only_randomised: dict[str, Interval]  # the fully randomised model's map against it
     deletion_auc: dict[str, Interval]  # fill → interval
     insertion_auc: dict[str, Interval]
     ms_per_image: float
@@ -186,7 +203,12 @@ class Trust:
         methods: method key → its evidence.
         controls: "random" / "image_only" → {"deletion_auc" | "insertion_auc": fill → interval}.
         random_labels: the data-randomisation model: epochs, share of its random training labels
-            it fits, whether it reached the target fit, accuracy on the real test labels, seconds.
+            it fits, whether it reached the target fit, accuracy on the real test labels, seconds;
+            and how it was trained: images, learning rate, batch size, epoch budget.
+        black_share: share of the sanity sample's pixels that are black (0 in every channel).
+        unreachable_share: share of pixel positions whose gradient is exactly 0 in every image of
+            the sample, for the trained and the fully randomised model alike (positions the
+            architecture lets reach no output).
         arrays: the raw per-image numbers and curves (published as data/trust.npz).
     """
 
@@ -197,6 +219,8 @@ class Trust:
     methods: dict[str, MethodTrust]
     controls: dict[str, dict[str, dict[str, Interval]]]
     random_labels: dict[str, float]
+    black_share: float
+    unreachable_share: float
     arrays: dict[str, np.ndarray]
 
 
@@ -210,15 +234,20 @@ def summarise(arrays: dict[str, np.ndarray], seed: int) -> Trust:
         independent={m: tuple(interval(row, seed) for row in arrays[f"independent.{key}.{m}"]) for m in METRICS},
         data_randomisation={m: interval(arrays[f"data.{key}.{m}"][0], seed) for m in METRICS},
         random_target={m: interval(arrays[f"target.{key}.{m}"][0], seed) for m in METRICS},
+        image_only={m: interval(arrays[f"image_only.{key}.{m}"][0], seed) for m in METRICS},
+        image_only_randomised={m: interval(arrays[f"image_only_randomised.{key}.{m}"][0], seed) for m in METRICS},
         deletion_auc=areas(key, "deletion"), insertion_auc=areas(key, "insertion"),
         ms_per_image=float(arrays[f"ms.{key}"])) for key in METHOD_KEYS}
     controls = {name: {"deletion_auc": areas(name, "deletion"), "insertion_auc": areas(name, "insertion")}
                 for name in ("random", "image_only")}
     epochs, fit, reached, accuracy, seconds = (float(v) for v in arrays["random_labels"])
+    images, learning_rate, batch_size, budget = (float(v) for v in arrays["random_label_settings"])
     return Trust(np.asarray(arrays["sample"]), np.asarray(arrays["faithfulness_sample"]),
                  tuple(str(s) for s in arrays["layers"]), tuple(str(s) for s in arrays["skipped"]), methods, controls,
                  {"epochs": epochs, "train_fit": fit, "reached_target": bool(reached), "test_accuracy": accuracy,
-                  "seconds": seconds}, arrays)
+                  "seconds": seconds, "images": images, "learning_rate": learning_rate, "batch_size": batch_size,
+                  "epoch_budget": budget}, float(arrays["black_share"]),
+                 float(arrays["unreachable_share"]), arrays)
 
 
 def trust_sample(published: Sequence[int], size: int, seed: int) -> np.ndarray:
@@ -240,8 +269,9 @@ def measure_trust(model: object, dataset: object, predictions: np.ndarray, publi
     faithful = np.sort(np.random.default_rng(seed + 1).choice(
         len(dataset.y_test), size=min(trust.faithfulness_images, len(dataset.y_test)), replace=False))
     log(f"trust: training the same network on {trust.random_label_images:,} images with permuted labels")
-    random_labels = train_on_random_labels(dataset, settings, images=trust.random_label_images,
-                                           max_epochs=trust.random_label_epochs, seed=seed, log=log)
+    random_labels = train_on_random_labels(
+        dataset, images=trust.random_label_images, learning_rate=trust.random_label_learning_rate,
+        batch_size=trust.random_label_batch_size, max_epochs=trust.random_label_epochs, seed=seed, log=log)
     log(f"trust: it fits {random_labels.train_fit:.0%} of its random labels after {random_labels.epochs} epochs; "
         f"test accuracy {random_labels.test_accuracy:.1%}")
     out = sanity_arrays(model, to_model_input(dataset.x_test[sample]), np.asarray(predictions)[sample],
@@ -249,6 +279,10 @@ def measure_trust(model: object, dataset: object, predictions: np.ndarray, publi
     out.update(faithfulness_arrays(model, to_model_input(dataset.x_test[faithful]), np.asarray(predictions)[faithful],
                                    trust.random_orders, settings, log))
     out["sample"], out["faithfulness_sample"] = sample, faithful
+    out["random_orders"] = np.array(trust.random_orders)
+    out["random_label_settings"] = np.array([min(trust.random_label_images, len(dataset.y_train)),
+                                             trust.random_label_learning_rate, trust.random_label_batch_size,
+                                             trust.random_label_epochs], dtype=np.float64)
     out["random_labels"] = np.array([random_labels.epochs, random_labels.train_fit, random_labels.reached_target,
                                      random_labels.test_accuracy, random_labels.seconds], dtype=np.float64)
     return out
