@@ -101,12 +101,16 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
                 out.setdefault(f"{name}.{key}.{metric}", []).append(values)  # type: ignore[union-attr]
 
     fully_randomised: dict[str, np.ndarray] = {}
+    done: dict[frozenset[str], dict[str, np.ndarray]] = {}  # the same layers randomised give the same model
     for variant, copies in (("cascade", cascade(model, seed)), ("independent", independent(model, seed))):
-        for layer, copy in copies:
+        for position, (layer, copy) in enumerate(copies):
+            randomised = frozenset(layers[:position + 1] if variant == "cascade" else [layer])
             log(f"trust: {variant} randomisation up to {layer}" if variant == "cascade" else
                 f"trust: {variant} randomisation of {layer}")
-            maps, _ = every_method_maps(attr.GradientFunction(copy, chunk_size=attribution.chunk_size), images, targets,
-                                  attribution, seed)
+            if randomised not in done:
+                done[randomised], _ = every_method_maps(attr.GradientFunction(copy, chunk_size=attribution.chunk_size),
+                                                        images, targets, attribution, seed)
+            maps = done[randomised]
             compare(variant, maps)
             if variant == "cascade":
                 out.setdefault("grid", []).append(np.stack([maps[k][:2] for k in METHOD_KEYS]))  # type: ignore[union-attr]
