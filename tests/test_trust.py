@@ -65,6 +65,12 @@ def test_readings_follow_the_stated_thresholds():
     assert "does not beat both controls" in lines["gradient"]
     assert "barely changes with the class" in lines["saliency"] and "changes with the class" in lines["gradient"]
     assert trust.methods["gradient"].cascade["spearman_abs"][-1].mean < DEPENDS_BELOW
+
+    arrays = synthetic_arrays()
+    arrays["auc.integrated_gradients.deletion.blur"] = arrays["auc.random.deletion.blur"]  # no better than chance
+    trust = summarise(arrays, seed=0)
+    assert ("beats both controls on deletion with the black fill only and on insertion"
+            in reading("integrated_gradients", trust.methods["integrated_gradients"], trust))
     assert trust.methods["saliency"].random_target["spearman_abs"].mean > CLASS_BLIND_ABOVE
 
 
@@ -129,7 +135,7 @@ def test_samples_and_random_targets_are_seeded():
 
 def test_the_home_page_sentence_counts_from_the_same_rules():
     line = summary_line(summarise(synthetic_arrays(), seed=0))
-    assert line == ("Of the 5 methods, Gradient, Saliency, SmoothGrad, Integrated Gradients change when the network's "
+    assert line == ("Of the 5 methods, Gradient, Saliency, SmoothGrad and Integrated Gradients change when the network's "
                     "weights are randomised, and Integrated Gradients beat both controls on deletion with a black fill.")
 
 

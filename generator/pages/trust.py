@@ -57,6 +57,24 @@ def similar(values: dict[str, Interval], key: str) -> str:
     return ("changed", "partly", "similar")[above]
 
 
+def faithfulness_phrase(method: MethodTrust, trust: Trust) -> str:
+    """Which directions, with which fills, the method beats both controls on."""
+    parts = []
+    for direction, lower_is_better in (("deletion", True), ("insertion", False)):
+        fills = [fill for fill in FILLS if all(
+            beats(getattr(method, f"{direction}_auc")[fill], control[f"{direction}_auc"][fill], lower_is_better)
+            for control in trust.controls.values())]
+        if len(fills) == len(FILLS):
+            parts.append(f"on {direction}")
+        elif fills:
+            parts.append(f"on {direction} with the {' and '.join(fills)} fill only")
+    if not parts:
+        return "does not beat both controls on deletion or insertion with either fill"
+    if parts == ["on deletion", "on insertion"]:
+        return "beats both controls on deletion and insertion"
+    return "beats both controls " + " and ".join(parts)
+
+
 def reading(key: str, method: MethodTrust, trust: Trust) -> str:
     """One line per method, from its numbers and the thresholds of this module."""
     full = {m: values[-1] for m, values in method.cascade.items()}
@@ -70,14 +88,7 @@ def reading(key: str, method: MethodTrust, trust: Trust) -> str:
             "partly": "partly resembles the maps of a network trained on random labels",
             "similar": "looks like the maps of a network trained on random labels"}[
         similar(method.data_randomisation, key)]
-    controls = trust.controls
-    deletion = all(beats(method.deletion_auc[fill], controls[c]["deletion_auc"][fill], True)
-                   for c in controls for fill in FILLS)
-    insertion = all(beats(method.insertion_auc[fill], controls[c]["insertion_auc"][fill], False)
-                    for c in controls for fill in FILLS)
-    faithful = ("beats both controls on deletion and insertion" if deletion and insertion else
-                "beats both controls on deletion" if deletion else "beats both controls on insertion" if insertion
-                else "does not beat both controls on deletion or insertion")
+    faithful = faithfulness_phrase(method, trust)
     target_rank, _ = shape_and_rank(method.random_target, key)
     target = "barely changes with the class it explains" if target_rank > CLASS_BLIND_ABOVE else "changes with the class"
     return f"{TITLES[key]}: {weights}; {data}; {faithful}; {target}."
@@ -115,7 +126,11 @@ def summary_line(trust: Trust) -> str:
                 if all(beats(m.deletion_auc["black"], c["deletion_auc"]["black"], True) for c in trust.controls.values())]
 
     def listed(items: list[str]) -> str:
-        return "none" if not items else "all" if len(items) == len(names) else ", ".join(items)
+        if not items:
+            return "none"
+        if len(items) == len(names):
+            return "all"
+        return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
     return (f"Of the {len(names)} methods, {listed(weights)} change when the network's weights are randomised, "
             f"and {listed(deletion)} beat both controls on deletion with a black fill.")
@@ -170,6 +185,11 @@ def trust_context(trust: Trust) -> dict[str, Any]:
                           "budget": f"{labels['epoch_budget']:.0f}"},
         "depends_below": f"{DEPENDS_BELOW:g}",
         "abs_notes": absolute_rank_notes(trust),
+        "independent_layers": list(trust.layers),
+        "independent": [{"name": TITLES[key], "cells": [
+            f"{trust.methods[key].independent['spearman_abs' if key in UNSIGNED else 'spearman'][i].mean:.2f} / "
+            f"{trust.methods[key].independent['ssim'][i].mean:.2f}" for i in range(len(trust.layers))]}
+            for key in METHOD_KEYS],
         "unreachable": percent(trust.unreachable_share, 0),
         "step_pixels": f"{step}",
         "step_share": percent(step / pixels, 1),

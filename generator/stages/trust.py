@@ -37,7 +37,7 @@ from generator.stages import faithfulness as faith
 from generator.stages.similarity import similarity
 
 Log = Callable[[str], None]
-TRUST_FORMAT = 4
+TRUST_FORMAT = 5
 """Bump when this stage changes what it computes, so cached results are dropped."""
 METHOD_KEYS = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients")
 METRICS = ("spearman_abs", "spearman", "ssim")
