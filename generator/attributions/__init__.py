@@ -7,6 +7,7 @@ shaped like the images. Only :mod:`.adapter` touches TensorFlow.
 
 from .adapter import GradFn, GradientFunction, as_grad_fn, contrast_weights, logits_model
 from .completeness import CompletenessCheck, completeness, completeness_check
+from .expected_gradients import baseline_scores, expected_gradients
 from .gradient import gradient
 from .gradient_x_input import gradient_x_input
 from .integrated_gradients import contrastive_integrated_gradients, integrated_gradients, interpolate
@@ -20,10 +21,12 @@ __all__ = [
     "GradFn",
     "GradientFunction",
     "as_grad_fn",
+    "baseline_scores",
     "completeness",
     "contrast_weights",
     "contrastive_integrated_gradients",
     "completeness_check",
+    "expected_gradients",
     "gradient",
     "gradient_x_input",
     "image_noise",

@@ -25,8 +25,10 @@ def weighted_gradient_sum(
     image_shape: tuple[int, ...],
     chunk_size: int,
     on_chunk: Callable[[int, int], None] | None = None,
+    factor: PointFn | None = None,
 ) -> np.ndarray:
-    """Σ_k weights[k] · ∂score_i/∂x at points(i, k), for every image i.
+    """Σ_k weights[k] · ∂score_i/∂x at points(i, k), for every image i; with ``factor``,
+    Σ_k weights[k] · factor(i, k) ⊙ ∂score_i/∂x at points(i, k).
 
     Args:
         grad_fn: gradient function (see :class:`~.adapter.GradFn`).
@@ -36,6 +38,8 @@ def weighted_gradient_sum(
         image_shape: (N, H, W, C), the shape of the result.
         chunk_size: rows per gradient call.
         on_chunk: optional progress callback ``(rows done, rows total)``.
+        factor: optional per-row array (R, H, W, C) each gradient is multiplied by (Expected
+            Gradients' x − x′, whose baseline changes from row to row).
 
     Returns:
         (N, H, W, C) float64 sums.
@@ -48,7 +52,10 @@ def weighted_gradient_sum(
         rows = np.arange(start, min(start + chunk_size, total))
         image_of_row, node_of_row = rows // steps, rows % steps
         grads, _ = grad_fn(points(image_of_row, node_of_row), targets[image_of_row])
-        weighted = grads.astype(np.float64) * weights[node_of_row].reshape(-1, *trailing)
+        grads = grads.astype(np.float64)
+        if factor is not None:
+            grads *= factor(image_of_row, node_of_row)
+        weighted = grads * weights[node_of_row].reshape(-1, *trailing)
         # Rows of one image are contiguous: sum each run into its image.
         firsts = np.flatnonzero(np.r_[True, image_of_row[1:] != image_of_row[:-1]])
         result[image_of_row[firsts]] += np.add.reduceat(weighted, firsts, axis=0)

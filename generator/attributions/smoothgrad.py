@@ -8,19 +8,18 @@ bytes, so results do not depend on batch order or chunk size.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import numpy as np
 
 from .adapter import as_grad_fn
 from .batching import weighted_gradient_sum
+from .seeding import image_generator
 
 
 def image_noise(image: np.ndarray, samples: int, sigma: float, seed: int) -> np.ndarray:
     """(samples, H, W, C) float32 Gaussian noise for one image, reproducible from (seed, image)."""
-    key = int.from_bytes(hashlib.sha256(np.ascontiguousarray(image, np.float32).tobytes()).digest()[:8], "little")
-    generator = np.random.default_rng([seed, key])
+    generator = image_generator(image, seed)
     return (sigma * generator.standard_normal((samples, *image.shape))).astype(np.float32)
 
 
