@@ -63,6 +63,8 @@ def test_draws_are_uniform_over_the_baselines_and_the_unit_interval():
     assert which.min() == 0 and which.max() == 9
     np.testing.assert_allclose(np.bincount(which) / 20_000, 0.1, atol=0.01)
     assert 0.0 <= alpha.min() and alpha.max() < 1.0 and abs(alpha.mean() - 0.5) < 0.01
+    assert np.array_equal(np.sort(np.floor(alpha * 20_000)), np.arange(20_000))  # one α per stratum
+    assert abs(np.corrcoef(which, alpha)[0, 1]) < 0.03  # strata shuffled among the baselines
     again, _ = draws(image, population=10, samples=20_000, seed=0)
     assert np.array_equal(which, again)
 
