@@ -99,7 +99,8 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
     from generator.plumbing.redact import public_settings, public_text
     from generator.plumbing.stage_cache import StageCache
     from generator.publish.build import build_site
-    from generator.stages.attribute import arrays_from_dict, arrays_to_dict, compute_attributions, to_examples
+    from generator.stages.attribute import (arrays_from_dict, arrays_to_dict, baseline_sample, compute_attributions,
+                                            to_examples)
     from generator.stages.data import load_dataset, to_model_input
     from generator.stages.gallery import build_gallery
     from generator.stages.gates import check_gates
@@ -131,12 +132,14 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
         log(f"selection: {sum(map(len, selection.correct))} correct, {len(selection.misclassified)} of "
             f"{selection.misclassified_total} misclassified; {len(index)} (image, target) rows")
     grad_fn = GradientFunction(trained.model, chunk_size=settings.attribution.chunk_size)
+    eg_baselines = to_model_input(dataset.x_train[baseline_sample(
+        len(dataset.x_train), settings.attribution.expected_gradients_baselines, settings.seed)])
     with timings.stage("attributions", log):
         arrays = arrays_from_dict(cache.arrays(
             "attributions", attribution_components(settings, dataset.sha256, trained.sha256),
             lambda: arrays_to_dict(compute_attributions(
                 grad_fn, to_model_input(dataset.x_test[index]), index, target, contrast_rows,
-                settings.attribution, settings.seed, log))))
+                settings.attribution, settings.seed, eg_baselines, log))))
         examples = to_examples(arrays, dataset.y_test, evaluation)
         summary = completeness_summary(arrays)
         log(f"attributions: median completeness error {percent(summary.median_relative_error, 3)}, "
@@ -155,7 +158,8 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
     with timings.stage("gallery", log):
         gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names))
     with timings.stage("mathematics", log):
-        mathematics = measure_mathematics(grad_fn, arrays, examples, settings, trained.sha256, cache, log)
+        mathematics = measure_mathematics(grad_fn, arrays, examples, settings, trained.sha256, eg_baselines, cache,
+                                          log)
     if settings.trust.enabled and summary.maps_not_finite:
         log("trust: skipped: the model gives maps with non-finite values, so no check could be read")
     elif settings.trust.enabled:

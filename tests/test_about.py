@@ -11,7 +11,7 @@ import numpy as np
 
 from generator.pages.about import fenced, library_versions, report_build_context, settings_toml
 from generator.pages.render import render_all
-from generator.stages.mathematics import BaselineShare, Convergence, Mathematics
+from generator.stages.mathematics import BaselineShare, Convergence, ExpectedGradientsDraws, Mathematics
 from generator.stages.results import BuildFacts
 from generator.plumbing.settings import DataSettings, OutputSettings, Settings, load_settings
 
@@ -60,7 +60,8 @@ def test_page_shows_hashes_versions_measurements_and_escapes_user_text(tmp_path)
     convergence = Convergence(("gauss_legendre", "riemann_left"), (4, 8, 16), np.arange(4),
                               np.array([[[0.2] * 4, [0.004] * 4, [0.001] * 4], [[0.3] * 4, [0.2] * 4, [0.1] * 4]]))
     share = BaselineShare(maps=4, baseline_pixels=2000, baseline_zero=2000, other_pixels=1136, other_zero=3)
-    context = report_build_context(facts(settings), Mathematics(convergence, share, None),
+    draws = ExpectedGradientsDraws((16, 64), np.arange(4), np.array([[0.04, 0.05, 0.06, 0.2], [0.01] * 4]))
+    context = report_build_context(facts(settings), Mathematics(convergence, draws, share, None),
                                    [("NumPy", "1.2.3"), ("Weird", "<x>")])
     render_all({"page.md": ("report-build.md.j2", context)}, ROOT / "templates", tmp_path)
     page = (tmp_path / "page.md").read_text(encoding="utf-8")
@@ -71,6 +72,8 @@ def test_page_shows_hashes_versions_measurements_and_escapes_user_text(tmp_path)
     assert "| 8 | 0.40% | 20.00% |" in page
     assert "| **90% within 1% from** | **8** | **—** |" in page
     assert "2,000 of the 2,000 pixels" in page and "**100.00%**" in page
+    assert "| 16 | 5.50% | 15.80% |" in page and "| 64 | 1.00% | 1.00% |" in page  # EG draws: median, 90th pct
+    assert "| **Median within 5% from** | **64** | |" in page  # 16 draws: median 5.5%, above the level
     # user text outside the settings file is inert: no raw dollar or angle bracket from it
     fence = re.search(r"^(`{3,})toml$", page, re.MULTILINE)
     assert fence and len(fence.group(1)) > 3, "the settings hold a ``` run: the fence must be longer"

@@ -23,7 +23,7 @@ def test_linear_model_eg_is_the_mean_difference_to_the_drawn_baselines_times_the
     # Completeness is exact for a linear model: Σ EG = f(x) − mean_j f(x′_j).
     logits = np.stack([model.logits(baselines, np.full(len(baselines), k)) for k in range(3)], axis=1)
     expected_sum = model.logits(images, targets) - baseline_scores(logits, images, targets, len(baselines), 6, 3)
-    np.testing.assert_allclose(eg.sum(axis=(1, 2, 3)), expected_sum, rtol=1e-5)
+    np.testing.assert_allclose(eg.sum(axis=(1, 2, 3)), expected_sum, rtol=1e-5, atol=1e-5)
     assert eg.dtype == np.float32 and eg.shape == images.shape
 
 

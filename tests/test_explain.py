@@ -18,13 +18,17 @@ def kinked_model():
     return model
 
 
+BASELINES = np.linspace(0.0, 0.5, 3)[:, None, None, None] * np.ones((3, 4, 4, 1), np.float32)
+"""Expected Gradients draws its baselines from these three flat images."""
+
+
 def test_rows_above_tolerance_are_recomputed_with_more_steps():
     images = np.linspace(0.6, 1.0, 3)[:, None, None, None] * np.ones((3, 4, 4, 1), np.float32)
     images = images.astype(np.float32)
     settings = AttributionSettings(steps=2, method="riemann_left", chunk_size=16)
     messages = []
     arrays = explain.compute_attributions(kinked_model(), images, np.arange(3), np.zeros(3, int), np.zeros((0, 2), int),
-                                          settings, seed=0, log=messages.append)
+                                          settings, seed=0, baselines=BASELINES, log=messages.append)
     ig = arrays.ig
     assert np.all(ig.relative_error <= explain.COMPLETENESS_TOLERANCE)
     assert np.all(ig.steps > 2)
@@ -39,7 +43,7 @@ def test_rows_still_missing_at_the_cap_stay_flagged(monkeypatch):
     images = np.full((2, 4, 4, 1), 0.8, np.float32)
     settings = AttributionSettings(steps=2, method="riemann_left", chunk_size=16)
     arrays = explain.compute_attributions(kinked_model(), images, np.arange(2), np.zeros(2, int), np.zeros((0, 2), int),
-                                          settings, seed=0, log=lambda m: None)
+                                          settings, seed=0, baselines=BASELINES, log=lambda m: None)
     assert np.all(arrays.ig.steps == 4)
     assert np.all(arrays.ig.relative_error > explain.COMPLETENESS_TOLERANCE)
 
@@ -49,9 +53,26 @@ def test_contrast_maps_explain_the_logit_difference():
     images = np.full((2, 4, 4, 1), 0.9, np.float32)
     settings = AttributionSettings(steps=64, chunk_size=64)
     arrays = explain.compute_attributions(kinked_model(), images, np.array([5, 5]), np.array([1, 0]),
-                                          np.array([[0, 1]]), settings, seed=0, log=lambda m: None)
+                                          np.array([[0, 1]]), settings, seed=0, baselines=BASELINES, log=lambda m: None)
     assert arrays.contrast_index.tolist() == [5]
     contrast = arrays.contrast
     # logit_1 = −logit_0, so the difference is −2·logit_0 and its IG is −2 × the class-0 IG.
     np.testing.assert_allclose(contrast.maps[0], -2 * arrays.ig.maps[1], rtol=1e-4, atol=1e-6)
     assert contrast.logit_delta[0] == pytest.approx(-2 * arrays.ig.logit_delta[1], rel=1e-5)
+
+
+def test_expected_gradients_records_its_completeness_against_its_drawn_baselines():
+    images = np.full((2, 4, 4, 1), 0.9, np.float32)
+    settings = AttributionSettings(steps=64, chunk_size=64, expected_gradients_samples=256)
+    arrays = explain.compute_attributions(kinked_model(), images, np.array([5, 5]), np.array([1, 0]),
+                                          np.array([[0, 1]]), settings, seed=0, baselines=BASELINES,
+                                          log=lambda m: None)
+    eg = arrays.eg
+    assert eg.steps.tolist() == [256, 256]
+    np.testing.assert_allclose(eg.maps.sum(axis=(1, 2, 3)), eg.attribution_sum, rtol=1e-5)
+    # The logit at 0.9 is relu(7.2 − 3.3) = 3.9; the baselines' are relu(8·b − 3.3): 0, 0, 0.7.
+    # The reference is 3.9 minus the mean over the drawn ones, so it lies in [3.2, 3.9].
+    assert np.all((eg.logit_delta[1] >= 3.2 - 1e-5) & (eg.logit_delta[1] <= 3.9 + 1e-5))
+    assert eg.relative_error[1] < 0.05
+    # Same image, same draws: the contrast logit_1 − logit_0 = −2 logit_0 has −2 × its EG.
+    np.testing.assert_allclose(arrays.contrast_eg.maps[0], -2 * eg.maps[1], rtol=1e-4, atol=1e-6)

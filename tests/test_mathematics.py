@@ -15,7 +15,7 @@ from generator.pages.about import REPORT_BUILD_PAGE, report_build_context
 from generator.pages.render import render_all
 from generator.plumbing.settings import OutputSettings, Settings
 from generator.plumbing.stage_cache import StageCache
-from generator.stages.attribute import AttributionArrays, CheckedIG
+from generator.stages.attribute import AttributionArrays, CheckedMaps
 from generator.stages.mathematics import example_row, measure_mathematics
 from generator.stages.results import AttributionRow, BuildFacts, Completeness, Example
 
@@ -27,6 +27,10 @@ def quadratic_grad_fn(images: np.ndarray, targets: np.ndarray) -> tuple[np.ndarr
     return (2 * images).astype(np.float32), (images**2).reshape(len(images), -1).sum(axis=1)
 
 
+quadratic_grad_fn.classes = 10  # type: ignore[attr-defined]  # every class scores Σx²
+BASELINES = np.stack([np.full((28, 28, 1), v, np.float32) for v in (0.0, 0.1, 0.3)])
+
+
 def arrays_and_examples(settings: Settings) -> tuple[AttributionArrays, list[Example]]:
     images = np.zeros((3, 28, 28, 1), np.float32)
     for r in range(3):
@@ -35,14 +39,16 @@ def arrays_and_examples(settings: Settings) -> tuple[AttributionArrays, list[Exa
     maps = attr.integrated_gradients(quadratic_grad_fn, images, targets, steps=16)
     _, at_x = quadratic_grad_fn(images, targets)
     check = attr.completeness(maps, at_x, np.zeros(3))
-    ig = CheckedIG(maps, check.attribution_sum, check.logit_delta, check.relative_error, np.full(3, 16))
-    none = CheckedIG(np.zeros((0, 28, 28, 1), np.float32), *(np.zeros(0),) * 3, np.zeros(0, np.int64))
+    ig = CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error, np.full(3, 16))
+    none = CheckedMaps(np.zeros((0, 28, 28, 1), np.float32), *(np.zeros(0),) * 3, np.zeros(0, np.int64))
     gradient, _ = quadratic_grad_fn(images, targets)
     arrays = AttributionArrays(index=np.array([11, 22, 33]), target=targets, image=images, gradient=gradient,
                                saliency=np.abs(gradient), gradient_x_input=images * gradient, smoothgrad=gradient,
-                               ig=ig, contrast_index=np.zeros(0, np.int64), contrast=none)
+                               ig=ig, eg=ig, contrast_index=np.zeros(0, np.int64), contrast=none, contrast_eg=none)
+
     def example(test_index: int, true: int, predicted: int, confidence: float) -> Example:
-        row = AttributionRow(predicted, *(np.zeros((28, 28)),) * 5, Completeness(0.0, 0.0, 0.0, 16))
+        check = Completeness(0.0, 0.0, 0.0, 16)
+        row = AttributionRow(predicted, *(np.zeros((28, 28)),) * 6, check, check)
         return Example(test_index, true, predicted, confidence, np.zeros((28, 28)), (row,))
 
     return arrays, [example(11, 1, 1, 0.9), example(22, 7, 7, 0.99), example(33, 4, 1, 0.999)]
@@ -65,7 +71,8 @@ def test_the_mathematics_stage_measures_draws_and_writes_the_page(tmp_path):
     arrays, examples = arrays_and_examples(settings)
     messages: list[str] = []
     cache = StageCache(tmp_path / "cache", messages.append)
-    result = measure_mathematics(quadratic_grad_fn, arrays, examples, settings, "34" * 32, cache, messages.append)
+    result = measure_mathematics(quadratic_grad_fn, arrays, examples, settings, "34" * 32, BASELINES, cache,
+                                 messages.append)
     draw_all(mathematics_jobs(result, arrays, settings), tmp_path, tmp_path / "cache", messages.append)
     render_all({REPORT_BUILD_PAGE: ("report-build.md.j2", report_build_context(FACTS, result, []))},
                ROOT / "templates", tmp_path)
@@ -81,10 +88,14 @@ def test_the_mathematics_stage_measures_draws_and_writes_the_page(tmp_path):
     assert re.search(r"^\| 4 \|( <?[0-9.]+% \|){3}( (25\.00|24\.99)% \|){2}$", page, re.MULTILINE)
     assert "| **90% within 1% from** | **4** | **4** | **4** | **128** | **128** |" in page
     assert any("3 IG maps" in m for m in messages) and not any(m.startswith("mathematics: reused") for m in messages)
+    # Expected Gradients: each draw integrates to x² − x′² in expectation; the error shrinks with the draws.
+    median = result.expected_gradients.percentile(50)
+    assert result.expected_gradients.draws == (16, 32, 64, 128, 256) and median[-1] < median[0] / 2
+    assert "### Expected Gradients draws" in page and re.search(r"^\| 256 \| [0-9.]+% \| [0-9.]+% \|$", page, re.MULTILINE)
 
     def no_gradients(images: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise AssertionError("a rebuild with the same model and maps must reuse the convergence errors")
 
-    again = measure_mathematics(no_gradients, arrays, examples, settings, "34" * 32, cache, messages.append)
+    again = measure_mathematics(no_gradients, arrays, examples, settings, "34" * 32, BASELINES, cache, messages.append)
     assert any(m.startswith("mathematics: reused") for m in messages)
     np.testing.assert_array_equal(again.convergence.errors, result.convergence.errors)

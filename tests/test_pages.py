@@ -26,8 +26,10 @@ NAMES = tuple(str(k) for k in range(10))
 def _example(test_index: int, true: int, predicted: int, confidence: float) -> Example:
     maps = np.linspace(-1, 1, 16, dtype=np.float32).reshape(4, 4)
     targets = (true,) if true == predicted else (predicted, true)
-    rows = tuple(AttributionRow(t, maps, abs(maps), maps, maps, maps, Completeness(0.0, 0.0, 0.0, 8)) for t in targets)
-    contrast = None if true == predicted else ContrastMap(maps, Completeness(1.0, 1.0, 0.0, 8))
+    check = Completeness(0.0, 0.0, 0.0, 8)
+    rows = tuple(AttributionRow(t, maps, abs(maps), maps, maps, maps, -maps, check, check) for t in targets)
+    contrast = None if true == predicted else ContrastMap(maps, Completeness(1.0, 1.0, 0.0, 8), -maps,
+                                                          Completeness(0.9, 1.0, 0.1, 8))
     return Example(test_index, true, predicted, confidence, maps, rows, contrast)
 
 
@@ -88,26 +90,29 @@ def test_every_page_is_written_and_every_tile_is_linked(tmp_path):
     for k in range(10):
         page = (tmp_path / f"classes/class-{k}.md").read_text(encoding="utf-8")
         assert f"\n# Class {k}\n" in page
-        # Its two correct examples: an input and five maps each, and nothing else.
-        assert len(re.findall(r"\]\(\.\./figures/tiles/\d{5}-", page)) == 2 * 6
+        # Its two correct examples: an input and six maps each, and nothing else.
+        assert len(re.findall(r"\]\(\.\./figures/tiles/\d{5}-", page)) == 2 * 7
         for e in (e for e in inputs.examples if e.correct and e.true_label == k):
             assert f'id="test-{e.test_index:05d}"' in page
             assert f"../figures/tiles/{e.test_index:05d}-{k}-ig.webp" in page
+            assert f"../figures/tiles/{e.test_index:05d}-{k}-eg.webp" in page
         # One colour bar per method, once per page.
-        assert page.count("](../figures/tiles/scale-") == 5
+        assert page.count("](../figures/tiles/scale-") == 6
 
 
 def test_every_map_has_alt_text_naming_image_method_and_class(tmp_path):
     render_pages(synthetic_inputs(), TEMPLATES, tmp_path)
     images = re.findall(r"!\[([^\]]*)\]\(([^)]*)\)", _all_text(tmp_path))
-    # 20 correct × 6 tiles, 4 mistakes × (1 input + 2 × 5 maps + 1 contrast), 11 × 5 colour bars,
+    # 20 correct × 7 tiles, 4 mistakes × (1 input + 2 × 6 maps + 2 contrast maps), 11 × 6 colour bars,
     # 24 explorer thumbnails, confusion matrix and training curves.
-    assert len(images) == 20 * 6 + 4 * 12 + 11 * 5 + 24 + 2
+    assert len(images) == 20 * 7 + 4 * 15 + 11 * 6 + 24 + 2
     for alt, src in images:
         assert alt, src
     misclassified = (tmp_path / "misclassified.md").read_text(encoding="utf-8")
     assert "Test image 7: Integrated Gradients map for class 2" in misclassified
     assert "Test image 7: contrastive Integrated Gradients, logit 7 − logit 2" in misclassified
+    assert "Test image 7: contrastive Expected Gradients, logit 7 − logit 2" in misclassified
+    assert "(figures/tiles/00007-contrast.webp)" in misclassified and "(figures/tiles/00007-contrast-eg.webp)" in misclassified
 
 
 def test_mistakes_are_most_confident_first_and_pairs_link_to_their_first(tmp_path):

@@ -16,7 +16,7 @@ import pytest
 
 from generator.cli import main
 from generator.figures.example import figure_size
-from generator.stages.attribute import AttributionArrays, CheckedIG, to_examples
+from generator.stages.attribute import AttributionArrays, CheckedMaps, to_examples
 from generator.figures.charts import DPI
 from generator.stages.gallery import build_gallery
 from generator.stages.manifest import example_records, write_arrays, write_manifest
@@ -32,7 +32,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def checked(maps, attribution_sum, logit_delta, relative_error, steps):
-    return CheckedIG(maps, np.array(attribution_sum), np.array(logit_delta), np.array(relative_error),
+    return CheckedMaps(maps, np.array(attribution_sum), np.array(logit_delta), np.array(relative_error),
                      np.array(steps, np.int64))
 
 
@@ -54,8 +54,10 @@ def published(tmp_path):
         index=np.array(INDEX, np.int64), target=np.array(TARGET, np.int64), image=image, gradient=gradient,
         saliency=np.abs(gradient), gradient_x_input=image * gradient, smoothgrad=maps(4),
         ig=checked(maps(4), [1.5, 2.25, -0.75, 3.0], [1.5, 2.25, -0.5, 3.0], [0.0, 0.0, 0.5, 0.0], [64, 64, 128, 64]),
+        eg=checked(maps(4), [1.25, 2.0, -0.5, 2.5], [1.5, 2.0, -0.5, 3.0], [0.25, 0.0, 0.0, 0.25], [64] * 4),
         contrast_index=np.array([42], np.int64),
         contrast=checked(maps(1), [float("nan")], [2.0], [float("nan")], [4096]),
+        contrast_eg=checked(maps(1), [1.75], [2.0], [0.125], [64]),
     )
     labels = np.zeros(TEST_IMAGES, np.int64)
     predictions = np.zeros(TEST_IMAGES, np.int64)

@@ -112,7 +112,8 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     for figure in (CONVERGENCE_FIGURE, BASELINE_FIGURE, READING_FIGURE):
         (docs / figure).parent.mkdir(parents=True, exist_ok=True)
         (docs / figure).write_bytes(TINY_PNG)
-    (docs / REPORT_BUILD_PAGE).write_text("# How this report was made\n\n## Settings\n\n## Quadrature convergence\n")
+    (docs / REPORT_BUILD_PAGE).write_text("# How this report was made\n\n## Settings\n\n## Quadrature convergence\n\n"
+                                          "### Expected Gradients draws\n")
     hostile = "</title><script>alert(1)</script>"
     inputs = synthetic_inputs(class_names=(hostile, *(str(k) for k in range(1, 10))), title="<b>Report</b>")
     tiles = [path for path, _, _ in tile_jobs(inputs.gallery)] + [colour_bar_path(m.key) for m in inputs.gallery.methods]

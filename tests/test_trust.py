@@ -29,7 +29,7 @@ def synthetic_arrays(n: int = 30, similar: str = "gradient_x_input", class_blind
     arrays: dict[str, np.ndarray] = {"layers": np.array(LAYERS), "skipped": np.array(["flatten", "dropout"]),
                                      "sample": np.arange(100, 100 + n), "faithfulness_sample": np.arange(n),
                                      "fractions": np.linspace(0, 1, 54),
-                                     "random_labels": np.array([15, 0.22, 0, 0.08, 20.0]), "black_share": np.array(0.8),
+                                     "random_labels": np.array([15, 0.22, 0, 0.08, 20.0]),
                                      "random_label_settings": np.array([500, 3e-3, 32, 60]),
                                      "unreachable_share": np.array(0.14),
                                      "grid": rng.normal(size=(len(LAYERS) + 1, len(METHOD_KEYS), 2, 28, 28))}
@@ -43,6 +43,7 @@ def synthetic_arrays(n: int = 30, similar: str = "gradient_x_input", class_blind
             arrays[f"target.{key}.{metric}"] = (0.95 if key == class_blind else 0.3) + 0.01 * rng.normal(size=(1, n))
             arrays[f"image_only.{key}.{metric}"] = 0.4 + 0.01 * rng.normal(size=(1, n))
             arrays[f"image_only_randomised.{key}.{metric}"] = 0.7 + 0.01 * rng.normal(size=(1, n))
+        arrays[f"both_zero.{key}"] = np.full(n, 0.8 if key == "gradient_x_input" else 0.1)
     for name in (*METHOD_KEYS, "random", "image_only"):
         deletion = 0.1 if name == "integrated_gradients" else 0.5 if name in ("random", "image_only") else 0.6
         for fill in FILLS:
@@ -135,15 +136,16 @@ def test_samples_and_random_targets_are_seeded():
 
 def test_the_home_page_sentence_counts_from_the_same_rules():
     line = summary_line(summarise(synthetic_arrays(), seed=0))
-    assert line == ("Of the 5 methods, Gradient, Saliency, SmoothGrad and Integrated Gradients change when the network's "
-                    "weights are randomised, and Integrated Gradients beat both controls on deletion with a black fill.")
+    assert line == ("Of the 6 methods, Gradient, Saliency, SmoothGrad, Integrated Gradients and Expected Gradients change "
+                    "when the network's weights are randomised, and Integrated Gradients beat both controls on deletion "
+                    "with a black fill.")
 
 
 def test_a_high_absolute_rank_similarity_after_randomisation_is_explained_by_the_numbers():
     arrays = synthetic_arrays(similar="gradient_x_input")
     notes = absolute_rank_notes(summarise(arrays, seed=0))
     assert len(notes) == 1 and notes[0].startswith("Gradient × input: 0.90")
-    assert "black" in notes[0] and "80%" in notes[0]  # black_share 0.8 of the synthetic sample
+    assert "exactly zero on 80% of the pixels" in notes[0] and "wherever the image is black" in notes[0]
 
     arrays = synthetic_arrays(similar="gradient")
     notes = absolute_rank_notes(summarise(arrays, seed=0))

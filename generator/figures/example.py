@@ -31,7 +31,7 @@ MIN_SCALE = MIN_LIMIT
 COLUMN_INCHES, TITLE_INCHES, ROW_HEIGHT_INCHES = 2.4, 0.4, 2.2
 ROW_TITLE_INCHES, PANEL_TITLE_INCHES, MAP_INCHES = 0.3, 0.2, 1.32
 PER_INTENSITY = "(logit per unit intensity)"
-N_COLUMNS = 6  # input | gradient | saliency | gradient × input | SmoothGrad | IG
+N_COLUMNS = 7  # input | gradient | saliency | gradient × input | SmoothGrad | IG | EG
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class MapScales:
 
     Signed maps span [−scale, +scale], saliency spans [0, scale]. Gradient, saliency and
     SmoothGrad are in logit per unit intensity; Gradient × Input and IG in logit units
-    (contrast maps share the IG scale).
+    (contrast maps share their method's scale).
     """
 
     gradient: float
@@ -48,6 +48,7 @@ class MapScales:
     gradient_x_input: float
     smoothgrad: float
     integrated_gradients: float
+    expected_gradients: float
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def _columns(scales: MapScales) -> tuple[Panel, ...]:
         signed_panel("gradient × input", scales.gradient_x_input, "x · ∂logit/∂x\n(logit units)"),
         signed_panel("SmoothGrad", scales.smoothgrad, f"mean ∂logit/∂x, noisy x\n{PER_INTENSITY}"),
         signed_panel("Integrated Gradients", scales.integrated_gradients, "IG (logit units)"),
+        signed_panel("Expected Gradients", scales.expected_gradients, "EG (logit units)"),
     )
 
 
@@ -93,9 +95,9 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
     """Draw one test image and its maps; returns whether the file (PNG, SVG or PDF) changed.
 
     One row per target class (the predicted class, then the true class for a mistake),
-    six panels per row: input | gradient | saliency | gradient × input | SmoothGrad | IG,
+    seven panels per row: input | gradient | saliency | gradient × input | SmoothGrad | IG | EG,
     each with its colour bar, and the IG completeness check beneath (red when above the
-    tolerance). A misclassified image gets a last row with the contrast map, IG of
+    tolerance). A misclassified image gets a last row with the contrast maps, IG and EG of
     logit_pred − logit_true. A map holding NaN or Inf shows a "non-finite values" note
     instead of a misleading blank.
     """
@@ -112,7 +114,7 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
                     fontweight="bold", parse_math=False)
         for number, row in enumerate(example.rows):
             maps = (example.image, row.gradient, row.saliency, row.gradient_x_input, row.smoothgrad,
-                    row.integrated_gradients)
+                    row.integrated_gradients, row.expected_gradients)
             row_title = f"target {names[row.target]}{_role(row.target, example)}"
             _draw_row(figure, (width, height), number, row_title, list(zip(maps, columns)), row.completeness, "Δlogit")
         if example.contrast is not None:
@@ -120,14 +122,17 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
                                scales.integrated_gradients, "IG (logit units)")
             row_title = (f"contrast: logit {names[example.predicted]} (predicted) − logit "
                          f"{names[example.true_label]} (true); red pushed towards {names[example.predicted]}")
-            panels = [(example.image, columns[0]), (example.contrast.integrated_gradients, contrast)]
+            contrast_eg = signed_panel(f"EG of logit {names[example.predicted]} − logit {names[example.true_label]}",
+                                       scales.expected_gradients, "EG (logit units)")
+            panels = [(example.image, columns[0]), (example.contrast.integrated_gradients, contrast),
+                      (example.contrast.expected_gradients, contrast_eg)]
             _draw_row(figure, (width, height), len(example.rows), row_title, panels, example.contrast.completeness, "Δ(logit difference)")
 
     return save_figure((width, height), draw, path, layout=None)
 
 
 def figure_size(example: Example) -> tuple[float, float]:
-    """(width, height) in inches of :func:`draw_example`'s figure: six columns, a band per row."""
+    """(width, height) in inches of :func:`draw_example`'s figure: seven columns, a band per row."""
     n_rows = len(example.rows) + (example.contrast is not None)
     return COLUMN_INCHES * N_COLUMNS, TITLE_INCHES + ROW_HEIGHT_INCHES * n_rows
 

@@ -16,12 +16,14 @@ from generator.stages.trust import DIRECTIONS, FILLS, METHOD_KEYS, METRICS, Trus
 
 TITLES = {"gradient": "Gradient", "saliency": "Saliency", "gradient_x_input": "Gradient × input",
           "smoothgrad": "SmoothGrad", "integrated_gradients": "Integrated Gradients",
+          "expected_gradients": "Expected Gradients",
           "random": "random order (control)", "image_only": "edge order, no model (control)"}
 METRIC_TITLES = {"spearman_abs": "Spearman rank correlation of |map|", "spearman": "Spearman rank correlation",
                  "ssim": "SSIM of the maps scaled to [0, 1]"}
 FILL_TITLES = {"black": "black fill", "blur": "blurred-image fill"}
 COLOURS = {"gradient": "tab:blue", "saliency": "tab:orange", "gradient_x_input": "tab:green",
-           "smoothgrad": "tab:purple", "integrated_gradients": "tab:red", "random": "0.45", "image_only": "0.7"}
+           "smoothgrad": "tab:purple", "integrated_gradients": "tab:red", "expected_gradients": "tab:brown",
+           "random": "0.45", "image_only": "0.7"}
 GRID_FIGURE = "figures/trust/cascade-{n}.png"
 SIMILARITY_FIGURE = "figures/trust/randomisation.png"
 CURVES_FIGURE = "figures/trust/faithfulness.png"

@@ -17,7 +17,7 @@ from typing import Any
 
 from generator.plumbing.numbers import percent
 from generator.stages.attribute import MAX_REFINED_STEPS
-from generator.stages.mathematics import Mathematics
+from generator.stages.mathematics import EG_MEDIAN_LEVEL, Mathematics
 from generator.stages.results import BuildFacts
 from generator.pages.markdown_text import escape_markdown, href
 from generator.stages.results import COMPLETENESS_TOLERANCE
@@ -102,6 +102,7 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
     convergence, share = mathematics.convergence, mathematics.share
     median = convergence.percentile(50)
     fewest = convergence.fewest_steps(90.0)
+    fewest_eg = mathematics.expected_gradients.fewest_draws()
 
     def pairs(items: list[tuple[str, Any]]) -> list[dict[str, str]]:
         return [{"label": escape_markdown(k), "value": escape_markdown(v)} for k, v in items]
@@ -133,6 +134,13 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
                              for j, n in enumerate(convergence.steps)],
         "convergence_fewest": ["—" if fewest[m] is None else str(fewest[m]) for m in convergence.methods],
         "tolerance": percent(COMPLETENESS_TOLERANCE, 0),
+        "eg_rows": [{"draws": str(n), "median": percent(m), "p90": percent(p)} for n, m, p in zip(
+            mathematics.expected_gradients.draws, mathematics.expected_gradients.percentile(50),
+            mathematics.expected_gradients.percentile(90))],
+        "eg_draws": str(settings["attribution"]["expected_gradients_samples"]),
+        "eg_level": percent(EG_MEDIAN_LEVEL, 0),
+        "eg_fewest": "—" if fewest_eg is None else str(fewest_eg),
+        "eg_baselines": f"{settings['attribution']['expected_gradients_baselines']:,}",
         "max_refined_steps": f"{MAX_REFINED_STEPS:,}",
         "baseline": escape_markdown(f"{settings['attribution']['baseline']:g}"),
         "share": {"maps": f"{share.maps:,}", "pixels": f"{share.baseline_pixels:,}",

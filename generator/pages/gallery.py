@@ -10,7 +10,17 @@ import numpy as np
 
 from generator.pages.markdown_text import escape_markdown, href
 from generator.plumbing.numbers import percent
-from generator.stages.gallery import TILE_NAMES, Gallery, GalleryPage, anchor, colour_bar_path, method_maps, tile_path
+from generator.stages.gallery import (
+    CONTRAST_METHODS,
+    TILE_NAMES,
+    Gallery,
+    GalleryPage,
+    anchor,
+    colour_bar_path,
+    contrast_tile_path,
+    method_maps,
+    tile_path,
+)
 from generator.stages.results import COMPLETENESS_TOLERANCE, Completeness, Example
 
 
@@ -42,16 +52,17 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
             "maps": [cell(tile_path(e.test_index, m.key, row.target), f"{m.title} map for class {names[row.target]}",
                           m.of(row))
                      for m in methods],
-            **_check_cells(row.completeness, "Δlogit"),
+            **_check_cells(row.completeness, "Δlogit", row.eg_completeness),
         } for row in e.rows]
         if e.contrast is not None:
-            contrast = cell(tile_path(e.test_index, "contrast"), f"contrastive Integrated Gradients, logit "
-                                                                 f"{names[e.predicted]} − logit {names[e.true_label]}",
-                            e.contrast.integrated_gradients)
+            contrast_of = {m.key: cell(contrast_tile_path(e.test_index, m.key),
+                                       f"contrastive {m.title}, logit {names[e.predicted]} − logit {names[e.true_label]}",
+                                       getattr(e.contrast, m.key))
+                           for m in methods if m.key in CONTRAST_METHODS}
             rows.append({
                 "target": escape_markdown(f"contrast {names[e.predicted]} − {names[e.true_label]}"),
-                "maps": [None] * (len(methods) - 1) + [contrast],
-                **_check_cells(e.contrast.completeness, "Δ(logit difference)"),
+                "maps": [contrast_of.get(m.key) for m in methods],
+                **_check_cells(e.contrast.completeness, "Δ(logit difference)", e.contrast.eg_completeness),
             })
         examples.append({
             "anchor": anchor(e.test_index),
@@ -67,13 +78,16 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
             "examples": examples}
 
 
-def _check_cells(check: Completeness, delta_label: str) -> dict[str, Any]:
-    """The IG completeness check as short HTML text, flagged when above the tolerance."""
+def _check_cells(check: Completeness, delta_label: str, eg: Completeness) -> dict[str, Any]:
+    """The completeness checks as short HTML text: IG's, flagged when above the tolerance, then
+    Expected Gradients' (in expectation only, so reported, never flagged)."""
     flagged = not check.within_tolerance
     text = (f"ΣIG {check.attribution_sum:.2f} · {delta_label} {check.logit_delta:.2f} · error "
             f"{percent(check.relative_error)} · {check.steps} steps")
     if flagged:
         text += f" · above the {COMPLETENESS_TOLERANCE:.0%} tolerance"
+    text += (f" · ΣEG {eg.attribution_sum:.2f} · {delta_label} to its baselines {eg.logit_delta:.2f} · error "
+             f"{percent(eg.relative_error)} · {eg.steps} draws")
     return {"check": text, "flagged": flagged}
 
 

@@ -38,8 +38,14 @@ def beats(method: Interval, control: Interval, lower_is_better: bool) -> bool:
     return method.high < control.low if lower_is_better else method.low > control.high
 
 
-MULTIPLIES_BY_INPUT = {"gradient_x_input", "integrated_gradients"}
-"""Methods whose map is (x − x′) times a gradient: zero wherever the image is the black baseline."""
+TIES_ABOVE = 0.25
+"""A method whose trained and fully randomised maps are both exactly zero on more than this
+share of the pixels gets that share named as what its |map| rank similarity rests on."""
+WHY_ZERO = {"gradient_x_input": "it is x times a gradient, zero wherever the image is black",
+            "integrated_gradients": "it is (x − x′) times a gradient, zero wherever the image is the black baseline",
+            "expected_gradients": "it averages (x − x′) times a gradient, zero wherever the image and every drawn "
+                                  "baseline are black"}
+"""Why a method's map is exactly zero whatever the weights (the share itself is measured)."""
 
 UNSIGNED = {"saliency"}
 """Methods without a sign: their signed and |map| Spearman correlations are the same number."""
@@ -106,9 +112,9 @@ def absolute_rank_notes(trust: Trust) -> list[str]:
         trained, randomised = method.image_only["spearman_abs"], method.image_only_randomised["spearman_abs"]
         edges = (f"its rank similarity of |map| to the image's edge map is {trained.mean:.2f} trained and "
                  f"{randomised.mean:.2f} randomised")
-        if key in MULTIPLIES_BY_INPUT:
-            why = (f"it is (x − x′) times a gradient, so it is exactly zero on the {percent(trust.black_share, 0)} of "
-                   "pixels that are black, in every network, and the two maps tie there")
+        if method.both_zero > TIES_ABOVE:
+            why = (f"both maps are exactly zero on {percent(method.both_zero, 0)} of the pixels, and tie there"
+                   + (f" ({WHY_ZERO[key]})" if key in WHY_ZERO else ""))
         elif beats(randomised, trained, lower_is_better=False):
             why = f"the randomised map follows the image's edges more closely than the trained one: {edges}"
         else:

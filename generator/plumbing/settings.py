@@ -68,6 +68,12 @@ class AttributionSettings:
     """Noisy copies per image for SmoothGrad."""
     smoothgrad_noise: float = 0.15
     """SmoothGrad noise σ as a fraction of the input range."""
+    expected_gradients_samples: int = 64
+    """Draws (baseline, α) per Expected-Gradients map. On the report's model, over 24 published
+    maps, the median completeness error is 5.9% at 16 draws, 4.0% at 64 and 1.9% at 256 (the
+    "How this report was made" page measures it in every build)."""
+    expected_gradients_baselines: int = 1000
+    """Training images (a seeded sample) the Expected-Gradients baselines are drawn from."""
     whole_test_set: bool = False
     """Also attribute every test image (true class) for the per-class mean maps."""
     whole_test_set_steps: int = 16
@@ -223,6 +229,8 @@ def _validate(settings: Settings) -> None:
         "attribution.steps": settings.attribution.steps,
         "attribution.chunk_size": settings.attribution.chunk_size,
         "attribution.smoothgrad_samples": settings.attribution.smoothgrad_samples,
+        "attribution.expected_gradients_samples": settings.attribution.expected_gradients_samples,
+        "attribution.expected_gradients_baselines": settings.attribution.expected_gradients_baselines,
         "attribution.whole_test_set_steps": settings.attribution.whole_test_set_steps,
         "trust.sanity_images": settings.trust.sanity_images,
         "trust.faithfulness_images": settings.trust.faithfulness_images,

@@ -2,6 +2,8 @@
 
 Integrated-Gradients maps whose completeness error exceeds the tolerance are recomputed
 with twice the steps, up to a cap; maps still above it stay flagged in their records.
+Expected-Gradients maps record their completeness error (it holds in expectation only, so it
+is measured and published, not enforced).
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class CheckedIG:
-    """IG maps with their completeness check; (R,) arrays beside (R, H, W, C) maps."""
+class CheckedMaps:
+    """IG or EG maps with their completeness check; (R,) arrays beside (R, H, W, C) maps.
+    ``steps`` counts gradient evaluations per map: quadrature nodes (IG) or draws (EG)."""
 
     maps: np.ndarray
     attribution_sum: np.ndarray
@@ -45,8 +48,10 @@ class AttributionArrays:
         image: (R, H, W, C) float32 input in the model's scale.
         gradient, saliency, gradient_x_input, smoothgrad: (R, H, W, C) float32 maps.
         ig: Integrated Gradients with completeness, per row.
+        eg: Expected Gradients with completeness, per row.
         contrast_index: (M,) test indices of the misclassified examples.
         contrast: IG of logit_pred − logit_true for each of them.
+        contrast_eg: EG of logit_pred − logit_true for each of them.
     """
 
     index: np.ndarray
@@ -56,9 +61,11 @@ class AttributionArrays:
     saliency: np.ndarray
     gradient_x_input: np.ndarray
     smoothgrad: np.ndarray
-    ig: CheckedIG
+    ig: CheckedMaps
+    eg: CheckedMaps
     contrast_index: np.ndarray
-    contrast: CheckedIG
+    contrast: CheckedMaps
+    contrast_eg: CheckedMaps
 
 
 def arrays_to_dict(arrays: AttributionArrays) -> dict[str, np.ndarray]:
@@ -66,7 +73,7 @@ def arrays_to_dict(arrays: AttributionArrays) -> dict[str, np.ndarray]:
     flat = {}
     for field in dataclasses.fields(arrays):
         value = getattr(arrays, field.name)
-        if isinstance(value, CheckedIG):
+        if isinstance(value, CheckedMaps):
             flat.update({f"{field.name}.{f.name}": getattr(value, f.name) for f in dataclasses.fields(value)})
         else:
             flat[field.name] = value
@@ -76,8 +83,8 @@ def arrays_to_dict(arrays: AttributionArrays) -> dict[str, np.ndarray]:
 def arrays_from_dict(flat: dict[str, np.ndarray]) -> AttributionArrays:
     values: dict[str, object] = {}
     for field in dataclasses.fields(AttributionArrays):
-        if field.name in ("ig", "contrast"):
-            values[field.name] = CheckedIG(**{f.name: flat[f"{field.name}.{f.name}"] for f in dataclasses.fields(CheckedIG)})
+        if field.name in ("ig", "eg", "contrast", "contrast_eg"):
+            values[field.name] = CheckedMaps(**{f.name: flat[f"{field.name}.{f.name}"] for f in dataclasses.fields(CheckedMaps)})
         else:
             values[field.name] = flat[field.name]
     return AttributionArrays(**values)  # type: ignore[arg-type]
@@ -85,7 +92,7 @@ def arrays_from_dict(flat: dict[str, np.ndarray]) -> AttributionArrays:
 
 def checked_integrated_gradients(
     grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, settings: AttributionSettings, log: Log
-) -> CheckedIG:
+) -> CheckedMaps:
     """IG with its completeness check, doubling the steps of maps above the tolerance.
 
     Args:
@@ -118,7 +125,31 @@ def checked_integrated_gradients(
         maps[missing] = attr.integrated_gradients(grad_fn, images[missing], targets[missing], steps=current, **options)
         steps[missing] = current
         check = attr.completeness(maps, score_x, score_baseline)
-    return CheckedIG(maps, check.attribution_sum, check.logit_delta, check.relative_error, steps)
+    return CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error, steps)
+
+
+def checked_expected_gradients(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray,
+                               baselines: np.ndarray, baseline_logits: np.ndarray, settings: AttributionSettings,
+                               seed: int) -> CheckedMaps:
+    """Expected Gradients with its completeness check against each map's own drawn baselines.
+
+    Args:
+        grad_fn: gradient function of the model's logits.
+        images: (R, H, W, C) float32.
+        targets: (R,) classes or (R, K) class weights.
+        baselines: (B, H, W, C) the images baselines are drawn from.
+        baseline_logits: (B, K) their logits.
+        settings: draws per map and chunk size.
+        seed: seed of the draws.
+    """
+    samples = settings.expected_gradients_samples
+    maps = attr.expected_gradients(grad_fn, images, targets, baselines=baselines, samples=samples, seed=seed,
+                                   chunk_size=settings.chunk_size)
+    _, score_x = grad_fn(images, targets)
+    reference = attr.baseline_scores(baseline_logits, images, targets, len(baselines), samples, seed)
+    check = attr.completeness(maps, score_x, reference)
+    return CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error,
+                       np.full(len(images), samples, dtype=np.int64))
 
 
 def compute_attributions(
@@ -129,6 +160,7 @@ def compute_attributions(
     contrast_rows: np.ndarray,
     settings: AttributionSettings,
     seed: int,
+    baselines: np.ndarray,
     log: Log = print,
 ) -> AttributionArrays:
     """Every published map.
@@ -141,10 +173,12 @@ def compute_attributions(
         contrast_rows: (M, 2) row numbers (predicted-class row, true-class row) of each
             misclassified example; its contrast map is IG of logit_pred − logit_true.
         settings: attribution settings.
-        seed: seed of the SmoothGrad noise.
+        seed: seed of the SmoothGrad noise and of the Expected-Gradients draws.
+        baselines: (B, H, W, C) images the Expected-Gradients baselines are drawn from.
         log: progress sink.
     """
     grad_fn = attr.as_grad_fn(model, settings.chunk_size)
+    baseline_logits = class_logits(grad_fn, baselines)
     gradient, _ = grad_fn(images, target)
     smooth = attr.smoothgrad(grad_fn, images, target, samples=settings.smoothgrad_samples,
                              noise_level=settings.smoothgrad_noise, seed=seed, chunk_size=settings.chunk_size)
@@ -153,6 +187,10 @@ def compute_attributions(
     predicted_row, true_row = contrast_rows[:, 0], contrast_rows[:, 1]
     weights = attr.contrast_weights(target[predicted_row], target[true_row], grad_fn.classes)
     contrast = checked_integrated_gradients(grad_fn, images[predicted_row], weights, settings, log)
+    log(f"attributions: Expected Gradients, {settings.expected_gradients_samples} draws per map")
+    eg = checked_expected_gradients(grad_fn, images, target, baselines, baseline_logits, settings, seed)
+    contrast_eg = checked_expected_gradients(grad_fn, images[predicted_row], weights, baselines, baseline_logits,
+                                             settings, seed)
     return AttributionArrays(
         index=np.asarray(index, np.int64),
         target=np.asarray(target, np.int64),
@@ -162,9 +200,28 @@ def compute_attributions(
         gradient_x_input=images * gradient,
         smoothgrad=smooth,
         ig=ig,
+        eg=eg,
         contrast_index=np.asarray(index, np.int64)[predicted_row],
         contrast=contrast,
+        contrast_eg=contrast_eg,
     )
+
+
+def baseline_sample(train_images: int, count: int, seed: int) -> np.ndarray:
+    """Sorted indices of ``count`` training images (all if fewer), drawn without replacement and
+    seeded: the images Expected Gradients draws its baselines from."""
+    if train_images <= count:
+        return np.arange(train_images)
+    return np.sort(np.random.default_rng([seed, count]).choice(train_images, size=count, replace=False))
+
+
+def class_logits(grad_fn: attr.GradFn, images: np.ndarray) -> np.ndarray:
+    """(N, K) logits of every class: the forward pass when the gradient function has one, else
+    the score of each class in turn."""
+    if hasattr(grad_fn, "logits"):
+        return np.asarray(grad_fn.logits(images), dtype=np.float64)
+    return np.stack([grad_fn(images, np.full(len(images), k))[1] for k in range(grad_fn.classes)],
+                    axis=1).astype(np.float64)
 
 
 def to_examples(arrays: AttributionArrays, labels: np.ndarray, evaluation: Evaluation) -> tuple[Example, ...]:
@@ -184,7 +241,8 @@ def to_examples(arrays: AttributionArrays, labels: np.ndarray, evaluation: Evalu
             image=arrays.image[rows[0]].sum(axis=-1),
             rows=tuple(_row(arrays, r) for r in rows),
             contrast=None if m is None else ContrastMap(
-                arrays.contrast.maps[m].sum(axis=-1), arrays.contrast.completeness(m)),
+                arrays.contrast.maps[m].sum(axis=-1), arrays.contrast.completeness(m),
+                arrays.contrast_eg.maps[m].sum(axis=-1), arrays.contrast_eg.completeness(m)),
         ))
     return tuple(examples)
 
@@ -197,5 +255,7 @@ def _row(arrays: AttributionArrays, r: int) -> AttributionRow:
         gradient_x_input=arrays.gradient_x_input[r].sum(axis=-1),
         smoothgrad=arrays.smoothgrad[r].sum(axis=-1),
         integrated_gradients=arrays.ig.maps[r].sum(axis=-1),
+        expected_gradients=arrays.eg.maps[r].sum(axis=-1),
         completeness=arrays.ig.completeness(r),
+        eg_completeness=arrays.eg.completeness(r),
     )

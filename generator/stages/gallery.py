@@ -57,9 +57,12 @@ METHOD_COLUMNS: tuple[tuple[str, str, str, bool, str], ...] = (
     ("gradient_x_input", "Gradient × input", "Grad×input", True, "logit units"),
     ("smoothgrad", "SmoothGrad", "SmoothGrad", True, PER_INTENSITY),
     ("integrated_gradients", "Integrated Gradients", "IG", True, "logit units"),
+    ("expected_gradients", "Expected Gradients", "EG", True, "logit units"),
 )
+CONTRAST_METHODS = ("integrated_gradients", "expected_gradients")
+"""The methods with a contrast map (logit_pred − logit_true) for each mistake, in their own column."""
 TILE_NAMES = {"gradient": "grad", "saliency": "sal", "gradient_x_input": "gxi", "smoothgrad": "sg",
-              "integrated_gradients": "ig"}
+              "integrated_gradients": "ig", "expected_gradients": "eg"}
 """Short names of the methods in tile file names (they are repeated thousands of times per page)."""
 
 
@@ -98,11 +101,18 @@ class Gallery:
 
 
 def tile_path(test_index: int, name: str, target: int | None = None) -> str:
-    """Docs-relative tile file of one test image: ``name`` is "input", "contrast" or a method
-    key (then with its ``target`` class), e.g. "figures/tiles/03520-4-ig.webp"."""
+    """Docs-relative tile file of one test image: ``name`` is "input" or a method key (then with
+    its ``target`` class), e.g. "figures/tiles/03520-4-ig.webp"; contrast maps: :func:`contrast_tile_path`."""
     if target is None:
         return f"{TILE_DIR}/{test_index:05d}-{name}.webp"
     return f"{TILE_DIR}/{test_index:05d}-{target}-{TILE_NAMES[name]}.webp"
+
+
+def contrast_tile_path(test_index: int, key: str) -> str:
+    """Docs-relative tile of a mistake's contrast map by method ``key`` (one of
+    :data:`CONTRAST_METHODS`): "figures/tiles/03520-contrast.webp" for IG, "…-contrast-eg.webp" for EG."""
+    suffix = "" if key == "integrated_gradients" else f"-{TILE_NAMES[key]}"
+    return f"{TILE_DIR}/{test_index:05d}-contrast{suffix}.webp"
 
 
 def colour_bar_path(method: str) -> str:
@@ -115,10 +125,10 @@ def anchor(test_index: int) -> str:
 
 
 def method_maps(key: str, examples: Sequence[Example]) -> list[np.ndarray]:
-    """Every map of method ``key`` on ``examples``; Integrated Gradients includes the contrast maps."""
+    """Every map of method ``key`` on ``examples``, with its contrast maps if it has them."""
     maps = [getattr(row, key) for e in examples for row in e.rows]
-    if key == "integrated_gradients":
-        maps += [e.contrast.integrated_gradients for e in examples if e.contrast is not None]
+    if key in CONTRAST_METHODS:
+        maps += [getattr(e.contrast, key) for e in examples if e.contrast is not None]
     return maps
 
 
@@ -156,7 +166,7 @@ def tile_jobs(gallery: Gallery) -> list[tuple[str, np.ndarray, ColourScale]]:
     """(tile path, values, scale) for every tile and colour bar the gallery shows."""
     from generator.figures.tiles import INPUT_SCALE
 
-    ig_scale = next(m.scale for m in gallery.methods if m.key == "integrated_gradients")
+    scale_of = {m.key: m.scale for m in gallery.methods}
     jobs: list[tuple[str, np.ndarray, ColourScale]] = []
     for page in gallery.pages:
         for e in page.examples:
@@ -165,5 +175,6 @@ def tile_jobs(gallery: Gallery) -> list[tuple[str, np.ndarray, ColourScale]]:
                 jobs += [(tile_path(e.test_index, m.key, row.target), m.of(row), m.scale)
                          for m in gallery.methods]
             if e.contrast is not None:
-                jobs.append((tile_path(e.test_index, "contrast"), e.contrast.integrated_gradients, ig_scale))
+                jobs += [(contrast_tile_path(e.test_index, key), getattr(e.contrast, key), scale_of[key])
+                         for key in CONTRAST_METHODS]
     return jobs

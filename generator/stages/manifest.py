@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from generator.plumbing.fileio import write_bytes_if_changed, write_text_if_changed
-from generator.stages.attribute import COMPLETENESS_TOLERANCE, AttributionArrays, CheckedIG
+from generator.stages.attribute import COMPLETENESS_TOLERANCE, AttributionArrays, CheckedMaps
 from generator.stages.gallery import Gallery, anchor
 from generator.stages.results import BuildFacts, CompletenessSummary, Evaluation
 from generator.stages.selection import Selection
@@ -20,7 +20,8 @@ from generator.stages.trust import Trust
 from generator.stages.whole_test_set import WholeTestSet
 
 NPZ_KEYS = ("index", "target", "image", "gradient", "saliency", "gradient_x_input", "smoothgrad",
-            "integrated_gradients", "contrast_index", "contrastive_integrated_gradients")
+            "integrated_gradients", "expected_gradients", "contrast_index", "contrastive_integrated_gradients",
+            "contrastive_expected_gradients")
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -48,8 +49,10 @@ def write_arrays(arrays: AttributionArrays, path: Path) -> bool:
         "gradient_x_input": arrays.gradient_x_input.astype(np.float32),
         "smoothgrad": arrays.smoothgrad.astype(np.float32),
         "integrated_gradients": arrays.ig.maps.astype(np.float32),
+        "expected_gradients": arrays.eg.maps.astype(np.float32),
         "contrast_index": arrays.contrast_index.astype(np.int64),
         "contrastive_integrated_gradients": arrays.contrast.maps.astype(np.float32),
+        "contrastive_expected_gradients": arrays.contrast_eg.maps.astype(np.float32),
     }
     assert tuple(values) == NPZ_KEYS
     return write_bytes_if_changed(path, npz_bytes(values))
@@ -84,13 +87,24 @@ def completeness_summary(arrays: AttributionArrays) -> CompletenessSummary:
     )
 
 
-def completeness_record(ig: CheckedIG, r: int) -> dict[str, Any]:
+def completeness_record(ig: CheckedMaps, r: int) -> dict[str, Any]:
     return {
         "attribution_sum": round(float(ig.attribution_sum[r]), 6),
         "logit_delta": round(float(ig.logit_delta[r]), 6),
         "relative_error": float(f"{ig.relative_error[r]:.6g}"),
         "steps": int(ig.steps[r]),
         "within_tolerance": bool(ig.relative_error[r] <= COMPLETENESS_TOLERANCE),
+    }
+
+
+def eg_completeness_record(eg: CheckedMaps, r: int) -> dict[str, Any]:
+    """Expected Gradients' completeness: ``logit_delta`` is the logit minus the mean logit of the
+    map's drawn baselines; it holds in expectation, so there is no tolerance to be within."""
+    return {
+        "attribution_sum": round(float(eg.attribution_sum[r]), 6),
+        "logit_delta": round(float(eg.logit_delta[r]), 6),
+        "relative_error": float(f"{eg.relative_error[r]:.6g}"),
+        "draws": int(eg.steps[r]),
     }
 
 
@@ -120,13 +134,15 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: A
         m = contrast_of.get(test_index)
         if m is not None and "contrast" not in record:
             record["contrast"] = {"row": m, "score": "logit_predicted - logit_true",
-                                  "completeness": completeness_record(arrays.contrast, m)}
+                                  "completeness": completeness_record(arrays.contrast, m),
+                                  "expected_gradients_completeness": eg_completeness_record(arrays.contrast_eg, m)}
         target = int(arrays.target[row])
         record["targets"].append({
             "row": row,
             "target": target,
             "role": "predicted" if target == record["predicted"] else "true",
             "completeness": completeness_record(arrays.ig, row),
+            "expected_gradients_completeness": eg_completeness_record(arrays.eg, row),
         })
     return list(records.values())
 
@@ -207,12 +223,12 @@ def trust_record(trust: Trust) -> dict[str, Any]:
             "random_target": {m: method.random_target[m].mean for m in ("spearman_abs", "ssim")},
             "image_only": {m: method.image_only[m].mean for m in ("spearman_abs", "spearman", "ssim")},
             "image_only_randomised": {m: method.image_only_randomised[m].mean for m in ("spearman_abs", "spearman", "ssim")},
+            "both_zero_share": method.both_zero,
             "ms_per_image": method.ms_per_image,
         } for key, method in trust.methods.items()},
         "controls": {name: {"deletion_auc": areas(c["deletion_auc"]), "insertion_auc": areas(c["insertion_auc"])}
                      for name, c in trust.controls.items()},
         "random_labels": dict(trust.random_labels),
-        "black_share": trust.black_share,
         "unreachable_share": trust.unreachable_share,
     }
 

@@ -7,6 +7,9 @@ Two questions the Integrated-Gradients page answers with numbers rather than cla
   at 4, 8, …, 256 steps and records the completeness error of each.
 - Do pixels equal to the baseline really get exactly zero? :func:`baseline_zero_share`
   counts them over every published IG map.
+- How many draws does Expected Gradients need? :func:`expected_gradients_draws` recomputes the
+  same rows' EG maps with 16, 32, …, 256 draws and records each completeness error (it holds in
+  expectation, so it shrinks with the draws).
 
 Computing only: these functions return dataclasses of NumPy arrays; the figures that show
 them are drawn by :mod:`generator.figures.mathematics`. :func:`measure_mathematics` is the
@@ -64,6 +67,39 @@ class Convergence:
         """Per rule, the fewest steps whose ``q``-th percentile error is within ``tolerance`` (None: never)."""
         within = self.percentile(q) <= tolerance
         return {m: next((s for s, ok in zip(self.steps, within[i]) if ok), None) for i, m in enumerate(self.methods)}
+
+
+EG_DRAWS = (16, 32, 64, 128, 256)
+"""Draws per Expected-Gradients map compared on the report-build page."""
+EG_MEDIAN_LEVEL = 0.05
+"""The stated level for Expected Gradients: the page names the fewest draws whose median
+completeness error is within it (EG's completeness holds in expectation only, so no single map
+is held to IG's 1% tolerance)."""
+
+
+@dataclass(frozen=True)
+class ExpectedGradientsDraws:
+    """Completeness errors of Expected-Gradients maps recomputed with several draw counts.
+
+    Attributes:
+        draws: draw counts, in the order of the first axis of ``errors``.
+        rows: (N,) published rows recomputed (the convergence study's).
+        errors: (S, N) |ΣEG − (logit_t(x) − mean of the drawn baselines' logits)| / max(|…|, 1e-6).
+    """
+
+    draws: tuple[int, ...]
+    rows: np.ndarray
+    errors: np.ndarray
+
+    def percentile(self, q: float) -> np.ndarray:
+        """(S,) ``q``-th percentile over the rows; NaN when there are no rows."""
+        if self.errors.shape[-1] == 0:
+            return np.full(len(self.draws), np.nan)
+        return np.percentile(self.errors, q, axis=-1)
+
+    def fewest_draws(self, level: float = EG_MEDIAN_LEVEL) -> int | None:
+        """The fewest draws whose median error is within ``level`` (None: none of them)."""
+        return next((n for n, median in zip(self.draws, self.percentile(50)) if median <= level), None)
 
 
 @dataclass(frozen=True)
@@ -137,6 +173,38 @@ def completeness_convergence(
     return Convergence(tuple(methods), tuple(int(n) for n in steps), rows, errors)
 
 
+def expected_gradients_draws(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, rows: np.ndarray,
+                             baselines: np.ndarray, *, draws: Sequence[int] = EG_DRAWS, seed: int = 0,
+                             chunk_size: int = 512) -> ExpectedGradientsDraws:
+    """Recompute Expected Gradients for ``images[rows]`` with every draw count; record completeness.
+
+    Args:
+        grad_fn: gradient function of the model's logits (with a ``logits`` forward pass or
+            ``classes``, see :func:`~generator.stages.attribute.class_logits`).
+        images: (R, H, W, C) float32 published inputs.
+        targets: (R,) target class of each row.
+        rows: (N,) rows to recompute.
+        baselines: (B, H, W, C) the images the baselines are drawn from.
+        draws: draw counts.
+        seed: seed of the draws.
+        chunk_size: image-draws per compiled call.
+    """
+    from generator.stages.attribute import class_logits
+
+    rows = np.asarray(rows, dtype=np.int64)
+    x, t = np.asarray(images, np.float32)[rows], np.asarray(targets)[rows]
+    errors = np.zeros((len(draws), len(rows)))
+    if len(rows):
+        _, at_input = grad_fn(x, t)
+        baseline_logits = class_logits(grad_fn, baselines)
+        for j, n in enumerate(draws):
+            maps = attr.expected_gradients(grad_fn, x, t, baselines=baselines, samples=n, seed=seed,
+                                           chunk_size=chunk_size)
+            reference = attr.baseline_scores(baseline_logits, x, t, len(baselines), n, seed)
+            errors[j] = attr.completeness(maps, at_input, reference).relative_error
+    return ExpectedGradientsDraws(tuple(int(n) for n in draws), rows, errors)
+
+
 def baseline_zero_share(images: np.ndarray, maps: np.ndarray, baseline: float) -> BaselineShare:
     """Count exact zeros of the IG ``maps`` where ``images`` equals ``baseline`` and elsewhere.
 
@@ -159,7 +227,7 @@ def baseline_zero_share(images: np.ndarray, maps: np.ndarray, baseline: float) -
 
 
 
-MATHEMATICS_FORMAT = 1
+MATHEMATICS_FORMAT = 2
 """Bump when the convergence measurement changes what it computes, so cached results are dropped."""
 
 
@@ -169,12 +237,14 @@ class Mathematics:
 
     Attributes:
         convergence: completeness errors of a few published IG maps under every rule and step count.
+        expected_gradients: completeness errors of the same rows' EG maps under several draw counts.
         share: how many pixels equal to the baseline got exactly zero IG.
         example_row: the published row shown in the baseline figure and the annotated example
             (see :func:`example_row`), or None when nothing is published.
     """
 
     convergence: Convergence
+    expected_gradients: ExpectedGradientsDraws
     share: BaselineShare
     example_row: int | None
 
@@ -190,15 +260,19 @@ def example_row(index: np.ndarray, examples: Sequence[Example]) -> int | None:
 
 
 def measure_mathematics(grad_fn: attr.GradFn, arrays: AttributionArrays, examples: Sequence[Example],
-                        settings: Settings, model_sha256: str, cache: StageCache, log: Log) -> Mathematics:
-    """The mathematics stage: the convergence study (reused when the model, the rows' images and
-    targets and the settings it depends on are unchanged) and the baseline counts."""
+                        settings: Settings, model_sha256: str, baselines: np.ndarray, cache: StageCache,
+                        log: Log) -> Mathematics:
+    """The mathematics stage: the convergence studies of IG and EG (reused when the model, the
+    rows' images and targets, the EG baselines and the settings they depend on are unchanged)
+    and the baseline counts."""
     attribution = settings.attribution
     rows = spread_rows(len(arrays.index), CONVERGENCE_ROWS_QUICK if settings.quick else CONVERGENCE_ROWS)
     components = {
         "model": model_sha256,
         "rows": fingerprint(arrays.image[rows], arrays.target[rows]),
-        "settings": fingerprint(attribution.baseline, list(attr.METHODS), list(CONVERGENCE_STEPS)),
+        "settings": fingerprint(attribution.baseline, list(attr.METHODS), list(CONVERGENCE_STEPS), list(EG_DRAWS),
+                                settings.seed),
+        "EG baselines": fingerprint(baselines),
         "code": f"{MATHEMATICS_FORMAT}.{ATTRIBUTION_FORMAT}",  # it runs the attribution code too
     }
 
@@ -207,10 +281,14 @@ def measure_mathematics(grad_fn: attr.GradFn, arrays: AttributionArrays, example
             f"{len(CONVERGENCE_STEPS)} step counts")
         result = completeness_convergence(grad_fn, arrays.image, arrays.target, rows, baseline=attribution.baseline,
                                           chunk_size=attribution.chunk_size)
-        return {"errors": result.errors}
+        log(f"mathematics: completeness of {len(rows)} EG maps × {len(EG_DRAWS)} draw counts")
+        eg = expected_gradients_draws(grad_fn, arrays.image, arrays.target, rows, baselines, seed=settings.seed,
+                                      chunk_size=attribution.chunk_size)
+        return {"errors": result.errors, "eg_errors": eg.errors}
 
     stored = cache.arrays("mathematics", components, compute)
     share = baseline_zero_share(arrays.image, arrays.ig.maps, attribution.baseline)
     log(f"mathematics: {share.baseline_zero} of {share.baseline_pixels} pixels equal to the baseline have IG = 0")
-    return Mathematics(Convergence(attr.METHODS, CONVERGENCE_STEPS, rows, stored["errors"]), share,
+    return Mathematics(Convergence(attr.METHODS, CONVERGENCE_STEPS, rows, stored["errors"]),
+                       ExpectedGradientsDraws(EG_DRAWS, rows, stored["eg_errors"]), share,
                        example_row(arrays.index, examples))

@@ -25,7 +25,8 @@ from generator.stages.results import AttributionRow, Completeness, ContrastMap, 
 
 MANIFEST = "manifest.json"
 ATTRIBUTIONS = "data/attributions.npz"
-ROW_MAPS = ("image", "gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients")
+ROW_MAPS = ("image", "gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients",
+            "expected_gradients")
 """The per-row arrays of ``attributions.npz``, each (R, H, W, C) float32."""
 
 
@@ -103,7 +104,7 @@ def examples_from_published(records: Sequence[Mapping[str, Any]], arrays: Mappin
             per target (and for the contrast map), the npz row and the completeness check.
         arrays: the arrays of ``attributions.npz``: ``index`` and ``target`` (R,), the maps
             of :data:`ROW_MAPS` (R, H, W, C), ``contrast_index`` (M,) and
-            ``contrastive_integrated_gradients`` (M, H, W, C).
+            ``contrastive_integrated_gradients`` and ``contrastive_expected_gradients`` (M, H, W, C).
         classes: number of classes; labels and targets must be below it.
 
     Returns:
@@ -130,7 +131,9 @@ def examples_from_published(records: Sequence[Mapping[str, Any]], arrays: Mappin
             if not 0 <= m < len(arrays["contrast_index"]) or int(arrays["contrast_index"][m]) != test_index:
                 raise ValueError(f"contrast row {m} of the arrays is not test image {test_index}")
             contrast = ContrastMap(arrays["contrastive_integrated_gradients"][m].sum(axis=-1),
-                                   _completeness(record["contrast"]["completeness"]))
+                                   _completeness(record["contrast"]["completeness"]),
+                                   arrays["contrastive_expected_gradients"][m].sum(axis=-1),
+                                   _completeness(record["contrast"]["expected_gradients_completeness"]))
         examples.append(Example(
             test_index=test_index,
             confidence=_number(record["confidence"]),
@@ -151,10 +154,11 @@ def _check_shapes(arrays: Mapping[str, np.ndarray]) -> None:
             raise ValueError(f"'{name}' has shape {arrays[name].shape}, 'image' {shape}")
     if arrays["target"].shape != (count,) or arrays["index"].shape != (count,) or shape[0] != count:
         raise ValueError(f"'index' and 'target' must hold one value per row ({shape[0]} rows)")
-    contrast = arrays["contrastive_integrated_gradients"].shape
-    if contrast[1:] != shape[1:] or arrays["contrast_index"].shape != contrast[:1]:
-        raise ValueError(f"'contrast_index' and 'contrastive_integrated_gradients' must have one row per "
-                         f"contrast map shaped like the images, got {arrays['contrast_index'].shape} and {contrast}")
+    for name in ("contrastive_integrated_gradients", "contrastive_expected_gradients"):
+        contrast = arrays[name].shape
+        if contrast[1:] != shape[1:] or arrays["contrast_index"].shape != contrast[:1]:
+            raise ValueError(f"'contrast_index' and '{name}' must have one row per contrast map shaped like the "
+                             f"images, got {arrays['contrast_index'].shape} and {contrast}")
 
 
 def _row(arrays: Mapping[str, np.ndarray], record: Mapping[str, Any], test_index: int, classes: int) -> AttributionRow:
@@ -170,14 +174,17 @@ def _row(arrays: Mapping[str, np.ndarray], record: Mapping[str, Any], test_index
         gradient_x_input=arrays["gradient_x_input"][r].sum(axis=-1),
         smoothgrad=arrays["smoothgrad"][r].sum(axis=-1),
         integrated_gradients=arrays["integrated_gradients"][r].sum(axis=-1),
+        expected_gradients=arrays["expected_gradients"][r].sum(axis=-1),
         completeness=_completeness(record["completeness"]),
+        eg_completeness=_completeness(record["expected_gradients_completeness"]),
     )
 
 
 def _completeness(record: Mapping[str, Any]) -> Completeness:
-    """A completeness record of the manifest; null (a non-finite number) becomes NaN."""
+    """A completeness record of the manifest (IG's counts ``steps``, EG's ``draws``); null (a
+    non-finite number) becomes NaN."""
     return Completeness(_number(record["attribution_sum"]), _number(record["logit_delta"]),
-                        _number(record["relative_error"]), int(record["steps"]))
+                        _number(record["relative_error"]), int(record["steps"] if "steps" in record else record["draws"]))
 
 
 def _number(value: float | None) -> float:

@@ -18,13 +18,14 @@ COMPLETENESS_TOLERANCE = 0.01
 
 @dataclass(frozen=True)
 class Completeness:
-    """The completeness check of one Integrated-Gradients map.
+    """The completeness check of one Integrated-Gradients (or Expected-Gradients) map.
 
     Attributes:
         attribution_sum: Σᵢ IGᵢ, in logit units.
-        logit_delta: logit_t(x) − logit_t(x′), in logit units.
+        logit_delta: logit_t(x) − logit_t(x′), in logit units; for Expected Gradients
+            logit_t(x) minus the mean logit of its drawn baselines.
         relative_error: |attribution_sum − logit_delta| / max(|logit_delta|, 1e-6).
-        steps: number of quadrature nodes used for this map.
+        steps: number of quadrature nodes used for this map (Expected Gradients: draws).
     """
 
     attribution_sum: float
@@ -51,7 +52,10 @@ class AttributionRow:
         gradient_x_input: x ⊙ ∂logit_t/∂x, logit units.
         smoothgrad: ∂logit_t/∂x averaged over noisy copies of x, logit units per unit intensity.
         integrated_gradients: IG map, logit units (sums to ≈ logit_delta).
+        expected_gradients: Expected-Gradients map (IG averaged over baselines drawn from the
+            training images), logit units.
         completeness: the completeness check of the IG map.
+        eg_completeness: that of the Expected-Gradients map (it holds in expectation).
     """
 
     target: int
@@ -60,18 +64,22 @@ class AttributionRow:
     gradient_x_input: np.ndarray
     smoothgrad: np.ndarray
     integrated_gradients: np.ndarray
+    expected_gradients: np.ndarray
     completeness: Completeness
+    eg_completeness: Completeness
 
 
 @dataclass(frozen=True)
 class ContrastMap:
-    """IG of logit_pred − logit_true for a misclassified image, (H, W) in logit units.
+    """IG and EG of logit_pred − logit_true for a misclassified image, (H, W) in logit units.
 
     Positive pixels pushed the model towards the predicted class and away from the true one.
     """
 
     integrated_gradients: np.ndarray
     completeness: Completeness
+    expected_gradients: np.ndarray
+    eg_completeness: Completeness
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ class Example:
         image: (H, W) float32 image in the model's input scale (here [0, 1]).
         rows: one row for a correctly classified image (target = true class); two rows
             for a misclassified one (first the predicted class, then the true class).
-        contrast: for a misclassified image, IG of logit_pred − logit_true; else None.
+        contrast: for a misclassified image, IG and EG of logit_pred − logit_true; else None.
     """
 
     test_index: int

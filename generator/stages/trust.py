@@ -37,17 +37,18 @@ from generator.stages import faithfulness as faith
 from generator.stages.similarity import similarity
 
 Log = Callable[[str], None]
-TRUST_FORMAT = 5
+TRUST_FORMAT = 7
 """Bump when this stage changes what it computes, so cached results are dropped."""
-METHOD_KEYS = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients")
+METHOD_KEYS = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients", "expected_gradients")
 METRICS = ("spearman_abs", "spearman", "ssim")
 FILLS = ("black", "blur")
 DIRECTIONS = ("deletion", "insertion")
 
 
 def every_method_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, settings: AttributionSettings,
-                seed: int) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """Every method's maps, (N, H, W) with channels reduced as in the gallery, and the
+                      seed: int, baselines: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Every method's maps, (N, H, W) with channels reduced as in the gallery (``baselines``: the
+    images Expected Gradients draws from), and the
     milliseconds per image each would take on its own (saliency and gradient × input reuse the
     gradient here; their time counts it)."""
     seconds: dict[str, float] = {}
@@ -67,8 +68,11 @@ def every_method_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndar
     ig = timed("integrated_gradients", lambda: attr.integrated_gradients(
         grad_fn, images, targets, steps=settings.steps, baseline=settings.baseline, method=settings.method,
         chunk_size=settings.chunk_size))
+    eg = timed("expected_gradients", lambda: attr.expected_gradients(
+        grad_fn, images, targets, baselines=baselines, samples=settings.expected_gradients_samples, seed=seed,
+        chunk_size=settings.chunk_size))
     maps = {"gradient": gradient.sum(-1), "saliency": saliency.max(-1), "gradient_x_input": gradient_x_input.sum(-1),
-            "smoothgrad": smoothgrad.sum(-1), "integrated_gradients": ig.sum(-1)}
+            "smoothgrad": smoothgrad.sum(-1), "integrated_gradients": ig.sum(-1), "expected_gradients": eg.sum(-1)}
     for derived in ("saliency", "gradient_x_input"):  # each costs a gradient, then its own small step
         seconds[derived] += seconds["gradient"]
     count = max(len(images), 1)
@@ -82,7 +86,7 @@ def random_other_classes(targets: np.ndarray, classes: int, seed: int) -> np.nda
 
 
 def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random_label_model: object,
-                  settings: Settings, log: Log) -> dict[str, np.ndarray]:
+                  settings: Settings, baselines: np.ndarray, log: Log) -> dict[str, np.ndarray]:
     """Per-image similarities of every method's maps: trained model against each randomised copy
     (cascade and independent), against the random-label model, and against a random target."""
     from generator.stages.randomisation import cascade, independent, weighted_layers
@@ -90,7 +94,7 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
     attribution, seed = settings.attribution, settings.seed
     trained_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size)
     trained_fn(images[:1], targets[:1])  # compile before timing
-    trained, ms = every_method_maps(trained_fn, images, targets, attribution, seed)
+    trained, ms = every_method_maps(trained_fn, images, targets, attribution, seed, baselines)
     layers, skipped = weighted_layers(model)
     out: dict[str, np.ndarray] = {"layers": np.array(layers), "skipped": np.array(skipped, dtype=str)}
     out.update({f"ms.{key}": np.array(value) for key, value in ms.items()})
@@ -109,23 +113,24 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
                 f"trust: {variant} randomisation of {layer}")
             if randomised not in done:
                 done[randomised], _ = every_method_maps(attr.GradientFunction(copy, chunk_size=attribution.chunk_size),
-                                                        images, targets, attribution, seed)
+                                                        images, targets, attribution, seed, baselines)
             maps = done[randomised]
             compare(variant, maps)
             if variant == "cascade":
                 out.setdefault("grid", []).append(np.stack([maps[k][:2] for k in METHOD_KEYS]))  # type: ignore[union-attr]
                 fully_randomised = maps
     data_maps, _ = every_method_maps(attr.GradientFunction(random_label_model, chunk_size=attribution.chunk_size),
-                               images, targets, attribution, seed)
+                                     images, targets, attribution, seed, baselines)
     compare("data", data_maps)
     other_maps, _ = every_method_maps(trained_fn, images, random_other_classes(targets, trained_fn.classes, seed),
-                                attribution, seed)
+                                      attribution, seed, baselines)
     compare("target", other_maps)
     # A map of the image alone, no model: what any two maps of the same image may share.
     edges = {key: faith.edge_magnitude(images) for key in METHOD_KEYS}
     compare("image_only", edges)
     compare("image_only_randomised", edges, reference=fully_randomised)
-    out["black_share"] = np.array(np.mean(np.all(images == 0, axis=-1)))
+    for key in METHOD_KEYS:  # where both maps are exactly zero they tie, whatever the weights
+        out[f"both_zero.{key}"] = np.mean((trained[key] == 0) & (fully_randomised[key] == 0), axis=(1, 2))
     out["unreachable_share"] = np.array(np.mean(np.all(trained["gradient"] == 0, axis=0)
                                                 & np.all(fully_randomised["gradient"] == 0, axis=0)))
     out["grid"] = np.concatenate([np.stack([trained[k][:2] for k in METHOD_KEYS])[None],
@@ -135,13 +140,13 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
 
 
 def faithfulness_arrays(model: object, images: np.ndarray, targets: np.ndarray, random_orders: int,
-                        settings: Settings, log: Log) -> dict[str, np.ndarray]:
+                        settings: Settings, baselines: np.ndarray, log: Log) -> dict[str, np.ndarray]:
     """Deletion and insertion curves (softmax probability of the target) and their areas, for
     every method's ranking, for ``random_orders`` random rankings per image (each image its own,
     averaged per image) and for the image-only edge ranking, with a black and a blurred fill."""
     attribution, seed = settings.attribution, settings.seed
     grad_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size)
-    maps, _ = every_method_maps(grad_fn, images, targets, attribution, seed)
+    maps, _ = every_method_maps(grad_fn, images, targets, attribution, seed, baselines)
     logits_fn = grad_fn.logits
     pixels = int(np.prod(images.shape[1:3]))
     step = faith.step_pixels(pixels)
@@ -191,6 +196,7 @@ class MethodTrust:
     random_target: dict[str, Interval]
     image_only: dict[str, Interval]  # the trained map against the image's Sobel edge magnitude
     image_only_randomised: dict[str, Interval]  # the fully randomised model's map against it
+    both_zero: float  # share of pixels exactly zero in both the trained and the fully randomised map
     deletion_auc: dict[str, Interval]  # fill → interval
     insertion_auc: dict[str, Interval]
     ms_per_image: float
@@ -209,7 +215,6 @@ class Trust:
         random_labels: the data-randomisation model: epochs, share of its random training labels
             it fits, whether it reached the target fit, accuracy on the real test labels, seconds;
             and how it was trained: images, learning rate, batch size, epoch budget.
-        black_share: share of the sanity sample's pixels that are black (0 in every channel).
         unreachable_share: share of pixel positions whose gradient is exactly 0 in every image of
             the sample, for the trained and the fully randomised model alike (positions the
             architecture lets reach no output).
@@ -223,7 +228,6 @@ class Trust:
     methods: dict[str, MethodTrust]
     controls: dict[str, dict[str, dict[str, Interval]]]
     random_labels: dict[str, float]
-    black_share: float
     unreachable_share: float
     arrays: dict[str, np.ndarray]
 
@@ -240,6 +244,7 @@ def summarise(arrays: dict[str, np.ndarray], seed: int) -> Trust:
         random_target={m: interval(arrays[f"target.{key}.{m}"][0], seed) for m in METRICS},
         image_only={m: interval(arrays[f"image_only.{key}.{m}"][0], seed) for m in METRICS},
         image_only_randomised={m: interval(arrays[f"image_only_randomised.{key}.{m}"][0], seed) for m in METRICS},
+        both_zero=float(np.mean(arrays[f"both_zero.{key}"])),
         deletion_auc=areas(key, "deletion"), insertion_auc=areas(key, "insertion"),
         ms_per_image=float(arrays[f"ms.{key}"])) for key in METHOD_KEYS}
     controls = {name: {"deletion_auc": areas(name, "deletion"), "insertion_auc": areas(name, "insertion")}
@@ -250,8 +255,8 @@ def summarise(arrays: dict[str, np.ndarray], seed: int) -> Trust:
                  tuple(str(s) for s in arrays["layers"]), tuple(str(s) for s in arrays["skipped"]), methods, controls,
                  {"epochs": epochs, "train_fit": fit, "reached_target": bool(reached), "test_accuracy": accuracy,
                   "seconds": seconds, "images": images, "learning_rate": learning_rate, "batch_size": batch_size,
-                  "epoch_budget": budget}, float(arrays["black_share"]),
-                 float(arrays["unreachable_share"]), arrays)
+                  "epoch_budget": budget}, float(arrays["unreachable_share"]),
+                 arrays)
 
 
 def trust_sample(published: Sequence[int], size: int, seed: int) -> np.ndarray:
@@ -266,6 +271,7 @@ def measure_trust(model: object, dataset: object, predictions: np.ndarray, publi
                   settings: Settings, log: Log) -> dict[str, np.ndarray]:
     """The per-image numbers of every check (what the stage caches); see :func:`summarise`."""
     from generator.stages.data import to_model_input
+    from generator.stages.attribute import baseline_sample
     from generator.stages.randomisation import train_on_random_labels
 
     trust, seed = settings.trust, settings.seed
@@ -278,10 +284,12 @@ def measure_trust(model: object, dataset: object, predictions: np.ndarray, publi
         batch_size=trust.random_label_batch_size, max_epochs=trust.random_label_epochs, seed=seed, log=log)
     log(f"trust: it fits {random_labels.train_fit:.0%} of its random labels after {random_labels.epochs} epochs; "
         f"test accuracy {random_labels.test_accuracy:.1%}")
+    baselines = to_model_input(dataset.x_train[baseline_sample(
+        len(dataset.x_train), settings.attribution.expected_gradients_baselines, seed)])
     out = sanity_arrays(model, to_model_input(dataset.x_test[sample]), np.asarray(predictions)[sample],
-                        random_labels.model, settings, log)
+                        random_labels.model, settings, baselines, log)
     out.update(faithfulness_arrays(model, to_model_input(dataset.x_test[faithful]), np.asarray(predictions)[faithful],
-                                   trust.random_orders, settings, log))
+                                   trust.random_orders, settings, baselines, log))
     out["sample"], out["faithfulness_sample"] = sample, faithful
     out["random_orders"] = np.array(trust.random_orders)
     out["random_label_settings"] = np.array([min(trust.random_label_images, len(dataset.y_train)),
