@@ -160,6 +160,15 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
     with timings.stage("mathematics", log):
         mathematics = measure_mathematics(grad_fn, arrays, examples, settings, trained.sha256, eg_baselines, cache,
                                           log)
+    with timings.stage("baselines", log):
+        from generator.stages.baselines import from_arrays, study_maps
+        from generator.stages.keys import baselines_components
+
+        study = from_arrays(cache.arrays(
+            "baselines", baselines_components(settings, dataset.sha256, trained.sha256),
+            lambda: study_maps(grad_fn, arrays, evaluation.predictions, dataset.y_test, mathematics.example_row,
+                               to_model_input(dataset.x_train).mean(axis=0), eg_baselines, settings.attribution,
+                               settings.seed)))
     if settings.trust.enabled and summary.maps_not_finite:
         log("trust: skipped: the model gives maps with non-finite values, so no check could be read")
     elif settings.trust.enabled:
@@ -187,6 +196,9 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
             from generator.figures.trust import trust_jobs
 
             jobs += trust_jobs(trust)
+        from generator.figures.baselines import baselines_jobs
+
+        jobs += baselines_jobs(study, names)
         draw_all(jobs + mathematics_jobs(mathematics, arrays, settings) + change_jobs, docs, cache.directory, log)
     with timings.stage("published data", log):
         data_paths = [settings.data.path, os.environ.get("KERAS_HOME", ""), str(Path.home())]
@@ -211,6 +223,10 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
                                          figures, None if trust is None else summary_line(trust)))
         pages[REPORT_BUILD_PAGE] = ("report-build.md.j2",
                                     report_build_context(facts, mathematics, library_versions()))
+        from generator.pages import baselines as baselines_page
+
+        pages[baselines_page.PAGE] = (baselines_page.TEMPLATE, baselines_page.baselines_context(
+            study, names, len(arrays.index) + len(arrays.contrast_index)))
         if changes is not None:
             pages[CHANGES_PAGE] = (CHANGES_TEMPLATE, changes_context(changes, names, change_figures))
         if trust is not None:

@@ -3,6 +3,7 @@
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_pages import TEMPLATES, synthetic_inputs  # the same synthetic report, rendered for real
 
@@ -15,6 +16,13 @@ from generator.pages.render import render_all
 from generator.pages.trust import trust_context
 from generator.stages.trust import summarise
 from test_trust import synthetic_arrays
+from test_baselines import LinearScores, published
+from generator.figures.baselines import BASELINES_FIGURE
+from generator.pages.baselines import PAGE as BASELINES_PAGE
+from generator.pages.baselines import TEMPLATE as BASELINES_TEMPLATE
+from generator.pages.baselines import baselines_context
+from generator.plumbing.settings import AttributionSettings
+from generator.stages.baselines import from_arrays, study_maps
 from generator.pages.report import report_pages
 from generator.publish.build import SiteError, _without_pages, build_site, missing_images, referenced_images, site_config
 
@@ -107,7 +115,8 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     shutil.copytree(ROOT / "site_src", docs, ignore=shutil.ignore_patterns("index.md", "classes", "misclassified.md",
                                                                             "explorer.md", "trust.md",
                                                                             "figures", "data", "manifest.json",
-                                                                            "how-this-report-was-made.md", "changes.md"))
+                                                                            "how-this-report-was-made.md", "changes.md",
+                                                                            "baselines.md"))
     # What the mathematics stage generates for the Methods pages (tests/test_mathematics.py checks it).
     for figure in (CONVERGENCE_FIGURE, BASELINE_FIGURE, READING_FIGURE):
         (docs / figure).parent.mkdir(parents=True, exist_ok=True)
@@ -126,6 +135,11 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
         (docs / job.path).write_bytes(TINY_PNG)
     pages = report_pages(inputs)
     pages["trust.md"] = ("trust.md.j2", trust_context(trust))
+    study = from_arrays(study_maps(LinearScores(), published(), [0, 1, 2], [0, 2, 0], 0,
+                                   np.full((6, 6, 1), 0.25, np.float32), np.zeros((2, 6, 6, 1), np.float32),
+                                   AttributionSettings(steps=2, expected_gradients_samples=4), seed=0))
+    pages[BASELINES_PAGE] = (BASELINES_TEMPLATE, baselines_context(study, inputs.class_names, 7))
+    (docs / BASELINES_FIGURE).write_bytes(TINY_PNG)
     render_all(pages, TEMPLATES, docs)  # no previous report: no Changes page, and none in the nav
     site = tmp_path / "site"
     build_site(ROOT / "mkdocs.yml", docs, site, site_name="<b>Gallery</b>", omit_from_nav=(CHANGES_PAGE,),
@@ -144,6 +158,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     assert 'src="../../figures/tiles/00130-input.webp"' in pages["classes/class-3/index.html"]
     assert not (site / "changes").exists()
     assert "Can these maps be trusted?" in pages["trust/index.html"]
+    assert "Choosing a baseline" in pages["methods/baselines/index.html"]
     assert 'href="/repo/assets/stylesheets/' in pages["404.html"]  # styled from any folder on GitHub Pages
     assert not any('href="changes/' in html or 'href="../changes/' in html for html in pages.values())
 

@@ -52,3 +52,17 @@ def trust_components(settings: Settings, data_sha256: str, model_sha256: str, pu
         "trust settings": fingerprint(settings.to_dict()["trust"], attribution, settings.seed),
         "trust code": f"{TRUST_FORMAT}.{ATTRIBUTION_FORMAT}",
     }
+
+
+def baselines_components(settings: Settings, data_sha256: str, model_sha256: str) -> dict[str, str]:
+    """What the baseline study depends on: data (its examples, mean image and EG baselines), model,
+    the published selection, the attribution settings and seed, and the code."""
+    from generator.stages.baselines import BASELINES_FORMAT
+
+    return {
+        "data": data_sha256,
+        "model": model_sha256,
+        "selection settings": fingerprint(settings.to_dict()["selection"]),
+        "attribution settings": fingerprint(settings.to_dict()["attribution"], settings.seed),
+        "baselines code": f"{BASELINES_FORMAT}.{ATTRIBUTION_FORMAT}",
+    }

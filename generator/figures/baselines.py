@@ -1,0 +1,72 @@
+"""The baseline study's figure: three examples, IG with four baselines and Expected Gradients.
+
+Drawing only: the maps and numbers come from :mod:`generator.stages.baselines`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+
+from generator.figures.charts import save_figure
+from generator.figures.example import SIGNED_CMAP, robust_scale
+from generator.figures.jobs import FigureJob
+from generator.plumbing.numbers import percent
+from generator.stages.baselines import BLUR_SIGMA, BaselineStudy
+
+BASELINES_FIGURE = "figures/mathematics/baselines.png"
+COLUMN_TITLES = ("IG, black baseline", f"IG, blurred input\n(σ = {BLUR_SIGMA:g} px)", "IG, uniform noise",
+                 "IG, mean training image", "Expected Gradients")
+
+
+def row_title(study: BaselineStudy, k: int, names: Sequence[str]) -> str:
+    """What row ``k`` attributes, e.g. "test #3520: true 6, predicted 4 · logit 4 − logit 6"."""
+    index, p, t = int(study.test_index[k]), int(study.predicted[k]), int(study.true[k])
+    if p == t:
+        return f"test #{index}: class {names[t]}, correct · logit {names[t]}"
+    return f"test #{index}: true {names[t]}, predicted {names[p]} · logit {names[p]} − logit {names[t]}"
+
+
+def draw_baselines(study: BaselineStudy, names: Sequence[str], path: Path) -> bool:
+    """One row per example: the input, then each map on the row's one symmetric scale, each with
+    its completeness line (Σ map, the score difference it should sum to, relative error)."""
+    rows, columns = len(study.test_index), len(COLUMN_TITLES)
+    width, height = 2.0 * (columns + 1), 0.5 + 2.55 * max(rows, 1)
+
+    def draw(figure: Figure) -> None:
+        if rows == 0:
+            figure.text(0.5, 0.5, "No example is published in this build.", ha="center", va="center")
+            return
+        grid = figure.subplots(rows, columns + 1, squeeze=False)
+        figure.subplots_adjust(left=0.01, right=0.93, top=1 - 0.55 / height, bottom=0.03, wspace=0.08, hspace=0.75)
+        for k in range(rows):
+            scale = robust_scale([study.maps[k]])
+            norm = Normalize(-scale, scale)
+            grid[k, 0].imshow(study.images[k], cmap="gray", norm=Normalize(0, 1), interpolation="nearest")
+            grid[k, 0].set_title("input", fontsize=8)
+            for c in range(columns):
+                ax = grid[k, c + 1]
+                shown = ax.imshow(study.maps[k, c], cmap=SIGNED_CMAP, norm=norm, interpolation="nearest")
+                ax.set_title(COLUMN_TITLES[c], fontsize=8)
+                ax.set_xlabel(f"Σ {study.attribution_sum[k, c]:.2f} · Δ {study.score_delta[k, c]:.2f}\n"
+                              f"error {percent(study.relative_error[k, c])}", fontsize=7)
+            figure.colorbar(shown, ax=grid[k, -1], fraction=0.05, pad=0.04, extend="both").ax.tick_params(labelsize=7)
+            top = grid[k, 0].get_position().y1
+            figure.text(0.5, top + 0.42 / height, row_title(study, k, names), ha="center", fontsize=9,
+                        fontweight="bold", parse_math=False)
+        for ax in grid.ravel():
+            ax.set_xticks([])
+            ax.set_yticks([])
+
+    return save_figure((width, height), draw, path, layout=None)
+
+
+def baselines_jobs(study: BaselineStudy | None, names: Sequence[str]) -> list[FigureJob]:
+    """The study's one figure (none when the study did not run)."""
+    return [] if study is None else [FigureJob(BASELINES_FIGURE, draw_baselines, (study, tuple(names)))]
+
+
+__all__ = ["BASELINES_FIGURE", "baselines_jobs", "draw_baselines", "row_title"]

@@ -1,0 +1,47 @@
+"""The "Choosing a baseline" page: the baseline study's numbers as ready-made strings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from generator.figures.baselines import BASELINES_FIGURE, COLUMN_TITLES, row_title
+from generator.pages.markdown_text import escape_markdown, href
+from generator.plumbing.numbers import percent
+from generator.stages.baselines import BaselineStudy
+
+PAGE = "methods/baselines.md"
+TEMPLATE = "baselines.md.j2"
+TITLES = {"gradient": "Gradient", "saliency": "Saliency", "gradient_x_input": "Gradient × input",
+          "smoothgrad": "SmoothGrad", "integrated_gradients": "Integrated Gradients",
+          "expected_gradients": "Expected Gradients"}
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int) -> dict[str, Any]:
+    """Strings and links for templates/baselines.md.j2; ``maps`` counts the published maps."""
+    shares = study.black_share
+    blind = [TITLES[k] for k, v in shares.items() if v == 0]
+    seeing = [f"{TITLES[k]} {percent(v, 1)}" for k, v in shares.items() if v > 0]
+    columns = [title.replace("\n", " ") for title in COLUMN_TITLES]
+    ig_errors = study.relative_error[:, :-1]
+    eg_errors = study.relative_error[:, -1]
+    return {
+        "figure": href(BASELINES_FIGURE, PAGE),
+        "maps": f"{maps:,}",
+        "shares": [{"method": TITLES[k], "share": percent(v, 1)} for k, v in shares.items()],
+        "blind": _listed(blind) if blind else "",
+        "seeing": _listed(seeing) if seeing else "",
+        "examples": [escape_markdown(row_title(study, k, names)) for k in range(len(study.test_index))],
+        "study": [{"column": c, "share": percent(v, 1)} for c, v in zip(columns, study.study_black_share)],
+        "ig_max_error": percent(float(np.max(ig_errors))) if ig_errors.size else "—",
+        "eg_errors": (f"{percent(float(np.min(eg_errors)))} to {percent(float(np.max(eg_errors)))}"
+                      if eg_errors.size else "—"),
+        "integrated_gradients_href": href("methods/integrated-gradients.md", PAGE),
+        "expected_gradients_href": href("methods/more-methods.md", PAGE) + "#expected-gradients",
+    }

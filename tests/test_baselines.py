@@ -1,0 +1,84 @@
+"""The baseline study against closed forms: a linear model, where IG from any baseline is exact."""
+
+import numpy as np
+
+from generator.plumbing.settings import AttributionSettings
+from generator.stages.attribute import AttributionArrays, CheckedMaps
+from generator.stages.baselines import COLUMNS, GALLERY_MAPS, black_shares, choose_rows, share_on_black, study_maps
+
+H = W = 6
+K = 3
+RNG = np.random.default_rng(4)
+
+
+class LinearScores:
+    """score = Σ_k weights_k · (w_k · x): ∂score/∂x = Σ_k weights_k w_k, constant."""
+
+    classes = K
+
+    def __init__(self):
+        self.w = RNG.normal(size=(K, H, W, 1)).astype(np.float32)
+
+    def __call__(self, images, targets):
+        targets = np.asarray(targets)
+        weights = np.eye(K, dtype=np.float32)[targets] if targets.ndim == 1 else targets.astype(np.float32)
+        grads = np.einsum("nk,khwc->nhwc", weights, self.w)
+        return grads, np.einsum("nhwc,nhwc->n", grads, np.asarray(images, np.float32))
+
+
+def checked(maps):
+    n = len(maps)
+    return CheckedMaps(maps, np.zeros(n), np.zeros(n), np.zeros(n), np.full(n, 8))
+
+
+def published():
+    """Rows: test 0 (correct, class 0); test 1 (true 2, predicted 1): two rows and a contrast;
+    test 2 (true 0, predicted 2): two rows and a contrast. Half of every image is black."""
+    images = RNG.random((5, H, W, 1)).astype(np.float32)
+    images[:, :, : W // 2] = 0.0
+    maps = RNG.normal(size=(5, H, W, 1)).astype(np.float32)
+    contrast_eg = RNG.normal(size=(2, H, W, 1)).astype(np.float32)
+    contrast_eg[1, :, : W // 2] *= 10  # test 2's contrast EG lies mostly on black pixels
+    return AttributionArrays(
+        index=np.array([0, 1, 1, 2, 2]), target=np.array([0, 1, 2, 2, 0]), image=images, gradient=maps,
+        saliency=np.abs(maps), gradient_x_input=images * maps, smoothgrad=maps, ig=checked(images * maps),
+        eg=checked(maps), contrast_index=np.array([1, 2]), contrast=checked(images[[1, 3]] * maps[[1, 3]]),
+        contrast_eg=checked(contrast_eg))
+
+
+def test_share_on_black_is_the_absolute_mass_on_black_pixels():
+    image = np.array([[0.0, 1.0], [0.0, 0.5]])
+    attribution = np.array([[3.0, -1.0], [-1.0, 0.0]])
+    assert share_on_black(image[None], attribution[None]) == 4 / 5
+    assert np.isnan(share_on_black(image[None], np.zeros((1, 2, 2))))
+
+
+def test_black_shares_are_zero_for_maps_multiplied_by_the_input():
+    shares = black_shares(published())
+    assert set(shares) == set(GALLERY_MAPS)
+    assert shares["gradient_x_input"] == 0 and shares["integrated_gradients"] == 0
+    assert 0.3 < shares["gradient"] < 0.7  # random maps, half the pixels black
+
+
+def test_the_mistakes_shown_are_those_whose_contrast_eg_lies_most_on_black_pixels():
+    rows, contrasts = choose_rows(published(), correct_row=0)
+    assert rows == [0, 3, 1] and contrasts == [-1, 1, 0]  # test 2 first, then test 1
+
+
+def test_ig_from_every_baseline_is_exact_on_a_linear_model_and_zero_where_x_equals_the_baseline():
+    model, arrays = LinearScores(), published()
+    predicted, true = np.array([0, 1, 2]), np.array([0, 2, 0])
+    eg_baselines = RNG.random((7, H, W, 1)).astype(np.float32)
+    settings = AttributionSettings(steps=4, chunk_size=16, expected_gradients_samples=16)
+    out = study_maps(model, arrays, predicted, true, 0, np.full((H, W, 1), 0.25, np.float32), eg_baselines, settings,
+                     seed=1)
+    assert out["maps"].shape == (3, len(COLUMNS), H, W) and out["test_index"].tolist() == [0, 2, 1]
+    np.testing.assert_allclose(out["attribution_sum"], out["score_delta"], rtol=1e-4, atol=1e-4)  # IG and EG exact
+    # The correct example explains its class logit: IG from black is x ⊙ w_0.
+    np.testing.assert_allclose(out["maps"][0, 0], (arrays.image[0] * model.w[0])[..., 0], rtol=1e-5, atol=1e-6)
+    # A mistake explains logit_pred − logit_true; from the mean image (0.25 everywhere): (x − 0.25) ⊙ (w_p − w_t).
+    x = arrays.image[3]
+    np.testing.assert_allclose(out["maps"][1, 3], ((x - 0.25) * (model.w[2] - model.w[0]))[..., 0], rtol=1e-5,
+                               atol=1e-6)
+    assert out["study_black_share"][0] == 0  # the black baseline puts nothing on black pixels
+    assert out["study_black_share"][3] > 0.2  # the mean image does
