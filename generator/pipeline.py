@@ -181,6 +181,25 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
                 "trust", trust_components(settings, dataset.sha256, trained.sha256, published),
                 lambda: measure_trust(trained.model, dataset, evaluation.predictions, published, settings, log)),
                 settings.seed)
+    decoy = None
+    if settings.decoy.enabled:
+        from generator.stages import decoy as decoy_stage
+        from generator.stages.keys import decoy_components
+        from generator.stages.trust import every_method_maps
+
+        with timings.stage("decoy", log):
+            decoy_data, corners = decoy_stage.decoy_dataset(dataset, settings.decoy.patch, settings.seed,
+                                                            settings.decoy.mismatched)
+            log(f"decoy: training the same network on {decoy_data.source}")
+            decoy_model = train_model(decoy_data, settings, log)
+
+            def maps_of(fn: object, x: object, t: object) -> object:
+                return every_method_maps(fn, x, t, settings.attribution, settings.seed, eg_baselines)[0]
+
+            decoy = decoy_stage.from_arrays(cache.arrays(
+                "decoy", decoy_components(settings, decoy_data.sha256, decoy_model.sha256, trained.sha256),
+                lambda: decoy_stage.measure_decoy(decoy_model.model, trained.model, decoy_data, corners, maps_of,
+                                                  settings.decoy.images, settings.decoy.patch, settings.seed, log)))
     if settings.output.previous:
         from generator.stages.changes import compute_changes
 
@@ -199,6 +218,10 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
         from generator.figures.baselines import baselines_jobs
 
         jobs += baselines_jobs(study, names)
+        if decoy is not None:
+            from generator.figures.decoy import decoy_jobs
+
+            jobs += decoy_jobs(decoy)
         draw_all(jobs + mathematics_jobs(mathematics, arrays, settings) + change_jobs, docs, cache.directory, log)
     with timings.stage("published data", log):
         data_paths = [settings.data.path, os.environ.get("KERAS_HOME", ""), str(Path.home())]
@@ -227,6 +250,11 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
 
         pages[baselines_page.PAGE] = (baselines_page.TEMPLATE, baselines_page.baselines_context(
             study, names, len(arrays.index) + len(arrays.contrast_index)))
+        if decoy is not None:
+            from generator.pages import decoy as decoy_page
+
+            pages[decoy_page.PAGE] = (decoy_page.TEMPLATE, decoy_page.decoy_context(
+                decoy, settings.seed, settings.decoy.mismatched))
         if changes is not None:
             pages[CHANGES_PAGE] = (CHANGES_TEMPLATE, changes_context(changes, names, change_figures))
         if trust is not None:
@@ -234,12 +262,13 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
             from generator.pages.trust import TEMPLATE as TRUST_TEMPLATE
             from generator.pages.trust import trust_context
 
-            pages[TRUST_PAGE] = (TRUST_TEMPLATE, trust_context(trust))
+            pages[TRUST_PAGE] = (TRUST_TEMPLATE, trust_context(trust, None if decoy is None else "decoy.md"))
         render_all(pages, root / "templates", docs)
     with timings.stage("site", log):
         build_site(root / "mkdocs.yml", docs, Path(settings.output.site_dir), site_name=settings.output.title,
                    site_url=settings.output.site_url,
-                   omit_from_nav=(() if changes else (CHANGES_PAGE,)) + (() if trust else ("trust.md",)))
+                   omit_from_nav=(() if changes else (CHANGES_PAGE,)) + (() if trust else ("trust.md",))
+                   + (() if decoy else ("decoy.md",)))
         log(f"site: built {settings.output.site_dir}")
     log(timings.summary())
     return BuildResult(Path(settings.output.site_dir), evaluation.accuracy, len(examples),

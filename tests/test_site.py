@@ -23,6 +23,11 @@ from generator.pages.baselines import TEMPLATE as BASELINES_TEMPLATE
 from generator.pages.baselines import baselines_context
 from generator.plumbing.settings import AttributionSettings
 from generator.stages.baselines import from_arrays, study_maps
+from generator.figures.decoy import DECOY_FIGURE
+from generator.pages.decoy import PAGE as DECOY_PAGE
+from generator.pages.decoy import TEMPLATE as DECOY_TEMPLATE
+from generator.pages.decoy import decoy_context
+from generator.stages.decoy import Decoy
 from generator.pages.report import report_pages
 from generator.publish.build import SiteError, _without_pages, build_site, missing_images, referenced_images, site_config
 
@@ -116,7 +121,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
                                                                             "explorer.md", "trust.md",
                                                                             "figures", "data", "manifest.json",
                                                                             "how-this-report-was-made.md", "changes.md",
-                                                                            "baselines.md"))
+                                                                            "baselines.md", "decoy.md"))
     # What the mathematics stage generates for the Methods pages (tests/test_mathematics.py checks it).
     for figure in (CONVERGENCE_FIGURE, BASELINE_FIGURE, READING_FIGURE):
         (docs / figure).parent.mkdir(parents=True, exist_ok=True)
@@ -140,6 +145,13 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
                                    AttributionSettings(steps=2, expected_gradients_samples=4), seed=0))
     pages[BASELINES_PAGE] = (BASELINES_TEMPLATE, baselines_context(study, inputs.class_names, 7))
     (docs / BASELINES_FIGURE).write_bytes(TINY_PNG)
+    n = 5
+    decoy = Decoy(4, 0.99, 0.3, 0.98, np.arange(n), {"gradient": np.full(n, 0.3)}, {"gradient": np.full(n, 0.01)},
+                  16 / 784, np.zeros((3, 28, 28)), np.zeros((2, 1, 3, 28, 28)))
+    pages[DECOY_PAGE] = (DECOY_TEMPLATE, decoy_context(decoy, seed=0, mismatched=0.5))
+    pages["trust.md"] = ("trust.md.j2", trust_context(trust, DECOY_PAGE))
+    (docs / DECOY_FIGURE).parent.mkdir(parents=True, exist_ok=True)
+    (docs / DECOY_FIGURE).write_bytes(TINY_PNG)
     render_all(pages, TEMPLATES, docs)  # no previous report: no Changes page, and none in the nav
     site = tmp_path / "site"
     build_site(ROOT / "mkdocs.yml", docs, site, site_name="<b>Gallery</b>", omit_from_nav=(CHANGES_PAGE,),
@@ -159,6 +171,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     assert not (site / "changes").exists()
     assert "Can these maps be trusted?" in pages["trust/index.html"]
     assert "Choosing a baseline" in pages["methods/baselines/index.html"]
+    assert "finds the decoy" in pages["decoy/index.html"] and 'href="../decoy/"' in pages["trust/index.html"]
     assert 'href="/repo/assets/stylesheets/' in pages["404.html"]  # styled from any folder on GitHub Pages
     assert not any('href="changes/' in html or 'href="../changes/' in html for html in pages.values())
 

@@ -77,6 +77,27 @@ def expected_gradients(
     drawn = [draws(image, len(baselines), samples, seed) for image in images]
     which = np.stack([d[0] for d in drawn]) if drawn else np.zeros((0, samples), np.int64)
     alpha = np.stack([d[1] for d in drawn]) if drawn else np.zeros((0, samples))
+    return expected_gradients_at(grad_fn, images, targets, baselines, which, alpha, chunk_size=chunk_size)
+
+
+def expected_gradients_at(grad_fn: Any, images: np.ndarray, targets: np.ndarray, baselines: np.ndarray,
+                          which: np.ndarray, alpha: np.ndarray, weights: np.ndarray | None = None,
+                          chunk_size: int = 512) -> np.ndarray:
+    """The estimator for given draws: Σ_j w_j (x − x′_ij) ⊙ ∂f_t(x′_ij + α_ij (x − x′_ij))/∂x.
+
+    Args:
+        grad_fn: a ``GradFn``.
+        images: (N, H, W, C) float32; targets: (N,) classes or (N, K) class weights.
+        baselines: (B, H, W, C); which: (N, n) index of each draw's baseline; alpha: (N, n) its α.
+        weights: (n,) weight of each draw; default 1/n (the Monte Carlo mean).
+        chunk_size: image-draws per compiled call.
+
+    Returns:
+        (N, H, W, C) float32.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    samples = np.shape(which)[1]
+    weights = np.full(samples, 1.0 / samples) if weights is None else np.asarray(weights, dtype=np.float64)
 
     def path_points(image_of_row: np.ndarray, draw_of_row: np.ndarray) -> np.ndarray:
         return interpolate(baselines[which[image_of_row, draw_of_row]], images[image_of_row],
@@ -85,9 +106,8 @@ def expected_gradients(
     def difference(image_of_row: np.ndarray, draw_of_row: np.ndarray) -> np.ndarray:
         return images[image_of_row] - baselines[which[image_of_row, draw_of_row]]
 
-    weights = np.full(samples, 1.0 / samples)
-    total = weighted_gradient_sum(grad_fn, path_points, np.asarray(targets), weights, images.shape, chunk_size,
-                                  factor=difference)
+    total = weighted_gradient_sum(as_grad_fn(grad_fn, chunk_size), path_points, np.asarray(targets), weights,
+                                  images.shape, chunk_size, factor=difference)
     return total.astype(np.float32)
 
 

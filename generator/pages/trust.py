@@ -142,8 +142,8 @@ def summary_line(trust: Trust) -> str:
             f"and {listed(deletion)} beat both controls on deletion with a black fill.")
 
 
-def trust_context(trust: Trust) -> dict[str, Any]:
-    """Strings and links for templates/trust.md.j2."""
+def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]:
+    """Strings and links for templates/trust.md.j2; ``decoy_page``: the decoy check's page, if built."""
     def row(key: str) -> dict[str, str]:
         method = trust.methods[key]
         return {
@@ -203,4 +203,5 @@ def trust_context(trust: Trust) -> dict[str, Any]:
         "random_orders": f"{random_orders}",
         "class_blind_above": f"{CLASS_BLIND_ABOVE:g}",
         "checks_href": href("methods/trust-checks.md", PAGE),
+        "decoy_href": None if decoy_page is None else href(decoy_page, PAGE),
     }

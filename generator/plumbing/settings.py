@@ -117,6 +117,22 @@ class TrustSettings:
 
 
 @dataclass(frozen=True)
+class DecoySettings:
+    """The "Does it find a cheating model?" check: a second model trained on Decoy MNIST."""
+
+    enabled: bool = True
+    """Train the decoy model and publish the section (one more training of the report's CNN)."""
+    patch: int = 4
+    """Side in pixels of the corner patch whose grey level encodes the label."""
+    images: int = 100
+    """Decoy test images (a seeded sample) whose maps are measured for both models."""
+    mismatched: float = 0.5
+    """Share of the training images whose digit is swapped for another's while the patch keeps the
+    label, so that only the patch always agrees with it. At 0 the report's CNN learns the digit and
+    ignores a 4×4 patch (the decoy stage's docstring has the measurements)."""
+
+
+@dataclass(frozen=True)
 class GateSettings:
     """Quality gates: a build that misses one fails before anything is published."""
 
@@ -159,6 +175,7 @@ class Settings:
     output: OutputSettings = field(default_factory=OutputSettings)
     gates: GateSettings = field(default_factory=GateSettings)
     trust: TrustSettings = field(default_factory=TrustSettings)
+    decoy: DecoySettings = field(default_factory=DecoySettings)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready dictionary (tuples become lists)."""
@@ -170,6 +187,7 @@ QUICK_OVERRIDES: dict[str, dict[str, Any]] = {
     "selection": {"per_class": 2, "max_misclassified": 12},
     "trust": {"sanity_images": 12, "faithfulness_images": 40, "random_orders": 10, "random_label_images": 500,
               "random_label_epochs": 3},
+    "decoy": {"images": 12},
 }
 """What ``quick = true`` changes, unless the same key is set explicitly."""
 
@@ -238,10 +256,17 @@ def _validate(settings: Settings) -> None:
         "trust.random_label_images": settings.trust.random_label_images,
         "trust.random_label_epochs": settings.trust.random_label_epochs,
         "trust.random_label_batch_size": settings.trust.random_label_batch_size,
+        "decoy.patch": settings.decoy.patch,
+        "decoy.images": settings.decoy.images,
     }
     for name, value in positive.items():
         if value < 1:
             raise SettingsError(f"setting '{name}' must be at least 1, got {value}")
+    if not 0.0 <= settings.decoy.mismatched < 1.0:
+        raise SettingsError(f"setting 'decoy.mismatched' must be in [0, 1), got {settings.decoy.mismatched}")
+    if settings.decoy.patch > 14:
+        raise SettingsError(f"setting 'decoy.patch' must be at most 14 pixels (half the image side), got "
+                            f"{settings.decoy.patch}")
     if not settings.trust.random_label_learning_rate > 0:
         raise SettingsError("setting 'trust.random_label_learning_rate' must be above 0, "
                             f"got {settings.trust.random_label_learning_rate}")

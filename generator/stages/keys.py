@@ -66,3 +66,18 @@ def baselines_components(settings: Settings, data_sha256: str, model_sha256: str
         "attribution settings": fingerprint(settings.to_dict()["attribution"], settings.seed),
         "baselines code": f"{BASELINES_FORMAT}.{ATTRIBUTION_FORMAT}",
     }
+
+
+def decoy_components(settings: Settings, decoy_data_sha256: str, decoy_model_sha256: str,
+                     model_sha256: str) -> dict[str, str]:
+    """What the decoy check depends on: the decoy data and model, the report's model, the decoy,
+    attribution and trust-sample settings, and the code."""
+    from generator.stages.decoy import DECOY_FORMAT
+
+    return {
+        "decoy data": decoy_data_sha256,
+        "decoy model": decoy_model_sha256,
+        "model": model_sha256,
+        "settings": fingerprint(settings.to_dict()["decoy"], settings.to_dict()["attribution"], settings.seed),
+        "decoy code": f"{DECOY_FORMAT}.{ATTRIBUTION_FORMAT}",
+    }
