@@ -82,3 +82,4 @@ def test_ig_from_every_baseline_is_exact_on_a_linear_model_and_zero_where_x_equa
                                atol=1e-6)
     assert out["study_black_share"][0] == 0  # the black baseline puts nothing on black pixels
     assert out["study_black_share"][3] > 0.2  # the mean image does
+    assert out["eg_missing_ink"].shape == (3,) and np.all((0 <= out["eg_missing_ink"]) & (out["eg_missing_ink"] <= 1))

@@ -139,6 +139,9 @@ def test_explorer_lists_every_example_linked_to_its_row(tmp_path):
     assert sorted(int(i) for i, _ in links) == sorted(e.test_index for e in inputs.examples)
     assert dict(links)["8"] == "misclassified.md#test-00008"
     assert dict(links)["131"] == "classes/class-3.md#test-00131"
+    # IG error, then EG error: a mistake's contrastive EG misses its sum by 10%, its other maps by nothing.
+    row_8 = next(line for line in page.splitlines() if "| [8](" in line)
+    assert "| 0% | 10.00% |" in row_8
 
 
 def test_class_pages_order_by_margin_and_say_how_examples_were_chosen(tmp_path):

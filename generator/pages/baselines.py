@@ -37,7 +37,11 @@ def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int) -> 
         "shares": [{"method": TITLES[k], "share": percent(v, 1)} for k, v in shares.items()],
         "blind": _listed(blind) if blind else "",
         "seeing": _listed(seeing) if seeing else "",
-        "examples": [escape_markdown(row_title(study, k, names)) for k in range(len(study.test_index))],
+        "examples": [{"title": escape_markdown(row_title(study, k, names)),
+                      "missing_ink": percent(float(study.eg_missing_ink[k]), 1),
+                      "towards": escape_markdown(str(names[int(study.predicted[k])])),
+                      "mistake": bool(study.predicted[k] != study.true[k])}
+                     for k in range(len(study.test_index))],
         "study": [{"column": c, "share": percent(v, 1)} for c, v in zip(columns, study.study_black_share)],
         "ig_max_error": percent(float(np.max(ig_errors))) if ig_errors.size else "—",
         "eg_errors": (f"{percent(float(np.min(eg_errors)))} to {percent(float(np.max(eg_errors)))}"

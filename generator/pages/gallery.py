@@ -105,8 +105,7 @@ def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence
     rows = []
     for e in sorted(examples, key=lambda e: (e.correct, -e.confidence, e.test_index)):
         ig_checks = checks(e)
-        errors = [c.relative_error for c in ig_checks]
-        worst = max(errors) if errors and all(np.isfinite(errors)) else float("nan")
+        worst, eg_worst = _largest(ig_checks), _largest(eg_checks(e))
         flags = ["above tolerance"] if any(not c.within_tolerance for c in ig_checks) else []
         if any(not np.all(np.isfinite(m)) for m in maps_of(e)):
             flags.append("non-finite values")
@@ -120,6 +119,7 @@ def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence
             "confidence": f"{e.confidence:.3f}",
             "margin": f"{gallery.margins[e.test_index]:.2f}",
             "error": percent(worst),
+            "eg_error": percent(eg_worst),
             "result": "correct" if e.correct else "mistake",
             "flags": ", ".join(flags),
         })
@@ -129,6 +129,18 @@ def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence
 def maps_of(example: Example) -> list[np.ndarray]:
     """Every map of an example, its contrast map included."""
     return [m for key in TILE_NAMES for m in method_maps(key, [example])]
+
+
+def _largest(checks: list[Completeness]) -> float:
+    """The largest relative error of ``checks``; NaN if there is none or one is not finite."""
+    errors = [c.relative_error for c in checks]
+    return max(errors) if errors and all(np.isfinite(errors)) else float("nan")
+
+
+def eg_checks(example: Example) -> list[Completeness]:
+    """Every Expected-Gradients completeness check of an example: its targets, then its contrast map."""
+    return [row.eg_completeness for row in example.rows] + (
+        [] if example.contrast is None else [example.contrast.eg_completeness])
 
 
 def checks(example: Example) -> list[Completeness]:

@@ -27,7 +27,7 @@ from generator.plumbing.settings import AttributionSettings
 from generator.stages.attribute import AttributionArrays, class_logits
 from generator.stages.faithfulness_controls import BLUR_SIGMA, blur
 
-BASELINES_FORMAT = 1
+BASELINES_FORMAT = 2
 """Bump when this stage changes what it computes, so cached results are dropped."""
 COLUMNS = ("black", "blur", "noise", "mean", "expected_gradients")
 """The study's maps: IG with each baseline, then Expected Gradients."""
@@ -48,6 +48,8 @@ class BaselineStudy:
         attribution_sum, score_delta, relative_error: (3, len(COLUMNS)) completeness: Σ map
             against score(x) − score(baseline) (EG: minus the mean over its drawn baselines).
         study_black_share: (len(COLUMNS),) share of the three examples' |attribution| on black pixels.
+        eg_missing_ink: (3,) share of each example's positive Expected-Gradients attribution on black
+            pixels: where ink is absent, and its absence raised the score.
         black_share: gallery method key → share of its |attribution| on black pixels, over every
             published map (contrast maps included).
     """
@@ -61,6 +63,7 @@ class BaselineStudy:
     score_delta: np.ndarray
     relative_error: np.ndarray
     study_black_share: np.ndarray
+    eg_missing_ink: np.ndarray
     black_share: dict[str, float]
 
 
@@ -154,6 +157,8 @@ def study_maps(grad_fn: attr.GradFn, arrays: AttributionArrays, predicted: Seque
                                          settings.expected_gradients_samples, seed)
         _record(out, k, columns - 1, eg, attr.completeness(eg, at_x, reference))
     out["study_black_share"] = np.array([share_on_black(out["images"], out["maps"][:, c]) for c in range(columns)])
+    out["eg_missing_ink"] = np.array([share_on_black(out["images"][k][None], np.maximum(out["maps"][k, -1], 0)[None])
+                                      for k in range(n)])
     black = black_shares(arrays)
     out["black_share"] = np.array([black[key] for key in GALLERY_MAPS])
     return out
@@ -171,5 +176,5 @@ def from_arrays(stored: dict[str, np.ndarray]) -> BaselineStudy:
     return BaselineStudy(
         **{name: np.asarray(stored[name]) for name in ("test_index", "predicted", "true", "images", "maps",
                                                         "attribution_sum", "score_delta", "relative_error",
-                                                        "study_black_share")},
+                                                        "study_black_share", "eg_missing_ink")},
         black_share={key: float(v) for key, v in zip(GALLERY_MAPS, stored["black_share"])})
