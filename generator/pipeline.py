@@ -2,7 +2,8 @@
 
 Gather, then draw, then write: the computing stages (``generator.stages``) return typed
 results — data → model → evaluation → selection → attributions → (whole test set) → gallery →
-mathematics → (changes) — then one figures pass draws every image of the site
+mathematics → the evidence stages (baseline study, trust checks, decoy check; see
+:mod:`generator.evidence`) → (changes) — then one figures pass draws every image of the site
 (``generator.figures``), the published data are written, one pages pass renders every
 generated page (``generator.pages``) and the site engine builds and publishes the site
 (``generator.publish``).
@@ -115,7 +116,7 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
     docs = root / "site_src"
     cache = StageCache(Path(settings.output.cache_dir), log)
     timings = Timings()
-    whole = changes = trust = None
+    whole = changes = None
 
     with timings.stage("data", log):
         dataset = load_dataset(settings.data.path or None)
@@ -160,46 +161,11 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
     with timings.stage("mathematics", log):
         mathematics = measure_mathematics(grad_fn, arrays, examples, settings, trained.sha256, eg_baselines, cache,
                                           log)
-    with timings.stage("baselines", log):
-        from generator.stages.baselines import from_arrays, study_maps
-        from generator.stages.keys import baselines_components
+    from generator.evidence import evidence_jobs, evidence_pages, measure_evidence, pages_left_out
 
-        study = from_arrays(cache.arrays(
-            "baselines", baselines_components(settings, dataset.sha256, trained.sha256),
-            lambda: study_maps(grad_fn, arrays, evaluation.predictions, dataset.y_test, mathematics.example_row,
-                               to_model_input(dataset.x_train).mean(axis=0), eg_baselines, settings.attribution,
-                               settings.seed)))
-    if settings.trust.enabled and summary.maps_not_finite:
-        log("trust: skipped: the model gives maps with non-finite values, so no check could be read")
-    elif settings.trust.enabled:
-        from generator.stages.keys import trust_components
-        from generator.stages.trust import measure_trust, summarise
-
-        with timings.stage("trust", log):
-            published = [e.test_index for e in examples]
-            trust = summarise(cache.arrays(
-                "trust", trust_components(settings, dataset.sha256, trained.sha256, published),
-                lambda: measure_trust(trained.model, dataset, evaluation.predictions, published, settings, log)),
-                settings.seed)
-    decoy = None
-    if settings.decoy.enabled:
-        from generator.stages import decoy as decoy_stage
-        from generator.stages.keys import decoy_components
-        from generator.stages.trust import every_method_maps
-
-        with timings.stage("decoy", log):
-            decoy_data, corners = decoy_stage.decoy_dataset(dataset, settings.decoy.patch, settings.seed,
-                                                            settings.decoy.mismatched)
-            log(f"decoy: training the same network on {decoy_data.source}")
-            decoy_model = train_model(decoy_data, settings, log)
-
-            def maps_of(fn: object, x: object, t: object) -> object:
-                return every_method_maps(fn, x, t, settings.attribution, settings.seed, eg_baselines)[0]
-
-            decoy = decoy_stage.from_arrays(cache.arrays(
-                "decoy", decoy_components(settings, decoy_data.sha256, decoy_model.sha256, trained.sha256),
-                lambda: decoy_stage.measure_decoy(decoy_model.model, trained.model, decoy_data, corners, maps_of,
-                                                  settings.decoy.images, settings.decoy.patch, settings.seed, log)))
+    evidence = measure_evidence(grad_fn, trained, dataset, evaluation, arrays, examples, summary,
+                                mathematics.example_row, eg_baselines, settings, cache, timings, log)
+    trust = evidence.trust
     if settings.output.previous:
         from generator.stages.changes import compute_changes
 
@@ -211,17 +177,7 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
     with timings.stage("figures", log):
         jobs, figures = report_jobs(gallery, evaluation, trained.history, whole, names)
         change_jobs, change_figures = changes_jobs(changes, names)
-        if trust is not None:
-            from generator.figures.trust import trust_jobs
-
-            jobs += trust_jobs(trust)
-        from generator.figures.baselines import baselines_jobs
-
-        jobs += baselines_jobs(study, names)
-        if decoy is not None:
-            from generator.figures.decoy import decoy_jobs
-
-            jobs += decoy_jobs(decoy)
+        jobs += evidence_jobs(evidence, names)
         draw_all(jobs + mathematics_jobs(mathematics, arrays, settings) + change_jobs, docs, cache.directory, log)
     with timings.stage("published data", log):
         data_paths = [settings.data.path, os.environ.get("KERAS_HOME", ""), str(Path.home())]
@@ -246,29 +202,14 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
                                          figures, None if trust is None else summary_line(trust)))
         pages[REPORT_BUILD_PAGE] = ("report-build.md.j2",
                                     report_build_context(facts, mathematics, library_versions()))
-        from generator.pages import baselines as baselines_page
-
-        pages[baselines_page.PAGE] = (baselines_page.TEMPLATE, baselines_page.baselines_context(
-            study, names, len(arrays.index) + len(arrays.contrast_index)))
-        if decoy is not None:
-            from generator.pages import decoy as decoy_page
-
-            pages[decoy_page.PAGE] = (decoy_page.TEMPLATE, decoy_page.decoy_context(
-                decoy, settings.seed, settings.decoy.mismatched))
+        pages.update(evidence_pages(evidence, names, len(arrays.index) + len(arrays.contrast_index), settings))
         if changes is not None:
             pages[CHANGES_PAGE] = (CHANGES_TEMPLATE, changes_context(changes, names, change_figures))
-        if trust is not None:
-            from generator.pages.trust import PAGE as TRUST_PAGE
-            from generator.pages.trust import TEMPLATE as TRUST_TEMPLATE
-            from generator.pages.trust import trust_context
-
-            pages[TRUST_PAGE] = (TRUST_TEMPLATE, trust_context(trust, None if decoy is None else "decoy.md"))
         render_all(pages, root / "templates", docs)
     with timings.stage("site", log):
         build_site(root / "mkdocs.yml", docs, Path(settings.output.site_dir), site_name=settings.output.title,
                    site_url=settings.output.site_url,
-                   omit_from_nav=(() if changes else (CHANGES_PAGE,)) + (() if trust else ("trust.md",))
-                   + (() if decoy else ("decoy.md",)))
+                   omit_from_nav=(() if changes else (CHANGES_PAGE,)) + pages_left_out(evidence))
         log(f"site: built {settings.output.site_dir}")
     log(timings.summary())
     return BuildResult(Path(settings.output.site_dir), evaluation.accuracy, len(examples),

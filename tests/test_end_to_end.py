@@ -64,9 +64,11 @@ def test_published_arrays_match_the_manifest_and_obey_completeness(quick_build):
     project, _ = quick_build
     _, manifest, arrays = load(project)
     assert set(arrays.files) == {"index", "target", "image", "gradient", "saliency", "gradient_x_input", "smoothgrad",
-                                 "integrated_gradients", "contrast_index", "contrastive_integrated_gradients"}
+                                 "integrated_gradients", "expected_gradients", "contrast_index",
+                                 "contrastive_integrated_gradients", "contrastive_expected_gradients"}
     rows = sum(len(e["targets"]) for e in manifest["examples"])
-    for key in ("image", "gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients"):
+    for key in ("image", "gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients",
+                "expected_gradients"):
         assert arrays[key].shape == (rows, 28, 28, 1) and arrays[key].dtype == np.float32
     np.testing.assert_allclose(arrays["gradient_x_input"], arrays["image"] * arrays["gradient"], rtol=1e-6)
     wrong = [e for e in manifest["examples"] if "contrast" in e]
@@ -76,6 +78,8 @@ def test_published_arrays_match_the_manifest_and_obey_completeness(quick_build):
         assert arrays["contrast_index"][m] == example["test_index"]
         total = float(arrays["contrastive_integrated_gradients"][m].sum())
         assert total == pytest.approx(example["contrast"]["completeness"]["attribution_sum"], abs=1e-3)
+        total = float(arrays["contrastive_expected_gradients"][m].sum())
+        assert total == pytest.approx(example["contrast"]["expected_gradients_completeness"]["attribution_sum"], abs=1e-3)
     assert 0.0 <= arrays["image"].min() and arrays["image"].max() <= 1.0
     np.testing.assert_array_equal(arrays["saliency"], np.abs(arrays["gradient"]))
     for example in manifest["examples"]:
@@ -84,6 +88,9 @@ def test_published_arrays_match_the_manifest_and_obey_completeness(quick_build):
             assert arrays["index"][row] == example["test_index"] and arrays["target"][row] == target["target"]
             check = target["completeness"]
             assert float(arrays["integrated_gradients"][row].sum()) == pytest.approx(check["attribution_sum"], abs=1e-3)
+            eg = target["expected_gradients_completeness"]
+            assert float(arrays["expected_gradients"][row].sum()) == pytest.approx(eg["attribution_sum"], abs=1e-3)
+            assert eg["draws"] == manifest["settings"]["attribution"]["expected_gradients_samples"]
     summary = manifest["attribution"]["completeness"]
     assert summary["median_relative_error"] <= 0.01
     flagged = sum(not t["completeness"]["within_tolerance"] for e in manifest["examples"] for t in e["targets"])
@@ -106,7 +113,7 @@ def test_published_model_reproduces_the_recorded_predictions(quick_build):
 
 def test_every_published_tile_shows_the_published_arrays_within_one_colour_step(quick_build):
     from generator.stages.colour_scale import ColourScale
-    from generator.stages.gallery import tile_path
+    from generator.stages.gallery import CONTRAST_METHODS, contrast_tile_path, tile_path
     from generator.figures.tiles import INPUT_SCALE, read_tile
 
     project, _ = quick_build
@@ -128,17 +135,18 @@ def test_every_published_tile_shows_the_published_arrays_within_one_colour_step(
                 check(tile_path(i, key, target["target"]), arrays[key][target["row"], ..., 0], scale)
                 tiles += 1
         if "contrast" in example:
-            check(tile_path(i, "contrast"), arrays["contrastive_integrated_gradients"][example["contrast"]["row"], ..., 0],
-                  scales["integrated_gradients"])
-            tiles += 1
-    assert tiles == 5 * len(arrays["index"]) + len(arrays["contrast_index"])
+            for key in CONTRAST_METHODS:
+                check(contrast_tile_path(i, key), arrays[f"contrastive_{key}"][example["contrast"]["row"], ..., 0],
+                      scales[key])
+                tiles += 1
+    assert tiles == 6 * len(arrays["index"]) + 2 * len(arrays["contrast_index"])
 
 
 def test_the_trust_checks_are_published_for_every_method(quick_build):
     project, _ = quick_build
     site, manifest, _ = load(project)
     trust = manifest["trust"]
-    methods = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients")
+    methods = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients", "expected_gradients")
     assert set(trust["methods"]) == set(methods)
     assert len(trust["sample"]) == manifest["settings"]["trust"]["sanity_images"]
     with np.load(site / "data" / "trust.npz", allow_pickle=False) as arrays:
@@ -150,6 +158,10 @@ def test_the_trust_checks_are_published_for_every_method(quick_build):
     html = (site / "trust" / "index.html").read_text(encoding="utf-8")
     assert "Method card" in html and html.count("<img") >= 3
     assert "Can these maps be trusted?" in (site / "index.html").read_text(encoding="utf-8")
+    decoy = (site / "decoy" / "index.html").read_text(encoding="utf-8")
+    assert "Does it find a cheating model?" in decoy and "decoy.png" in decoy
+    baselines = (site / "methods" / "baselines" / "index.html").read_text(encoding="utf-8")
+    assert "Choosing a baseline" in baselines and "baselines.png" in baselines
 
 
 def test_figure_command_draws_published_examples_in_every_format(quick_build, tmp_path):

@@ -1,0 +1,124 @@
+"""The evidence stages the report adds beside its maps: the baseline study, the trust checks and
+the decoy check. Each is computed (and cached by its inputs' hashes) here, then contributes its
+figure jobs to the one figures pass and its pages to the one pages pass.
+
+:func:`generator.pipeline.build` calls, in order, :func:`measure_evidence`, :func:`evidence_jobs`
+and :func:`evidence_pages`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from generator.plumbing.settings import Settings
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the evidence stages found; ``trust`` and ``decoy`` are None when switched off (or, for
+    trust, when the maps are not finite)."""
+
+    baselines: Any
+    trust: Any
+    decoy: Any
+
+
+def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, arrays: Any, examples: Any,
+                     summary: Any, example_row: int | None, eg_baselines: np.ndarray, settings: Settings,
+                     cache: Any, timings: Any, log: Log) -> Evidence:
+    """Run the three stages (each timed under its own name)."""
+    from generator.stages import keys
+
+    with timings.stage("baselines", log):
+        from generator.stages.baselines import from_arrays, study_maps
+        from generator.stages.data import to_model_input
+
+        study = from_arrays(cache.arrays(
+            "baselines", keys.baselines_components(settings, dataset.sha256, trained.sha256),
+            lambda: study_maps(grad_fn, arrays, evaluation.predictions, dataset.y_test, example_row,
+                               to_model_input(dataset.x_train).mean(axis=0), eg_baselines, settings.attribution,
+                               settings.seed)))
+    trust = None
+    if settings.trust.enabled and summary.maps_not_finite:
+        log("trust: skipped: the model gives maps with non-finite values, so no check could be read")
+    elif settings.trust.enabled:
+        from generator.stages.trust import measure_trust, summarise
+
+        with timings.stage("trust", log):
+            published = [e.test_index for e in examples]
+            trust = summarise(cache.arrays(
+                "trust", keys.trust_components(settings, dataset.sha256, trained.sha256, published),
+                lambda: measure_trust(trained.model, dataset, evaluation.predictions, published, settings, log)),
+                settings.seed)
+    decoy = None
+    if settings.decoy.enabled:
+        with timings.stage("decoy", log):
+            decoy = _decoy(trained, dataset, eg_baselines, settings, cache, log)
+    return Evidence(study, trust, decoy)
+
+
+def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Settings, cache: Any, log: Log) -> Any:
+    """Train (or reuse) the decoy model, then measure where each method's maps point."""
+    from generator.stages import decoy as decoy_stage
+    from generator.stages.keys import decoy_components
+    from generator.stages.model import train_model
+    from generator.stages.trust import every_method_maps
+
+    decoy_data, corners = decoy_stage.decoy_dataset(dataset, settings.decoy.patch, settings.seed,
+                                                    settings.decoy.mismatched)
+    log(f"decoy: training the same network on {decoy_data.source}")
+    decoy_model = train_model(decoy_data, settings, log)
+
+    def maps_of(fn: Any, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        return every_method_maps(fn, x, t, settings.attribution, settings.seed, eg_baselines)[0]
+
+    return decoy_stage.from_arrays(cache.arrays(
+        "decoy", decoy_components(settings, decoy_data.sha256, decoy_model.sha256, trained.sha256),
+        lambda: decoy_stage.measure_decoy(decoy_model.model, trained.model, decoy_data, corners, maps_of,
+                                          settings.decoy.images, settings.decoy.patch, settings.seed, log)))
+
+
+def evidence_jobs(evidence: Evidence, names: Any) -> list[Any]:
+    """The figure jobs of every evidence stage that ran."""
+    from generator.figures.baselines import baselines_jobs
+
+    jobs = baselines_jobs(evidence.baselines, names)
+    if evidence.trust is not None:
+        from generator.figures.trust import trust_jobs
+
+        jobs += trust_jobs(evidence.trust)
+    if evidence.decoy is not None:
+        from generator.figures.decoy import decoy_jobs
+
+        jobs += decoy_jobs(evidence.decoy)
+    return jobs
+
+
+def evidence_pages(evidence: Evidence, names: Any, published_maps: int, settings: Settings) -> dict[str, Any]:
+    """Docs-relative page → (template, context) of every evidence stage that ran."""
+    from generator.pages import baselines as baselines_page
+
+    pages: dict[str, Any] = {baselines_page.PAGE: (baselines_page.TEMPLATE, baselines_page.baselines_context(
+        evidence.baselines, names, published_maps))}
+    decoy_page_path = None
+    if evidence.decoy is not None:
+        from generator.pages import decoy as decoy_page
+
+        decoy_page_path = decoy_page.PAGE
+        pages[decoy_page.PAGE] = (decoy_page.TEMPLATE, decoy_page.decoy_context(
+            evidence.decoy, settings.seed, settings.decoy.mismatched))
+    if evidence.trust is not None:
+        from generator.pages import trust as trust_page
+
+        pages[trust_page.PAGE] = (trust_page.TEMPLATE, trust_page.trust_context(evidence.trust, decoy_page_path))
+    return pages
+
+
+def pages_left_out(evidence: Evidence) -> tuple[str, ...]:
+    """Pages of the navigation that this build did not write."""
+    return (() if evidence.trust is not None else ("trust.md",)) + (() if evidence.decoy is not None else ("decoy.md",))
