@@ -43,10 +43,11 @@ def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, 
             lambda: study_maps(grad_fn, arrays, evaluation.predictions, dataset.y_test, example_row,
                                to_model_input(dataset.x_train).mean(axis=0), eg_baselines, settings.attribution,
                                settings.seed)))
-    trust = None
-    if settings.trust.enabled and summary.maps_not_finite:
-        log("trust: skipped: the model gives maps with non-finite values, so no check could be read")
-    elif settings.trust.enabled:
+    trust = decoy = None
+    if summary.maps_not_finite and (settings.trust.enabled or settings.decoy.enabled):
+        log("trust, decoy: skipped: the model gives maps with non-finite values, so no check could be read")
+        return Evidence(study, None, None)
+    if settings.trust.enabled:
         from generator.stages.trust import measure_trust, summarise
 
         with timings.stage("trust", log):
@@ -55,7 +56,6 @@ def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, 
                 "trust", keys.trust_components(settings, dataset.sha256, trained.sha256, published),
                 lambda: measure_trust(trained.model, dataset, evaluation.predictions, published, settings, log)),
                 settings.seed)
-    decoy = None
     if settings.decoy.enabled:
         with timings.stage("decoy", log):
             decoy = _decoy(trained, dataset, eg_baselines, settings, cache, log)
@@ -111,7 +111,7 @@ def evidence_pages(evidence: Evidence, names: Any, published_maps: int, settings
 
         decoy_page_path = decoy_page.PAGE
         pages[decoy_page.PAGE] = (decoy_page.TEMPLATE, decoy_page.decoy_context(
-            evidence.decoy, settings.seed, settings.decoy.mismatched))
+            evidence.decoy, settings.seed, settings.decoy.mismatched, trust_page=evidence.trust is not None))
     if evidence.trust is not None:
         from generator.pages import trust as trust_page
 

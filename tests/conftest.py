@@ -17,8 +17,8 @@ def copy_project(destination: Path) -> Path:
     shutil.copy(ROOT / "mkdocs.yml", destination / "mkdocs.yml")
     shutil.copytree(ROOT / "templates", destination / "templates")
     generated = {ROOT / "site_src" / name for name in (
-        "index.md", "classes", "misclassified.md", "explorer.md", "changes.md", "figures", "data", "manifest.json",
-        "methods/how-this-report-was-made.md")}
+        "index.md", "classes", "misclassified.md", "explorer.md", "changes.md", "trust.md", "decoy.md", "figures",
+        "data", "manifest.json", "methods/how-this-report-was-made.md", "methods/baselines.md")}
     shutil.copytree(ROOT / "site_src", destination / "site_src", ignore=lambda d, names: [
         n for n in names if Path(d) / n in generated])
     return destination
@@ -32,9 +32,11 @@ def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def quick_build(tmp_path_factory):
-    """One `build --quick` on the default data, shared by the end-to-end tests."""
+    """One `build --quick` on the default data, shared by the end-to-end tests, with the decoy check
+    (which --quick leaves out) switched back on, so that every page is built once."""
     project = copy_project(tmp_path_factory.mktemp("quick"))
-    result = run_build(project, "--quick")
+    (project / "decoy.toml").write_text("[decoy]\nenabled = true\n", encoding="utf-8")
+    result = run_build(project, "--quick", "--config", "decoy.toml")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return project, result
 

@@ -181,7 +181,7 @@ def test_rebuild_reuses_the_model_and_rewrites_identical_figures(quick_build):
     project, _ = quick_build
     figures = project / "site" / "figures" / "tiles"
     before = {p.name: p.read_bytes() for p in figures.iterdir()}
-    result = run_build(project, "--quick")
+    result = run_build(project, "--quick", "--config", "decoy.toml")  # the fixture's own command
     assert result.returncode == 0, result.stderr[-2000:]
     assert "reusing cached" in result.stdout
     after = {p.name: p.read_bytes() for p in figures.iterdir()}

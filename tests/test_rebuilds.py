@@ -80,12 +80,13 @@ def test_two_cold_builds_give_byte_identical_outputs(quick_build, tmp_path):
 
 
 def test_rebuild_reuses_every_stage_and_says_so(project):
-    result = run_build(project, "--quick")
+    result = run_build(project, "--quick", "--config", "decoy.toml")  # the quick build's own command
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
     assert "model: reusing cached" in out
     assert "attributions: reused" in out
     assert "figures: drawing" not in out
+    assert "decoy: reused" in out and "trust: reused" in out and "baselines: reused" in out
 
 
 def test_page_setting_change_neither_retrains_nor_recomputes(project):

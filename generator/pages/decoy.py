@@ -32,8 +32,9 @@ def _share(values: np.ndarray, seed: int) -> tuple[float, str]:
     return mean, f"{percent(mean, 1)} [{percent(low, 1)}, {percent(high, 1)}]"
 
 
-def decoy_context(decoy: Decoy, seed: int, mismatched: float) -> dict[str, Any]:
-    """Strings and links for templates/decoy.md.j2 (``mismatched``: the share of training digits swapped)."""
+def decoy_context(decoy: Decoy, seed: int, mismatched: float, trust_page: bool = True) -> dict[str, Any]:
+    """Strings and links for templates/decoy.md.j2 (``mismatched``: the share of training digits
+    swapped; ``trust_page``: whether the build wrote the trust page, to link to)."""
     rows = []
     for key in decoy.share_decoy:
         decoy_mean, decoy_text = _share(decoy.share_decoy[key], seed)
@@ -59,5 +60,5 @@ def decoy_context(decoy: Decoy, seed: int, mismatched: float) -> dict[str, Any]:
         "finds_above": percent(FINDS_CONCENTRATION * decoy.patch_pixels, 1),
         "drop": percent(READS_PATCH_DROP, 0),
         "figure": href(DECOY_FIGURE, PAGE),
-        "trust_href": href("trust.md", PAGE),
+        "trust_href": href("trust.md", PAGE) if trust_page else None,
     }

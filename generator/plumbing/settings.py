@@ -185,9 +185,10 @@ class Settings:
 QUICK_OVERRIDES: dict[str, dict[str, Any]] = {
     "train": {"epochs": 1, "train_subset": 6000},
     "selection": {"per_class": 2, "max_misclassified": 12},
-    "trust": {"sanity_images": 12, "faithfulness_images": 40, "random_orders": 10, "random_label_images": 500,
+    "attribution": {"expected_gradients_samples": 16},
+    "trust": {"sanity_images": 12, "faithfulness_images": 40, "random_orders": 1, "random_label_images": 500,
               "random_label_epochs": 3},
-    "decoy": {"images": 12},
+    "decoy": {"enabled": False, "images": 12},
 }
 """What ``quick = true`` changes, unless the same key is set explicitly."""
 
