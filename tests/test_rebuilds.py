@@ -64,7 +64,8 @@ def without_timings(path):
 def test_two_cold_builds_give_byte_identical_outputs(quick_build, tmp_path):
     first, _ = quick_build
     second = copy_project(tmp_path / "again")
-    result = run_build(second, "--quick")
+    (second / "decoy.toml").write_bytes((first / "decoy.toml").read_bytes())
+    result = run_build(second, "--quick", "--config", "decoy.toml")  # the quick build's own command
     assert result.returncode == 0, result.stderr[-2000:]
     assert "training on" in result.stdout  # a cold cache: the model was trained again
     a, b = generated_tree(first), generated_tree(second)
