@@ -106,7 +106,7 @@ def test_build_help_states_the_defaults_of_the_settings_dataclasses():
             assert "{default}" in text, f"{flag} repeats its default as a literal"
             assert _flag_help(section, key, text).endswith(f"default {default})"), flag
     help_text = " ".join(run("build", "--help").stdout.split())
-    assert "training epochs (default 4)" in help_text
+    assert "training epochs (default 2)" in help_text
 
 
 def test_bench_defaults_are_bench_options_defaults():

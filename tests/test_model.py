@@ -8,8 +8,16 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from generator.stages.data import Dataset  # noqa: E402
-from generator.stages.model import (ModelError, build_cnn, evaluate, fitted_images, load_user_model,  # noqa: E402
-                             training_description, training_key)
+from generator.stages.model import (  # noqa: E402
+    ModelError,
+    build_cnn,
+    evaluate,
+    fitted_images,
+    learning_rate_schedule,
+    load_user_model,
+    training_description,
+    training_key,
+)
 from generator.plumbing.settings import load_settings  # noqa: E402
 
 
@@ -105,3 +113,12 @@ def test_saved_models_are_byte_identical_after_normalisation(tmp_path):
     reloaded = load_user_model(paths[1]).model
     x = np.random.default_rng(1).uniform(size=(2, 28, 28, 1)).astype(np.float32)
     np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_learning_rate_warms_up_linearly_then_falls_along_a_cosine_to_zero():
+    schedule = learning_rate_schedule(5e-3, steps=1000, warmup=0.1)
+    rate = [float(schedule(step)) for step in (0, 50, 100, 550, 1000)]
+    assert rate[0] == pytest.approx(5e-4) and rate[1] == pytest.approx(2.75e-3)  # linear from peak / 10
+    assert rate[2] == pytest.approx(5e-3)  # the peak, at the end of the warm-up
+    assert rate[3] == pytest.approx(2.5e-3, rel=1e-3)  # halfway down the cosine: (1 + cos(π/2)) / 2
+    assert rate[4] == pytest.approx(0.0, abs=1e-9)

@@ -69,8 +69,19 @@ def build_cnn(input_shape: tuple[int, int, int] = (28, 28, 1), classes: int = 10
     )
 
 
-def compile_cnn(model: Any, learning_rate: float) -> None:
-    """Compile for training on integer labels: Adam at ``learning_rate``, cross-entropy on the logits."""
+def learning_rate_schedule(peak: float, steps: int, warmup: float) -> Any:
+    """Adam's learning rate per step: linear from peak / 10 to ``peak`` over the first ``warmup``
+    share of the ``steps``, then a cosine down to 0 (Keras' CosineDecay with a warm-up)."""
+    import keras
+
+    warm = int(warmup * steps)
+    return keras.optimizers.schedules.CosineDecay(peak / 10, decay_steps=max(steps - warm, 1), alpha=0.0,
+                                                  warmup_target=peak, warmup_steps=warm)
+
+
+def compile_cnn(model: Any, learning_rate: float | Any) -> None:
+    """Compile for training on integer labels: Adam at ``learning_rate`` (a number or a schedule,
+    see :func:`learning_rate_schedule`), cross-entropy on the logits."""
     import keras
 
     model.compile(
@@ -110,7 +121,9 @@ def training_description(settings: Settings, available: int) -> str:
     fitted = fitted_images(count, train.validation_split)
     held_out = (f" (the other {count - fitted:,} of {count:,} held out for validation)"
                 if fitted < count else "")
-    return (f"trained here: {train.epochs} epoch(s), batch {train.batch_size}, Adam lr {train.learning_rate:g}, "
+    rate = (f"Adam lr {train.learning_rate:g}" if train.schedule == "constant" else
+            f"Adam lr up to {train.learning_rate:g} (warm-up over {train.warmup:.0%} of the steps, then cosine to 0)")
+    return (f"trained here: {train.epochs} epoch(s), batch {train.batch_size}, {rate}, "
             f"seed {settings.seed}, {fitted:,} training images{held_out}")
 
 
@@ -136,8 +149,10 @@ def train_model(
     x = to_model_input(dataset.x_train[:count])
     y = dataset.y_train[:count]
     model = build_cnn()
-    compile_cnn(model, train.learning_rate)
     fitted = fitted_images(count, train.validation_split)
+    steps = train.epochs * -(-fitted // train.batch_size)
+    compile_cnn(model, train.learning_rate if train.schedule == "constant" else
+                learning_rate_schedule(train.learning_rate, steps, train.warmup))
     log(f"model: training on {count} images for {train.epochs} epoch(s) ({fitted} fitted, {count - fitted} for "
         f"validation; cache key {key})")
     fit = model.fit(
