@@ -54,7 +54,8 @@ def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, 
             published = [e.test_index for e in examples]
             trust = summarise(cache.arrays(
                 "trust", keys.trust_components(settings, dataset.sha256, trained.sha256, published),
-                lambda: measure_trust(trained.model, dataset, evaluation.predictions, published, settings, log)),
+                lambda: measure_trust(trained.model, dataset, evaluation.predictions, published, eg_baselines, settings,
+                                      log)),
                 settings.seed)
     if settings.decoy.enabled:
         with timings.stage("decoy", log):

@@ -126,7 +126,8 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
                                       attribution, seed, baselines)
     compare("target", other_maps)
     # A map of the image alone, no model: what any two maps of the same image may share.
-    edges = {key: faith.edge_magnitude(images) for key in METHOD_KEYS}
+    edge_map = faith.edge_magnitude(images)
+    edges = {key: edge_map for key in METHOD_KEYS}
     compare("image_only", edges)
     compare("image_only_randomised", edges, reference=fully_randomised)
     for key in METHOD_KEYS:  # where both maps are exactly zero they tie, whatever the weights
@@ -268,10 +269,10 @@ def trust_sample(published: Sequence[int], size: int, seed: int) -> np.ndarray:
 
 
 def measure_trust(model: object, dataset: object, predictions: np.ndarray, published: Sequence[int],
-                  settings: Settings, log: Log) -> dict[str, np.ndarray]:
-    """The per-image numbers of every check (what the stage caches); see :func:`summarise`."""
+                  baselines: np.ndarray, settings: Settings, log: Log) -> dict[str, np.ndarray]:
+    """The per-image numbers of every check (what the stage caches); see :func:`summarise`.
+    ``baselines``: the images Expected Gradients draws from, as in the gallery."""
     from generator.stages.data import to_model_input
-    from generator.stages.attribute import baseline_sample
     from generator.stages.randomisation import train_on_random_labels
 
     trust, seed = settings.trust, settings.seed
@@ -284,8 +285,6 @@ def measure_trust(model: object, dataset: object, predictions: np.ndarray, publi
         batch_size=trust.random_label_batch_size, max_epochs=trust.random_label_epochs, seed=seed, log=log)
     log(f"trust: it fits {random_labels.train_fit:.0%} of its random labels after {random_labels.epochs} epochs; "
         f"test accuracy {random_labels.test_accuracy:.1%}")
-    baselines = to_model_input(dataset.x_train[baseline_sample(
-        len(dataset.x_train), settings.attribution.expected_gradients_baselines, seed)])
     out = sanity_arrays(model, to_model_input(dataset.x_test[sample]), np.asarray(predictions)[sample],
                         random_labels.model, settings, baselines, log)
     out.update(faithfulness_arrays(model, to_model_input(dataset.x_test[faithful]), np.asarray(predictions)[faithful],
