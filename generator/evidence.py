@@ -81,7 +81,8 @@ def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Setti
     return decoy_stage.from_arrays(cache.arrays(
         "decoy", decoy_components(settings, decoy_data.sha256, decoy_model.sha256, trained.sha256),
         lambda: decoy_stage.measure_decoy(decoy_model.model, trained.model, decoy_data, corners, maps_of,
-                                          settings.decoy.images, settings.decoy.patch, settings.seed, log)))
+                                          settings.decoy.images, settings.decoy.patch, settings.seed, log)),
+        settings.seed)
 
 
 def evidence_jobs(evidence: Evidence, names: Any) -> list[Any]:
@@ -112,7 +113,7 @@ def evidence_pages(evidence: Evidence, names: Any, published_maps: int, settings
 
         decoy_page_path = decoy_page.PAGE
         pages[decoy_page.PAGE] = (decoy_page.TEMPLATE, decoy_page.decoy_context(
-            evidence.decoy, settings.seed, settings.decoy.mismatched, trust_page=evidence.trust is not None))
+            evidence.decoy, settings.decoy.mismatched, trust_page=evidence.trust is not None))
     if evidence.trust is not None:
         from generator.pages import trust as trust_page
 

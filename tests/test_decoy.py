@@ -80,15 +80,36 @@ def test_patch_share_is_the_absolute_mass_on_the_patch():
 def test_readings_follow_the_stated_thresholds():
     from generator.pages.decoy import FINDS_CONCENTRATION, decoy_context
     from generator.stages.decoy import Decoy
+    from generator.stages.trust import Interval
 
     n = 40
+    def share(value):
+        return Interval(value, value, value)
+
     decoy = Decoy(4, accuracy=0.99, shuffled_accuracy=0.12, normal_accuracy=0.98, sample=np.arange(n),
-                  share_decoy={"gradient": np.full(n, 0.8), "saliency": np.full(n, 0.8), "smoothgrad": np.full(n, 0.2)},
-                  share_normal={"gradient": np.full(n, 0.01), "saliency": np.full(n, 0.5), "smoothgrad": np.full(n, 0.01)},
+                  share_decoy={"gradient": share(0.8), "saliency": share(0.8), "smoothgrad": share(0.2)},
+                  share_normal={"gradient": share(0.01), "saliency": share(0.5), "smoothgrad": share(0.01)},
                   patch_pixels=16 / 784, examples=np.zeros((3, 28, 28)), example_maps=np.zeros((2, 3, 3, 28, 28)))
-    context = decoy_context(decoy, seed=0, mismatched=0.5)
+    context = decoy_context(decoy, mismatched=0.5)
     readings = {row["method"]: row["reading"] for row in context["rows"]}
     assert readings == {"Gradient": "finds the decoy", "Saliency": "points to the patch for both models",
                         "SmoothGrad": "does not find the decoy"}
     assert context["reads"] and FINDS_CONCENTRATION == 10  # 10 × 16/784 = 20.4% on the patch; normal < 2.0%
-    assert not decoy_context(Decoy(**{**decoy.__dict__, "shuffled_accuracy": 0.9}), seed=0, mismatched=0.5)["reads"]
+    assert not decoy_context(Decoy(**{**decoy.__dict__, "shuffled_accuracy": 0.9}), mismatched=0.5)["reads"]
+
+
+def test_the_shares_on_the_patch_become_means_with_bootstrap_intervals():
+    from generator.stages.decoy import from_arrays
+
+    rng = np.random.default_rng(2)
+    decoy_shares, normal_shares = rng.uniform(0.1, 0.4, 50), rng.uniform(0.0, 0.02, 50)
+    stored = {"methods": np.array(["gradient"]), "size": np.array(4), "accuracy": np.array(0.99),
+              "shuffled_accuracy": np.array(0.4), "normal_accuracy": np.array(0.98), "sample": np.arange(50),
+              "share_decoy.gradient": decoy_shares, "share_normal.gradient": normal_shares,
+              "examples": np.zeros((3, 28, 28)), "example_maps": np.zeros((2, 1, 3, 28, 28))}
+    decoy = from_arrays(stored, seed=0)
+    for interval, values in ((decoy.share_decoy["gradient"], decoy_shares),
+                             (decoy.share_normal["gradient"], normal_shares)):
+        assert interval.mean == values.mean() and interval.low < interval.mean < interval.high
+    assert from_arrays(stored, seed=0).share_decoy == decoy.share_decoy  # seeded: the same intervals again
+    assert decoy.patch_pixels == 16 / 784

@@ -28,6 +28,7 @@ from generator.pages.decoy import PAGE as DECOY_PAGE
 from generator.pages.decoy import TEMPLATE as DECOY_TEMPLATE
 from generator.pages.decoy import decoy_context
 from generator.stages.decoy import Decoy
+from generator.stages.trust import Interval
 from generator.pages.report import report_pages
 from generator.publish.build import SiteError, _without_pages, build_site, missing_images, referenced_images, site_config
 
@@ -146,9 +147,10 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     pages[BASELINES_PAGE] = (BASELINES_TEMPLATE, baselines_context(study, inputs.class_names, 7))
     (docs / BASELINES_FIGURE).write_bytes(TINY_PNG)
     n = 5
-    decoy = Decoy(4, 0.99, 0.3, 0.98, np.arange(n), {"gradient": np.full(n, 0.3)}, {"gradient": np.full(n, 0.01)},
+    decoy = Decoy(4, 0.99, 0.3, 0.98, np.arange(n), {"gradient": Interval(0.3, 0.3, 0.3)},
+                  {"gradient": Interval(0.01, 0.01, 0.01)},
                   16 / 784, np.zeros((3, 28, 28)), np.zeros((2, 1, 3, 28, 28)))
-    pages[DECOY_PAGE] = (DECOY_TEMPLATE, decoy_context(decoy, seed=0, mismatched=0.5))
+    pages[DECOY_PAGE] = (DECOY_TEMPLATE, decoy_context(decoy, mismatched=0.5))
     pages["trust.md"] = ("trust.md.j2", trust_context(trust, DECOY_PAGE))
     (docs / DECOY_FIGURE).parent.mkdir(parents=True, exist_ok=True)
     (docs / DECOY_FIGURE).write_bytes(TINY_PNG)

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from generator.figures.decoy import DECOY_FIGURE
 from generator.figures.trust import TITLES
 from generator.pages.markdown_text import href
 from generator.plumbing.numbers import percent
 from generator.stages.decoy import Decoy
-from generator.stages.faithfulness import bootstrap
+from generator.stages.trust import Interval
 
 PAGE = "decoy.md"
 TEMPLATE = "decoy.md.j2"
@@ -27,24 +25,23 @@ READS_PATCH_DROP = 0.5
 """The decoy model *reads the patch* when shuffling the patch level costs it more than half its accuracy."""
 
 
-def _share(values: np.ndarray, seed: int) -> tuple[float, str]:
-    mean, low, high = bootstrap(values, seed)
-    return mean, f"{percent(mean, 1)} [{percent(low, 1)}, {percent(high, 1)}]"
+def _share(value: Interval) -> str:
+    return f"{percent(value.mean, 1)} [{percent(value.low, 1)}, {percent(value.high, 1)}]"
 
 
-def decoy_context(decoy: Decoy, seed: int, mismatched: float, trust_page: bool = True) -> dict[str, Any]:
+def decoy_context(decoy: Decoy, mismatched: float, trust_page: bool = True) -> dict[str, Any]:
     """Strings and links for templates/decoy.md.j2 (``mismatched``: the share of training digits
     swapped; ``trust_page``: whether the build wrote the trust page, to link to)."""
     rows = []
     for key in decoy.share_decoy:
-        decoy_mean, decoy_text = _share(decoy.share_decoy[key], seed)
-        normal_mean, normal_text = _share(decoy.share_normal[key], seed)
-        concentrated = decoy_mean >= FINDS_CONCENTRATION * decoy.patch_pixels
-        finds = concentrated and normal_mean < decoy.patch_pixels
+        on_patch, on_patch_normal = decoy.share_decoy[key], decoy.share_normal[key]
+        concentrated = on_patch.mean >= FINDS_CONCENTRATION * decoy.patch_pixels
+        finds = concentrated and on_patch_normal.mean < decoy.patch_pixels
         reading = ("finds the decoy" if finds else
                    "points to the patch for both models" if concentrated else
                    "does not find the decoy")
-        rows.append({"method": TITLES[key], "decoy": decoy_text, "normal": normal_text, "reading": reading})
+        rows.append({"method": TITLES[key], "decoy": _share(on_patch), "normal": _share(on_patch_normal),
+                     "reading": reading})
     reads = decoy.shuffled_accuracy < (1 - READS_PATCH_DROP) * decoy.accuracy
     return {
         "size": f"{decoy.size}",

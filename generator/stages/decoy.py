@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator.stages.data import Dataset, arrays_sha256, to_model_input
+from generator.stages.trust import Interval, interval
 
 DECOY_FORMAT = 1
 """Bump when this stage changes what it computes, so cached results are dropped."""
@@ -115,8 +116,9 @@ class Decoy:
         shuffled_accuracy: its accuracy on the same images with the patch level drawn at random.
         normal_accuracy: the report's model's accuracy on decoy test images.
         sample: (n,) test indices whose maps were measured.
-        share_decoy, share_normal: method key → (n,) share of |attribution| on the patch, for the
-            decoy and the normal model (each attributing its own predicted class).
+        share_decoy, share_normal: method key → the mean over the sample, with its 95% bootstrap
+            interval, of each map's share of |attribution| on the patch, for the decoy and the
+            normal model (each attributing its own predicted class).
         patch_pixels: share of the image the patch covers (a map spread evenly would put this much there).
         examples: (3, H, W) decoy inputs of the example grid; example_maps: (2, methods, 3, H, W)
             their maps by the decoy model (0) and the normal model (1).
@@ -127,8 +129,8 @@ class Decoy:
     shuffled_accuracy: float
     normal_accuracy: float
     sample: np.ndarray
-    share_decoy: dict[str, np.ndarray]
-    share_normal: dict[str, np.ndarray]
+    share_decoy: dict[str, Interval]
+    share_normal: dict[str, Interval]
     patch_pixels: float
     examples: np.ndarray
     example_maps: np.ndarray
@@ -152,12 +154,13 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
     x_test = to_model_input(decoy.x_test)
     decoy_fn, normal_fn = attr.GradientFunction(decoy_model), attr.GradientFunction(normal_model)
     decoy_predictions = np.argmax(decoy_fn.logits(x_test), axis=1)
+    normal_predictions = np.argmax(normal_fn.logits(x_test), axis=1)
     shuffled_levels = np.random.default_rng([seed, 9]).integers(0, 10, size=len(decoy.y_test))
     shuffled = to_model_input(with_decoy(decoy.x_test, shuffled_levels, test_corners, size))
     out: dict[str, np.ndarray] = {
         "accuracy": np.array(np.mean(decoy_predictions == decoy.y_test)),
         "shuffled_accuracy": np.array(np.mean(np.argmax(decoy_fn.logits(shuffled), axis=1) == decoy.y_test)),
-        "normal_accuracy": np.array(np.mean(np.argmax(normal_fn.logits(x_test), axis=1) == decoy.y_test)),
+        "normal_accuracy": np.array(np.mean(normal_predictions == decoy.y_test)),
         "size": np.array(size),
     }
     log(f"decoy: accuracy {float(out['accuracy']):.1%} on decoy test images, "
@@ -165,9 +168,8 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
     sample = np.sort(np.random.default_rng([seed, 17]).choice(len(decoy.y_test), size=min(images, len(decoy.y_test)),
                                                               replace=False))
     x = x_test[sample]
-    normal_predictions = np.argmax(normal_fn.logits(x), axis=1)
     decoy_maps = maps_of(decoy_fn, x, decoy_predictions[sample])
-    normal_maps = maps_of(normal_fn, x, normal_predictions)
+    normal_maps = maps_of(normal_fn, x, normal_predictions[sample])
     for key in decoy_maps:
         out[f"share_decoy.{key}"] = patch_share(decoy_maps[key], test_corners[sample], size)
         out[f"share_normal.{key}"] = patch_share(normal_maps[key], test_corners[sample], size)
@@ -180,12 +182,12 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
     return out
 
 
-def from_arrays(stored: dict[str, np.ndarray]) -> Decoy:
-    """The stage's result from its cached arrays."""
+def from_arrays(stored: dict[str, np.ndarray], seed: int) -> Decoy:
+    """The stage's result from its cached arrays; ``seed`` seeds the bootstrap intervals."""
     methods = [str(m) for m in stored["methods"]]
     size = int(stored["size"])
     return Decoy(size, float(stored["accuracy"]), float(stored["shuffled_accuracy"]), float(stored["normal_accuracy"]),
-                 np.asarray(stored["sample"]), {m: np.asarray(stored[f"share_decoy.{m}"]) for m in methods},
-                 {m: np.asarray(stored[f"share_normal.{m}"]) for m in methods},
+                 np.asarray(stored["sample"]), {m: interval(stored[f"share_decoy.{m}"], seed) for m in methods},
+                 {m: interval(stored[f"share_normal.{m}"], seed) for m in methods},
                  size * size / float(np.prod(stored["examples"].shape[1:])), np.asarray(stored["examples"]),
                  np.asarray(stored["example_maps"]))
