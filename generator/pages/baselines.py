@@ -8,19 +8,13 @@ from typing import Any
 import numpy as np
 
 from generator.figures.baselines import BASELINES_FIGURE, COLUMN_TITLES, row_title
-from generator.pages.markdown_text import escape_markdown, href
+from generator.figures.trust import TITLES
+from generator.pages.markdown_text import escape_markdown, href, listed
 from generator.plumbing.numbers import percent
 from generator.stages.baselines import BaselineStudy
 
 PAGE = "methods/baselines.md"
 TEMPLATE = "baselines.md.j2"
-TITLES = {"gradient": "Gradient", "saliency": "Saliency", "gradient_x_input": "Gradient × input",
-          "smoothgrad": "SmoothGrad", "integrated_gradients": "Integrated Gradients",
-          "expected_gradients": "Expected Gradients"}
-
-
-def _listed(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int) -> dict[str, Any]:
@@ -35,8 +29,8 @@ def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int) -> 
         "figure": href(BASELINES_FIGURE, PAGE),
         "maps": f"{maps:,}",
         "shares": [{"method": TITLES[k], "share": percent(v, 1)} for k, v in shares.items()],
-        "blind": _listed(blind) if blind else "",
-        "seeing": _listed(seeing) if seeing else "",
+        "blind": listed(blind) if blind else "",
+        "seeing": listed(seeing) if seeing else "",
         "examples": [{"title": escape_markdown(row_title(study, k, names)),
                       "missing_ink": percent(float(study.eg_missing_ink[k]), 1),
                       "towards": escape_markdown(str(names[int(study.predicted[k])])),

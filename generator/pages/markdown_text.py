@@ -65,6 +65,11 @@ def count(value: int | np.integer) -> str:
     return f"{int(value):,}"
 
 
+def listed(items: list[str]) -> str:
+    """Words joined for a sentence: "A", "A and B", "A, B and C"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def href(target: str, page: str) -> str:
     """URL of ``target`` (docs-relative, optional #fragment) relative to ``page``'s folder."""
     path, _, fragment = target.partition("#")

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from generator.figures.trust import CURVES_FIGURE, GRID_FIGURE, SIMILARITY_FIGURE, TITLES
-from generator.pages.markdown_text import href
+from generator.pages.markdown_text import href, listed
 from generator.plumbing.numbers import percent
 from generator.stages.faithfulness import BLUR_SIGMA
 from generator.stages.trust import FILLS, METHOD_KEYS, Interval, MethodTrust, Trust
@@ -131,15 +131,11 @@ def summary_line(trust: Trust) -> str:
     deletion = [TITLES[k] for k, m in trust.methods.items()
                 if all(beats(m.deletion_auc["black"], c["deletion_auc"]["black"], True) for c in trust.controls.values())]
 
-    def listed(items: list[str]) -> str:
-        if not items:
-            return "none"
-        if len(items) == len(names):
-            return "all"
-        return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    def which(items: list[str]) -> str:
+        return "none" if not items else "all" if len(items) == len(names) else listed(items)
 
-    return (f"Of the {len(names)} methods, {listed(weights)} change when the network's weights are randomised, "
-            f"and {listed(deletion)} beat both controls on deletion with a black fill.")
+    return (f"Of the {len(names)} methods, {which(weights)} change when the network's weights are randomised, "
+            f"and {which(deletion)} beat both controls on deletion with a black fill.")
 
 
 def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]:
