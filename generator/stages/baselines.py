@@ -76,15 +76,19 @@ def share_on_black(images: np.ndarray, maps: np.ndarray) -> float:
     return float(maps[black].sum() / total) if total > 0 else float("nan")
 
 
+def contrast_image_rows(arrays: AttributionArrays) -> list[int]:
+    """For each contrast map, the first published row of its test image (where its input is)."""
+    return [int(np.flatnonzero(arrays.index == i)[0]) for i in arrays.contrast_index]
+
+
 def black_shares(arrays: AttributionArrays) -> dict[str, float]:
     """Per gallery method, the share of its |attribution| on black pixels over every published map."""
-    contrast_images = arrays.image[[int(np.flatnonzero(arrays.index == i)[0]) for i in arrays.contrast_index]]
+    contrast_images = arrays.image[contrast_image_rows(arrays)]
     contrast = {"integrated_gradients": arrays.contrast.maps, "expected_gradients": arrays.contrast_eg.maps}
+    row_maps = {"integrated_gradients": arrays.ig.maps, "expected_gradients": arrays.eg.maps}
     shares = {}
     for key in GALLERY_MAPS:
-        rows = arrays.ig.maps if key == "integrated_gradients" else arrays.eg.maps if key == "expected_gradients" \
-            else getattr(arrays, key)
-        images, maps = arrays.image, rows
+        images, maps = arrays.image, row_maps[key] if key in row_maps else getattr(arrays, key)
         if key in contrast and len(contrast_images):
             images, maps = np.concatenate([images, contrast_images]), np.concatenate([maps, contrast[key]])
         shares[key] = share_on_black(images, maps)
@@ -95,12 +99,12 @@ def choose_rows(arrays: AttributionArrays, correct_row: int | None) -> tuple[lis
     """(rows of the study's examples, their contrast rows or −1): the given correct row, then the
     two mistakes whose contrastive EG has the largest share of |attribution| on black pixels."""
     rows, contrasts = ([] if correct_row is None else [correct_row]), ([] if correct_row is None else [-1])
-    first_row = {int(i): int(np.flatnonzero(arrays.index == i)[0]) for i in arrays.contrast_index}
+    first_row = contrast_image_rows(arrays)
     scored = sorted(range(len(arrays.contrast_index)), key=lambda m: (
-        -share_on_black(arrays.image[first_row[int(arrays.contrast_index[m])]][None], arrays.contrast_eg.maps[m][None]),
+        -share_on_black(arrays.image[first_row[m]][None], arrays.contrast_eg.maps[m][None]),
         int(arrays.contrast_index[m])))
     for m in scored[:2]:
-        rows.append(first_row[int(arrays.contrast_index[m])])
+        rows.append(first_row[m])
         contrasts.append(m)
     return rows, contrasts
 
