@@ -87,25 +87,24 @@ def completeness_summary(arrays: AttributionArrays) -> CompletenessSummary:
     )
 
 
-def completeness_record(ig: CheckedMaps, r: int) -> dict[str, Any]:
+def _check_numbers(maps: CheckedMaps, r: int) -> dict[str, Any]:
+    """Row ``r``'s sum, the score difference it should add up to, and their relative error."""
     return {
-        "attribution_sum": round(float(ig.attribution_sum[r]), 6),
-        "logit_delta": round(float(ig.logit_delta[r]), 6),
-        "relative_error": float(f"{ig.relative_error[r]:.6g}"),
-        "steps": int(ig.steps[r]),
-        "within_tolerance": bool(ig.relative_error[r] <= COMPLETENESS_TOLERANCE),
+        "attribution_sum": round(float(maps.attribution_sum[r]), 6),
+        "logit_delta": round(float(maps.logit_delta[r]), 6),
+        "relative_error": float(f"{maps.relative_error[r]:.6g}"),
     }
+
+
+def completeness_record(ig: CheckedMaps, r: int) -> dict[str, Any]:
+    return {**_check_numbers(ig, r), "steps": int(ig.steps[r]),
+            "within_tolerance": bool(ig.relative_error[r] <= COMPLETENESS_TOLERANCE)}
 
 
 def eg_completeness_record(eg: CheckedMaps, r: int) -> dict[str, Any]:
     """Expected Gradients' completeness: ``logit_delta`` is the logit minus the mean logit of the
     map's drawn baselines; it holds in expectation, so there is no tolerance to be within."""
-    return {
-        "attribution_sum": round(float(eg.attribution_sum[r]), 6),
-        "logit_delta": round(float(eg.logit_delta[r]), 6),
-        "relative_error": float(f"{eg.relative_error[r]:.6g}"),
-        "draws": int(eg.steps[r]),
-    }
+    return {**_check_numbers(eg, r), "draws": int(eg.steps[r])}
 
 
 def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: Any,
