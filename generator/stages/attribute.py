@@ -91,7 +91,8 @@ def arrays_from_dict(flat: dict[str, np.ndarray]) -> AttributionArrays:
 
 
 def checked_integrated_gradients(
-    grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, settings: AttributionSettings, log: Log
+    grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, score_x: np.ndarray, settings: AttributionSettings,
+    log: Log,
 ) -> CheckedMaps:
     """IG with its completeness check, doubling the steps of maps above the tolerance.
 
@@ -99,11 +100,11 @@ def checked_integrated_gradients(
         grad_fn: gradient function of the model's logits.
         images: (R, H, W, C) float32.
         targets: (R,) classes or (R, K) class weights (see :class:`~.attributions.GradFn`).
+        score_x: (R,) the scores of ``images`` (the caller's gradient pass already has them).
         settings: steps, rule, baseline and chunk size.
         log: progress sink.
     """
     baseline = np.full_like(images, settings.baseline)
-    _, score_x = grad_fn(images, targets)
     _, score_baseline = grad_fn(baseline, targets)
     options = {"baseline": settings.baseline, "method": settings.method, "chunk_size": settings.chunk_size}
 
@@ -128,7 +129,7 @@ def checked_integrated_gradients(
     return CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error, steps)
 
 
-def checked_expected_gradients(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray,
+def checked_expected_gradients(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, score_x: np.ndarray,
                                baselines: np.ndarray, baseline_logits: np.ndarray, settings: AttributionSettings,
                                seed: int) -> CheckedMaps:
     """Expected Gradients with its completeness check against each map's own drawn baselines.
@@ -137,6 +138,7 @@ def checked_expected_gradients(grad_fn: attr.GradFn, images: np.ndarray, targets
         grad_fn: gradient function of the model's logits.
         images: (R, H, W, C) float32.
         targets: (R,) classes or (R, K) class weights.
+        score_x: (R,) the scores of ``images``.
         baselines: (B, H, W, C) the images baselines are drawn from.
         baseline_logits: (B, K) their logits.
         settings: draws per map and chunk size.
@@ -145,7 +147,6 @@ def checked_expected_gradients(grad_fn: attr.GradFn, images: np.ndarray, targets
     samples = settings.expected_gradients_samples
     maps = attr.expected_gradients(grad_fn, images, targets, baselines=baselines, samples=samples, seed=seed,
                                    chunk_size=settings.chunk_size)
-    _, score_x = grad_fn(images, targets)
     reference = attr.baseline_scores(baseline_logits, images, targets, len(baselines), samples, seed)
     check = attr.completeness(maps, score_x, reference)
     return CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error,
@@ -179,18 +180,19 @@ def compute_attributions(
     """
     grad_fn = attr.as_grad_fn(model, settings.chunk_size)
     baseline_logits = class_logits(grad_fn, baselines)
-    gradient, _ = grad_fn(images, target)
+    gradient, score = grad_fn(images, target)
     smooth = attr.smoothgrad(grad_fn, images, target, samples=settings.smoothgrad_samples,
                              noise_level=settings.smoothgrad_noise, seed=seed, chunk_size=settings.chunk_size)
-    ig = checked_integrated_gradients(grad_fn, images, target, settings, log)
+    ig = checked_integrated_gradients(grad_fn, images, target, score, settings, log)
     contrast_rows = np.asarray(contrast_rows, dtype=np.int64).reshape(-1, 2)
     predicted_row, true_row = contrast_rows[:, 0], contrast_rows[:, 1]
     weights = attr.contrast_weights(target[predicted_row], target[true_row], grad_fn.classes)
-    contrast = checked_integrated_gradients(grad_fn, images[predicted_row], weights, settings, log)
+    _, contrast_score = grad_fn(images[predicted_row], weights)
+    contrast = checked_integrated_gradients(grad_fn, images[predicted_row], weights, contrast_score, settings, log)
     log(f"attributions: Expected Gradients, {settings.expected_gradients_samples} draws per map")
-    eg = checked_expected_gradients(grad_fn, images, target, baselines, baseline_logits, settings, seed)
-    contrast_eg = checked_expected_gradients(grad_fn, images[predicted_row], weights, baselines, baseline_logits,
-                                             settings, seed)
+    eg = checked_expected_gradients(grad_fn, images, target, score, baselines, baseline_logits, settings, seed)
+    contrast_eg = checked_expected_gradients(grad_fn, images[predicted_row], weights, contrast_score, baselines,
+                                             baseline_logits, settings, seed)
     return AttributionArrays(
         index=np.asarray(index, np.int64),
         target=np.asarray(target, np.int64),
