@@ -12,7 +12,8 @@ from typing import Any, Sequence
 from generator import __version__
 from generator.plumbing.errors import UserError
 from generator.plumbing.bench_options import BenchOptions
-from generator.plumbing.settings import QUICK_OVERRIDES, Settings, SettingsError, load_settings
+from generator.plumbing.settings import QUICK_OVERRIDES, Settings, SettingsError
+from generator.plumbing.settings_file import load_settings
 
 # (flag, settings section or None for top level, key, type, help); "{default}" in a help text
 # becomes the setting's default in generator/plumbing/settings.py.

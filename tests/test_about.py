@@ -13,7 +13,8 @@ from generator.pages.about import fenced, library_versions, report_build_context
 from generator.pages.render import render_all
 from generator.stages.mathematics import BaselineShare, Convergence, ExpectedGradientsDraws, Mathematics
 from generator.stages.results import BuildFacts
-from generator.plumbing.settings import DataSettings, OutputSettings, Settings, load_settings
+from generator.plumbing.settings import DataSettings, OutputSettings, Settings
+from generator.plumbing.settings_file import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 AWKWARD = 'a "quoted" \\ back`slash` ```fence``` $x$ | pipe\nnewline ünïcode'

@@ -18,7 +18,7 @@ from generator.stages.model import (  # noqa: E402
     training_description,
     training_key,
 )
-from generator.plumbing.settings import load_settings  # noqa: E402
+from generator.plumbing.settings_file import load_settings  # noqa: E402
 
 
 def test_training_key_follows_data_training_settings_and_seed_only():

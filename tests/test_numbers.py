@@ -41,7 +41,7 @@ def test_only_an_exact_zero_reads_zero():
 def test_callers_show_a_value_below_its_threshold_below_it():
     from generator.figures.example import completeness_text
     from generator.stages.results import Completeness
-    from generator.plumbing.settings import load_settings
+    from generator.plumbing.settings_file import load_settings
     from generator.stages.gates import GateError, check_gates
 
     line = completeness_text(Completeness(attribution_sum=1.00996, logit_delta=1.0, relative_error=0.00996, steps=64))

@@ -2,7 +2,8 @@
 
 import pytest
 
-from generator.plumbing.settings import Settings, SettingsError, load_settings
+from generator.plumbing.settings import Settings, SettingsError
+from generator.plumbing.settings_file import load_settings
 
 
 def test_defaults_without_files():

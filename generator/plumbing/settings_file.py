@@ -1,0 +1,176 @@
+"""Settings from a file and from flags, applied over the defaults of :mod:`.settings`, and checked.
+
+Precedence, lowest first: the defaults, the ``[tool.gradient-gallery]`` table of
+``pyproject.toml`` in the working directory (or the file given with ``--config``), then
+command-line flags; ``quick = true`` then applies :data:`~.settings.QUICK_OVERRIDES` to every key
+not set explicitly. Unknown keys and wrong types fail with a message naming the closest valid
+key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from generator.plumbing.settings import QUICK_OVERRIDES, Settings, SettingsError
+
+
+def _suggest(key: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(sorted(valid))}"
+
+
+def _coerce(value: Any, annotation: Any, where: str) -> Any:
+    """Check one value against its declared type, converting lists to tuples."""
+    if annotation is bool:
+        ok = isinstance(value, bool)
+    elif annotation is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif annotation is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif annotation is str:
+        ok = isinstance(value, str)
+    else:  # tuple[str, ...]
+        ok = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+        value = tuple(value) if ok else value
+    if not ok:
+        expected = getattr(annotation, "__name__", "list of strings")
+        raise SettingsError(f"setting '{where}' must be {expected}, got {value!r}")
+    return value
+
+
+def _apply(section: Any, values: dict[str, Any], prefix: str) -> Any:
+    """Return ``section`` with ``values`` applied, recursing into sub-sections."""
+    hints = get_type_hints(type(section))
+    names = [f.name for f in fields(section)]
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        where = f"{prefix}{key}"
+        if key not in names:
+            raise SettingsError(f"unknown setting '{where}'" + _suggest(key, names))
+        current = getattr(section, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise SettingsError(f"setting '{where}' must be a table of settings")
+            changes[key] = _apply(current, value, f"{where}.")
+        else:
+            changes[key] = _coerce(value, hints[key], where)
+    return replace(section, **changes)
+
+
+def _validate(settings: Settings) -> None:
+    if len(settings.data.class_names) != 10:
+        raise SettingsError(
+            f"setting 'data.class_names' must name 10 classes, got {len(settings.data.class_names)}"
+        )
+    positive = {
+        "train.epochs": settings.train.epochs,
+        "train.batch_size": settings.train.batch_size,
+        "attribution.steps": settings.attribution.steps,
+        "attribution.chunk_size": settings.attribution.chunk_size,
+        "attribution.smoothgrad_samples": settings.attribution.smoothgrad_samples,
+        "attribution.expected_gradients_samples": settings.attribution.expected_gradients_samples,
+        "attribution.expected_gradients_baselines": settings.attribution.expected_gradients_baselines,
+        "attribution.whole_test_set_steps": settings.attribution.whole_test_set_steps,
+        "trust.sanity_images": settings.trust.sanity_images,
+        "trust.faithfulness_images": settings.trust.faithfulness_images,
+        "trust.random_orders": settings.trust.random_orders,
+        "trust.random_label_images": settings.trust.random_label_images,
+        "trust.random_label_epochs": settings.trust.random_label_epochs,
+        "trust.random_label_batch_size": settings.trust.random_label_batch_size,
+        "decoy.patch": settings.decoy.patch,
+        "decoy.images": settings.decoy.images,
+    }
+    for name, value in positive.items():
+        if value < 1:
+            raise SettingsError(f"setting '{name}' must be at least 1, got {value}")
+    if not 0.0 <= settings.decoy.mismatched < 1.0:
+        raise SettingsError(f"setting 'decoy.mismatched' must be in [0, 1), got {settings.decoy.mismatched}")
+    if settings.train.schedule not in ("warmup_cosine", "constant"):
+        raise SettingsError(f"setting 'train.schedule' must be \"warmup_cosine\" or \"constant\", got "
+                            f"{settings.train.schedule!r}")
+    if not 0.0 <= settings.train.warmup < 1.0:
+        raise SettingsError(f"setting 'train.warmup' must be in [0, 1), got {settings.train.warmup}")
+    if settings.decoy.patch > 14:
+        raise SettingsError(f"setting 'decoy.patch' must be at most 14 pixels (half the image side), got "
+                            f"{settings.decoy.patch}")
+    if not settings.trust.random_label_learning_rate > 0:
+        raise SettingsError("setting 'trust.random_label_learning_rate' must be above 0, "
+                            f"got {settings.trust.random_label_learning_rate}")
+    for name, value in {
+        "selection.per_class": settings.selection.per_class,
+        "selection.max_misclassified": settings.selection.max_misclassified,
+        "train.train_subset": settings.train.train_subset,
+    }.items():
+        if value < 0:
+            raise SettingsError(f"setting '{name}' must not be negative, got {value}")
+    if settings.attribution.smoothgrad_noise < 0:
+        raise SettingsError("setting 'attribution.smoothgrad_noise' must not be negative")
+    for name in ("min_accuracy", "max_incomplete_share"):
+        if not 0.0 <= getattr(settings.gates, name) <= 1.0:
+            raise SettingsError(f"setting 'gates.{name}' must be between 0 and 1")
+    if not 0.0 <= settings.train.validation_split < 1.0:
+        raise SettingsError("setting 'train.validation_split' must be in [0, 1)")
+
+
+def read_toml_table(path: Path, table_required: bool) -> dict[str, Any]:
+    """Read the ``[tool.gradient-gallery]`` table of a pyproject.toml, or a whole config file."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"config file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SettingsError(f"config file {path} is not valid TOML: {error}") from None
+    if table_required:
+        return document.get("tool", {}).get("gradient-gallery", {})
+    return document.get("tool", {}).get("gradient-gallery", document)
+
+
+def load_settings(
+    config: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    pyproject: Path | None = Path("pyproject.toml"),
+) -> Settings:
+    """Build the settings: defaults, then the config file, then ``overrides``.
+
+    Args:
+        config: a TOML file (either a ``[tool.gradient-gallery]`` table or top-level keys);
+            when None, ``pyproject`` is read if it exists.
+        overrides: nested dict of flag values, e.g. ``{"seed": 3, "train": {"epochs": 1}}``.
+        pyproject: the pyproject.toml consulted when no config is given.
+
+    Raises:
+        SettingsError: unknown key, wrong type or out-of-range value.
+    """
+    file_values: dict[str, Any] = {}
+    if config is not None:
+        file_values = read_toml_table(config, table_required=False)
+    elif pyproject is not None and pyproject.is_file():
+        file_values = read_toml_table(pyproject, table_required=True)
+    settings = _apply(Settings(), file_values, "")
+    flag_values = overrides or {}
+    settings = _apply(settings, flag_values, "")
+    if settings.quick:
+        explicit = {**_flatten(file_values), **_flatten(flag_values)}
+        quick = {
+            section: {k: v for k, v in keys.items() if f"{section}.{k}" not in explicit}
+            for section, keys in QUICK_OVERRIDES.items()
+        }
+        settings = _apply(settings, quick, "")
+    _validate(settings)
+    return settings
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
