@@ -105,7 +105,7 @@ def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence
     rows = []
     for e in sorted(examples, key=lambda e: (e.correct, -e.confidence, e.test_index)):
         ig_checks = checks(e)
-        worst, eg_worst = _largest(ig_checks), _largest(eg_checks(e))
+        worst, eg_worst = _largest(ig_checks), _largest(checks(e, "eg_completeness"))
         flags = ["above tolerance"] if any(not c.within_tolerance for c in ig_checks) else []
         if any(not np.all(np.isfinite(m)) for m in maps_of(e)):
             flags.append("non-finite values")
@@ -137,13 +137,8 @@ def _largest(checks: list[Completeness]) -> float:
     return max(errors) if errors and all(np.isfinite(errors)) else float("nan")
 
 
-def eg_checks(example: Example) -> list[Completeness]:
-    """Every Expected-Gradients completeness check of an example: its targets, then its contrast map."""
-    return [row.eg_completeness for row in example.rows] + (
-        [] if example.contrast is None else [example.contrast.eg_completeness])
-
-
-def checks(example: Example) -> list[Completeness]:
-    """Every IG completeness check of an example: its targets, then its contrast map."""
-    return [row.completeness for row in example.rows] + (
-        [] if example.contrast is None else [example.contrast.completeness])
+def checks(example: Example, check: str = "completeness") -> list[Completeness]:
+    """Every completeness check of an example, its targets' then its contrast map's: IG's
+    (``check="completeness"``) or Expected Gradients' (``"eg_completeness"``)."""
+    maps = [*example.rows, *([] if example.contrast is None else [example.contrast])]
+    return [getattr(m, check) for m in maps]
