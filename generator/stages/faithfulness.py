@@ -146,9 +146,11 @@ def _path(logits_fn: LogitsFn, start: np.ndarray, end: np.ndarray, targets: np.n
     end_flat = end.reshape(n, pixels, channels)
     points = changed.size
     new = _new_images(start_flat, end_flat, order, changed)  # (N, S+1): image differs from the point before
-    if ends is not None:
-        new[:, 0] = new[:, -1] = False  # known: evaluate neither end
-    pairs = np.flatnonzero(new)  # (image, point) pairs, image-major, whose image the model must see
+    unknown = new.copy()  # points whose image the model must see
+    if ends is not None:  # both ends get their known logits below
+        new[:, -1] = True
+        unknown[:, 0] = unknown[:, -1] = False
+    pairs = np.flatnonzero(unknown)  # (image, point) pairs, image-major, whose image the model must see
     answers = []
     for first in range(0, pairs.size, chunk):
         image, point = np.divmod(pairs[first:first + chunk], points)
@@ -158,7 +160,6 @@ def _path(logits_fn: LogitsFn, start: np.ndarray, end: np.ndarray, targets: np.n
     if ends is not None:
         answers += [_check_logits(np.asarray(e), n) for e in ends]
         pairs = np.concatenate([pairs, np.arange(n) * points, np.arange(n) * points + points - 1])
-        new[:, 0] = new[:, -1] = True
     logits = np.empty((n * points, answers[0].shape[-1]), dtype=np.float64)
     logits[pairs] = np.concatenate(answers)
     logits = logits.reshape(n, points, -1)
