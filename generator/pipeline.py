@@ -194,7 +194,7 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
 
             write_trust_arrays(trust, docs / "data" / "trust.npz")
         write_manifest(build_manifest(facts, dataset.y_test, evaluation, selection, arrays, gallery, whole,
-                                      figures.means, trust), docs / "manifest.json")
+                                      figures.means, evidence), docs / "manifest.json")
     with timings.stage("pages", log):
         from generator.pages.trust import summary_line
 

@@ -78,8 +78,8 @@ def test_patch_share_is_the_absolute_mass_on_the_patch():
 
 
 def test_readings_follow_the_stated_thresholds():
-    from generator.pages.decoy import FINDS_CONCENTRATION, decoy_context
-    from generator.stages.decoy import Decoy
+    from generator.pages.decoy import decoy_context
+    from generator.stages.decoy import FINDS_CONCENTRATION, Decoy
     from generator.stages.trust import Interval
 
     n = 40
@@ -89,7 +89,7 @@ def test_readings_follow_the_stated_thresholds():
     decoy = Decoy(4, accuracy=0.99, shuffled_accuracy=0.12, normal_accuracy=0.98, sample=np.arange(n),
                   share_decoy={"gradient": share(0.8), "saliency": share(0.8), "smoothgrad": share(0.2)},
                   share_normal={"gradient": share(0.01), "saliency": share(0.5), "smoothgrad": share(0.01)},
-                  patch_pixels=16 / 784, examples=np.zeros((3, 28, 28)), example_maps=np.zeros((2, 3, 3, 28, 28)))
+                  counts={"gradient": n, "saliency": n, "smoothgrad": n}, patch_pixels=16 / 784, examples=np.zeros((3, 28, 28)), example_maps=np.zeros((2, 3, 3, 28, 28)))
     context = decoy_context(decoy, mismatched=0.5)
     readings = {row["method"]: row["reading"] for row in context["rows"]}
     assert readings == {"Gradient": "finds the decoy", "Saliency": "points to the patch for both models",

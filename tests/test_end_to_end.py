@@ -164,6 +164,36 @@ def test_the_trust_checks_are_published_for_every_method(quick_build):
     assert "Choosing a baseline" in baselines and "baselines.png" in baselines
 
 
+def test_the_manifest_publishes_the_baseline_study_and_the_decoy_check(quick_build):
+    from generator.stages.decoy import FINDS_CONCENTRATION
+
+    project, _ = quick_build
+    site, manifest, arrays = load(project)
+    methods = {key for key in manifest["colour_scales"]}
+    # With the black baseline, IG and gradient × input are exactly zero on black pixels (x − x′ = 0);
+    # Expected Gradients draws other baselines, so it can attribute missing ink.
+    black = manifest["attribution"]["black_share"]
+    assert set(black) == methods
+    assert black["integrated_gradients"] == 0 and black["gradient_x_input"] == 0 and black["expected_gradients"] > 0
+    study = manifest["baselines"]
+    assert set(study) == {"black", "blur", "noise", "mean", "expected_gradients"}
+    assert study["black"]["black_share"] == 0 and study["expected_gradients"]["black_share"] > 0
+    for record in study.values():
+        assert record["median_relative_error"] == pytest.approx(np.median(record["relative_error"]), rel=1e-5)
+        assert set(record["test_index"]) <= {e["test_index"] for e in manifest["examples"]}
+    decoy = manifest["decoy"]
+    assert decoy["patch_size"] == manifest["settings"]["decoy"]["patch"]
+    assert 0 <= decoy["accuracy_randomised_patch"] <= 1 and 0 <= decoy["accuracy"] <= 1
+    assert set(decoy["methods"]) == methods and len(decoy["sample"]) == manifest["settings"]["decoy"]["images"]
+    page = (site / "decoy" / "index.html").read_text(encoding="utf-8")
+    for record in decoy["methods"].values():
+        assert 0 < record["count"] <= len(decoy["sample"])
+        concentrated = record["patch_share_decoy"] >= FINDS_CONCENTRATION * decoy["patch_pixels_share"]
+        finds = concentrated and record["patch_share_normal"] < decoy["patch_pixels_share"]
+        assert (record["reading"] == "finds the decoy") == finds
+        assert record["reading"] in page
+
+
 def test_figure_command_draws_published_examples_in_every_format(quick_build, tmp_path):
     project, _ = quick_build
     site, manifest, _ = load(project)

@@ -148,7 +148,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     (docs / BASELINES_FIGURE).write_bytes(TINY_PNG)
     n = 5
     decoy = Decoy(4, 0.99, 0.3, 0.98, np.arange(n), {"gradient": Interval(0.3, 0.3, 0.3)},
-                  {"gradient": Interval(0.01, 0.01, 0.01)},
+                  {"gradient": Interval(0.01, 0.01, 0.01)}, {"gradient": n},
                   16 / 784, np.zeros((3, 28, 28)), np.zeros((2, 1, 3, 28, 28)))
     pages[DECOY_PAGE] = (DECOY_TEMPLATE, decoy_context(decoy, mismatched=0.5))
     pages["trust.md"] = ("trust.md.j2", trust_context(trust, DECOY_PAGE))

@@ -1,6 +1,7 @@
 """The "Does it find a cheating model?" page: the decoy check's numbers and readings as strings.
 
-Every reading is chosen by the thresholds below, which the page states.
+Every reading is chosen by the decoy stage's thresholds (:data:`generator.stages.decoy.FINDS_CONCENTRATION`
+and :data:`~generator.stages.decoy.READS_PATCH_DROP`), which the page states.
 """
 
 from __future__ import annotations
@@ -11,18 +12,11 @@ from generator.figures.decoy import DECOY_FIGURE
 from generator.figures.trust import TITLES
 from generator.pages.markdown_text import href
 from generator.plumbing.numbers import percent
-from generator.stages.decoy import Decoy
+from generator.stages.decoy import FINDS_CONCENTRATION, READS_PATCH_DROP, Decoy
 from generator.stages.trust import Interval
 
 PAGE = "decoy.md"
 TEMPLATE = "decoy.md.j2"
-FINDS_CONCENTRATION = 10.0
-"""A method *finds the decoy* when, for the decoy model, the share of its |attribution| on the
-patch is at least this many times the patch's share of the image (what a map spread evenly would
-put there), and for the normal model on the same images less than that even share. Not "most of
-the mass": the decoy model still uses the digit as well (the page shows how much)."""
-READS_PATCH_DROP = 0.5
-"""The decoy model *reads the patch* when shuffling the patch level costs it more than half its accuracy."""
 
 
 def _share(value: Interval) -> str:
@@ -32,17 +26,9 @@ def _share(value: Interval) -> str:
 def decoy_context(decoy: Decoy, mismatched: float, trust_page: bool = True) -> dict[str, Any]:
     """Strings and links for templates/decoy.md.j2 (``mismatched``: the share of training digits
     swapped; ``trust_page``: whether the build wrote the trust page, to link to)."""
-    rows = []
-    for key in decoy.share_decoy:
-        on_patch, on_patch_normal = decoy.share_decoy[key], decoy.share_normal[key]
-        concentrated = on_patch.mean >= FINDS_CONCENTRATION * decoy.patch_pixels
-        finds = concentrated and on_patch_normal.mean < decoy.patch_pixels
-        reading = ("finds the decoy" if finds else
-                   "points to the patch for both models" if concentrated else
-                   "does not find the decoy")
-        rows.append({"method": TITLES[key], "decoy": _share(on_patch), "normal": _share(on_patch_normal),
-                     "reading": reading})
-    reads = decoy.shuffled_accuracy < (1 - READS_PATCH_DROP) * decoy.accuracy
+    rows = [{"method": TITLES[key], "decoy": _share(decoy.share_decoy[key]), "normal": _share(decoy.share_normal[key]),
+             "reading": decoy.reading(key)} for key in decoy.share_decoy]
+    reads = decoy.reads_patch()
     return {
         "size": f"{decoy.size}",
         "mismatched": percent(mismatched, 0),

@@ -34,6 +34,15 @@ from generator.stages.trust import Interval, interval
 
 DECOY_FORMAT = 1
 """Bump when this stage changes what it computes, so cached results are dropped."""
+FINDS_CONCENTRATION = 10.0
+"""A method *finds the decoy* when, for the decoy model, the share of its |attribution| on the
+patch is at least this many times the patch's share of the image (what a map spread evenly would
+put there), and for the normal model on the same images less than that even share. Not "most of
+the mass": the decoy model still uses the digit as well (the page shows how much)."""
+READS_PATCH_DROP = 0.5
+"""The decoy model *reads the patch* when shuffling the patch level costs it more than half its accuracy."""
+FINDS, BOTH, MISSES = "finds the decoy", "points to the patch for both models", "does not find the decoy"
+"""The three readings of :func:`reading`."""
 CORNERS = ("top left", "top right", "bottom left", "bottom right")
 Log = Callable[[str], None]
 
@@ -119,6 +128,7 @@ class Decoy:
         share_decoy, share_normal: method key → the mean over the sample, with its 95% bootstrap
             interval, of each map's share of |attribution| on the patch, for the decoy and the
             normal model (each attributing its own predicted class).
+        counts: method key → how many sampled images had a map with some attribution for both models.
         patch_pixels: share of the image the patch covers (a map spread evenly would put this much there).
         examples: (3, H, W) decoy inputs of the example grid; example_maps: (2, methods, 3, H, W)
             their maps by the decoy model (0) and the normal model (1).
@@ -131,9 +141,22 @@ class Decoy:
     sample: np.ndarray
     share_decoy: dict[str, Interval]
     share_normal: dict[str, Interval]
+    counts: dict[str, int]
     patch_pixels: float
     examples: np.ndarray
     example_maps: np.ndarray
+
+    def reads_patch(self) -> bool:
+        """Whether shuffling the patch level costs the decoy model more than :data:`READS_PATCH_DROP` of its accuracy."""
+        return self.shuffled_accuracy < (1 - READS_PATCH_DROP) * self.accuracy
+
+    def reading(self, key: str) -> str:
+        """Method ``key``'s reading, by the rule of :data:`FINDS_CONCENTRATION`: one of
+        :data:`FINDS`, :data:`BOTH` or :data:`MISSES`."""
+        concentrated = self.share_decoy[key].mean >= FINDS_CONCENTRATION * self.patch_pixels
+        if concentrated and self.share_normal[key].mean < self.patch_pixels:
+            return FINDS
+        return BOTH if concentrated else MISSES
 
 
 def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, test_corners: np.ndarray,
@@ -189,5 +212,7 @@ def from_arrays(stored: dict[str, np.ndarray], seed: int) -> Decoy:
     return Decoy(size, float(stored["accuracy"]), float(stored["shuffled_accuracy"]), float(stored["normal_accuracy"]),
                  np.asarray(stored["sample"]), {m: interval(stored[f"share_decoy.{m}"], seed) for m in methods},
                  {m: interval(stored[f"share_normal.{m}"], seed) for m in methods},
+                 {m: int(np.sum(np.isfinite(stored[f"share_decoy.{m}"]) & np.isfinite(stored[f"share_normal.{m}"])))
+                  for m in methods},
                  size * size / float(np.prod(stored["examples"].shape[1:])), np.asarray(stored["examples"]),
                  np.asarray(stored["example_maps"]))

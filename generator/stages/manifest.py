@@ -11,8 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from generator.evidence import Evidence
 from generator.plumbing.fileio import write_bytes_if_changed, write_text_if_changed
 from generator.stages.attribute import COMPLETENESS_TOLERANCE, AttributionArrays, CheckedMaps
+from generator.stages.baselines import COLUMNS as BASELINE_COLUMNS
+from generator.stages.baselines import BaselineStudy
+from generator.stages.decoy import Decoy
 from generator.stages.gallery import Gallery, anchor
 from generator.stages.results import BuildFacts, CompletenessSummary, Evaluation
 from generator.stages.selection import Selection
@@ -165,9 +169,14 @@ def finite_or_none(value: Any) -> Any:
 def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation, selection: Selection,
                    arrays: AttributionArrays,
                    gallery: Gallery, whole: WholeTestSet | None, class_mean_figures: dict[int, str],
-                   trust: Trust | None = None) -> dict[str, Any]:
-    """The manifest: everything needed to check the report against its data and model."""
+                   evidence: Evidence | None = None) -> dict[str, Any]:
+    """The manifest: everything needed to check the report against its data and model.
+
+    ``evidence`` adds the baseline study, the trust checks
+    and the decoy check, each None when that stage did not run.
+    """
     settings = facts.settings
+    study, trust, decoy = (None, None, None) if evidence is None else (evidence.baselines, evidence.trust, evidence.decoy)
     attribution = settings["attribution"]
     return {
         "tool": {"name": "gradient-gallery", "version": facts.tool_version},
@@ -183,6 +192,7 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
                         "smoothgrad": {"samples": attribution["smoothgrad_samples"],
                                        "noise_level": attribution["smoothgrad_noise"], "seed": settings["seed"]},
                         "completeness": dataclasses.asdict(completeness_summary(arrays)),
+                        "black_share": None if study is None else dict(study.black_share),
                         "file": "data/attributions.npz", "arrays": list(NPZ_KEYS)},
         "selection": {"per_class": settings["selection"]["per_class"],
                       "misclassified_published": len(selection.misclassified),
@@ -195,7 +205,9 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
                   "model": "data/model.keras"},
         "colour_scales": {m.key: {"limit": m.scale.limit, "signed": m.scale.signed, "cmap": m.scale.cmap,
                                   "unit": m.scale.unit} for m in gallery.methods},
+        "baselines": None if study is None else baselines_record(study),
         "trust": None if trust is None else trust_record(trust),
+        "decoy": None if decoy is None else decoy_record(decoy),
         "examples": example_records(arrays, labels, evaluation, gallery),
     }
 
@@ -229,6 +241,36 @@ def trust_record(trust: Trust) -> dict[str, Any]:
                      for name, c in trust.controls.items()},
         "random_labels": dict(trust.random_labels),
         "unreachable_share": trust.unreachable_share,
+    }
+
+
+def baselines_record(study: BaselineStudy) -> dict[str, Any]:
+    """The ``baselines`` object: per baseline of the study (and Expected Gradients), the median
+    completeness error and the share of |attribution| on black pixels over the study's examples."""
+    return {name: {"median_relative_error": float(np.median(study.relative_error[:, c])),
+                   "black_share": float(study.study_black_share[c]),
+                   "test_index": [int(i) for i in study.test_index],
+                   "relative_error": [float(f"{e:.6g}") for e in study.relative_error[:, c]]}
+            for c, name in enumerate(BASELINE_COLUMNS)}
+
+
+def decoy_record(decoy: Decoy) -> dict[str, Any]:
+    """The ``decoy`` object: the decoy model's accuracies and, per method, the mean share of
+    |attribution| on the patch for the decoy and the normal model, with the page's reading."""
+    return {
+        "patch_size": decoy.size,
+        "accuracy": decoy.accuracy,
+        "accuracy_randomised_patch": decoy.shuffled_accuracy,
+        "normal_model_accuracy": decoy.normal_accuracy,
+        "reads_patch": decoy.reads_patch(),
+        "patch_pixels_share": decoy.patch_pixels,
+        "sample": [int(i) for i in decoy.sample],
+        "methods": {key: {"patch_share_decoy": decoy.share_decoy[key].mean,
+                          "patch_share_decoy_interval": [decoy.share_decoy[key].low, decoy.share_decoy[key].high],
+                          "patch_share_normal": decoy.share_normal[key].mean,
+                          "patch_share_normal_interval": [decoy.share_normal[key].low, decoy.share_normal[key].high],
+                          "count": decoy.counts[key],
+                          "reading": decoy.reading(key)} for key in decoy.share_decoy},
     }
 
 
