@@ -41,6 +41,8 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
     ("--previous", "output", "previous", str, "an earlier site directory (manifest.json + data/) to compare with"),
     ("--site-url", "output", "site_url", str, "the site's public URL, e.g. https://OWNER.github.io/REPO/ "
                                               "(for the 404 page and sitemap.xml; default: none)"),
+    ("--repo-url", "output", "repo_url", str, "the repository the report comes from, linked in the header "
+                                              "and the model card (default: none)"),
     ("--min-accuracy", "gates", "min_accuracy", float,
      "fail the build if test accuracy is below this (0-1; default {default})"),
     ("--max-incomplete-share", "gates", "max_incomplete_share", float,
@@ -126,6 +128,19 @@ def _parser() -> argparse.ArgumentParser:
                              f"output.site_dir setting ({Settings().output.site_dir})")
     figure.add_argument("--config", type=Path, help="TOML settings file (as for build)")
     figure.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+
+    init = commands.add_parser(
+        "init", help="start a report project: site configuration, pages, settings and a Pages workflow",
+        description="Write a report project into DIR (default: the current directory): mkdocs.yml, the "
+                    "hand-written pages under site_src/, gradient-gallery.toml with every setting at its "
+                    "default, .github/workflows/report.yml with the script its steps call (.ci/publish-report), "
+                    "requirements-report.txt and .gitignore. `gradient-gallery build` in DIR then uses them. "
+                    "Existing files are left alone unless --force is given.",
+    )
+    init.add_argument("directory", type=Path, nargs="?", default=Path("."), metavar="DIR",
+                      help="the project folder (created if needed; default: .)")
+    init.add_argument("--force", action="store_true", help="overwrite files that already exist")
+    init.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
 
     key = commands.add_parser(
         "cache-key", help="print the model cache key (hash of data, training settings and seed)",
@@ -227,6 +242,17 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from generator.publish.init_project import init_project
+
+    written = init_project(args.directory, force=args.force)
+    print(f"gradient-gallery: wrote {len(written)} files into {args.directory}:")
+    for name in written:
+        print(f"  {name}")
+    print(f"next: cd {args.directory} && gradient-gallery build --quick")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -234,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        commands = {"build": _build, "bench": _bench, "figure": _figure, "cache-key": _cache_key}
+        commands = {"build": _build, "bench": _bench, "figure": _figure, "init": _init, "cache-key": _cache_key}
         return commands[args.command](args)
     except KeyboardInterrupt:
         print("gradient-gallery: interrupted", file=sys.stderr)

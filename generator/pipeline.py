@@ -21,6 +21,7 @@ from typing import Callable, Iterator
 from generator import __version__
 from generator.plumbing.numbers import percent
 from generator.plumbing.settings import Settings
+from generator.publish.layout import Layout, copy_pages
 
 Log = Callable[[str], None]
 
@@ -60,30 +61,21 @@ class BuildResult:
     timings: Timings
 
 
-def project_dir() -> Path:
-    """The directory holding mkdocs.yml, templates/ and site_src/: the working directory
-    when it has them, else the source checkout this package was installed from."""
-    for candidate in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        if all((candidate / name).exists() for name in ("mkdocs.yml", "templates", "site_src")):
-            return candidate
-    raise FileNotFoundError(
-        "cannot find mkdocs.yml, templates/ and site_src/; run gradient-gallery from the project "
-        "checkout (installed with pip install -e .)"
-    )
-
-
 def build(settings: Settings, log: Log = _print) -> BuildResult:
     """Build the whole report into ``settings.output.site_dir``, holding the project's lock."""
     from generator.plumbing.guard import build_lock, recover_site
+    from generator.publish.layout import find_layout
 
-    root = project_dir()
-    with build_lock(root):
+    layout = find_layout(Path.cwd(), settings.output.cache_dir)
+    with build_lock(layout.root):
         for action in recover_site(Path(settings.output.site_dir)):
             log(f"recovery: {action}")
-        return _build(settings, root, log)
+        if not layout.project:
+            log(f"site sources: the packaged defaults (no mkdocs.yml and site_src/ here), assembled in {layout.docs}")
+        return _build(settings, layout, log)
 
 
-def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
+def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     """The stages in order; see the module docstring."""
     from generator.attributions import GradientFunction
     from generator.figures.changes import changes_jobs
@@ -113,7 +105,9 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
     from generator.stages.results import BuildFacts
     from generator.stages.selection import attribution_requests, select_examples
 
-    docs = root / "site_src"
+    root, docs = layout.root, layout.docs
+    if not layout.project:
+        copy_pages(layout.pages, docs)
     cache = StageCache(Path(settings.output.cache_dir), log)
     timings = Timings()
     whole = changes = None
@@ -205,10 +199,10 @@ def _build(settings: Settings, root: Path, log: Log) -> BuildResult:
         pages.update(evidence_pages(evidence, names, len(arrays.index) + len(arrays.contrast_index), settings))
         if changes is not None:
             pages[CHANGES_PAGE] = (CHANGES_TEMPLATE, changes_context(changes, names, change_figures))
-        render_all(pages, root / "templates", docs)
+        render_all(pages, layout.templates, docs)
     with timings.stage("site", log):
-        build_site(root / "mkdocs.yml", docs, Path(settings.output.site_dir), site_name=settings.output.title,
-                   site_url=settings.output.site_url,
+        build_site(layout.config, docs, Path(settings.output.site_dir), site_name=settings.output.title,
+                   site_url=settings.output.site_url, repo_url=settings.output.repo_url,
                    omit_from_nav=(() if changes else (CHANGES_PAGE,)) + pages_left_out(evidence))
         log(f"site: built {settings.output.site_dir}")
     log(timings.summary())

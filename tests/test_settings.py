@@ -56,3 +56,12 @@ def test_quick_shrinks_training_unless_set_explicitly():
     assert quick.selection.per_class < Settings().selection.per_class
     explicit = load_settings(overrides={"quick": True, "train": {"epochs": 2}}, pyproject=None)
     assert explicit.train.epochs == 2
+
+
+@pytest.mark.parametrize("url", ["github.com/owner/repo", "https://github.com/owner/repo)<script>", "javascript:alert(1)"])
+def test_site_and_repository_urls_must_be_plain_http_urls(url):
+    for key in ("site_url", "repo_url"):
+        with pytest.raises(SettingsError, match=f"output.{key}"):
+            load_settings(overrides={"output": {key: url}}, pyproject=None)
+    assert load_settings(overrides={"output": {"repo_url": "https://github.com/owner/repo"}},
+                         pyproject=None).output.repo_url == "https://github.com/owner/repo"

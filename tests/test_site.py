@@ -1,5 +1,6 @@
 """Site: strict builds, atomic publishing, and the real config building the real pages."""
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -130,7 +131,8 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     (docs / REPORT_BUILD_PAGE).write_text("# How this report was made\n\n## Settings\n\n## Quadrature convergence\n\n"
                                           "### Expected Gradients draws\n")
     hostile = "</title><script>alert(1)</script>"
-    inputs = synthetic_inputs(class_names=(hostile, *(str(k) for k in range(1, 10))), title="<b>Report</b>")
+    inputs = dataclasses.replace(synthetic_inputs(class_names=(hostile, *(str(k) for k in range(1, 10))),
+                                                   title="<b>Report</b>"), repository="https://github.com/owner/repo")
     tiles = [path for path, _, _ in tile_jobs(inputs.gallery)] + [colour_bar_path(m.key) for m in inputs.gallery.methods]
     for figure in [*tiles, inputs.confusion_figure, inputs.curves_figure]:
         (docs / figure).parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +159,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     render_all(pages, TEMPLATES, docs)  # no previous report: no Changes page, and none in the nav
     site = tmp_path / "site"
     build_site(ROOT / "mkdocs.yml", docs, site, site_name="<b>Gallery</b>", omit_from_nav=(CHANGES_PAGE,),
-               site_url="https://owner.github.io/repo/")
+               site_url="https://owner.github.io/repo/", repo_url="https://github.com/owner/repo")
 
     assert missing_images(site) == []
     pages = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
@@ -176,6 +178,10 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     assert "finds the decoy" in pages["decoy/index.html"] and 'href="../decoy/"' in pages["trust/index.html"]
     assert 'href="/repo/assets/stylesheets/' in pages["404.html"]  # styled from any folder on GitHub Pages
     assert not any('href="changes/' in html or 'href="../changes/' in html for html in pages.values())
+    # The repository: linked in the header of every page and from the model card; no edit links.
+    assert all('class="md-source"' in html for name, html in pages.items() if name != "404.html")
+    assert '<td><a href="https://github.com/owner/repo">https://github.com/owner/repo</a></td>' in pages["index.html"]
+    assert not any("Edit this page" in html for html in pages.values())
 
 
 def test_the_config_gets_the_site_url_only_when_one_is_given(tmp_path):

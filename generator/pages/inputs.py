@@ -66,4 +66,5 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
         tool_version=facts.tool_version,
         class_mean_figures=figures.means,
         trust_summary=trust_summary,
+        repository=settings.output.repo_url,
     )

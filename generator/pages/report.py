@@ -45,6 +45,8 @@ class PageInputs:
         confusion_figure: confusion-matrix figure path relative to the docs dir.
         curves_figure: training-curves figure path, or None when the model was loaded.
         model_summary: ordered (label, value) pairs for the model card.
+        repository: URL of the repository the report comes from ("" for none), linked from the
+            model card; settings validation keeps it free of Markdown and HTML syntax.
         attribution_summary: ordered (label, value) pairs describing the maps and their
             completeness.
         misclassified_total: misclassified test images in the whole split (the published
@@ -67,6 +69,7 @@ class PageInputs:
     tool_version: str
     class_mean_figures: dict[int, str] = field(default_factory=dict)
     trust_summary: str | None = None
+    repository: str = ""
 
 
 def report_pages(inputs: PageInputs) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -105,6 +108,8 @@ def _home_context(inputs: PageInputs) -> dict[str, Any]:
         "correct": count(np.trace(confusion)),
         "test_images": count(confusion.sum()),
         "model_summary": _pairs(inputs.model_summary),
+        "repository": {"href": inputs.repository, "text": escape_markdown(inputs.repository)}
+        if inputs.repository else None,
         "attribution_summary": _pairs(inputs.attribution_summary),
         "per_class": per_class,
         "confusion_figure": _image(

@@ -162,6 +162,10 @@ class OutputSettings:
     """The site's public URL (e.g. https://owner.github.io/repo/), given to MkDocs as ``site_url``:
     the 404 page then finds its styles from any folder and sitemap.xml lists full URLs. Empty:
     not set (the site works from any address, but 404.html only at the server's root)."""
+    repo_url: str = ""
+    """The repository the report is published from (e.g. https://github.com/owner/repo), given to
+    MkDocs as ``repo_url`` (a link in the header) and linked from the model card. Edit links stay
+    off unless the site configuration enables Material's ``content.action.edit`` feature."""
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
 """Settings from a file and from flags, applied over the defaults of :mod:`.settings`, and checked.
 
-Precedence, lowest first: the defaults, the ``[tool.gradient-gallery]`` table of
-``pyproject.toml`` in the working directory (or the file given with ``--config``), then
-command-line flags; ``quick = true`` then applies :data:`~.settings.QUICK_OVERRIDES` to every key
+Precedence, lowest first: the defaults, the settings file of the working directory (or the
+file given with ``--config``), then command-line flags; ``quick = true`` then applies :data:`~.settings.QUICK_OVERRIDES` to every key
 not set explicitly. Unknown keys and wrong types fail with a message naming the closest valid
 key.
 """
@@ -114,6 +113,11 @@ def _validate(settings: Settings) -> None:
     for name in ("min_accuracy", "max_incomplete_share"):
         if not 0.0 <= getattr(settings.gates, name) <= 1.0:
             raise SettingsError(f"setting 'gates.{name}' must be between 0 and 1")
+    for name in ("site_url", "repo_url"):
+        url = getattr(settings.output, name)
+        if url and (not url.startswith(("https://", "http://")) or any(c in url for c in ' "<>()[]\\`')):
+            raise SettingsError(f"setting 'output.{name}' must be an http(s) URL without spaces, quotes, "
+                                f"brackets or parentheses, got {url!r}")
     if not 0.0 <= settings.train.validation_split < 1.0:
         raise SettingsError("setting 'train.validation_split' must be in [0, 1)")
 
@@ -131,27 +135,41 @@ def read_toml_table(path: Path, table_required: bool) -> dict[str, Any]:
     return document.get("tool", {}).get("gradient-gallery", document)
 
 
+PROJECT_SETTINGS = Path("gradient-gallery.toml")
+"""The settings file ``gradient-gallery init`` writes: the keys of the pyproject table, at top level."""
+
+
 def load_settings(
     config: Path | None = None,
     overrides: dict[str, Any] | None = None,
     pyproject: Path | None = Path("pyproject.toml"),
+    project_settings: Path | None = PROJECT_SETTINGS,
 ) -> Settings:
-    """Build the settings: defaults, then the config file, then ``overrides``.
+    """Build the settings: defaults, then the settings file, then ``overrides``.
 
     Args:
         config: a TOML file (either a ``[tool.gradient-gallery]`` table or top-level keys);
-            when None, ``pyproject`` is read if it exists.
+            when None, the first of ``project_settings`` and ``pyproject`` that has settings is read.
         overrides: nested dict of flag values, e.g. ``{"seed": 3, "train": {"epochs": 1}}``.
         pyproject: the pyproject.toml consulted when no config is given.
+        project_settings: the gradient-gallery.toml consulted when no config is given.
 
     Raises:
-        SettingsError: unknown key, wrong type or out-of-range value.
+        SettingsError: unknown key, wrong type or out-of-range value, or settings both in
+            ``project_settings`` and in ``pyproject`` (which one would win is not obvious).
     """
     file_values: dict[str, Any] = {}
     if config is not None:
         file_values = read_toml_table(config, table_required=False)
-    elif pyproject is not None and pyproject.is_file():
-        file_values = read_toml_table(pyproject, table_required=True)
+    else:
+        own = read_toml_table(project_settings, table_required=False) if (
+            project_settings is not None and project_settings.is_file()) else None
+        table = read_toml_table(pyproject, table_required=True) if (
+            pyproject is not None and pyproject.is_file()) else {}
+        if own is not None and table:
+            raise SettingsError(f"settings in both {project_settings} and the [tool.gradient-gallery] table of "
+                                f"{pyproject}; keep one of them")
+        file_values = own if own is not None else table
     settings = _apply(Settings(), file_values, "")
     flag_values = overrides or {}
     settings = _apply(settings, flag_values, "")

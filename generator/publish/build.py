@@ -56,7 +56,7 @@ class _WarningCollector(logging.Handler):
 
 
 def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None,
-                site_url: str = "", omit_from_nav: Collection[str] = ()) -> Any:
+                site_url: str = "", omit_from_nav: Collection[str] = (), repo_url: str = "") -> Any:
     """The MkDocs configuration of one build: ``config_file`` (strict) with this build's overrides.
 
     Args:
@@ -66,6 +66,7 @@ def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: st
         site_name: overrides the config's ``site_name`` when given. It is plain text and
             HTML-escaped here, because the theme prints ``site_name`` into pages unescaped.
         site_url: the site's public URL; overrides the config's ``site_url`` when not empty.
+        repo_url: the report's repository; overrides the config's ``repo_url`` when not empty.
         omit_from_nav: pages (paths relative to ``docs_dir``, e.g. ``"changes.md"``) this build
             does not generate: their ``nav`` entries are left out, and a section left empty too.
 
@@ -83,6 +84,8 @@ def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: st
         overrides["site_name"] = html.escape(site_name)
     if site_url:
         overrides["site_url"] = site_url
+    if repo_url:
+        overrides["repo_url"] = repo_url
     config = load_config(config_file=str(config_file), strict=True, docs_dir=str(Path(docs_dir).absolute()),
                          site_dir=str(site_dir), **overrides)
     if omit_from_nav and config["nav"] is not None:
@@ -108,7 +111,7 @@ def _without_pages(nav: list[Any], pages: set[str]) -> list[Any]:
 
 
 def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None,
-               site_url: str = "", omit_from_nav: Collection[str] = ()) -> None:
+               site_url: str = "", omit_from_nav: Collection[str] = (), repo_url: str = "") -> None:
     """Build the site with MkDocs (strict) and swap it into ``site_dir`` only on success.
 
     MkDocs logs only warnings and errors meanwhile. The build goes to
@@ -119,7 +122,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
         config_file: the mkdocs.yml (theme, nav, extensions, validation).
         docs_dir: Markdown sources, overriding the config's ``docs_dir``.
         site_dir: the published site folder (created or replaced).
-        site_name, site_url, omit_from_nav: this build's overrides, as for :func:`site_config`.
+        site_name, site_url, omit_from_nav, repo_url: this build's overrides, as for :func:`site_config`.
 
     Raises:
         SiteError: the configuration is invalid or the build produced a warning or error;
@@ -139,7 +142,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
     logger.addHandler(collector)
     logger.setLevel(logging.WARNING)
     try:
-        config = site_config(config_file, docs_dir, building, site_name, site_url, omit_from_nav)
+        config = site_config(config_file, docs_dir, building, site_name, site_url, omit_from_nav, repo_url)
         build(config)
         _drop_unused_assets(building, _search_languages(config))
     except Exception as error:  # including mkdocs' Abort, which strict mode raises
