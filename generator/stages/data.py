@@ -50,7 +50,7 @@ class DataError(UserError):
 
 @dataclass(frozen=True)
 class Dataset:
-    """A checked train/test split of 28×28 grayscale digits (arrays are read-only).
+    """A checked train/test split of 28×28 grayscale images (arrays are read-only).
 
     Attributes:
         x_train: (N_train, 28, 28) uint8 pixel intensities, 0 (black) to 255 (white).
