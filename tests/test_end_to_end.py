@@ -2,13 +2,15 @@
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from conftest import copy_project, run_build
+from conftest import copy_project, hand_written_html, run_build
+from test_idx import write_idx_directory
 from generator.publish.build import missing_images
 
 pytest.importorskip("tensorflow")
@@ -218,8 +220,9 @@ def test_rebuild_reuses_the_model_and_rewrites_identical_figures(quick_build):
     assert after == before
 
 
-def test_any_dataset_in_keras_layout_with_custom_class_names(tmp_path):
-    """A small synthetic 10-class dataset and user class names go through the whole pipeline."""
+def test_any_dataset_as_idx_files_with_its_own_description_and_class_names(tmp_path):
+    """A small synthetic 10-class dataset in IDX files, a description and class names go through the
+    whole pipeline, and no generated page calls its images digits or MNIST."""
     rng = np.random.default_rng(7)
     def split(n):
         labels = rng.integers(0, 10, size=n)
@@ -229,18 +232,27 @@ def test_any_dataset_in_keras_layout_with_custom_class_names(tmp_path):
         images = np.clip(images + rng.integers(0, 40, size=images.shape), 0, 255).astype(np.uint8)
         return images, labels
     (x_train, y_train), (x_test, y_test) = split(1500), split(300)
-    data = tmp_path / "bars.npz"
-    np.savez(data, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    data = write_idx_directory(tmp_path / "bars", {"x_train": x_train, "y_train": y_train.astype(np.uint8),
+                                                   "x_test": x_test, "y_test": y_test.astype(np.uint8)}, compress=True)
     project = copy_project(tmp_path / "project")
+    hand_written = hand_written_html(project / "site_src")
     names = ", ".join(f'"bar {k}"' for k in range(10))
-    (project / "report.toml").write_text(f'[data]\nclass_names = [{names}]\n[selection]\nper_class = 2\n')
+    (project / "report.toml").write_text(f'[data]\nclass_names = [{names}]\ndescription = "one lit band per class"\n'
+                                         '[selection]\nper_class = 2\n')
     result = run_build(project, "--config", "report.toml", "--data", str(data), "--epochs", "2")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     manifest = json.loads((project / "site" / "manifest.json").read_text())
-    assert manifest["data"]["source"] == "--data …/bars.npz"  # no absolute path of the build machine
+    assert manifest["data"]["source"] == "--data …/bars"  # no absolute path of the build machine
+    assert (manifest["data"]["name"], manifest["data"]["description"]) == ("bars", "one lit band per class")
     assert manifest["data"]["test_images"] == 300
     assert "Class bar 4" in (project / "site" / "classes" / "class-4" / "index.html").read_text()
     assert missing_images(project / "site") == []
+    pages = {p.relative_to(project / "site").as_posix(): p.read_text() for p in (project / "site").rglob("*.html")}
+    assert "classifies the images of bars (one lit band per class; 1,500 training and 300 test images)" in pages[
+        "index.html"]
+    assert {"decoy/index.html", "trust/index.html", "methods/baselines/index.html"} <= set(pages) - hand_written
+    for name in set(pages) - hand_written:  # the hand-written methods pages explain the method on MNIST
+        assert not re.search("digit|handwritten|mnist", pages[name], re.IGNORECASE), name
     for page in (project / "site").rglob("*"):
         if page.suffix in (".html", ".json", ".js", ".xml", ".md"):
             assert str(tmp_path) not in page.read_text(errors="replace"), page

@@ -55,6 +55,7 @@ def synthetic_inputs(class_names: tuple[str, ...] = NAMES, misclassified_total: 
     return PageInputs(
         title=title,
         class_names=class_names,
+        dataset_summary="bars (28×28 grayscale images in 10 classes; 1,500 training and 300 test images)",
         evaluation=evaluation,
         examples=tuple(examples),
         gallery=build_gallery(examples, evaluation.margins, 10),

@@ -1,11 +1,13 @@
 """Site: strict builds, atomic publishing, and the real config building the real pages."""
 
 import dataclasses
+import re
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import hand_written_html
 from test_pages import TEMPLATES, synthetic_inputs  # the same synthetic report, rendered for real
 
 from generator.pages.about import REPORT_BUILD_PAGE
@@ -124,6 +126,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
                                                                             "figures", "data", "manifest.json",
                                                                             "how-this-report-was-made.md", "changes.md",
                                                                             "baselines.md", "decoy.md"))
+    hand_written = hand_written_html(docs)
     # What the mathematics stage generates for the Methods pages (tests/test_mathematics.py checks it).
     for figure in (CONVERGENCE_FIGURE, BASELINE_FIGURE, READING_FIGURE):
         (docs / figure).parent.mkdir(parents=True, exist_ok=True)
@@ -146,13 +149,13 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     study = from_arrays(study_maps(LinearScores(), published(), [0, 1, 2], [0, 2, 0], 0,
                                    np.full((6, 6, 1), 0.25, np.float32), np.zeros((2, 6, 6, 1), np.float32),
                                    AttributionSettings(steps=2, expected_gradients_samples=4), seed=0))
-    pages[BASELINES_PAGE] = (BASELINES_TEMPLATE, baselines_context(study, inputs.class_names, 7))
+    pages[BASELINES_PAGE] = (BASELINES_TEMPLATE, baselines_context(study, inputs.class_names, 7, mnist=False))
     (docs / BASELINES_FIGURE).write_bytes(TINY_PNG)
     n = 5
     decoy = Decoy(4, 0.99, 0.3, 0.98, np.arange(n), {"gradient": Interval(0.3, 0.3, 0.3)},
                   {"gradient": Interval(0.01, 0.01, 0.01)}, {"gradient": n},
                   16 / 784, np.zeros((3, 28, 28)), np.zeros((2, 1, 3, 28, 28)))
-    pages[DECOY_PAGE] = (DECOY_TEMPLATE, decoy_context(decoy, mismatched=0.5))
+    pages[DECOY_PAGE] = (DECOY_TEMPLATE, decoy_context(decoy, mismatched=0.5, mnist=False))
     pages["trust.md"] = ("trust.md.j2", trust_context(trust, DECOY_PAGE))
     (docs / DECOY_FIGURE).parent.mkdir(parents=True, exist_ok=True)
     (docs / DECOY_FIGURE).write_bytes(TINY_PNG)
@@ -182,6 +185,10 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     assert all('class="md-source"' in html for name, html in pages.items() if name != "404.html")
     assert '<td><a href="https://github.com/owner/repo">https://github.com/owner/repo</a></td>' in pages["index.html"]
     assert not any("Edit this page" in html for html in pages.values())
+    # The data is not MNIST here (mnist=False, a dataset called "bars"): no generated page speaks of digits.
+    assert "classifies the images of bars (28×28 grayscale images in 10 classes" in pages["index.html"]
+    for name in set(pages) - hand_written:
+        assert not re.search("digit|handwritten|mnist", pages[name], re.IGNORECASE), name
 
 
 def test_the_config_gets_the_site_url_only_when_one_is_given(tmp_path):

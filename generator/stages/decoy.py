@@ -102,7 +102,7 @@ def decoy_dataset(dataset: Dataset, size: int, seed: int, mismatched: float = 0.
     for array in arrays:
         array.setflags(write=False)
     return Dataset(*arrays, source=f"{dataset.source}, with a {size}×{size} decoy patch "
-                                    f"({mismatched:.0%} of training digits swapped)",
+                                    f"({mismatched:.0%} of training images swapped)",
                    sha256=arrays_sha256(*arrays)), test_corners
 
 

@@ -181,7 +181,8 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
     return {
         "tool": {"name": "gradient-gallery", "version": facts.tool_version},
         "settings": settings,
-        "data": {"source": facts.data_source, "sha256": facts.data_sha256,
+        "data": {"name": facts.data_name, "description": facts.data_description, "source": facts.data_source,
+                 "sha256": facts.data_sha256,
                  "train_images": facts.train_images, "test_images": facts.test_images},
         "model": {"sha256": facts.model_sha256, "description": facts.model_description, "file": "data/model.keras",
                   "test_accuracy": facts.test_accuracy,

@@ -194,6 +194,8 @@ class BuildFacts:
         tool_version: this tool's version.
         settings: the build settings as a plain dict, paths shown relative or as ``…/name``.
         data_source: where the data came from, paths redacted the same way.
+        data_name, data_description: what the pages call the dataset
+            (:func:`generator.stages.naming.dataset_words`).
         data_sha256, model_sha256: hashes of the dataset and of the model file.
         train_images, test_images: sizes of the two splits.
         model_description: how the model came about (trained here, or loaded).
@@ -203,6 +205,8 @@ class BuildFacts:
     tool_version: str
     settings: dict[str, Any]
     data_source: str
+    data_name: str
+    data_description: str
     data_sha256: str
     train_images: int
     test_images: int
