@@ -20,7 +20,8 @@ def test_each_scale_maps_black_and_white_pixels_to_its_formula():
 
 
 @pytest.mark.parametrize("written, expected", [
-    ("unit", UNIT), ("byte", BYTE), ("0.1307,0.3081", MNIST_STANDARD), ({"mean": 0.1307, "std": 0.3081}, MNIST_STANDARD),
+    ("unit", UNIT), ("byte", BYTE), ("0.1307,0.3081", MNIST_STANDARD),
+    ({"mean": 0.1307, "std": 0.3081}, MNIST_STANDARD),
     ("mean=0.5,std=0.25", InputScale(0.5, 0.25)), ({"mean": 0, "std": 2}, InputScale(0.0, 2.0))])
 def test_model_input_is_read_from_names_tables_and_flag_strings(written, expected, tmp_path):
     settings = load_settings(overrides={"train": {"model": "m.keras"}, "model": {"input": written}}, pyproject=None)

@@ -1,7 +1,8 @@
 """Where TensorFlow is used (with :mod:`.input_convolution`): a Keras model becomes a gradient function.
 
 ``GradientFunction(model)(images, targets)`` returns ∂logit_t/∂x and logit_t for every
-image (x in pixel/255; the model's own input scale is applied inside), computed by one compiled ``tf.function`` with a fixed input signature, called on
+image (x in pixel/255; the model's own input scale is applied inside), computed by one
+compiled ``tf.function`` with a fixed input signature, called on
 chunks of at most ``chunk_size`` images so memory is bounded by the chunk, not by N.
 A first convolution gets a faster input gradient (:mod:`.input_convolution`).
 Everything else in :mod:`generator.attributions` is NumPy.

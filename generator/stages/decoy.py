@@ -177,7 +177,8 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
     from generator import attributions as attr
 
     x_test = to_model_input(decoy.x_test)
-    decoy_fn, normal_fn = attr.GradientFunction(decoy_model), attr.GradientFunction(normal_model, input_scale=normal_input)
+    decoy_fn = attr.GradientFunction(decoy_model)
+    normal_fn = attr.GradientFunction(normal_model, input_scale=normal_input)
     decoy_predictions = np.argmax(decoy_fn.logits(x_test), axis=1)
     normal_predictions = np.argmax(normal_fn.logits(x_test), axis=1)
     shuffled_levels = np.random.default_rng([seed, 9]).integers(0, 10, size=len(decoy.y_test))

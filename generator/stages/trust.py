@@ -276,8 +276,7 @@ def measure_trust(model: object, dataset: object, predictions: np.ndarray, publi
                   baselines: np.ndarray, settings: Settings, log: Log,
                   input_scale: InputScale = UNIT) -> dict[str, np.ndarray]:
     """The per-image numbers of every check (what the stage caches); see :func:`summarise`.
-    ``baselines``: the images Expected Gradients draws from, as in the gallery; ``input_scale``:
-    how ``model`` reads pixel/255."""
+    ``baselines``: the images Expected Gradients draws from, as in the gallery; ``input_scale``: ``model``'s."""
     from generator.stages.data import to_model_input
     from generator.stages.randomisation import train_on_random_labels
 
