@@ -82,3 +82,14 @@ def test_the_check_names_the_scale_that_works_or_lists_every_one_tried():
     lost = verdict({UNIT: 0.2, BYTE: 0.1, MNIST_STANDARD: 0.12}, UNIT, 10, 1000)
     assert lost.startswith('model accuracy 20% with input "unit" ("byte" 10%, "mean=0.1307,std=0.3081" 12%): at or '
                            "below 20% (near chance) on the first 1,000 test images") and "--allow-low-accuracy" in lost
+
+
+def test_cached_maps_of_a_model_are_keyed_by_the_scale_it_reads():
+    from generator.stages import keys
+
+    unit, byte = (load_settings(overrides={"train": {"model": "m.keras"}, "model": {"input": scale}}, pyproject=None)
+                  for scale in ("unit", "byte"))
+    assert keys.model_key("abc", unit) == "abc"  # pixel/255: the file's hash, as before the setting existed
+    for components in (keys.attribution_components, keys.whole_test_set_components, keys.baselines_components):
+        assert components(unit, "data", "abc") != components(byte, "data", "abc")
+    assert keys.trust_components(unit, "data", "abc", [1]) != keys.trust_components(byte, "data", "abc", [1])

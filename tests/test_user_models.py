@@ -24,10 +24,10 @@ def rescaling_byte():
 
 
 def standardised_softmax_layer():
-    """Functional, trained on (pixel/255 − 0.1307)/0.3081, a separate Softmax layer."""
+    """Functional, trained on (pixel/255 − 0.1307)/0.3081, a separate Softmax layer (linear, so that fed
+    pixel/255 it loses 8 to 10 points on every seed tried, clearly more than the check's margin)."""
     inputs = keras.Input((28, 28, 1))
-    x = keras.layers.Dense(32, activation="relu")(keras.layers.Flatten()(inputs))
-    scores = keras.layers.Dense(10, name="scores")(x)
+    scores = keras.layers.Dense(10, name="scores")(keras.layers.Flatten()(inputs))
     return keras.Model(inputs, keras.layers.Softmax()(scores)), MNIST_STANDARD
 
 

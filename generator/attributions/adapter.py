@@ -94,7 +94,9 @@ class GradientFunction:
     with respect to pixel/255, ∂f/∂u = scale · ∂f/∂x by the chain rule, whatever scale the model
     reads: maps, baselines (0 is black) and colour bars stay in pixel terms. Integrated
     Gradients does not depend on the choice, (u − u′) · ∂f/∂u = (x − x′) · ∂f/∂x, and its maps
-    sum to logit(x) − logit(x′) taken by the model in its own input space.
+    sum to logit(x) − logit(x′) taken by the model in its own input space. Gradient × input is
+    u · ∂f/∂u, zero on black pixels like IG from black (x · ∂f/∂x would not be, when black is
+    not 0 for the model).
 
     Args:
         model: a Keras model mapping (n, H, W, C) float32 images to (n, K) scores; a final
