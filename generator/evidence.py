@@ -55,7 +55,7 @@ def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, 
             trust = summarise(cache.arrays(
                 "trust", keys.trust_components(settings, dataset.sha256, trained.sha256, published),
                 lambda: measure_trust(trained.model, dataset, evaluation.predictions, published, eg_baselines, settings,
-                                      log)),
+                                      log, input_scale=settings.model.input)),
                 settings.seed)
     if settings.decoy.enabled:
         with timings.stage("decoy", log):
@@ -81,7 +81,8 @@ def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Setti
     return decoy_stage.from_arrays(cache.arrays(
         "decoy", decoy_components(settings, decoy_data.sha256, decoy_model.sha256, trained.sha256),
         lambda: decoy_stage.measure_decoy(decoy_model.model, trained.model, decoy_data, corners, maps_of,
-                                          settings.decoy.images, settings.decoy.patch, settings.seed, log)),
+                                          settings.decoy.images, settings.decoy.patch, settings.seed, log,
+                                          normal_input=settings.model.input)),
         settings.seed)
 
 

@@ -97,7 +97,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     from generator.stages.data import load_dataset, to_model_input
     from generator.stages.gallery import build_gallery
     from generator.stages.gates import check_gates
-    from generator.stages.keys import attribution_components, whole_test_set_components
+    from generator.stages.keys import attribution_components, model_key, whole_test_set_components
     from generator.stages.manifest import (build_manifest, completeness_summary, copy_if_changed, write_arrays,
                                            write_manifest, write_predictions)
     from generator.stages.mathematics import measure_mathematics
@@ -117,10 +117,17 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
         dataset = load_dataset(settings.data.path or None)
         words = dataset_words(settings.data, dataset.sha256)
         log(f"data: {words.name}, {dataset.source}: {len(dataset.x_train)} train / {len(dataset.x_test)} test images")
+    scale = settings.model.input  # pixel/255 unless a loaded model reads another scale
     with timings.stage("model", log):
-        trained = load_user_model(Path(settings.train.model)) if settings.train.model else train_model(dataset, settings, log)
+        if settings.train.model:
+            from generator.stages.input_check import check_input_scale
+
+            trained = load_user_model(Path(settings.train.model), scale)
+            check_input_scale(trained.model, dataset, scale, settings.model.allow_low_accuracy, log)
+        else:
+            trained = train_model(dataset, settings, log)
     with timings.stage("evaluation", log):
-        evaluation = evaluate(trained.model, dataset)
+        evaluation = evaluate(trained.model, dataset, input_scale=scale)
         log(f"evaluation: test accuracy {percent(evaluation.accuracy)}")
     with timings.stage("selection", log):
         selection = select_examples(dataset.y_test, evaluation.predictions, evaluation.confidences, evaluation.margins,
@@ -128,7 +135,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
         index, target, contrast_rows = attribution_requests(selection, dataset.y_test, evaluation.predictions)
         log(f"selection: {sum(map(len, selection.correct))} correct, {len(selection.misclassified)} of "
             f"{selection.misclassified_total} misclassified; {len(index)} (image, target) rows")
-    grad_fn = GradientFunction(trained.model, chunk_size=settings.attribution.chunk_size)
+    grad_fn = GradientFunction(trained.model, chunk_size=settings.attribution.chunk_size, input_scale=scale)
     eg_baselines = to_model_input(dataset.x_train[baseline_sample(
         len(dataset.x_train), settings.attribution.expected_gradients_baselines, settings.seed)])
     with timings.stage("attributions", log):
@@ -155,8 +162,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     with timings.stage("gallery", log):
         gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names))
     with timings.stage("mathematics", log):
-        mathematics = measure_mathematics(grad_fn, arrays, examples, settings, trained.sha256, eg_baselines, cache,
-                                          log)
+        mathematics = measure_mathematics(grad_fn, arrays, examples, settings, model_key(trained.sha256, settings),
+                                          eg_baselines, cache, log)
     from generator.evidence import evidence_jobs, evidence_pages, measure_evidence, pages_left_out
 
     evidence = measure_evidence(grad_fn, trained, dataset, evaluation, arrays, examples, summary,

@@ -61,7 +61,7 @@ def test_bench_help_lists_its_options_and_bad_counts_are_refused():
 ERROR_CLASSES = [("generator.stages.data", "DataError"), ("generator.stages.model", "ModelError"), ("generator.publish.build", "SiteError"),
                  ("generator.stages.gates", "GateError"), ("generator.stages.changes", "ChangesError"),
                  ("generator.plumbing.guard", "BuildLocked"), ("generator.plumbing.settings", "SettingsError"),
-                 ("generator.stages.published", "PublishedError")]
+                 ("generator.stages.published", "PublishedError"), ("generator.stages.input_check", "InputScaleError")]
 
 
 @pytest.mark.parametrize(("module", "name"), ERROR_CLASSES)

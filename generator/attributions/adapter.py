@@ -1,7 +1,8 @@
 """Where TensorFlow is used (with :mod:`.input_convolution`): a Keras model becomes a gradient function.
 
 ``GradientFunction(model)(images, targets)`` returns ∂logit_t/∂x and logit_t for every
-image, computed by one compiled ``tf.function`` with a fixed input signature, called on
+image (x in pixel/255; the model's own input scale is applied inside), computed by one
+compiled ``tf.function`` with a fixed input signature, called on
 chunks of at most ``chunk_size`` images so memory is bounded by the chunk, not by N.
 A first convolution gets a faster input gradient (:mod:`.input_convolution`).
 Everything else in :mod:`generator.attributions` is NumPy.
@@ -12,6 +13,8 @@ from __future__ import annotations
 from typing import Any, Callable, Protocol
 
 import numpy as np
+
+from generator.plumbing.input_scale import UNIT, InputScale
 
 from .input_convolution import input_convolution, split_input_convolution
 
@@ -29,12 +32,15 @@ def _is_softmax(activation: Any) -> bool:
 
 
 def logits_model(model: Any) -> Any:
-    """Return ``model`` itself, or a copy whose final softmax is replaced by the identity.
+    """Return ``model`` itself, or a model of the same weights whose final softmax is left out.
 
     Attributions are taken on logits (pre-softmax): softmax saturates, so a confident
     prediction has near-zero probability gradients everywhere. A final ``Dense(...,
-    activation="softmax")``, ``Activation("softmax")`` or ``Softmax`` layer is detected and
-    removed; the weights are shared values copied from ``model``.
+    activation="softmax")``, ``Activation("softmax")`` or ``Softmax`` layer (the model's output
+    layer; a softmax inside the model stays) is detected and removed. A ``keras.Sequential``
+    model is cloned with the same weights, so it stays Sequential (and keeps the first-convolution
+    gradient of :mod:`.input_convolution`); any other model becomes a functional model from the
+    same inputs to the softmax's input, its layers shared.
     """
     import keras
 
@@ -45,14 +51,23 @@ def logits_model(model: Any) -> Any:
     if not (is_softmax_layer or _is_softmax(getattr(last, "activation", None))):
         return model
 
-    def clone_layer(layer: Any) -> Any:
-        if layer.name != last.name:
-            return layer.__class__.from_config(layer.get_config())
-        if is_softmax_layer:
-            return keras.layers.Activation("linear", name=layer.name)
+    def linear_copy(layer: Any) -> Any:
         config = layer.get_config()
         config["activation"] = "linear"
         return layer.__class__.from_config(config)
+
+    if not isinstance(model, keras.Sequential):
+        if is_softmax_layer:
+            return keras.Model(model.input, last.input, name=f"{model.name}_logits")
+        head = linear_copy(last)
+        logits = head(last.input)
+        head.set_weights(last.get_weights())
+        return keras.Model(model.input, logits, name=f"{model.name}_logits")
+
+    def clone_layer(layer: Any) -> Any:
+        if layer.name != last.name:
+            return layer.__class__.from_config(layer.get_config())
+        return keras.layers.Activation("linear", name=layer.name) if is_softmax_layer else linear_copy(layer)
 
     clone = keras.models.clone_model(model, clone_function=clone_layer)
     clone.set_weights(model.get_weights())
@@ -74,16 +89,27 @@ class GradientFunction:
     The score of an image is its target logit, or a weighted sum of logits when class
     weights are given (see :class:`GradFn`).
 
+    Images come in pixel/255 (0 black, 1 white) and the model is fed ``input_scale.apply`` of
+    them, x = scale · u + offset, inside the differentiated function. So every gradient is
+    with respect to pixel/255, ∂f/∂u = scale · ∂f/∂x by the chain rule, whatever scale the model
+    reads: maps, baselines (0 is black) and colour bars stay in pixel terms. Integrated
+    Gradients does not depend on the choice, (u − u′) · ∂f/∂u = (x − x′) · ∂f/∂x, and its maps
+    sum to logit(x) − logit(x′) taken by the model in its own input space. Gradient × input is
+    u · ∂f/∂u, zero on black pixels like IG from black (x · ∂f/∂x would not be, when black is
+    not 0 for the model).
+
     Args:
         model: a Keras model mapping (n, H, W, C) float32 images to (n, K) scores; a final
             softmax is removed (see :func:`logits_model`).
         chunk_size: images per compiled call (bounds peak memory).
+        input_scale: how the model reads pixel/255 (default: as it is).
     """
 
-    def __init__(self, model: Any, chunk_size: int = 512) -> None:
+    def __init__(self, model: Any, chunk_size: int = 512, input_scale: InputScale = UNIT) -> None:
         import tensorflow as tf
 
         self.model = logits_model(model)
+        self.input_scale = input_scale
         self.chunk_size = int(chunk_size)
         shape = tuple(self.model.inputs[0].shape[1:])
         self.input_shape: tuple[int, ...] = tuple(int(d) for d in shape)
@@ -98,7 +124,7 @@ class GradientFunction:
             reduce_retracing=True,
         )
         self._forward: Callable[..., Any] = tf.function(
-            lambda images: self.model(images, training=False),
+            lambda images: self.model(self.input_scale.apply(images), training=False),
             input_signature=[tf.TensorSpec((None, *self.input_shape), tf.float32)], reduce_retracing=True)
 
     def _gradient_and_score(self, images: Any, class_weights: Any) -> tuple[Any, Any]:
@@ -113,7 +139,8 @@ class GradientFunction:
         return tape.gradient(scores, images), scores
 
     def _logits(self, images: Any) -> Any:
-        """The model's logits; a first convolution gets the col2im input gradient."""
+        """The model's logits of pixel/255 images; a first convolution gets the col2im input gradient."""
+        images = self.input_scale.apply(images)
         if self._split is None:
             return self.model(images, training=False)
         first, rest = self._split

@@ -30,7 +30,7 @@ MIN_SCALE = MIN_LIMIT
 # in a column COLUMN_INCHES wide with its colour bar) and the completeness line.
 COLUMN_INCHES, TITLE_INCHES, ROW_HEIGHT_INCHES = 2.4, 0.4, 2.2
 ROW_TITLE_INCHES, PANEL_TITLE_INCHES, MAP_INCHES = 0.3, 0.2, 1.32
-PER_INTENSITY = "(logit per unit intensity)"
+PER_INTENSITY = "(logit per unit of pixel/255)"
 N_COLUMNS = 7  # input | gradient | saliency | gradient × input | SmoothGrad | IG | EG
 
 

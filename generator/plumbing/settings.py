@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.plumbing.errors import UserError
+from generator.plumbing.input_scale import UNIT, InputScale
 
 DEFAULT_CLASS_NAMES = tuple(str(digit) for digit in range(10))
 
@@ -64,6 +65,19 @@ class TrainSettings:
 
 
 @dataclass(frozen=True)
+class ModelSettings:
+    """How a loaded model (``train.model``) reads its images; the CNN trained here reads pixel/255."""
+
+    input: InputScale = UNIT
+    """The model's input scale: "unit" (pixel/255), "byte" (0..255) or { mean = M, std = S }
+    ((pixel/255 − M) / S). Maps, baselines and figures stay in pixel/255 whatever it is."""
+    allow_low_accuracy: bool = False
+    """Go on when the loaded model's accuracy on the first 1,000 test images is near chance, or
+    another common input scale scores clearly higher (by default the build stops and names the
+    scale that works; see :mod:`generator.stages.input_check`)."""
+
+
+@dataclass(frozen=True)
 class AttributionSettings:
     """How the maps are computed."""
 
@@ -72,7 +86,7 @@ class AttributionSettings:
     method: str = "gauss_legendre"
     """Quadrature rule: gauss_legendre, trapezoid, riemann_midpoint, riemann_left, riemann_right."""
     baseline: float = 0.0
-    """Constant baseline image x′ in the model's input scale (0 is black)."""
+    """Constant baseline image x′ in pixel/255, whatever ``model.input`` is (0 is black, 1 white)."""
     chunk_size: int = 512
     """Image-steps per compiled gradient call; bounds memory."""
     smoothgrad_samples: int = 32
@@ -186,6 +200,7 @@ class Settings:
     """Small settings for tests and previews (subset, 1 epoch, few examples)."""
     data: DataSettings = field(default_factory=DataSettings)
     train: TrainSettings = field(default_factory=TrainSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
     attribution: AttributionSettings = field(default_factory=AttributionSettings)
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
@@ -194,8 +209,10 @@ class Settings:
     decoy: DecoySettings = field(default_factory=DecoySettings)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-ready dictionary (tuples become lists)."""
-        return dataclasses.asdict(self)
+        """Plain, JSON-ready dictionary (tuples become lists, the model's input scale its label)."""
+        values = dataclasses.asdict(self)
+        values["model"]["input"] = self.model.input.label
+        return values
 
 
 QUICK_OVERRIDES: dict[str, dict[str, Any]] = {

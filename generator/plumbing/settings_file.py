@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import tomllib
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from generator.plumbing.input_scale import BYTE, UNIT, InputScale
 from generator.plumbing.settings import QUICK_OVERRIDES, Settings, SettingsError
+
+INPUT_SCALE_FORMS = '"unit", "byte" or { mean = M, std = S } (as a flag: --model-input M,S)'
 
 
 def _suggest(key: str, valid: list[str]) -> str:
@@ -23,8 +27,35 @@ def _suggest(key: str, valid: list[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(sorted(valid))}"
 
 
+def input_scale(value: Any, where: str = "model.input") -> InputScale:
+    """An :class:`InputScale` from what a user writes: "unit", "byte", a table {mean, std}, or
+    the string "M,S" (also "mean=M,std=S", as :attr:`InputScale.label` writes it)."""
+    if isinstance(value, InputScale):
+        return value
+    named = {"unit": UNIT, "byte": BYTE}
+    if isinstance(value, str) and value.strip() in named:
+        return named[value.strip()]
+    numbers: list[Any] = []
+    if isinstance(value, dict) and sorted(value) == ["mean", "std"]:
+        numbers = [value["mean"], value["std"]]
+    elif isinstance(value, str) and value.count(",") == 1:
+        parts = [part.strip().removeprefix(name) for part, name in zip(value.split(","), ("mean=", "std="))]
+        try:
+            numbers = [float(part) for part in parts]
+        except ValueError:
+            numbers = []
+    if len(numbers) != 2 or not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers):
+        raise SettingsError(f"setting '{where}' must be {INPUT_SCALE_FORMS}, got {value!r}")
+    mean, std = (float(n) for n in numbers)
+    if not (math.isfinite(mean) and math.isfinite(std) and std > 0):
+        raise SettingsError(f"setting '{where}' needs a finite mean and a std above 0, got mean={mean:g}, std={std:g}")
+    return InputScale(mean, std)
+
+
 def _coerce(value: Any, annotation: Any, where: str) -> Any:
     """Check one value against its declared type, converting lists to tuples."""
+    if annotation is InputScale:
+        return input_scale(value, where)
     if annotation is bool:
         ok = isinstance(value, bool)
     elif annotation is int:
@@ -53,7 +84,7 @@ def _apply(section: Any, values: dict[str, Any], prefix: str) -> Any:
         if key not in names:
             raise SettingsError(f"unknown setting '{where}'" + _suggest(key, names))
         current = getattr(section, key)
-        if dataclasses.is_dataclass(current):
+        if dataclasses.is_dataclass(current) and hints[key] is not InputScale:
             if not isinstance(value, dict):
                 raise SettingsError(f"setting '{where}' must be a table of settings")
             changes[key] = _apply(current, value, f"{where}.")
@@ -63,6 +94,10 @@ def _apply(section: Any, values: dict[str, Any], prefix: str) -> Any:
 
 
 def _validate(settings: Settings) -> None:
+    if settings.model.input != UNIT and not settings.train.model:
+        raise SettingsError(f"setting 'model.input' = \"{settings.model.input.label}\" is for a loaded model, "
+                            "but no model is given and the CNN trained here reads \"unit\" (pixel/255); "
+                            "pass --model M.keras or remove model.input")
     if len(settings.data.class_names) != 10:
         raise SettingsError(
             f"setting 'data.class_names' must name 10 classes, got {len(settings.data.class_names)}"

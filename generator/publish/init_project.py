@@ -9,7 +9,6 @@ installs, and a ``.gitignore`` for what builds write. Existing files are never o
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import stat
 from pathlib import Path
@@ -45,16 +44,11 @@ def settings_text(settings: Settings = Settings()) -> str:
     lines = ["# Settings of this report: the same keys as the [tool.gradient-gallery] table of a",
              "# pyproject.toml. Each line shows a default; uncomment and change what you need.",
              "# Flags of `gradient-gallery build` override this file.", ""]
-    sections = []
-    for field in dataclasses.fields(settings):
-        value = getattr(settings, field.name)
-        if dataclasses.is_dataclass(value):
-            sections.append((field.name, value))
-        else:
-            lines.append(f"# {field.name} = {toml_value(value)}")
-    for name, section in sections:
-        lines += ["", f"[{name}]"]
-        lines += [f"# {f.name} = {toml_value(getattr(section, f.name))}" for f in dataclasses.fields(section)]
+    values = settings.to_dict()  # plain values, as a user writes them
+    lines += [f"# {key} = {toml_value(value)}" for key, value in values.items() if not isinstance(value, dict)]
+    for name, section in values.items():
+        if isinstance(section, dict):
+            lines += ["", f"[{name}]", *(f"# {key} = {toml_value(value)}" for key, value in section.items())]
     return "\n".join(lines) + "\n"
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from generator.plumbing.input_scale import UNIT, InputScale
 from generator.stages.data import Dataset, arrays_sha256, to_model_input
 from generator.stages.trust import Interval, interval
 
@@ -161,11 +162,12 @@ class Decoy:
 
 def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, test_corners: np.ndarray,
                   maps_of: Callable[[object, np.ndarray, np.ndarray], dict[str, np.ndarray]], images: int,
-                  size: int, seed: int, log: Log) -> dict[str, np.ndarray]:
+                  size: int, seed: int, log: Log, normal_input: InputScale = UNIT) -> dict[str, np.ndarray]:
     """The stage's arrays (what it caches); see :func:`from_arrays`.
 
     Args:
-        decoy_model, normal_model: Keras models (logits).
+        decoy_model, normal_model: Keras models (logits); the decoy model is the report's CNN
+            trained here (it reads pixel/255), ``normal_model`` reads ``normal_input``.
         decoy: the decoy dataset; test_corners: its test images' corners.
         maps_of: (model, images, targets) → method key → (n, H, W) maps, every method the report shows.
         images: how many decoy test images (seeded sample) to attribute.
@@ -175,7 +177,8 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
     from generator import attributions as attr
 
     x_test = to_model_input(decoy.x_test)
-    decoy_fn, normal_fn = attr.GradientFunction(decoy_model), attr.GradientFunction(normal_model)
+    decoy_fn = attr.GradientFunction(decoy_model)
+    normal_fn = attr.GradientFunction(normal_model, input_scale=normal_input)
     decoy_predictions = np.argmax(decoy_fn.logits(x_test), axis=1)
     normal_predictions = np.argmax(normal_fn.logits(x_test), axis=1)
     shuffled_levels = np.random.default_rng([seed, 9]).integers(0, 10, size=len(decoy.y_test))

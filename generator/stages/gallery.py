@@ -23,7 +23,8 @@ from generator.stages.results import AttributionRow, Example
 
 SIGNED_CMAP = "RdBu_r"
 MAGNITUDE_CMAP = "viridis"
-PER_INTENSITY = "logit per unit intensity"
+PER_INTENSITY = "logit per unit of pixel/255"
+"""Unit of the gradient-like maps: every map is taken with respect to pixel/255, whatever scale the model reads."""
 CLASS_PAGE = "classes/class-{k}.md"
 MISCLASSIFIED_PAGE = "misclassified.md"
 TILE_DIR = "figures/tiles"

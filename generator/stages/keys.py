@@ -14,6 +14,13 @@ ATTRIBUTION_FORMAT = 5
 """Bump when the attribution code changes what it computes, so cached results are dropped."""
 
 
+def model_key(model_sha256: str, settings: Settings) -> str:
+    """The model as the stages see it: its file's hash, plus the input scale it is fed when that is
+    not pixel/255 (the same file read as bytes gives other maps)."""
+    scale = settings.model.input
+    return model_sha256 if scale.label == "unit" else f"{model_sha256} input {scale.label}"
+
+
 def attribution_components(settings: Settings, data_sha256: str, model_sha256: str) -> dict[str, str]:
     """What the published maps depend on, one hash per named input."""
     attribution = settings.to_dict()["attribution"]
@@ -21,7 +28,7 @@ def attribution_components(settings: Settings, data_sha256: str, model_sha256: s
         attribution.pop(whole_only)
     return {
         "data": data_sha256,
-        "model": model_sha256,
+        "model": model_key(model_sha256, settings),
         "selection settings": fingerprint(settings.to_dict()["selection"]),
         "attribution settings": fingerprint(attribution, settings.seed),
         "attribution code": str(ATTRIBUTION_FORMAT),
@@ -32,7 +39,7 @@ def whole_test_set_components(settings: Settings, data_sha256: str, model_sha256
     attribution = settings.attribution
     return {
         "data": data_sha256,
-        "model": model_sha256,
+        "model": model_key(model_sha256, settings),
         "attribution settings": fingerprint(attribution.whole_test_set_steps, attribution.method,
                                             attribution.baseline),
         "attribution code": str(ATTRIBUTION_FORMAT),
@@ -47,7 +54,7 @@ def trust_components(settings: Settings, data_sha256: str, model_sha256: str, pu
     attribution = settings.to_dict()["attribution"]
     return {
         "data": data_sha256,
-        "model": model_sha256,
+        "model": model_key(model_sha256, settings),
         "published examples": fingerprint(sorted(published)),
         "trust settings": fingerprint(settings.to_dict()["trust"], attribution, settings.seed),
         "trust code": f"{TRUST_FORMAT}.{ATTRIBUTION_FORMAT}",
@@ -61,7 +68,7 @@ def baselines_components(settings: Settings, data_sha256: str, model_sha256: str
 
     return {
         "data": data_sha256,
-        "model": model_sha256,
+        "model": model_key(model_sha256, settings),
         "selection settings": fingerprint(settings.to_dict()["selection"]),
         "attribution settings": fingerprint(settings.to_dict()["attribution"], settings.seed),
         "baselines code": f"{BASELINES_FORMAT}.{ATTRIBUTION_FORMAT}",
@@ -77,7 +84,7 @@ def decoy_components(settings: Settings, decoy_data_sha256: str, decoy_model_sha
     return {
         "decoy data": decoy_data_sha256,
         "decoy model": decoy_model_sha256,
-        "model": model_sha256,
+        "model": model_key(model_sha256, settings),
         "settings": fingerprint(settings.to_dict()["decoy"], settings.to_dict()["attribution"], settings.seed),
         "decoy code": f"{DECOY_FORMAT}.{ATTRIBUTION_FORMAT}",
     }

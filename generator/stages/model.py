@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from generator.plumbing.cache import file_sha256
+from generator.plumbing.input_scale import UNIT, InputScale
 from generator.stages.data import Dataset, to_model_input
 from generator.plumbing.errors import UserError
 from generator.stages.results import Evaluation, TrainingHistory
@@ -230,8 +231,9 @@ def load_keras(path: Path | str) -> Any:
     return keras.saving.load_model(path, compile=False, safe_mode=True)
 
 
-def load_user_model(path: Path) -> TrainedModel:
-    """Load a user's .keras model (safe mode: no arbitrary code) and check its shapes."""
+def load_user_model(path: Path, input_scale: InputScale = UNIT) -> TrainedModel:
+    """Load a user's .keras model (safe mode: no arbitrary code) and check its shapes;
+    ``input_scale`` (how it reads pixels) goes into its description."""
     if not path.is_file():
         raise ModelError(f"model file not found: {path}; pass an existing .keras file to --model")
     if path.suffix != ".keras":
@@ -242,7 +244,8 @@ def load_user_model(path: Path) -> TrainedModel:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ModelError(f"cannot load model {path}: {first_line}") from None
     check_model_shapes(model, path)
-    return TrainedModel(model, path, file_sha256(path), None, f"loaded from {path.name}", reused=True)
+    reads = "" if input_scale == UNIT else f", reading {input_scale.formula}"
+    return TrainedModel(model, path, file_sha256(path), None, f"loaded from {path.name}{reads}", reused=True)
 
 
 def check_model_shapes(model: Any, path: Path, image_shape: tuple[int, ...] = (28, 28, 1), classes: int = 10) -> None:
@@ -254,11 +257,14 @@ def check_model_shapes(model: Any, path: Path, image_shape: tuple[int, ...] = (2
         raise ModelError(f"model {path} outputs shape {outputs}, expected one score per class ({classes},)")
 
 
-def evaluate(model: Any, dataset: Dataset, classes: int = 10, batch_size: int = 1000) -> Evaluation:
-    """Accuracy, per-class accuracy, confusion matrix and per-image predictions on the test split."""
+def evaluate(model: Any, dataset: Dataset, classes: int = 10, batch_size: int = 1000,
+             input_scale: InputScale = UNIT) -> Evaluation:
+    """Accuracy, per-class accuracy, confusion matrix and per-image predictions on the test split,
+    fed to the model in its ``input_scale``."""
     from generator.attributions import logits_model
 
-    logits = logits_model(model).predict(to_model_input(dataset.x_test), batch_size=batch_size, verbose=0)
+    images = input_scale.apply(to_model_input(dataset.x_test))
+    logits = logits_model(model).predict(images, batch_size=batch_size, verbose=0)
     logits = logits.astype(np.float64)
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     probabilities = shifted / shifted.sum(axis=1, keepdims=True)

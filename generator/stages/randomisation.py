@@ -39,9 +39,12 @@ def weighted_layers(model: Any) -> tuple[list[str], list[str]]:
         model: a Keras model.
 
     Returns:
-        (names of the layers that hold weights, from the output (logits) layer down to the
-        input; names of the layers without weights, e.g. pooling, flatten, dropout, that a
-        randomisation leaves as they are). Input layers are in neither list.
+        (names of the layers whose weights can be re-drawn from their initializers, from the
+        output (logits) layer down to the input; names of the others, e.g. pooling, flatten,
+        dropout, or a ``Normalization`` of the input (its mean and variance have no
+        initializer), that a randomisation leaves as they are).
+        Input layers are in neither list. A ``BatchNormalization`` layer is randomisable: all of
+        its weights, moving statistics included, are re-drawn from their initializers.
     """
     import keras
 
@@ -50,8 +53,14 @@ def weighted_layers(model: Any) -> tuple[list[str], list[str]]:
     for layer in reversed(model.layers):
         if isinstance(layer, keras.layers.InputLayer):
             continue
-        (randomisable if layer.weights else skipped).append(layer.name)
+        (randomisable if _redrawable(layer) else skipped).append(layer.name)
     return randomisable, skipped
+
+
+def _redrawable(layer: Any) -> bool:
+    """Whether ``layer`` holds weights, each with a ``<weight name>_initializer`` to re-draw it from."""
+    return bool(layer.weights) and all(
+        getattr(layer, f"{variable.name.split('/')[-1]}_initializer", None) is not None for variable in layer.weights)
 
 
 def layer_seed(seed: int, layer_name: str, weight_name: str) -> int:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator import attributions as attr
+from generator.plumbing.input_scale import UNIT, InputScale
 from generator.plumbing.settings import AttributionSettings, Settings
 from generator.stages import faithfulness as faith
 from generator.stages.similarity import similarity
@@ -86,13 +87,15 @@ def random_other_classes(targets: np.ndarray, classes: int, seed: int) -> np.nda
 
 
 def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random_label_model: object,
-                  settings: Settings, baselines: np.ndarray, log: Log) -> dict[str, np.ndarray]:
+                  settings: Settings, baselines: np.ndarray, log: Log,
+                  input_scale: InputScale = UNIT) -> dict[str, np.ndarray]:
     """Per-image similarities of every method's maps: trained model against each randomised copy
-    (cascade and independent), against the random-label model, and against a random target."""
+    (cascade and independent), against the random-label model, and against a random target.
+    ``model`` and its copies read ``input_scale``; the random-label model, trained here, pixel/255."""
     from generator.stages.randomisation import cascade, independent, weighted_layers
 
     attribution, seed = settings.attribution, settings.seed
-    trained_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size)
+    trained_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size, input_scale=input_scale)
     trained_fn(images[:1], targets[:1])  # compile before timing
     trained, ms = every_method_maps(trained_fn, images, targets, attribution, seed, baselines)
     layers, skipped = weighted_layers(model)
@@ -112,8 +115,8 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
             log(f"trust: {variant} randomisation up to {layer}" if variant == "cascade" else
                 f"trust: {variant} randomisation of {layer}")
             if randomised not in done:
-                done[randomised], _ = every_method_maps(attr.GradientFunction(copy, chunk_size=attribution.chunk_size),
-                                                        images, targets, attribution, seed, baselines)
+                copy_fn = attr.GradientFunction(copy, chunk_size=attribution.chunk_size, input_scale=input_scale)
+                done[randomised], _ = every_method_maps(copy_fn, images, targets, attribution, seed, baselines)
             maps = done[randomised]
             compare(variant, maps)
             if variant == "cascade":
@@ -141,12 +144,13 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
 
 
 def faithfulness_arrays(model: object, images: np.ndarray, targets: np.ndarray, random_orders: int,
-                        settings: Settings, baselines: np.ndarray, log: Log) -> dict[str, np.ndarray]:
+                        settings: Settings, baselines: np.ndarray, log: Log,
+                        input_scale: InputScale = UNIT) -> dict[str, np.ndarray]:
     """Deletion and insertion curves (softmax probability of the target) and their areas, for
     every method's ranking, for ``random_orders`` random rankings per image (each image its own,
     averaged per image) and for the image-only edge ranking, with a black and a blurred fill."""
     attribution, seed = settings.attribution, settings.seed
-    grad_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size)
+    grad_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size, input_scale=input_scale)
     maps, _ = every_method_maps(grad_fn, images, targets, attribution, seed, baselines)
     logits_fn = grad_fn.logits
     pixels = int(np.prod(images.shape[1:3]))
@@ -269,9 +273,10 @@ def trust_sample(published: Sequence[int], size: int, seed: int) -> np.ndarray:
 
 
 def measure_trust(model: object, dataset: object, predictions: np.ndarray, published: Sequence[int],
-                  baselines: np.ndarray, settings: Settings, log: Log) -> dict[str, np.ndarray]:
+                  baselines: np.ndarray, settings: Settings, log: Log,
+                  input_scale: InputScale = UNIT) -> dict[str, np.ndarray]:
     """The per-image numbers of every check (what the stage caches); see :func:`summarise`.
-    ``baselines``: the images Expected Gradients draws from, as in the gallery."""
+    ``baselines``: the images Expected Gradients draws from, as in the gallery; ``input_scale``: ``model``'s."""
     from generator.stages.data import to_model_input
     from generator.stages.randomisation import train_on_random_labels
 
@@ -286,9 +291,9 @@ def measure_trust(model: object, dataset: object, predictions: np.ndarray, publi
     log(f"trust: it fits {random_labels.train_fit:.0%} of its random labels after {random_labels.epochs} epochs; "
         f"test accuracy {random_labels.test_accuracy:.1%}")
     out = sanity_arrays(model, to_model_input(dataset.x_test[sample]), np.asarray(predictions)[sample],
-                        random_labels.model, settings, baselines, log)
+                        random_labels.model, settings, baselines, log, input_scale)
     out.update(faithfulness_arrays(model, to_model_input(dataset.x_test[faithful]), np.asarray(predictions)[faithful],
-                                   trust.random_orders, settings, baselines, log))
+                                   trust.random_orders, settings, baselines, log, input_scale))
     out["sample"], out["faithfulness_sample"] = sample, faithful
     out["random_orders"] = np.array(trust.random_orders)
     out["random_label_settings"] = np.array([min(trust.random_label_images, len(dataset.y_train)),
