@@ -37,7 +37,7 @@ def integrated_gradients(
     images: np.ndarray,
     targets: np.ndarray,
     *,
-    steps: int = 64,
+    steps: int | None = None,
     baseline: float | np.ndarray = 0.0,
     method: str = "gauss_legendre",
     chunk_size: int = 512,
@@ -46,14 +46,17 @@ def integrated_gradients(
     """Integrated Gradients of each image's target logit.
 
     The N × S path points are evaluated in chunks of ``chunk_size`` image-steps (see
-    :mod:`.batching`); results do not depend on the chunk size or the batch order.
+    :mod:`.batching`); results do not depend on the chunk size or the batch order. Without
+    ``steps``, each map is refined until its completeness error is within
+    :data:`~.adaptive.DEFAULT_TOLERANCE` (:func:`~.adaptive.adaptive_integrated_gradients`,
+    trapezoid nodes; ``method`` and ``on_chunk`` then do not apply).
 
     Args:
         model: a Keras model (attributed on its logits) or a ``GradFn``.
         images: (N, H, W, C) float32 in the model's input scale.
         targets: (N,) class index per image, fixed along the path; or (N, K) class weights
             (the score is Σ_k weights_k · logit_k, e.g. +1/−1 for a contrast of two classes).
-        steps: quadrature nodes S.
+        steps: quadrature nodes S; None: adaptive, as above.
         baseline: x′, a scalar or an array broadcastable to ``images`` (0 is black).
         method: quadrature rule (see :func:`quadrature`).
         chunk_size: image-steps per compiled call.
@@ -62,6 +65,10 @@ def integrated_gradients(
     Returns:
         (N, H, W, C) float32 attributions in logit units; Σ_i IG_i ≈ f_t(x) − f_t(x′).
     """
+    if steps is None:
+        from .adaptive import adaptive_integrated_gradients
+
+        return adaptive_integrated_gradients(model, images, targets, baseline=baseline, chunk_size=chunk_size).maps
     grad_fn = as_grad_fn(model, chunk_size)
     images = np.asarray(images, dtype=np.float32)
     baselines = np.broadcast_to(np.asarray(baseline, dtype=np.float32), images.shape)

@@ -1,0 +1,114 @@
+"""Integrated Gradients refined map by map until its completeness check holds.
+
+The trapezoid rule on n equal intervals of [0, 1], with h = 1/n and g(α) the path gradient,
+
+    T_n = h · (g(0)/2 + g(h) + … + g(1 − h) + g(1)/2),
+
+nests under doubling: T_2n = T_n / 2 + (1 / 2n) · Σ_j g((2j + 1) / 2n). Refining a map
+evaluates only the n new midpoints and keeps every gradient already taken. The two end nodes
+are the baseline and the image, so the same gradient calls give f_t(x′) and f_t(x), and the
+completeness error of every map is known at every level without another pass.
+
+Each map starts with ``start`` intervals and is doubled while its completeness error is above
+``tolerance`` (up to ``max_intervals``). On this project's ReLU network the path gradient is
+piecewise constant, with many small jumps, so beyond about 16 nodes the trapezoid rule converges
+like Gauss–Legendre (the report's convergence study measures both); nesting is what the
+trapezoid adds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .adapter import as_grad_fn
+from .batching import weighted_gradient_sum
+from .completeness import completeness
+from .integrated_gradients import interpolate
+
+DEFAULT_TOLERANCE = 0.005
+"""Relative completeness error a map is refined to when no node count is given (0.5%)."""
+
+
+@dataclass(frozen=True)
+class AdaptiveMaps:
+    """Maps and what each one took.
+
+    Attributes:
+        maps: (N, H, W, C) float32 attributions.
+        evaluations: (N,) gradient evaluations of each map (intervals + 1).
+        score_input, score_baseline: (N,) f_t(x) and f_t(x′).
+        relative_error: (N,) completeness error of each map (see :func:`~.completeness.completeness`).
+    """
+
+    maps: np.ndarray
+    evaluations: np.ndarray
+    score_input: np.ndarray
+    score_baseline: np.ndarray
+    relative_error: np.ndarray
+
+
+def trapezoid_sum(grad_fn: Any, baselines: np.ndarray, images: np.ndarray, targets: np.ndarray,
+                  alphas: np.ndarray, weight: float, chunk_size: int) -> np.ndarray:
+    """weight · Σ_k g(α_k) for every image (g: the gradient at x′ + α_k (x − x′)), float64."""
+    def points(image_of_row: np.ndarray, node_of_row: np.ndarray) -> np.ndarray:
+        return interpolate(baselines[image_of_row], images[image_of_row], alphas[node_of_row])
+
+    weights = np.full(len(alphas), weight)
+    return weighted_gradient_sum(grad_fn, points, targets, weights, images.shape, chunk_size)
+
+
+def adaptive_integrated_gradients(
+    model: Any,
+    images: np.ndarray,
+    targets: np.ndarray,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    start: int = 16,
+    max_intervals: int = 4096,
+    baseline: float | np.ndarray = 0.0,
+    chunk_size: int = 512,
+) -> AdaptiveMaps:
+    """Integrated Gradients with nested trapezoid doubling until each map's completeness error
+    is at most ``tolerance`` (or ``max_intervals`` is reached).
+
+    Args:
+        model: a Keras model (attributed on its logits) or a ``GradFn``.
+        images: (N, H, W, C) float32; targets: (N,) classes or (N, K) class weights.
+        tolerance: relative completeness error to refine to.
+        start: intervals of every map's first level (≥ 1); start + 1 gradient evaluations.
+        max_intervals: refinement stops here.
+        baseline: x′, a scalar or an array broadcastable to ``images``.
+        chunk_size: image-steps per compiled call.
+    """
+    if start < 1 or max_intervals < start:
+        raise ValueError(f"need 1 ≤ start ≤ max_intervals, got start={start}, max_intervals={max_intervals}")
+    grad_fn = as_grad_fn(model, chunk_size)
+    images = np.asarray(images, dtype=np.float32)
+    targets = np.asarray(targets)
+    baselines = np.ascontiguousarray(np.broadcast_to(np.asarray(baseline, dtype=np.float32), images.shape))
+    at_baseline, score_baseline = grad_fn(baselines, targets)
+    at_input, score_input = grad_fn(images, targets)
+    n = start
+    integral = (at_baseline.astype(np.float64) + at_input) / (2 * n)
+    if n > 1:
+        integral += trapezoid_sum(grad_fn, baselines, images, targets, np.arange(1, n) / n, 1.0 / n, chunk_size)
+    intervals = np.full(len(images), n, dtype=np.int64)
+
+    def errors(rows: np.ndarray) -> np.ndarray:
+        maps = (images[rows] - baselines[rows]) * integral[rows]
+        return completeness(maps, score_input[rows], score_baseline[rows]).relative_error
+
+    todo = np.flatnonzero(errors(np.arange(len(images))) > tolerance)
+    while len(todo) and 2 * n <= max_intervals:
+        midpoints = (2 * np.arange(n) + 1) / (2 * n)
+        integral[todo] = integral[todo] / 2 + trapezoid_sum(grad_fn, baselines[todo], images[todo], targets[todo],
+                                                            midpoints, 1.0 / (2 * n), chunk_size)
+        n *= 2
+        intervals[todo] = n
+        todo = todo[errors(todo) > tolerance]
+    maps = ((images - baselines) * integral).astype(np.float32)
+    check = completeness(maps, score_input, score_baseline)
+    return AdaptiveMaps(maps, intervals + 1, score_input, score_baseline, check.relative_error)

@@ -1,0 +1,88 @@
+"""Adaptive Integrated Gradients (nested trapezoid doubling) against closed forms."""
+
+import numpy as np
+import pytest
+
+from generator.attributions import integrated_gradients
+from generator.attributions.adaptive import adaptive_integrated_gradients
+
+
+class Cubic:
+    """score_t(x) = c_t · Σ x³: the path gradient is quadratic in α, so the trapezoid rule on n
+    intervals from a black baseline gives exactly x³ · c_t · (1 + 1 / (2n²)), a completeness
+    error of 1 / (2n²). Counts the rows it evaluates."""
+
+    classes = 2
+
+    def __init__(self):
+        self.rows = 0
+        self.c = np.array([1.0, 3.0])
+
+    def __call__(self, images, targets):
+        images = np.asarray(images, np.float64)
+        self.rows += len(images)
+        weights = np.eye(self.classes)[np.asarray(targets)] if np.ndim(targets) == 1 else np.asarray(targets)
+        scale = (weights @ self.c).reshape(-1, 1, 1, 1)
+        return (scale * 3 * images**2).astype(np.float32), (scale[:, 0, 0, 0] * (images**3).sum(axis=(1, 2, 3)))
+
+
+class Linear(Cubic):
+    def __call__(self, images, targets):
+        images = np.asarray(images, np.float64)
+        self.rows += len(images)
+        w = np.linspace(-1, 1, images[0].size).reshape(images.shape[1:])
+        return np.broadcast_to(w, images.shape).astype(np.float32), (images * w).sum(axis=(1, 2, 3))
+
+
+def images(n=3, seed=0):
+    return np.random.default_rng(seed).uniform(0.1, 1.0, size=(n, 4, 4, 1)).astype(np.float32)
+
+
+def test_each_map_is_refined_until_its_completeness_error_is_within_the_tolerance():
+    x = images()
+    result = adaptive_integrated_gradients(Cubic(), x, np.array([0, 1, 0]), tolerance=1e-3, start=4)
+    # 1/(2n²) ≤ 1e-3 first at n = 32 (16 gives 1.95e-3): 33 nodes.
+    assert result.evaluations.tolist() == [33, 33, 33]
+    expected = x.astype(np.float64) ** 3 * np.array([1.0, 3.0, 1.0]).reshape(-1, 1, 1, 1) * (1 + 1 / (2 * 32**2))
+    np.testing.assert_allclose(result.maps, expected, rtol=1e-5)
+    np.testing.assert_allclose(result.relative_error, 1 / (2 * 32**2), rtol=1e-3)
+    assert np.all(result.relative_error <= 1e-3)
+
+
+def test_refining_evaluates_every_node_once():
+    fn = Cubic()
+    result = adaptive_integrated_gradients(fn, images(2), np.array([0, 1]), tolerance=1e-3, start=4)
+    assert fn.rows == result.evaluations.sum() == 2 * 33  # 5 + 4 + 8 + 16 per map
+
+
+def test_a_map_that_is_exact_at_once_is_not_refined_and_others_do_not_change_it():
+    x = images(3)
+    linear = adaptive_integrated_gradients(Linear(), x, np.array([0, 0, 0]), tolerance=1e-5, start=4)
+    assert linear.evaluations.tolist() == [5, 5, 5]  # a constant gradient: the trapezoid rule is exact
+    alone = adaptive_integrated_gradients(Cubic(), x[1:2], np.array([1]), tolerance=1e-3, start=4, chunk_size=7)
+    together = adaptive_integrated_gradients(Cubic(), x, np.array([0, 1, 0]), tolerance=1e-3, start=4)
+    np.testing.assert_array_equal(alone.maps[0], together.maps[1])
+
+
+def test_a_level_equals_the_fixed_trapezoid_rule_with_as_many_nodes():
+    x, t = images(2), np.array([1, 0])
+    result = adaptive_integrated_gradients(Cubic(), x, t, tolerance=0.0, start=2, max_intervals=16)
+    assert result.evaluations.tolist() == [17, 17]  # never within 0: stops at max_intervals
+    fixed = integrated_gradients(Cubic(), x, t, steps=17, method="trapezoid")
+    np.testing.assert_allclose(result.maps, fixed, rtol=1e-6)
+
+
+def test_bad_levels_are_refused():
+    with pytest.raises(ValueError, match="start"):
+        adaptive_integrated_gradients(Cubic(), images(1), np.array([0]), start=0)
+
+
+def test_without_steps_integrated_gradients_is_the_adaptive_method():
+    from generator.attributions.adaptive import DEFAULT_TOLERANCE
+
+    x, t = images(2), np.array([0, 1])
+    adaptive = integrated_gradients(Cubic(), x, t)
+    expected = adaptive_integrated_gradients(Cubic(), x, t, tolerance=DEFAULT_TOLERANCE)
+    np.testing.assert_array_equal(adaptive, expected.maps)
+    assert np.all(expected.relative_error <= DEFAULT_TOLERANCE)
+    assert not np.array_equal(integrated_gradients(Cubic(), x, t, steps=5, method="trapezoid"), adaptive)
