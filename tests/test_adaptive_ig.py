@@ -86,3 +86,8 @@ def test_without_steps_integrated_gradients_is_the_adaptive_method():
     np.testing.assert_array_equal(adaptive, expected.maps)
     assert np.all(expected.relative_error <= DEFAULT_TOLERANCE)
     assert not np.array_equal(integrated_gradients(Cubic(), x, t, steps=5, method="trapezoid"), adaptive)
+
+
+def test_no_images_give_no_maps():
+    result = adaptive_integrated_gradients(Cubic(), images(1)[:0], np.zeros(0, int))
+    assert result.maps.shape == (0, 4, 4, 1) and result.evaluations.shape == (0,)

@@ -9,7 +9,7 @@ from generator.plumbing.settings_file import load_settings
 def test_defaults_without_files():
     settings = load_settings(pyproject=None)
     assert settings == Settings()
-    assert settings.attribution.steps >= 50
+    assert settings.attribution.steps == 0 and 0 < settings.attribution.tolerance <= 0.01  # adaptive IG
     assert settings.selection.per_class == 16 and settings.selection.max_misclassified == 200
 
 
@@ -40,8 +40,10 @@ def test_unknown_key_names_the_closest_valid_one(tmp_path):
 def test_wrong_types_and_ranges_are_refused(tmp_path):
     with pytest.raises(SettingsError, match="'attribution.steps' must be int"):
         load_settings(overrides={"attribution": {"steps": "many"}}, pyproject=None)
-    with pytest.raises(SettingsError, match="must be at least 1"):
-        load_settings(overrides={"attribution": {"steps": 0}}, pyproject=None)
+    with pytest.raises(SettingsError, match="'attribution.steps' must not be negative"):
+        load_settings(overrides={"attribution": {"steps": -1}}, pyproject=None)
+    with pytest.raises(SettingsError, match="'attribution.tolerance' must be between 0 and 1"):
+        load_settings(overrides={"attribution": {"tolerance": 0}}, pyproject=None)
     with pytest.raises(SettingsError, match="must name 10 classes"):
         load_settings(overrides={"data": {"class_names": ["a", "b"]}}, pyproject=None)
     bad = tmp_path / "bad.toml"

@@ -42,13 +42,14 @@ def integrated_gradients(
     method: str = "gauss_legendre",
     chunk_size: int = 512,
     on_chunk: Callable[[int, int], None] | None = None,
+    tolerance: float | None = None,
 ) -> np.ndarray:
     """Integrated Gradients of each image's target logit.
 
     The N × S path points are evaluated in chunks of ``chunk_size`` image-steps (see
     :mod:`.batching`); results do not depend on the chunk size or the batch order. Without
-    ``steps``, each map is refined until its completeness error is within
-    :data:`~.adaptive.DEFAULT_TOLERANCE` (:func:`~.adaptive.adaptive_integrated_gradients`,
+    ``steps``, each map is refined until its completeness error is within ``tolerance`` (default
+    :data:`~.adaptive.DEFAULT_TOLERANCE`; :func:`~.adaptive.adaptive_integrated_gradients`,
     trapezoid nodes; ``method`` and ``on_chunk`` then do not apply).
 
     Args:
@@ -66,9 +67,10 @@ def integrated_gradients(
         (N, H, W, C) float32 attributions in logit units; Σ_i IG_i ≈ f_t(x) − f_t(x′).
     """
     if steps is None:
-        from .adaptive import adaptive_integrated_gradients
+        from .adaptive import DEFAULT_TOLERANCE, adaptive_integrated_gradients
 
-        return adaptive_integrated_gradients(model, images, targets, baseline=baseline, chunk_size=chunk_size).maps
+        return adaptive_integrated_gradients(model, images, targets, baseline=baseline, chunk_size=chunk_size,
+                                             tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance).maps
     grad_fn = as_grad_fn(model, chunk_size)
     images = np.asarray(images, dtype=np.float32)
     baselines = np.broadcast_to(np.asarray(baseline, dtype=np.float32), images.shape)

@@ -26,12 +26,12 @@ from generator.stages.results import COMPLETENESS_TOLERANCE
 _COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink")
 PLOT_FLOOR = 1e-9
 """Relative errors below this (exact zeros included) are drawn at this value on the log axis."""
-def draw_convergence(result: Convergence, configured: tuple[str, int], path: Path) -> bool:
+def draw_convergence(result: Convergence, configured: tuple[str, float], path: Path) -> bool:
     """Log–log completeness error against steps: per rule the median and a 10–90th percentile band.
 
     Args:
         result: the measured errors.
-        configured: (rule, steps) this report used, marked on the figure.
+        configured: (what this report used, in words; its gradient evaluations per map), marked on the figure.
         path: the PNG to write.
 
     Returns:
@@ -50,10 +50,9 @@ def draw_convergence(result: Convergence, configured: tuple[str, int], path: Pat
                 ha="right", va="bottom", fontsize=8)
         bottom = max(PLOT_FLOOR, float(np.nanmin(low, initial=1.0)) / 3)
         top = max(1.0, float(np.nanmax(high, initial=1.0)) * 2)
-        method, steps = configured
+        label, steps = configured
         ax.axvline(steps, color="0.5", linestyle=":", linewidth=1)
-        ax.text(steps * 1.05, top / 1.5, f"this report: {method.replace('_', ' ')}, {steps} steps",
-                rotation=90, fontsize=8, color="0.3", va="top")
+        ax.text(steps * 1.05, top / 1.5, f"this report: {label}", rotation=90, fontsize=8, color="0.3", va="top")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xticks(result.steps, [str(s) for s in result.steps])
@@ -135,8 +134,12 @@ def draw_placeholder(text: str, path: Path) -> bool:
 def mathematics_jobs(result: Mathematics, arrays: AttributionArrays, settings: Settings) -> list[FigureJob]:
     """The convergence figure, and the baseline figure and annotated example of ``result.example_row``."""
     attribution = settings.attribution
-    jobs = [FigureJob(CONVERGENCE_FIGURE, draw_convergence,
-                      (result.convergence, (attribution.method, attribution.steps)))]
+    if attribution.steps:
+        configured = (f"{attribution.method.replace('_', ' ')}, {attribution.steps} steps", float(attribution.steps))
+    else:
+        median = float(np.median(arrays.ig.steps)) if len(arrays.ig.steps) else 17.0
+        configured = (f"adaptive, median {median:g} evaluations per map", median)
+    jobs = [FigureJob(CONVERGENCE_FIGURE, draw_convergence, (result.convergence, configured))]
     r = result.example_row
     if r is None:
         return jobs + [FigureJob(figure, draw_placeholder, ("No map is published in this build.",))

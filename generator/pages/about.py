@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from generator.plumbing.numbers import percent
-from generator.stages.attribute import MAX_REFINED_STEPS
+from generator.pages.inputs import ig_quadrature
 from generator.stages.mathematics import EG_MEDIAN_LEVEL, Mathematics
 from generator.stages.results import BuildFacts
 from generator.pages.markdown_text import escape_markdown, href
@@ -144,7 +144,8 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
         "eg_level": percent(EG_MEDIAN_LEVEL, 0),
         "eg_fewest": "—" if fewest_eg is None else str(fewest_eg),
         "eg_baselines": f"{settings['attribution']['expected_gradients_baselines']:,}",
-        "max_refined_steps": f"{MAX_REFINED_STEPS:,}",
+        "ig_quadrature": escape_markdown(ig_quadrature(settings["attribution"]["steps"], settings["attribution"]["method"],
+                                                       settings["attribution"]["tolerance"])),
         "baseline": escape_markdown(f"{settings['attribution']['baseline']:g}"),
         "share": {"maps": f"{share.maps:,}", "pixels": f"{share.baseline_pixels:,}",
                   "zero": f"{share.baseline_zero:,}", "percent": percent(share.share),

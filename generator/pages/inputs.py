@@ -29,6 +29,14 @@ def dataset_summary(facts: BuildFacts) -> str:
             f"{facts.test_images:,} test images)")
 
 
+def ig_quadrature(steps: int, method: str, tolerance: float) -> str:
+    """How the IG path integral was computed, in one line (``steps`` 0: adaptive)."""
+    if not steps:
+        return (f"adaptive: trapezoid nodes doubled map by map (17, 33, 65, … up to {MAX_REFINED_STEPS + 1:,}) "
+                f"until the completeness error is within {percent(tolerance, 1)}; each map prints its count")
+    return f"{method}, {steps} steps (doubled up to {MAX_REFINED_STEPS:,} for maps above the tolerance)"
+
+
 def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSummary, evaluation: Evaluation,
                 selection: Selection, examples: Sequence[Example], gallery: Gallery, whole: WholeTestSet | None,
                 figures: ReportFigures, trust_summary: str | None = None) -> PageInputs:
@@ -37,10 +45,9 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
     baseline = f"constant {attribution.baseline:g}" + (" (black)" if attribution.baseline == 0 else "")
     attribution_rows = [
         ("Attributed output", "class logit (pre-softmax)"),
-        ("Maps", "gradient, saliency, gradient × input, SmoothGrad, Integrated Gradients; "
-                 "for mistakes also contrastive IG (logit predicted − logit true)"),
-        ("IG quadrature", f"{attribution.method}, {attribution.steps} steps (doubled up to {MAX_REFINED_STEPS} for maps "
-                          "above the tolerance)"),
+        ("Maps", "gradient, saliency, gradient × input, SmoothGrad, Integrated Gradients, Expected Gradients; "
+                 "for mistakes also contrastive IG and EG (logit predicted − logit true)"),
+        ("IG quadrature", ig_quadrature(attribution.steps, attribution.method, attribution.tolerance)),
         ("IG baseline", baseline),
         ("SmoothGrad", f"{attribution.smoothgrad_samples} samples, noise σ = {attribution.smoothgrad_noise:g} "
                        f"× input range, seed {settings.seed}"),

@@ -105,7 +105,6 @@ def _validate(settings: Settings) -> None:
     positive = {
         "train.epochs": settings.train.epochs,
         "train.batch_size": settings.train.batch_size,
-        "attribution.steps": settings.attribution.steps,
         "attribution.chunk_size": settings.attribution.chunk_size,
         "attribution.smoothgrad_samples": settings.attribution.smoothgrad_samples,
         "attribution.expected_gradients_samples": settings.attribution.expected_gradients_samples,
@@ -140,9 +139,13 @@ def _validate(settings: Settings) -> None:
         "selection.per_class": settings.selection.per_class,
         "selection.max_misclassified": settings.selection.max_misclassified,
         "train.train_subset": settings.train.train_subset,
+        "attribution.steps": settings.attribution.steps,
     }.items():
         if value < 0:
             raise SettingsError(f"setting '{name}' must not be negative, got {value}")
+    if not 0.0 < settings.attribution.tolerance < 1.0:
+        raise SettingsError(f"setting 'attribution.tolerance' must be between 0 and 1 (excluded), "
+                            f"got {settings.attribution.tolerance}")
     if settings.attribution.smoothgrad_noise < 0:
         raise SettingsError("setting 'attribution.smoothgrad_noise' must not be negative")
     for name in ("min_accuracy", "max_incomplete_share"):

@@ -1,7 +1,9 @@
 """The attribution stage: every map for every (example, target) row, completeness enforced.
 
-Integrated-Gradients maps whose completeness error exceeds the tolerance are recomputed
-with twice the steps, up to a cap; maps still above it stay flagged in their records.
+Integrated-Gradients maps are refined map by map until their completeness error is within the
+settings' tolerance (adaptive, ``attribution.steps = 0``), or, with a fixed node count, those
+above the 1% tolerance are recomputed with twice the steps; either way up to a cap, and maps
+still above it stay flagged in their records.
 Expected-Gradients maps record their completeness error (it holds in expectation only, so it
 is measured and published, not enforced).
 """
@@ -94,7 +96,9 @@ def checked_integrated_gradients(
     grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, score_x: np.ndarray, settings: AttributionSettings,
     log: Log,
 ) -> CheckedMaps:
-    """IG with its completeness check, doubling the steps of maps above the tolerance.
+    """IG with its completeness check: adaptive (``settings.steps`` 0, see
+    :func:`~generator.attributions.adaptive.adaptive_integrated_gradients`), or a fixed node count
+    doubled for the maps above the tolerance.
 
     Args:
         grad_fn: gradient function of the model's logits.
@@ -104,6 +108,18 @@ def checked_integrated_gradients(
         settings: steps, rule, baseline and chunk size.
         log: progress sink.
     """
+    if not settings.steps:
+        from generator.attributions.adaptive import adaptive_integrated_gradients
+
+        found = adaptive_integrated_gradients(grad_fn, images, targets, tolerance=settings.tolerance,
+                                              max_intervals=MAX_REFINED_STEPS, baseline=settings.baseline,
+                                              chunk_size=settings.chunk_size)
+        if len(images):
+            log(f"attributions: adaptive IG, {found.evaluations.mean():.1f} gradient evaluations per map on "
+                f"average (most {found.evaluations.max()})")
+        check = attr.completeness(found.maps, score_x, found.score_baseline)
+        return CheckedMaps(found.maps, check.attribution_sum, check.logit_delta, check.relative_error,
+                           found.evaluations)
     baseline = np.full_like(images, settings.baseline)
     _, score_baseline = grad_fn(baseline, targets)
     options = {"baseline": settings.baseline, "method": settings.method, "chunk_size": settings.chunk_size}

@@ -150,8 +150,7 @@ def study_maps(grad_fn: attr.GradFn, arrays: AttributionArrays, predicted: Seque
         _, at_x = grad_fn(x, weights)
         for c, (name, baseline) in enumerate(study_baselines(arrays.image[row], mean_image, seed,
                                                               int(out["test_index"][k])).items()):
-            ig = attr.integrated_gradients(grad_fn, x, weights, steps=settings.steps, baseline=baseline[None],
-                                           method=settings.method, chunk_size=settings.chunk_size)
+            ig = attr.integrated_gradients(grad_fn, x, weights, baseline=baseline[None], **settings.ig_options())
             _, at_baseline = grad_fn(baseline[None], weights)
             _record(out, k, c, ig, attr.completeness(ig, at_x, at_baseline))
         eg = attr.expected_gradients(grad_fn, x, weights, baselines=eg_baselines,

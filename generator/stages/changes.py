@@ -107,9 +107,8 @@ def old_maps(previous: dict[str, Any], directory: Path, images: np.ndarray, inde
         maps[have] = arrays["integrated_gradients"][[r for r in found if r is not None]]
     if (~have).any():
         model = load_keras(directory / "data" / "model.keras")
-        maps[~have] = attr.integrated_gradients(model, images[~have], target[~have], steps=settings.steps,
-                                                baseline=settings.baseline, method=settings.method,
-                                                chunk_size=settings.chunk_size)
+        maps[~have] = attr.integrated_gradients(model, images[~have], target[~have], baseline=settings.baseline,
+                                                **settings.ig_options())
     return maps, int(have.sum())
 
 
@@ -142,9 +141,8 @@ def compute_changes(directory: Path, labels: np.ndarray, images: np.ndarray, eva
     shown = np.concatenate([broken_shown, fixed_shown]).astype(np.int64)
     index = np.concatenate([current.index, shown])
     target = np.concatenate([current.target, labels[shown]]).astype(np.int64)
-    new_shown = attr.integrated_gradients(grad_fn, images[shown], labels[shown], steps=settings.steps,
-                                          baseline=settings.baseline, method=settings.method,
-                                          chunk_size=settings.chunk_size)
+    new_shown = attr.integrated_gradients(grad_fn, images[shown], labels[shown], baseline=settings.baseline,
+                                          **settings.ig_options())
     new = np.concatenate([current.ig.maps, new_shown])
     old, from_arrays = old_maps(previous, directory, images[index], index, target, settings)
 

@@ -67,8 +67,7 @@ def every_method_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndar
         grad_fn, images, targets, samples=settings.smoothgrad_samples, noise_level=settings.smoothgrad_noise,
         seed=seed, chunk_size=settings.chunk_size))
     ig = timed("integrated_gradients", lambda: attr.integrated_gradients(
-        grad_fn, images, targets, steps=settings.steps, baseline=settings.baseline, method=settings.method,
-        chunk_size=settings.chunk_size))
+        grad_fn, images, targets, baseline=settings.baseline, **settings.ig_options()))
     eg = timed("expected_gradients", lambda: attr.expected_gradients(
         grad_fn, images, targets, baselines=baselines, samples=settings.expected_gradients_samples, seed=seed,
         chunk_size=settings.chunk_size))
