@@ -31,7 +31,7 @@ from generator.pages.decoy import decoy_context
 from generator.stages.decoy import Decoy
 from generator.stages.trust import Interval
 from generator.pages.report import report_pages
-from generator.publish.build import SiteError, _without_pages, build_site, missing_images, referenced_images, site_config
+from generator.publish.build import SiteError, without_pages, build_site, missing_images, referenced_images, site_config
 
 ROOT = Path(__file__).resolve().parents[1]
 # A 1×1 PNG; MkDocs only checks that linked files exist.
@@ -198,7 +198,7 @@ def test_pages_not_generated_are_left_out_of_the_nav_and_empty_sections_with_the
                                   for i in site_config(ROOT / "mkdocs.yml", ROOT / "site_src", tmp_path / "site")["nav"])
                       if t != "Changes"]
     nested = [{"A": [{"x": "gone.md"}]}, {"B": ["kept.md", "gone.md"]}, "gone.md"]
-    assert _without_pages(nested, {"gone.md"}) == [{"B": ["kept.md"]}]
+    assert without_pages(nested, {"gone.md"}) == [{"B": ["kept.md"]}]
 
 
 def test_a_site_url_reaches_the_sitemap_and_the_404_page(project):
