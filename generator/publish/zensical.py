@@ -148,8 +148,7 @@ def build_with_zensical(config_file: Path, docs_dir: Path, building: Path, overr
 def _run(work: Path) -> None:
     """``python -m zensical build --strict`` on ``work/mkdocs.yml``; a SiteError if it complains."""
     command = [sys.executable, "-m", ZENSICAL_MODULE, "build", "--config-file", str(work / "mkdocs.yml"), "--strict"]
-    result = subprocess.run(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "NO_COLOR": "1"}, check=False)
+    result = subprocess.run(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     problems = zensical_problems(result.stdout)
     if result.returncode != 0 and not problems:
         last = [line for line in map(str.strip, _ANSI.sub("", result.stdout).splitlines()) if line]
