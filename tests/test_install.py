@@ -104,13 +104,15 @@ def test_a_wheel_in_a_fresh_environment_inits_and_builds_a_site_in_an_empty_dire
     environment = tmp_path / "env"
     venv.create(environment, with_pip=True)
     python = environment / "bin" / "python"
+    # Nothing of this checkout's environment: with PYTHONPATH pointing at the checkout, pip would
+    # take the gradient_gallery.egg-info that building the wheel left there for an installed copy.
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_HOME=str(tmp_path / "no-keras-home"))
     install = subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], capture_output=True,
-                             text=True, timeout=1200)
+                             text=True, timeout=1200, env=env)
     assert install.returncode == 0, install.stderr[-3000:]
     empty = tmp_path / "empty"
     empty.mkdir()
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_HOME=str(tmp_path / "no-keras-home"))
     located = subprocess.run([str(python), "-c", "import generator; print(generator.__file__)"], cwd=empty,
                              capture_output=True, text=True, env=env, check=True).stdout
     assert str(environment) in located and str(ROOT) not in located
