@@ -46,6 +46,8 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
                                               "(for the 404 page and sitemap.xml; default: none)"),
     ("--repo-url", "output", "repo_url", str, "the repository the report comes from, linked in the header "
                                               "and the model card (default: none)"),
+    ("--engine", "output", "engine", str, "site engine: mkdocs or zensical (needs the zensical extra; "
+                                          "default {default})"),
     ("--min-accuracy", "gates", "min_accuracy", float,
      "fail the build if test accuracy is below this (0-1; default {default})"),
     ("--max-incomplete-share", "gates", "max_incomplete_share", float,

@@ -66,6 +66,10 @@ def build(settings: Settings, log: Log = _print) -> BuildResult:
     from generator.plumbing.guard import build_lock, recover_site
     from generator.publish.layout import find_layout
 
+    if settings.output.engine == "zensical":  # before any stage runs, not after minutes of training
+        from generator.publish.zensical import require_zensical
+
+        require_zensical()
     layout = find_layout(Path.cwd(), settings.output.cache_dir)
     with build_lock(layout.root):
         for action in recover_site(Path(settings.output.site_dir)):
@@ -92,6 +96,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     from generator.plumbing.redact import public_settings, public_text
     from generator.plumbing.stage_cache import StageCache
     from generator.publish.build import build_site
+    from generator.publish.vendor import vendor_assets
     from generator.stages.attribute import (arrays_from_dict, arrays_to_dict, baseline_sample, compute_attributions,
                                             to_examples)
     from generator.stages.data import load_dataset, to_model_input
@@ -211,10 +216,12 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
         if changes is not None:
             pages[CHANGES_PAGE] = (CHANGES_TEMPLATE, changes_context(changes, names, change_figures))
         render_all(pages, layout.templates, docs)
+        vendor_assets(docs)
     with timings.stage("site", log):
         build_site(layout.config, docs, Path(settings.output.site_dir), site_name=settings.output.title,
                    site_url=settings.output.site_url, repo_url=settings.output.repo_url,
-                   omit_from_nav=(() if changes else (CHANGES_PAGE,)) + pages_left_out(evidence))
+                   omit_from_nav=(() if changes else (CHANGES_PAGE,)) + pages_left_out(evidence),
+                   engine=settings.output.engine)
         log(f"site: built {settings.output.site_dir}")
     log(timings.summary())
     return BuildResult(Path(settings.output.site_dir), evaluation.accuracy, len(examples),

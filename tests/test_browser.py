@@ -14,17 +14,20 @@ Without Chromium the tests skip, except in CI (``CI=true``), where ``.ci/run`` i
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import re
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from conftest import run_build
 
 pytest.importorskip("tensorflow")
 
@@ -32,7 +35,9 @@ pytestmark = pytest.mark.slow  # every test needs the built quick site
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+                 "--disable-sync", "--no-first-run", "--disable-quic",
+                 # Offline for real: no host name resolves but the loopback address the site is served from.
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 PAGES = {
     "home": "",
     "class": "classes/class-3/",
@@ -70,11 +75,10 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def served_site(quick_build) -> Iterator[str]:
-    """The quick site over HTTP on a free loopback port; yields its base URL."""
-    project, _ = quick_build
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(project / "site")))
+@contextmanager
+def _serve(site: Path) -> Iterator[str]:
+    """``site`` over HTTP on a free loopback port; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -83,6 +87,33 @@ def served_site(quick_build) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served_site(quick_build) -> Iterator[str]:
+    """The quick site (built by MkDocs, the default engine) over HTTP; yields its base URL."""
+    project, _ = quick_build
+    with _serve(project / "site") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def zensical_site(quick_build, tmp_path_factory) -> Iterator[str]:
+    """The quick report rebuilt with ``--engine zensical`` in a copy of its project (cache included,
+    so nothing is retrained), over HTTP; yields its base URL."""
+    if importlib.util.find_spec("zensical") is None:
+        reason = 'zensical is not installed (pip install -e ".[test]")'
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{reason}; the test extra installs it, so CI must run this test")
+        pytest.skip(reason)
+    source, _ = quick_build
+    project = tmp_path_factory.mktemp("zensical") / "project"
+    shutil.copytree(source, project, symlinks=True)
+    result = run_build(project, "--quick", "--config", "decoy.toml", "--engine", "zensical")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "model: reusing cached" in result.stdout, result.stdout[-3000:]
+    with _serve(project / "site") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -192,19 +223,44 @@ def test_dark_palette_renders(browser, served_site, screenshots, name):
         context.close()
 
 
-def test_clicking_a_figure_zooms_it_in_the_lightbox(browser, served_site, screenshots):
-    context, page, watch = _open(browser, served_site + PAGES["home"])
+@pytest.mark.parametrize("site", ["served_site", "zensical_site"])
+def test_clicking_a_figure_zooms_it_in_the_lightbox(browser, request, screenshots, site):
+    context, page, watch = _open(browser, request.getfixturevalue(site) + PAGES["home"])
     try:
-        figure = page.locator("a.glightbox").first
+        figure = page.locator("a.gg-zoom").first  # javascripts/lightbox.js wraps every figure in one
+        figure.wait_for(state="attached", timeout=10_000)
+        page.wait_for_function("() => typeof window.GLightbox === 'function'", timeout=10_000)
         href = figure.evaluate("a => a.href")
         figure.click()
         slide = page.locator(".glightbox-container .gslide.current img")
         slide.wait_for(state="visible", timeout=10_000)
         assert slide.evaluate("i => i.src") == href
         assert slide.evaluate("i => i.naturalWidth") > 0
+        assert page.locator(".glightbox-container").count() == 1, "one lightbox, not one per script that set it up"
         page.wait_for_timeout(600)  # the opening animation
-        page.screenshot(path=str(screenshots / "lightbox.png"))
+        page.screenshot(path=str(screenshots / f"lightbox-{site}.png"))
         assert watch.problems == []
+    finally:
+        context.close()
+
+
+LIBRARIES_NEEDED = {"class": set(), "home": {"glightbox"}, "trust-checks": {"mathjax"},
+                    "integrated-gradients": {"glightbox", "mathjax"}}
+"""The vendored libraries each page needs: MathJax where there are formulas, GLightbox where a
+figure can be zoomed; gallery pages (tiles only) need neither."""
+
+
+@pytest.mark.parametrize("site", ["served_site", "zensical_site"])
+@pytest.mark.parametrize("name", list(LIBRARIES_NEEDED))
+def test_mathjax_and_the_lightbox_are_downloaded_only_by_pages_that_need_them(browser, request, site, name):
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(urlsplit(r.url).path))
+    try:
+        page.goto(request.getfixturevalue(site) + PAGES[name], wait_until="networkidle")
+        vendored = {path.split("/assets/vendor/")[1].split("/")[0] for path in requested if "/assets/vendor/" in path}
+        assert vendored == LIBRARIES_NEEDED[name]
     finally:
         context.close()
 
@@ -343,6 +399,48 @@ def test_searching_a_test_index_finds_the_explorer(browser, served_site, quick_b
         page.goto(urljoin(page.url, explorer), wait_until="load")
         heads = page.evaluate("() => [...document.querySelectorAll('.gg-explorer thead th')].map(h => h.textContent.trim())")
         assert test_index in [r[heads.index("Test #")] for r in _explorer_rows(page)]
+        assert watch.problems == []
+    finally:
+        context.close()
+
+
+# --- The same report built by Zensical (--engine zensical) ----------------------------------
+
+@pytest.mark.parametrize("name", ["home", "class", "misclassified", "trust", "integrated-gradients", "more-methods",
+                                  "trust-checks"])
+def test_the_zensical_build_renders_offline_without_errors(browser, zensical_site, screenshots, name):
+    """Pages load, every image loads, every formula is typeset, nothing leaves the loopback host."""
+    context, page, watch = _open(browser, zensical_site + PAGES[name])
+    try:
+        assert page.locator(".md-content img").count() >= (0 if name in ("more-methods", "trust-checks") else 1)
+        _check_rendered(page, name)
+        page.screenshot(path=str(screenshots / f"zensical-{name}.png"), full_page=True)
+        assert watch.problems == []
+    finally:
+        context.close()
+
+
+
+def test_the_zensical_build_searches_methods_but_not_gallery_pages(browser, zensical_site):
+    """Zensical's own search (its search.json, results in a shadow DOM that Playwright's locators
+    pierce) honours the pages' search exclusion and shows the formulas as plain text."""
+    context, page, watch = _open(browser, zensical_site, load_all=False)
+    try:
+        page.locator(".md-search__button").click()
+        results = page.locator("a[role=option]")
+        for _ in range(30):  # the search worker answers once it has loaded the index
+            page.keyboard.type("predicted", delay=20)
+            page.wait_for_timeout(500)
+            if results.count():
+                break
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Backspace")
+        assert results.count(), "the search returned nothing"
+        targets = [results.nth(i).get_attribute("href") for i in range(results.count())]
+        assert any("/methods/" in t for t in targets), targets
+        assert not any("/classes/" in t or "/misclassified/" in t for t in targets), targets
+        snippets = " ".join(results.nth(i).inner_text() for i in range(results.count()))
+        assert RAW_TEX.findall(snippets) == [] and "\\" not in snippets, "TeX source shown in the search results"
         assert watch.problems == []
     finally:
         context.close()

@@ -48,7 +48,7 @@ def test_init_writes_a_project_and_never_overwrites_without_force(tmp_path):
     assert (project / layout.WORKFLOW).read_bytes() == (ROOT / layout.WORKFLOW).read_bytes()
     (project / "site_src" / "methods.md").write_text("edited", encoding="utf-8")
     (project / "mkdocs.yml").unlink()
-    with pytest.raises(InitError, match="methods.md.*--force"):
+    with pytest.raises(InitError, match="already has site_src/.*nothing was written.*--force"):
         init_project(project)
     assert not (project / "mkdocs.yml").exists()  # nothing written when anything is in the way
     assert (project / "site_src" / "methods.md").read_text(encoding="utf-8") == "edited"
@@ -104,13 +104,15 @@ def test_a_wheel_in_a_fresh_environment_inits_and_builds_a_site_in_an_empty_dire
     environment = tmp_path / "env"
     venv.create(environment, with_pip=True)
     python = environment / "bin" / "python"
+    # Nothing of this checkout's environment: with PYTHONPATH pointing at the checkout, pip would
+    # take the gradient_gallery.egg-info that building the wheel left there for an installed copy.
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_HOME=str(tmp_path / "no-keras-home"))
     install = subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], capture_output=True,
-                             text=True, timeout=1200)
+                             text=True, timeout=1200, env=env)
     assert install.returncode == 0, install.stderr[-3000:]
     empty = tmp_path / "empty"
     empty.mkdir()
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_HOME=str(tmp_path / "no-keras-home"))
     located = subprocess.run([str(python), "-c", "import generator; print(generator.__file__)"], cwd=empty,
                              capture_output=True, text=True, env=env, check=True).stdout
     assert str(environment) in located and str(ROOT) not in located

@@ -1,6 +1,7 @@
 """Site: strict builds, atomic publishing, and the real config building the real pages."""
 
 import dataclasses
+import html as html_module
 import re
 import shutil
 from pathlib import Path
@@ -33,7 +34,7 @@ from generator.pages.decoy import decoy_context
 from generator.stages.decoy import Decoy
 from generator.stages.trust import Interval
 from generator.pages.report import report_pages
-from generator.publish.build import SiteError, _without_pages, build_site, missing_images, referenced_images, site_config
+from generator.publish.build import SiteError, without_pages, build_site, missing_images, referenced_images, site_config
 
 ROOT = Path(__file__).resolve().parents[1]
 # A 1×1 PNG; MkDocs only checks that linked files exist.
@@ -186,7 +187,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     assert '<td><a href="https://github.com/owner/repo">https://github.com/owner/repo</a></td>' in pages["index.html"]
     assert not any("Edit this page" in html for html in pages.values())
     # The data is not MNIST here (mnist=False, a dataset called "bars"): no generated page speaks of digits.
-    assert "classifies the images of bars (28×28 grayscale images in 10 classes" in pages["index.html"]
+    assert "classifies the images of bars (28×28 grayscale images in 10 classes" in html_module.unescape(pages["index.html"])
     for name in set(pages) - hand_written:
         assert not re.search("digit|handwritten|mnist", pages[name], re.IGNORECASE), name
 
@@ -205,7 +206,7 @@ def test_pages_not_generated_are_left_out_of_the_nav_and_empty_sections_with_the
                                   for i in site_config(ROOT / "mkdocs.yml", ROOT / "site_src", tmp_path / "site")["nav"])
                       if t != "Changes"]
     nested = [{"A": [{"x": "gone.md"}]}, {"B": ["kept.md", "gone.md"]}, "gone.md"]
-    assert _without_pages(nested, {"gone.md"}) == [{"B": ["kept.md"]}]
+    assert without_pages(nested, {"gone.md"}) == [{"B": ["kept.md"]}]
 
 
 def test_a_site_url_reaches_the_sitemap_and_the_404_page(project):

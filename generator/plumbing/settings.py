@@ -14,6 +14,8 @@ from generator.plumbing.errors import UserError
 from generator.plumbing.input_scale import UNIT, InputScale
 
 DEFAULT_CLASS_NAMES = tuple(str(digit) for digit in range(10))
+SITE_ENGINES = ("mkdocs", "zensical")
+"""The values of ``output.engine``; the site builder (generator/publish/build.py) runs each."""
 
 
 class SettingsError(UserError, ValueError):
@@ -201,6 +203,10 @@ class OutputSettings:
     """The repository the report is published from (e.g. https://github.com/owner/repo), given to
     MkDocs as ``repo_url`` (a link in the header) and linked from the model card. Edit links stay
     off unless the site configuration enables Material's ``content.action.edit`` feature."""
+    engine: str = "mkdocs"
+    """The site engine that builds the site from mkdocs.yml and the pages: "mkdocs" (MkDocs with
+    Material for MkDocs) or "zensical" (Zensical, installed with the ``zensical`` extra; see the
+    README for what it checks and renders differently)."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from generator.plumbing.input_scale import BYTE, UNIT, InputScale
-from generator.plumbing.settings import QUICK_OVERRIDES, Settings, SettingsError
+from generator.plumbing.settings import QUICK_OVERRIDES, SITE_ENGINES, Settings, SettingsError
 
 INPUT_SCALE_FORMS = '"unit", "byte" or { mean = M, std = S } (as a flag: --model-input M,S)'
 
@@ -156,6 +156,9 @@ def _validate(settings: Settings) -> None:
         if url and (not url.startswith(("https://", "http://")) or any(c in url for c in ' "<>()[]\\`')):
             raise SettingsError(f"setting 'output.{name}' must be an http(s) URL without spaces, quotes, "
                                 f"brackets or parentheses, got {url!r}")
+    if settings.output.engine not in SITE_ENGINES:
+        raise SettingsError(f"setting 'output.engine' must be one of {', '.join(SITE_ENGINES)}, "
+                            f"got {settings.output.engine!r}")
     if not 0.0 <= settings.train.validation_split < 1.0:
         raise SettingsError("setting 'train.validation_split' must be in [0, 1)")
 

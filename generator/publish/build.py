@@ -1,9 +1,14 @@
-"""Build the MkDocs site in strict mode and publish it atomically.
+"""Build the site in strict mode, with MkDocs or Zensical, and publish it atomically.
 
 The site is built into a fresh temporary folder beside the published one; only a build
 that succeeded (no warning at all, since strict mode turns every warning into a failure)
 replaces the published folder, by renames. A failed build leaves the published site as
-it was and names the first problem MkDocs reported.
+it was and names the first problem the engine reported.
+
+Both engines build the same mkdocs.yml and pages: everything the site needs (MathJax,
+GLightbox) is in the pages before the engine runs (:mod:`generator.publish.vendor`), and the
+search index's formulas are made plain text after it (:func:`~generator.publish.mathjax.plain_search_index`),
+so no engine plugin is involved. Zensical runs in :mod:`generator.publish.zensical`.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from generator.plumbing.errors import UserError
+from generator.plumbing.settings import SITE_ENGINES
 
 
 class SiteError(UserError, RuntimeError):
-    """The site could not be built or published; the message names MkDocs' first complaint.
+    """The site could not be built or published; the message names the engine's first complaint.
 
     Attributes:
-        warnings: every warning or error MkDocs logged during the failed build, in order.
+        warnings: every warning or error the engine reported during the failed build, in order.
     """
 
     def __init__(self, message: str, warnings: tuple[str, ...] = ()) -> None:
@@ -79,6 +85,16 @@ def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: st
     """
     from mkdocs.config import load_config
 
+    overrides = config_overrides(site_name, site_url, repo_url)
+    config = load_config(config_file=str(config_file), strict=True, docs_dir=str(Path(docs_dir).absolute()),
+                         site_dir=str(site_dir), **overrides)
+    if omit_from_nav and config["nav"] is not None:
+        config["nav"] = without_pages(config["nav"], set(omit_from_nav))
+    return config
+
+
+def config_overrides(site_name: str | None = None, site_url: str = "", repo_url: str = "") -> dict[str, Any]:
+    """The configuration keys one build overrides, as for :func:`site_config` (``site_name`` escaped)."""
     overrides: dict[str, Any] = {}
     if site_name is not None:
         overrides["site_name"] = html.escape(site_name)
@@ -86,21 +102,17 @@ def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: st
         overrides["site_url"] = site_url
     if repo_url:
         overrides["repo_url"] = repo_url
-    config = load_config(config_file=str(config_file), strict=True, docs_dir=str(Path(docs_dir).absolute()),
-                         site_dir=str(site_dir), **overrides)
-    if omit_from_nav and config["nav"] is not None:
-        config["nav"] = _without_pages(config["nav"], set(omit_from_nav))
-    return config
+    return overrides
 
 
-def _without_pages(nav: list[Any], pages: set[str]) -> list[Any]:
+def without_pages(nav: list[Any], pages: set[str]) -> list[Any]:
     """``nav`` without the entries that point at ``pages``, and without sections left empty."""
     kept: list[Any] = []
     for item in nav:
         if isinstance(item, dict):
             ((title, value),) = item.items()
             if isinstance(value, list):
-                value = _without_pages(value, pages)
+                value = without_pages(value, pages)
                 if value:
                     kept.append({title: value})
             elif value not in pages:
@@ -111,30 +123,58 @@ def _without_pages(nav: list[Any], pages: set[str]) -> list[Any]:
 
 
 def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None,
-               site_url: str = "", omit_from_nav: Collection[str] = (), repo_url: str = "") -> None:
-    """Build the site with MkDocs (strict) and swap it into ``site_dir`` only on success.
+               site_url: str = "", omit_from_nav: Collection[str] = (), repo_url: str = "",
+               engine: str = "mkdocs") -> None:
+    """Build the site with ``engine`` (strict) and swap it into ``site_dir`` only on success.
 
-    MkDocs logs only warnings and errors meanwhile. The build goes to
-    ``<parent>/.<site_dir name>.building-<pid>``; on success the old ``site_dir`` is
-    renamed aside, the new one renamed into place and the old one deleted.
+    The build goes to ``<parent>/.<site_dir name>.building-<pid>``; the search index's formulas
+    are made plain text there; then the old ``site_dir`` is renamed aside, the new one renamed
+    into place and the old one deleted.
 
     Args:
         config_file: the mkdocs.yml (theme, nav, extensions, validation).
-        docs_dir: Markdown sources, overriding the config's ``docs_dir``.
+        docs_dir: Markdown sources, overriding the config's ``docs_dir``; they must already
+            hold the vendored files (:func:`generator.publish.vendor.vendor_assets`).
         site_dir: the published site folder (created or replaced).
         site_name, site_url, omit_from_nav, repo_url: this build's overrides, as for :func:`site_config`.
+        engine: one of :data:`~generator.plumbing.settings.SITE_ENGINES`.
 
     Raises:
-        SiteError: the configuration is invalid or the build produced a warning or error;
-            ``site_dir`` is untouched and the temporary folder removed.
+        SiteError: the engine is unknown or not installed, the configuration is invalid or the
+            build produced a warning or error; ``site_dir`` is untouched and the temporary folder removed.
     """
-    from mkdocs.commands.build import build
+    from generator.publish.mathjax import plain_search_index
 
+    if engine not in SITE_ENGINES:
+        raise SiteError(f"unknown site engine {engine!r}; choose one of {', '.join(SITE_ENGINES)}")
     site_dir = Path(site_dir).absolute()
     building = site_dir.parent / f".{site_dir.name}.building-{os.getpid()}"
     retired = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}"
     for leftover in (building, retired):
         shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        if engine == "zensical":
+            from generator.publish.zensical import build_with_zensical
+
+            build_with_zensical(config_file, docs_dir, building, config_overrides(site_name, site_url, repo_url),
+                                omit_from_nav)
+        else:
+            _build_with_mkdocs(config_file, docs_dir, building, site_name, site_url, omit_from_nav, repo_url)
+        plain_search_index(building)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    _publish(building, site_dir, retired)
+
+
+def _build_with_mkdocs(config_file: Path, docs_dir: Path, building: Path, site_name: str | None, site_url: str,
+                       omit_from_nav: Collection[str], repo_url: str) -> None:
+    """Run MkDocs (strict) into ``building``, logging only warnings and errors meanwhile.
+
+    Raises:
+        SiteError: the configuration is invalid or MkDocs logged a warning or error.
+    """
+    from mkdocs.commands.build import build
 
     logger = logging.getLogger("mkdocs")
     collector = _WarningCollector(echo=not logging.getLogger().hasHandlers())
@@ -146,18 +186,13 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
         build(config)
         _drop_unused_assets(building, _search_languages(config))
     except Exception as error:  # including mkdocs' Abort, which strict mode raises
-        shutil.rmtree(building, ignore_errors=True)
         warnings = tuple(collector.messages)
         first = warnings[0] if warnings else " ".join(str(error).split())
         more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
         raise SiteError(f"MkDocs build failed: {first}{more}", warnings) from error
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
     finally:
         logger.removeHandler(collector)
         logger.setLevel(previous_level)
-    _publish(building, site_dir, retired)
 
 
 def _search_languages(config: object) -> set[str]:

@@ -31,8 +31,10 @@ PACKAGED = "defaults"
 GENERATED_SOURCES = (
     "index.md", "classes/*", "misclassified.md", "explorer.md", "trust.md", "decoy.md", "changes.md",
     "figures/*", "data/*", "manifest.json", "methods/how-this-report-was-made.md", "methods/baselines.md",
+    "assets/vendor/*",
 )
-"""Paths under ``site_src/`` that builds write (never hand-written; git-ignored), as glob patterns."""
+"""Paths under ``site_src/`` that builds write (never hand-written; git-ignored), as glob patterns:
+the generated pages, figures and data, and the vendored MathJax and GLightbox files."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,50 @@
+// Click a figure to zoom it. Every image of the page's content that is not marked .off-glb
+// (gallery tiles, colour bars, thumbnails) and not already a link is wrapped in a link that
+// GLightbox opens, zoomable and draggable. The build copies GLightbox into
+// assets/vendor/glightbox/ before the site engine runs; this script loads it only on pages
+// with such a figure, so nothing depends on an engine plugin and nothing comes from another host.
+(function () {
+  "use strict";
+  // This script's own address: GLightbox sits at ../assets/vendor/glightbox/ from it, on any page.
+  var here = document.currentScript && document.currentScript.src;
+
+  function vendored(name) {
+    return new URL("../assets/vendor/glightbox/" + name, here).href;
+  }
+
+  function wrap(image) {
+    var link = document.createElement("a");
+    link.className = "gg-zoom";
+    link.href = image.getAttribute("src");
+    link.setAttribute("data-type", "image");
+    image.parentNode.insertBefore(link, image);
+    link.appendChild(image);
+  }
+
+  function setUp() {
+    var images = Array.prototype.filter.call(
+      document.querySelectorAll(".md-content img:not(.off-glb)"),
+      function (image) { return image.getAttribute("src") && !image.closest("a"); });
+    if (!here || images.length === 0) { return; }
+    images.forEach(wrap);
+    var style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = vendored("glightbox.min.css");
+    document.head.appendChild(style);
+    var script = document.createElement("script");
+    script.src = vendored("glightbox.min.js");
+    script.onload = function () {
+      window.GLightbox({
+        selector: ".gg-zoom", touchNavigation: true, loop: false, zoomable: true, draggable: true,
+        openEffect: "zoom", closeEffect: "zoom", slideEffect: "slide",
+      });
+    };
+    document.head.appendChild(script);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
+  }
+})();
