@@ -7,6 +7,11 @@ All numbers come from one run on one model, one set of test images and one machi
   weights, times (x − x′));
 - engine: :func:`generator.attributions.integrated_gradients`;
 - floor: only the compiled gradient calls the engine makes, on pre-built path points;
+- the engine against the hardware: the model's FLOPs per image-step (counted from its layers,
+  :mod:`generator.bench_machine`), the rate the floor achieves, and the float32 matrix-product
+  peak measured in the same run;
+- adaptive IG (no ``steps``): its time, gradient evaluations per map and completeness, beside
+  the fixed rule's;
 - gradient and saliency throughput, and the peak memory of the engine for N and 4N images
   (each in a fresh process), which shows that memory follows the chunk size, not N.
 
@@ -25,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from generator import attributions as attr
+from generator.bench_machine import flops_per_image_step, matmul_gflops
 from generator.plumbing.bench_options import BenchOptions
 
 __all__ = ["BenchOptions", "best_of", "floor_calls", "format_table", "peak_memory_mib", "reference_ig", "run_bench"]
@@ -127,7 +133,17 @@ def run_bench(model: Any, model_path: str, images: np.ndarray, options: BenchOpt
     log(f"bench: peak memory of the engine for {len(batch)} and {4 * len(batch)} images (fresh processes)")
     memory_n = peak_memory_mib(model_path, len(batch), options)
     memory_4n = peak_memory_mib(model_path, 4 * len(batch), options)
+    log("bench: adaptive IG, and the float32 matrix-product peak")
+    adaptive = adaptive_numbers(grad_fn, batch, targets, options)
+    fixed_errors = attr.completeness_check(grad_fn, batch, targets, engine_maps).relative_error
+    flops = flops_per_image_step(grad_fn.model)
     return {
+        **adaptive,
+        "fixed_median_error": float(np.median(fixed_errors)),
+        "fixed_max_error": float(np.max(fixed_errors)),
+        "mflop_per_image_step": flops / 1e6,
+        "floor_gflops": flops * options.steps / floor / 1e9,
+        "matmul_gflops": matmul_gflops(),
         "reference_ms_per_image": 1e3 * reference,
         "engine_ms_per_image": 1e3 * engine,
         "speedup": reference / engine,
@@ -139,6 +155,25 @@ def run_bench(model: Any, model_path: str, images: np.ndarray, options: BenchOpt
         "peak_mib_n": memory_n,
         "peak_mib_4n": memory_4n,
     }
+
+
+def adaptive_numbers(grad_fn: attr.GradientFunction, batch: np.ndarray, targets: np.ndarray,
+                     options: BenchOptions) -> dict[str, float]:
+    """Adaptive IG on the bench's images: time per image, mean evaluations, completeness."""
+    from generator.attributions.adaptive import DEFAULT_TOLERANCE, adaptive_integrated_gradients
+
+    found: list[Any] = []
+
+    def run() -> None:
+        found[:] = [adaptive_integrated_gradients(grad_fn, batch, targets, tolerance=DEFAULT_TOLERANCE,
+                                                  chunk_size=options.chunk_size)]
+
+    seconds = best_of(options.repeats, run) / len(batch)
+    result = found[0]
+    return {"adaptive_ms_per_image": 1e3 * seconds, "adaptive_tolerance": DEFAULT_TOLERANCE,
+            "adaptive_evaluations": float(result.evaluations.mean()),
+            "adaptive_median_error": float(np.median(result.relative_error)),
+            "adaptive_max_error": float(np.max(result.relative_error))}
 
 
 def format_table(numbers: dict[str, float], options: BenchOptions, machine: str) -> str:
@@ -155,6 +190,16 @@ def format_table(numbers: dict[str, float], options: BenchOptions, machine: str)
         ("Saliency throughput", f"{numbers['saliency_images_per_s']:,.0f} images/s"),
         (f"Peak memory, IG on {n} images", f"{numbers['peak_mib_n']:,.0f} MiB"),
         (f"Peak memory, IG on {4 * n} images", f"{numbers['peak_mib_4n']:,.0f} MiB"),
+        ("Completeness error at the fixed steps: median / max",
+         f"{numbers['fixed_median_error']:.2%} / {numbers['fixed_max_error']:.2%}"),
+        (f"Adaptive IG (each map to {numbers['adaptive_tolerance']:.1%})",
+         f"{numbers['adaptive_ms_per_image']:.2f} ms/image, {numbers['adaptive_evaluations']:.1f} evaluations per map"),
+        ("Adaptive IG completeness error: median / max",
+         f"{numbers['adaptive_median_error']:.2%} / {numbers['adaptive_max_error']:.2%}"),
+        ("Model FLOPs per image-step (forward + input gradient, counted)", f"{numbers['mflop_per_image_step']:.1f} MFLOP"),
+        ("Achieved by the floor", f"{numbers['floor_gflops']:.0f} GFLOP/s"),
+        ("Float32 matrix product (2048², this run)", f"{numbers['matmul_gflops']:.0f} GFLOP/s"),
+        ("Floor's share of that peak", f"{numbers['floor_gflops'] / numbers['matmul_gflops']:.0%}"),
     ]
     header = (f"IG at {options.steps} steps ({options.method}), chunk {options.chunk_size} image-steps, "
               f"{n} test images; {machine}")

@@ -40,8 +40,29 @@ def test_floor_makes_exactly_the_engines_compiled_calls(monkeypatch):
 def test_table_names_every_measure():
     numbers = {key: 1.0 for key in ("reference_ms_per_image", "engine_ms_per_image", "speedup", "floor_ms_per_image",
                                     "engine_over_floor", "reference_vs_engine_max_relative_difference",
-                                    "gradient_images_per_s", "saliency_images_per_s", "peak_mib_n", "peak_mib_4n")}
+                                    "gradient_images_per_s", "saliency_images_per_s", "peak_mib_n", "peak_mib_4n",
+                                    "fixed_median_error", "fixed_max_error", "adaptive_ms_per_image",
+                                    "adaptive_tolerance", "adaptive_evaluations", "adaptive_median_error",
+                                    "adaptive_max_error", "mflop_per_image_step", "floor_gflops", "matmul_gflops")}
     table = format_table(numbers, BenchOptions(images=64), "test machine")
     for words in ("Reference", "Engine", "Speed-up", "Floor", "Gradient throughput", "Saliency throughput",
-                  "IG on 64 images", "IG on 256 images", "test machine"):
+                  "IG on 64 images", "IG on 256 images", "test machine", "Adaptive IG", "MFLOP", "matrix product",
+                  "share of that peak"):
         assert words in table
+
+
+def test_flops_are_counted_from_the_layers_forward_and_input_gradient():
+    from generator.bench_machine import flops_per_image_step, layer_flops
+
+    model = small_cnn()  # Conv2D 3×3, 1 → 3 channels over 6×6 outputs; Dense 108 → 4
+    conv, dense = 2 * 6 * 6 * 3 * 3 * 1 * 3, 2 * 108 * 4
+    assert [(layer.forward, layer.backward) for layer in layer_flops(model)] == [(conv, conv), (dense, dense)]
+    assert flops_per_image_step(model) == 2 * (conv + dense)
+
+
+def test_the_report_cnn_costs_about_ten_megaflops_per_image_step():
+    from generator.bench_machine import flops_per_image_step
+    from generator.stages.model import build_cnn
+
+    # 26²·9·32 + 11²·9·32·64 + 1600·10 multiply-adds, forward and input gradient: 9.8 MFLOP.
+    assert flops_per_image_step(build_cnn()) == 4 * (26 * 26 * 9 * 32 + 11 * 11 * 9 * 32 * 64 + 1600 * 10)
