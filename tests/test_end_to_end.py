@@ -1,6 +1,7 @@
 """`gradient-gallery build --quick` from data to a strict MkDocs site, checked like a reader would."""
 
 import hashlib
+import html
 import json
 import re
 import subprocess
@@ -248,8 +249,8 @@ def test_any_dataset_as_idx_files_with_its_own_description_and_class_names(tmp_p
     assert "Class bar 4" in (project / "site" / "classes" / "class-4" / "index.html").read_text()
     assert missing_images(project / "site") == []
     pages = {p.relative_to(project / "site").as_posix(): p.read_text() for p in (project / "site").rglob("*.html")}
-    assert "classifies the images of bars (one lit band per class; 1,500 training and 300 test images)" in pages[
-        "index.html"]
+    assert "classifies the images of bars (one lit band per class; 1,500 training and 300 test images)" in html.unescape(
+        pages["index.html"])
     assert {"decoy/index.html", "trust/index.html", "methods/baselines/index.html"} <= set(pages) - hand_written
     for name in set(pages) - hand_written:  # the hand-written methods pages explain the method on MNIST
         assert not re.search("digit|handwritten|mnist", pages[name], re.IGNORECASE), name

@@ -174,7 +174,8 @@ def test_nan_model_is_reported_and_flagged_not_drawn_blank(project, tmp_path):
     model.layers[-1].set_weights([kernel, bias])
     path = tmp_path / "nan.keras"
     model.save(path)
-    result = run_build(project, "--quick", "--model", str(path))
+    # NaN logits are at chance whatever the input scale: the accuracy check would stop the build first.
+    result = run_build(project, "--quick", "--model", str(path), "--allow-low-accuracy")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "non-finite values" in result.stdout
     manifest = json.loads((project / "site" / "manifest.json").read_text())  # valid JSON: no NaN tokens
