@@ -91,3 +91,9 @@ def test_without_steps_integrated_gradients_is_the_adaptive_method():
 def test_no_images_give_no_maps():
     result = adaptive_integrated_gradients(Cubic(), images(1)[:0], np.zeros(0, int))
     assert result.maps.shape == (0, 4, 4, 1) and result.evaluations.shape == (0,)
+
+
+def test_refinement_stops_at_max_intervals():
+    x, t = images(2), np.array([0, 1])
+    capped = integrated_gradients(Cubic(), x, t, tolerance=1e-12, max_intervals=32)
+    np.testing.assert_allclose(capped, integrated_gradients(Cubic(), x, t, steps=33, method="trapezoid"), rtol=1e-6)

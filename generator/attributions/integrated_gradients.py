@@ -43,14 +43,16 @@ def integrated_gradients(
     chunk_size: int = 512,
     on_chunk: Callable[[int, int], None] | None = None,
     tolerance: float | None = None,
+    max_intervals: int = 4096,
 ) -> np.ndarray:
     """Integrated Gradients of each image's target logit.
 
     The N × S path points are evaluated in chunks of ``chunk_size`` image-steps (see
     :mod:`.batching`); results do not depend on the chunk size or the batch order. Without
     ``steps``, each map is refined until its completeness error is within ``tolerance`` (default
-    :data:`~.adaptive.DEFAULT_TOLERANCE`; :func:`~.adaptive.adaptive_integrated_gradients`,
-    trapezoid nodes; ``method`` and ``on_chunk`` then do not apply).
+    :data:`~.adaptive.DEFAULT_TOLERANCE`) or it has ``max_intervals`` + 1 nodes
+    (:func:`~.adaptive.adaptive_integrated_gradients`, trapezoid nodes; ``method`` and
+    ``on_chunk`` then do not apply).
 
     Args:
         model: a Keras model (attributed on its logits) or a ``GradFn``.
@@ -70,7 +72,8 @@ def integrated_gradients(
         from .adaptive import DEFAULT_TOLERANCE, adaptive_integrated_gradients
 
         return adaptive_integrated_gradients(model, images, targets, baseline=baseline, chunk_size=chunk_size,
-                                             tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance).maps
+                                             tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance,
+                                             max_intervals=max_intervals).maps
     grad_fn = as_grad_fn(model, chunk_size)
     images = np.asarray(images, dtype=np.float32)
     baselines = np.broadcast_to(np.asarray(baseline, dtype=np.float32), images.shape)

@@ -38,10 +38,16 @@ from generator.stages import faithfulness as faith
 from generator.stages.similarity import similarity
 
 Log = Callable[[str], None]
-TRUST_FORMAT = 7
+TRUST_FORMAT = 8
 """Bump when this stage changes what it computes, so cached results are dropped."""
 METHOD_KEYS = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients", "expected_gradients")
 METRICS = ("spearman_abs", "spearman", "ssim")
+TRUST_MAX_INTERVALS = 64
+"""Adaptive IG stops refining the checks' maps at 65 nodes (the published maps go on to 4,097). A
+randomised network's logit barely changes along the path, so its relative completeness error
+stays large however many nodes it gets: uncapped, refining those maps made the section 17 s
+slower (73.6 s against 56.5 s) without changing what it compares. Most trained maps stop earlier
+(29 evaluations on average)."""
 FILLS = ("black", "blur")
 DIRECTIONS = ("deletion", "insertion")
 
@@ -67,7 +73,8 @@ def every_method_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndar
         grad_fn, images, targets, samples=settings.smoothgrad_samples, noise_level=settings.smoothgrad_noise,
         seed=seed, chunk_size=settings.chunk_size))
     ig = timed("integrated_gradients", lambda: attr.integrated_gradients(
-        grad_fn, images, targets, baseline=settings.baseline, **settings.ig_options()))
+        grad_fn, images, targets, baseline=settings.baseline, max_intervals=TRUST_MAX_INTERVALS,
+        **settings.ig_options()))
     eg = timed("expected_gradients", lambda: attr.expected_gradients(
         grad_fn, images, targets, baselines=baselines, samples=settings.expected_gradients_samples, seed=seed,
         chunk_size=settings.chunk_size))
