@@ -44,8 +44,8 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
     ("--previous", "output", "previous", str, "an earlier site directory (manifest.json + data/) to compare with"),
     ("--site-url", "output", "site_url", str, "the site's public URL, e.g. https://OWNER.github.io/REPO/ "
                                               "(for the 404 page and sitemap.xml; default: none)"),
-    ("--repo-url", "output", "repo_url", str, "the repository the report comes from, linked in the header "
-                                              "and the model card (default: none)"),
+    ("--repo-url", "output", "repo_url", str, "the repository the report comes from, linked from the model "
+                                              "card (default: none)"),
     ("--engine", "output", "engine", str, "site engine: mkdocs or zensical (needs the zensical extra; "
                                           "default {default})"),
     ("--min-accuracy", "gates", "min_accuracy", float,

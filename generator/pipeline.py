@@ -219,7 +219,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
         vendor_assets(docs)
     with timings.stage("site", log):
         build_site(layout.config, docs, Path(settings.output.site_dir), site_name=settings.output.title,
-                   site_url=settings.output.site_url, repo_url=settings.output.repo_url,
+                   site_url=settings.output.site_url,
                    omit_from_nav=(() if changes else (CHANGES_PAGE,)) + pages_left_out(evidence),
                    engine=settings.output.engine)
         log(f"site: built {settings.output.site_dir}")

@@ -200,9 +200,10 @@ class OutputSettings:
     the 404 page then finds its styles from any folder and sitemap.xml lists full URLs. Empty:
     not set (the site works from any address, but 404.html only at the server's root)."""
     repo_url: str = ""
-    """The repository the report is published from (e.g. https://github.com/owner/repo), given to
-    MkDocs as ``repo_url`` (a link in the header) and linked from the model card. Edit links stay
-    off unless the site configuration enables Material's ``content.action.edit`` feature."""
+    """The repository the report is published from (e.g. https://github.com/owner/repo), linked
+    from the model card. Not given to the theme: its header widget would ask the GitHub API for
+    stars and forks on every page view, a request to another host that offline readers cannot make
+    (and that the site otherwise never makes). No edit links either."""
     engine: str = "mkdocs"
     """The site engine that builds the site from mkdocs.yml and the pages: "mkdocs" (MkDocs with
     Material for MkDocs) or "zensical" (Zensical, installed with the ``zensical`` extra; see the

@@ -62,7 +62,7 @@ class _WarningCollector(logging.Handler):
 
 
 def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None,
-                site_url: str = "", omit_from_nav: Collection[str] = (), repo_url: str = "") -> Any:
+                site_url: str = "", omit_from_nav: Collection[str] = ()) -> Any:
     """The MkDocs configuration of one build: ``config_file`` (strict) with this build's overrides.
 
     Args:
@@ -72,7 +72,6 @@ def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: st
         site_name: overrides the config's ``site_name`` when given. It is plain text and
             HTML-escaped here, because the theme prints ``site_name`` into pages unescaped.
         site_url: the site's public URL; overrides the config's ``site_url`` when not empty.
-        repo_url: the report's repository; overrides the config's ``repo_url`` when not empty.
         omit_from_nav: pages (paths relative to ``docs_dir``, e.g. ``"changes.md"``) this build
             does not generate: their ``nav`` entries are left out, and a section left empty too.
 
@@ -85,7 +84,7 @@ def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: st
     """
     from mkdocs.config import load_config
 
-    overrides = config_overrides(site_name, site_url, repo_url)
+    overrides = config_overrides(site_name, site_url)
     config = load_config(config_file=str(config_file), strict=True, docs_dir=str(Path(docs_dir).absolute()),
                          site_dir=str(site_dir), **overrides)
     if omit_from_nav and config["nav"] is not None:
@@ -93,15 +92,13 @@ def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: st
     return config
 
 
-def config_overrides(site_name: str | None = None, site_url: str = "", repo_url: str = "") -> dict[str, Any]:
+def config_overrides(site_name: str | None = None, site_url: str = "") -> dict[str, Any]:
     """The configuration keys one build overrides, as for :func:`site_config` (``site_name`` escaped)."""
     overrides: dict[str, Any] = {}
     if site_name is not None:
         overrides["site_name"] = html.escape(site_name)
     if site_url:
         overrides["site_url"] = site_url
-    if repo_url:
-        overrides["repo_url"] = repo_url
     return overrides
 
 
@@ -123,7 +120,7 @@ def without_pages(nav: list[Any], pages: set[str]) -> list[Any]:
 
 
 def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None,
-               site_url: str = "", omit_from_nav: Collection[str] = (), repo_url: str = "",
+               site_url: str = "", omit_from_nav: Collection[str] = (),
                engine: str = "mkdocs") -> None:
     """Build the site with ``engine`` (strict) and swap it into ``site_dir`` only on success.
 
@@ -136,7 +133,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
         docs_dir: Markdown sources, overriding the config's ``docs_dir``; they must already
             hold the vendored files (:func:`generator.publish.vendor.vendor_assets`).
         site_dir: the published site folder (created or replaced).
-        site_name, site_url, omit_from_nav, repo_url: this build's overrides, as for :func:`site_config`.
+        site_name, site_url, omit_from_nav: this build's overrides, as for :func:`site_config`.
         engine: one of :data:`~generator.plumbing.settings.SITE_ENGINES`.
 
     Raises:
@@ -156,10 +153,10 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
         if engine == "zensical":
             from generator.publish.zensical import build_with_zensical
 
-            build_with_zensical(config_file, docs_dir, building, config_overrides(site_name, site_url, repo_url),
+            build_with_zensical(config_file, docs_dir, building, config_overrides(site_name, site_url),
                                 omit_from_nav)
         else:
-            _build_with_mkdocs(config_file, docs_dir, building, site_name, site_url, omit_from_nav, repo_url)
+            _build_with_mkdocs(config_file, docs_dir, building, site_name, site_url, omit_from_nav)
         plain_search_index(building)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
@@ -168,7 +165,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
 
 
 def _build_with_mkdocs(config_file: Path, docs_dir: Path, building: Path, site_name: str | None, site_url: str,
-                       omit_from_nav: Collection[str], repo_url: str) -> None:
+                       omit_from_nav: Collection[str]) -> None:
     """Run MkDocs (strict) into ``building``, logging only warnings and errors meanwhile.
 
     Raises:
@@ -182,7 +179,7 @@ def _build_with_mkdocs(config_file: Path, docs_dir: Path, building: Path, site_n
     logger.addHandler(collector)
     logger.setLevel(logging.WARNING)
     try:
-        config = site_config(config_file, docs_dir, building, site_name, site_url, omit_from_nav, repo_url)
+        config = site_config(config_file, docs_dir, building, site_name, site_url, omit_from_nav)
         build(config)
         _drop_unused_assets(building, _search_languages(config))
     except Exception as error:  # including mkdocs' Abort, which strict mode raises
