@@ -68,7 +68,7 @@ def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Setti
     from generator.stages import decoy as decoy_stage
     from generator.stages.keys import decoy_components
     from generator.stages.model import train_model
-    from generator.stages.trust import every_method_maps
+    from generator.stages.method_maps import every_method_maps
 
     decoy_data, corners = decoy_stage.decoy_dataset(dataset, settings.decoy.patch, settings.seed,
                                                     settings.decoy.mismatched)

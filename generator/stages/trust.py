@@ -25,7 +25,6 @@ them when read.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -33,57 +32,17 @@ import numpy as np
 
 from generator import attributions as attr
 from generator.plumbing.input_scale import UNIT, InputScale
-from generator.plumbing.settings import AttributionSettings, Settings
+from generator.plumbing.settings import Settings
 from generator.stages import faithfulness as faith
+from generator.stages.method_maps import METHOD_KEYS, every_method_maps
 from generator.stages.similarity import similarity
 
 Log = Callable[[str], None]
 TRUST_FORMAT = 8
 """Bump when this stage changes what it computes, so cached results are dropped."""
-METHOD_KEYS = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients", "expected_gradients")
 METRICS = ("spearman_abs", "spearman", "ssim")
-TRUST_MAX_INTERVALS = 64
-"""Adaptive IG stops refining the checks' maps at 65 nodes (the published maps go on to 4,097). A
-randomised network's logit barely changes along the path, so its relative completeness error
-stays large however many nodes it gets: uncapped, refining those maps made the section 17 s
-slower (73.6 s against 56.5 s) without changing what it compares. Most trained maps stop earlier
-(29 evaluations on average)."""
 FILLS = ("black", "blur")
 DIRECTIONS = ("deletion", "insertion")
-
-
-def every_method_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, settings: AttributionSettings,
-                      seed: int, baselines: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """Every method's maps, (N, H, W) with channels reduced as in the gallery (``baselines``: the
-    images Expected Gradients draws from), and the
-    milliseconds per image each would take on its own (saliency and gradient × input reuse the
-    gradient here; their time counts it)."""
-    seconds: dict[str, float] = {}
-
-    def timed(key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
-        start = time.perf_counter()
-        result = compute()
-        seconds[key] = time.perf_counter() - start
-        return result
-
-    gradient = timed("gradient", lambda: grad_fn(images, targets)[0])
-    saliency = timed("saliency", lambda: attr.saliency_from_gradient(gradient))
-    gradient_x_input = timed("gradient_x_input", lambda: images * gradient)
-    smoothgrad = timed("smoothgrad", lambda: attr.smoothgrad(
-        grad_fn, images, targets, samples=settings.smoothgrad_samples, noise_level=settings.smoothgrad_noise,
-        seed=seed, chunk_size=settings.chunk_size))
-    ig = timed("integrated_gradients", lambda: attr.integrated_gradients(
-        grad_fn, images, targets, baseline=settings.baseline, max_intervals=TRUST_MAX_INTERVALS,
-        **settings.ig_options()))
-    eg = timed("expected_gradients", lambda: attr.expected_gradients(
-        grad_fn, images, targets, baselines=baselines, samples=settings.expected_gradients_samples, seed=seed,
-        chunk_size=settings.chunk_size))
-    maps = {"gradient": gradient.sum(-1), "saliency": saliency.max(-1), "gradient_x_input": gradient_x_input.sum(-1),
-            "smoothgrad": smoothgrad.sum(-1), "integrated_gradients": ig.sum(-1), "expected_gradients": eg.sum(-1)}
-    for derived in ("saliency", "gradient_x_input"):  # each costs a gradient, then its own small step
-        seconds[derived] += seconds["gradient"]
-    count = max(len(images), 1)
-    return maps, {key: 1000.0 * value / count for key, value in seconds.items()}
 
 
 def random_other_classes(targets: np.ndarray, classes: int, seed: int) -> np.ndarray:
