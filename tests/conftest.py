@@ -8,19 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from generator.publish.layout import site_files
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def copy_project(destination: Path) -> Path:
     """mkdocs.yml, templates/ and the hand-written site_src pages, without generated files."""
-    destination.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "mkdocs.yml", destination / "mkdocs.yml")
-    shutil.copytree(ROOT / "templates", destination / "templates")
-    generated = {ROOT / "site_src" / name for name in (
-        "index.md", "classes", "misclassified.md", "explorer.md", "changes.md", "trust.md", "decoy.md", "figures",
-        "data", "manifest.json", "methods/how-this-report-was-made.md", "methods/baselines.md")}
-    shutil.copytree(ROOT / "site_src", destination / "site_src", ignore=lambda d, names: [
-        n for n in names if Path(d) / n in generated])
+    for source, name in site_files(ROOT):
+        (destination / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, destination / name)
     return destination
 
 

@@ -99,24 +99,29 @@ def hand_written(pages: Path) -> list[str]:
     return [name for name in files_under(pages) if not is_generated(name)]
 
 
-def packaged_files(checkout: Path) -> list[tuple[Path, str]]:
-    """(source file, path inside :data:`PACKAGED`) for every file a wheel ships: the site
-    configuration, the templates and the hand-written pages of the checkout, and the Pages
-    workflow with the one script its steps call (which ``gradient-gallery init`` writes)."""
-    files = [(checkout / name, name) for name in (CONFIG, WORKFLOW, PUBLISH_SCRIPT)]
+def site_files(checkout: Path) -> list[tuple[Path, str]]:
+    """(source file, checkout-relative path) of what a site is built from: the site
+    configuration, the templates and the hand-written pages of ``checkout``."""
+    files = [(checkout / CONFIG, CONFIG)]
     files += [(checkout / TEMPLATES / name, f"{TEMPLATES}/{name}") for name in files_under(checkout / TEMPLATES)]
     files += [(checkout / PAGES / name, f"{PAGES}/{name}") for name in hand_written(checkout / PAGES)]
     return files
 
 
+def packaged_files(checkout: Path) -> list[tuple[Path, str]]:
+    """(source file, path inside :data:`PACKAGED`) for every file a wheel ships: the
+    :func:`site_files`, and the Pages workflow with the one script its steps call (which
+    ``gradient-gallery init`` writes)."""
+    return site_files(checkout) + [(checkout / name, name) for name in (WORKFLOW, PUBLISH_SCRIPT)]
+
+
 def copy_pages(pages: Path, docs: Path) -> None:
     """Make the hand-written files of ``docs`` those of ``pages``: copy each one whose bytes
     differ and delete any other hand-written file (generated ones are the build's to manage)."""
+    from generator.plumbing.fileio import write_bytes_if_changed  # here: setup.py runs this module alone
+
     wanted = hand_written(pages)
     for name in wanted:
-        target, data = docs / name, (pages / name).read_bytes()
-        if not target.is_file() or target.read_bytes() != data:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        write_bytes_if_changed(docs / name, (pages / name).read_bytes())
     for name in set(hand_written(docs)) - set(wanted):
         (docs / name).unlink()
