@@ -69,6 +69,8 @@ def test_page_shows_hashes_versions_measurements_and_escapes_user_text(tmp_path)
     page = (tmp_path / "page.md").read_text(encoding="utf-8")
     assert "ab" * 32 in page and "cd" * 32 in page and "98.76%" in page  # 0.98765, rounded down
     assert "| NumPy | 1.2.3 |" in page and "&#60;x&#62;" in page
+    # setting keys are inline code, shown literally: no character reference inside the backticks
+    assert "| `data.class_names` |" in page and "| `attribution.smoothgrad_samples` |" in page
     assert "gradient-gallery build --config report.toml" in page
     # the medians, per step count, and the fewest steps within the tolerance (90th percentile)
     assert "| 8 | 0.40% | 20.00% |" in page

@@ -185,6 +185,15 @@ def test_user_text_is_escaped_everywhere(tmp_path):
         assert not line.startswith(("--8<--", "# heading")), line
 
 
+def test_code_name_is_literal_inline_code_and_refuses_anything_but_a_plain_name():
+    from generator.pages.markdown_text import code_name
+
+    assert code_name("data.class_names") == "`data.class_names`"
+    for bad in ("a`b", "a|b", "a b", "<x>", ""):
+        with pytest.raises(ValueError, match="plain name"):
+            code_name(bad)
+
+
 def test_escape_markdown_leaves_no_markup_and_one_line():
     escaped = escape_markdown("---\nline two & <tag> [link](url) $math$ #1 | ! * _ ` \\ { } ~")
     assert "\n" not in escaped

@@ -19,7 +19,7 @@ from generator.plumbing.numbers import percent
 from generator.pages.inputs import ig_quadrature
 from generator.stages.mathematics import EG_MEDIAN_LEVEL, Mathematics
 from generator.stages.results import BuildFacts
-from generator.pages.markdown_text import escape_markdown, href
+from generator.pages.markdown_text import code_name, escape_markdown, href
 from generator.stages.results import COMPLETENESS_TOLERANCE
 
 REPORT_BUILD_PAGE = "methods/how-this-report-was-made.md"
@@ -121,7 +121,7 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
         "settings_file": fenced(settings_toml(settings), "toml"),
         "build_command": fenced("gradient-gallery build --config report.toml", "bash"),
         "model_command": fenced("gradient-gallery build --config report.toml --model model.keras", "bash"),
-        "settings": pairs(flat(settings)),
+        "settings": [{"label": code_name(key), "value": escape_markdown(value)} for key, value in flat(settings)],
         "data": pairs([("Name", facts.data_name), ("Description", facts.data_description),
                        ("Source", facts.data_source), ("sha256", facts.data_sha256),
                        ("Training images", f"{facts.train_images:,}"), ("Test images", f"{facts.test_images:,}")]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import urllib.parse
 from pathlib import Path
 
@@ -39,6 +40,20 @@ def escape_markdown(text: object) -> str:
     if escaped[:1] and escaped[0] in _LINE_STARTS:
         escaped = f"&#{ord(escaped[0])};{escaped[1:]}"
     return escaped
+
+
+def code_name(name: str) -> str:
+    """One of this project's own names (a setting key such as ``data.class_names``) as inline
+    code. A code span shows its content literally, numeric character references included, so
+    :func:`escape_markdown` would print ``&#95;`` there; a name of letters, digits, ``_``, ``.``
+    and ``-`` needs no escaping inside backticks.
+
+    Raises:
+        ValueError: ``name`` has any other character.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise ValueError(f"not a plain name for inline code: {name!r}")
+    return f"`{name}`"
 
 
 def environment(templates_dir: Path) -> jinja2.Environment:
