@@ -28,7 +28,7 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
     ("--batch-size", "train", "batch_size", int, "training batch size (default {default})"),
     ("--train-subset", "train", "train_subset", int, "train on the first N images only (0: all; default {default})"),
     ("--steps", "attribution", "steps", int, "Integrated-Gradients quadrature nodes; 0: adaptive, each map refined to "
-                                               "attribution.tolerance (default {default})"),
+                                               "attribution.tolerance and attribution.map_tolerance (default {default})"),
     ("--quadrature", "attribution", "method", str,
      "quadrature rule: gauss_legendre, trapezoid, riemann_midpoint, riemann_left or riemann_right "
      "(default {default})"),

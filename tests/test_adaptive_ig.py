@@ -34,6 +34,21 @@ class Linear(Cubic):
         return np.broadcast_to(w, images.shape).astype(np.float32), (images * w).sum(axis=(1, 2, 3))
 
 
+class Balanced(Cubic):
+    """score(x) = Σ_i a_i x_i³ + Σ_i x_i with a = +1 on half the pixels and −1 on the other half.
+
+    On an all-ones image from a black baseline, the trapezoid rule on n intervals gives each
+    pixel a_i (1 + 1/(2n²)) + 1: the cubic part's errors cancel in the sum, so completeness
+    holds exactly at every n, but the map is off. Between n/2 and n intervals every pixel moves by
+    3/(2n²), a relative L1 change of 16 · 3/(2n²) / (16 + 8/n²) = 24 / (16n² + 8) on 16 pixels."""
+
+    def __call__(self, images, targets):
+        images = np.asarray(images, np.float64)
+        self.rows += len(images)
+        a = np.where(np.arange(images[0].size) % 2 == 0, 1.0, -1.0).reshape(images.shape[1:])
+        return (3 * a * images**2 + 1).astype(np.float32), (a * images**3 + images).sum(axis=(1, 2, 3))
+
+
 def images(n=3, seed=0):
     return np.random.default_rng(seed).uniform(0.1, 1.0, size=(n, 4, 4, 1)).astype(np.float32)
 
@@ -97,3 +112,26 @@ def test_refinement_stops_at_max_intervals():
     x, t = images(2), np.array([0, 1])
     capped = integrated_gradients(Cubic(), x, t, tolerance=1e-12, max_intervals=32)
     np.testing.assert_allclose(capped, integrated_gradients(Cubic(), x, t, steps=33, method="trapezoid"), rtol=1e-6)
+
+
+def test_a_map_whose_sum_is_exact_is_refined_until_it_stops_changing():
+    ones = np.ones((1, 4, 4, 1), np.float32)
+    only_sum = adaptive_integrated_gradients(Balanced(), ones, np.array([0]), tolerance=1e-3, map_tolerance=np.inf,
+                                             start=4)
+    assert only_sum.evaluations.tolist() == [5] and only_sum.relative_error[0] < 1e-9
+    # 24 / (16n² + 8): 9.1% at n = 4, 2.3% at 8, 0.58% at 16, so 16 intervals meet 1%.
+    converged = adaptive_integrated_gradients(Balanced(), ones, np.array([0]), tolerance=1e-3, map_tolerance=0.01,
+                                              start=4)
+    assert converged.evaluations.tolist() == [17]
+    np.testing.assert_allclose(converged.change, 24 / (16 * 16**2 + 8), rtol=1e-6)
+    a = np.where(np.arange(16) % 2 == 0, 1.0, -1.0).reshape(1, 4, 4, 1)
+    np.testing.assert_allclose(converged.maps, a * (1 + 1 / (2 * 16**2)) + 1, rtol=1e-6)
+
+
+def test_the_first_even_level_already_knows_its_change():
+    x = images(2)
+    result = adaptive_integrated_gradients(Linear(), x, np.array([0, 0]), tolerance=1e-6, map_tolerance=1e-6, start=4)
+    assert result.evaluations.tolist() == [5, 5]  # 2 intervals, doubled once to 4: the change is 0
+    assert result.change.tolist() == [0.0, 0.0]
+    odd = adaptive_integrated_gradients(Linear(), x, np.array([0, 0]), tolerance=1e-6, map_tolerance=1e-6, start=3)
+    assert odd.evaluations.tolist() == [7, 7]  # an odd start has no change yet: it is doubled once

@@ -28,7 +28,7 @@ class LinearScores:
 
 def checked(maps):
     n = len(maps)
-    return CheckedMaps(maps, np.zeros(n), np.zeros(n), np.zeros(n), np.full(n, 8))
+    return CheckedMaps(maps, np.zeros(n), np.zeros(n), np.zeros(n), np.full(n, 8), np.full(n, np.nan))
 
 
 def published():

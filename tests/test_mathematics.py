@@ -39,8 +39,8 @@ def arrays_and_examples(settings: Settings) -> tuple[AttributionArrays, list[Exa
     maps = attr.integrated_gradients(quadratic_grad_fn, images, targets, steps=16)
     _, at_x = quadratic_grad_fn(images, targets)
     check = attr.completeness(maps, at_x, np.zeros(3))
-    ig = CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error, np.full(3, 16))
-    none = CheckedMaps(np.zeros((0, 28, 28, 1), np.float32), *(np.zeros(0),) * 3, np.zeros(0, np.int64))
+    ig = CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error, np.full(3, 16), np.full(3, np.nan))
+    none = CheckedMaps(np.zeros((0, 28, 28, 1), np.float32), *(np.zeros(0),) * 3, np.zeros(0, np.int64), np.zeros(0))
     gradient, _ = quadratic_grad_fn(images, targets)
     arrays = AttributionArrays(index=np.array([11, 22, 33]), target=targets, image=images, gradient=gradient,
                                saliency=np.abs(gradient), gradient_x_input=images * gradient, smoothgrad=gradient,

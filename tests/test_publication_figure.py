@@ -33,7 +33,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def checked(maps, attribution_sum, logit_delta, relative_error, steps):
     return CheckedMaps(maps, np.array(attribution_sum), np.array(logit_delta), np.array(relative_error),
-                     np.array(steps, np.int64))
+                     np.array(steps, np.int64), np.full(len(maps), np.nan))
 
 
 @pytest.fixture()

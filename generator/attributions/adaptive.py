@@ -1,4 +1,4 @@
-"""Integrated Gradients refined map by map until its completeness check holds.
+"""Integrated Gradients refined map by map until it has converged and its completeness check holds.
 
 The trapezoid rule on n equal intervals of [0, 1], with h = 1/n and g(α) the path gradient,
 
@@ -9,11 +9,19 @@ evaluates only the n new midpoints and keeps every gradient already taken. The t
 are the baseline and the image, so the same gradient calls give f_t(x′) and f_t(x), and the
 completeness error of every map is known at every level without another pass.
 
-Each map starts with ``start`` intervals and is doubled while its completeness error is above
-``tolerance`` (up to ``max_intervals``). On this project's ReLU network the path gradient is
-piecewise constant, with many small jumps, so beyond about 16 nodes the trapezoid rule converges
-like Gauss–Legendre (the report's convergence study measures both); nesting is what the
-trapezoid adds.
+A map is doubled while either of two checks fails:
+
+- completeness: |Σ_i IG_i − (f_t(x) − f_t(x′))| / |f_t(x) − f_t(x′)| above ``tolerance``;
+- convergence: the relative L1 change of the map at its last doubling,
+  ‖IG_n − IG_{n/2}‖₁ / ‖IG_n‖₁, above ``map_tolerance``.
+
+Completeness alone is a weak test of a map: it checks one number, the sum, and the errors of
+different pixels cancel in it. On this project's ReLU network the path gradient is piecewise
+constant with many small jumps, so every rule's map error falls like 1/n, and the change at a
+doubling is a steady estimate of it: measured against 1,025-node maps of the report's model
+(256 test images), it is 1.7 times the true L1 error in the median and above it for 95% of
+maps, at every n from 16 to 128. Without the convergence check, maps refined to 0.5%
+completeness stopped 1.6% (median) and 3.8% (max) away from their converged values.
 """
 
 from __future__ import annotations
@@ -31,6 +39,9 @@ from .integrated_gradients import interpolate
 DEFAULT_TOLERANCE = 0.005
 """Relative completeness error a map is refined to when no node count is given (0.5%)."""
 
+DEFAULT_MAP_TOLERANCE = 0.02
+"""Relative L1 change at the last doubling a map is refined to when no node count is given (2%)."""
+
 
 @dataclass(frozen=True)
 class AdaptiveMaps:
@@ -41,6 +52,7 @@ class AdaptiveMaps:
         evaluations: (N,) gradient evaluations of each map (intervals + 1).
         score_input, score_baseline: (N,) f_t(x) and f_t(x′).
         relative_error: (N,) completeness error of each map (see :func:`~.completeness.completeness`).
+        change: (N,) relative L1 change of each map at its last doubling (inf if it had none).
     """
 
     maps: np.ndarray
@@ -48,6 +60,7 @@ class AdaptiveMaps:
     score_input: np.ndarray
     score_baseline: np.ndarray
     relative_error: np.ndarray
+    change: np.ndarray
 
 
 def trapezoid_sum(grad_fn: Any, baselines: np.ndarray, images: np.ndarray, targets: np.ndarray,
@@ -60,25 +73,37 @@ def trapezoid_sum(grad_fn: Any, baselines: np.ndarray, images: np.ndarray, targe
     return weighted_gradient_sum(grad_fn, points, targets, weights, images.shape, chunk_size)
 
 
+def relative_change(difference: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """‖d ⊙ (after − before)‖₁ / ‖d ⊙ after‖₁ per map (0 where both are 0), d = x − x′."""
+    rows = len(difference)
+    moved = np.abs(difference * (after - before)).reshape(rows, -1).sum(axis=1)
+    size = np.abs(difference * after).reshape(rows, -1).sum(axis=1)
+    return np.divide(moved, size, out=np.where(moved > 0, np.inf, 0.0), where=size > 0)
+
+
 def adaptive_integrated_gradients(
     model: Any,
     images: np.ndarray,
     targets: np.ndarray,
     *,
     tolerance: float = DEFAULT_TOLERANCE,
+    map_tolerance: float = DEFAULT_MAP_TOLERANCE,
     start: int = 16,
     max_intervals: int = 4096,
     baseline: float | np.ndarray = 0.0,
     chunk_size: int = 512,
 ) -> AdaptiveMaps:
-    """Integrated Gradients with nested trapezoid doubling until each map's completeness error
-    is at most ``tolerance`` (or ``max_intervals`` is reached).
+    """Integrated Gradients with nested trapezoid doubling until each map's completeness error is
+    at most ``tolerance`` and its change at the last doubling at most ``map_tolerance`` (or
+    ``max_intervals`` is reached).
 
     Args:
         model: a Keras model (attributed on its logits) or a ``GradFn``.
         images: (N, H, W, C) float32; targets: (N,) classes or (N, K) class weights.
         tolerance: relative completeness error to refine to.
-        start: intervals of every map's first level (≥ 1); start + 1 gradient evaluations.
+        map_tolerance: relative L1 change at a doubling to refine to (``inf``: completeness only).
+        start: intervals of every map's first level (≥ 1); start + 1 gradient evaluations. An
+            even ``start`` is reached by doubling start / 2, so its change is known.
         max_intervals: refinement stops here.
         baseline: x′, a scalar or an array broadcastable to ``images``.
         chunk_size: image-steps per compiled call.
@@ -89,26 +114,31 @@ def adaptive_integrated_gradients(
     images = np.asarray(images, dtype=np.float32)
     targets = np.asarray(targets)
     baselines = np.ascontiguousarray(np.broadcast_to(np.asarray(baseline, dtype=np.float32), images.shape))
+    difference = images.astype(np.float64) - baselines
     at_baseline, score_baseline = grad_fn(baselines, targets)
     at_input, score_input = grad_fn(images, targets)
-    n = start
+    n = start // 2 if start % 2 == 0 else start
     integral = (at_baseline.astype(np.float64) + at_input) / (2 * n)
     if n > 1:
         integral += trapezoid_sum(grad_fn, baselines, images, targets, np.arange(1, n) / n, 1.0 / n, chunk_size)
     intervals = np.full(len(images), n, dtype=np.int64)
+    change = np.full(len(images), np.inf)
 
-    def errors(rows: np.ndarray) -> np.ndarray:
-        maps = (images[rows] - baselines[rows]) * integral[rows]
-        return completeness(maps, score_input[rows], score_baseline[rows]).relative_error
+    def unfinished(rows: np.ndarray) -> np.ndarray:
+        maps = difference[rows] * integral[rows]
+        error = completeness(maps, score_input[rows], score_baseline[rows]).relative_error
+        return rows[(error > tolerance) | (change[rows] > map_tolerance)]
 
-    todo = np.flatnonzero(errors(np.arange(len(images))) > tolerance)
+    todo = np.arange(len(images)) if n < start else unfinished(np.arange(len(images)))
     while len(todo) and 2 * n <= max_intervals:
+        before = integral[todo]
         midpoints = (2 * np.arange(n) + 1) / (2 * n)
-        integral[todo] = integral[todo] / 2 + trapezoid_sum(grad_fn, baselines[todo], images[todo], targets[todo],
-                                                            midpoints, 1.0 / (2 * n), chunk_size)
+        integral[todo] = before / 2 + trapezoid_sum(grad_fn, baselines[todo], images[todo], targets[todo],
+                                                    midpoints, 1.0 / (2 * n), chunk_size)
         n *= 2
         intervals[todo] = n
-        todo = todo[errors(todo) > tolerance]
-    maps = ((images - baselines) * integral).astype(np.float32)
+        change[todo] = relative_change(difference[todo], before, integral[todo])
+        todo = unfinished(todo)
+    maps = (difference * integral).astype(np.float32)
     check = completeness(maps, score_input, score_baseline)
-    return AdaptiveMaps(maps, intervals + 1, score_input, score_baseline, check.relative_error)
+    return AdaptiveMaps(maps, intervals + 1, score_input, score_baseline, check.relative_error, change)

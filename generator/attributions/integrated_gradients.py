@@ -43,14 +43,16 @@ def integrated_gradients(
     chunk_size: int = 512,
     on_chunk: Callable[[int, int], None] | None = None,
     tolerance: float | None = None,
+    map_tolerance: float | None = None,
     max_intervals: int = 4096,
 ) -> np.ndarray:
     """Integrated Gradients of each image's target logit.
 
     The N × S path points are evaluated in chunks of ``chunk_size`` image-steps (see
     :mod:`.batching`); results do not depend on the chunk size or the batch order. Without
-    ``steps``, each map is refined until its completeness error is within ``tolerance`` (default
-    :data:`~.adaptive.DEFAULT_TOLERANCE`) or it has ``max_intervals`` + 1 nodes
+    ``steps``, each map is refined until its completeness error is within ``tolerance`` and its
+    change at a doubling within ``map_tolerance`` (defaults :data:`~.adaptive.DEFAULT_TOLERANCE`,
+    :data:`~.adaptive.DEFAULT_MAP_TOLERANCE`) or it has ``max_intervals`` + 1 nodes
     (:func:`~.adaptive.adaptive_integrated_gradients`, trapezoid nodes; ``method`` and
     ``on_chunk`` then do not apply).
 
@@ -64,16 +66,19 @@ def integrated_gradients(
         method: quadrature rule (see :func:`quadrature`).
         chunk_size: image-steps per compiled call.
         on_chunk: optional progress callback ``(done, total)`` in image-steps.
+        tolerance, map_tolerance, max_intervals: the adaptive method's completeness error, change
+            at a doubling and node cap (without ``steps`` only).
 
     Returns:
         (N, H, W, C) float32 attributions in logit units; Σ_i IG_i ≈ f_t(x) − f_t(x′).
     """
     if steps is None:
-        from .adaptive import DEFAULT_TOLERANCE, adaptive_integrated_gradients
+        from .adaptive import DEFAULT_MAP_TOLERANCE, DEFAULT_TOLERANCE, adaptive_integrated_gradients
 
-        return adaptive_integrated_gradients(model, images, targets, baseline=baseline, chunk_size=chunk_size,
-                                             tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance,
-                                             max_intervals=max_intervals).maps
+        return adaptive_integrated_gradients(
+            model, images, targets, baseline=baseline, chunk_size=chunk_size, max_intervals=max_intervals,
+            tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance,
+            map_tolerance=DEFAULT_MAP_TOLERANCE if map_tolerance is None else map_tolerance).maps
     grad_fn = as_grad_fn(model, chunk_size)
     images = np.asarray(images, dtype=np.float32)
     baselines = np.broadcast_to(np.asarray(baseline, dtype=np.float32), images.shape)

@@ -29,11 +29,13 @@ def dataset_summary(facts: BuildFacts) -> str:
             f"{facts.test_images:,} test images)")
 
 
-def ig_quadrature(steps: int, method: str, tolerance: float) -> str:
+def ig_quadrature(steps: int, method: str, tolerance: float, map_tolerance: float = float("inf")) -> str:
     """How the IG path integral was computed, in one line (``steps`` 0: adaptive)."""
     if not steps:
+        converged = "" if map_tolerance == float("inf") else (
+            f" and the map changed by at most {percent(map_tolerance, 1)} at its last doubling")
         return (f"adaptive: trapezoid nodes doubled map by map (17, 33, 65, … up to {MAX_REFINED_STEPS + 1:,}) "
-                f"until the completeness error is within {percent(tolerance, 1)}; each map prints its count")
+                f"until the completeness error is within {percent(tolerance, 1)}{converged}; each map prints its count")
     return f"{method}, {steps} steps (doubled up to {MAX_REFINED_STEPS:,} for maps above the tolerance)"
 
 
@@ -47,7 +49,8 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
         ("Attributed output", "class logit (pre-softmax)"),
         ("Maps", "gradient, saliency, gradient × input, SmoothGrad, Integrated Gradients, Expected Gradients; "
                  "for mistakes also contrastive IG and EG (logit predicted − logit true)"),
-        ("IG quadrature", ig_quadrature(attribution.steps, attribution.method, attribution.tolerance)),
+        ("IG quadrature", ig_quadrature(attribution.steps, attribution.method, attribution.tolerance,
+                                          attribution.map_tolerance)),
         ("IG baseline", baseline),
         ("SmoothGrad", f"{attribution.smoothgrad_samples} samples, noise σ = {attribution.smoothgrad_noise:g} "
                        f"× input range, seed {settings.seed}"),

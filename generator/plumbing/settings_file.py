@@ -146,6 +146,9 @@ def _validate(settings: Settings) -> None:
     if not 0.0 < settings.attribution.tolerance < 1.0:
         raise SettingsError(f"setting 'attribution.tolerance' must be between 0 and 1 (excluded), "
                             f"got {settings.attribution.tolerance}")
+    if not 0.0 < settings.attribution.map_tolerance <= 1.0:
+        raise SettingsError(f"setting 'attribution.map_tolerance' must be above 0 and at most 1, "
+                            f"got {settings.attribution.map_tolerance}")
     if settings.attribution.smoothgrad_noise < 0:
         raise SettingsError("setting 'attribution.smoothgrad_noise' must not be negative")
     for name in ("min_accuracy", "max_incomplete_share"):

@@ -27,13 +27,15 @@ Log = Callable[[str], None]
 @dataclass(frozen=True)
 class CheckedMaps:
     """IG or EG maps with their completeness check; (R,) arrays beside (R, H, W, C) maps.
-    ``steps`` counts gradient evaluations per map: quadrature nodes (IG) or draws (EG)."""
+    ``steps`` counts gradient evaluations per map: quadrature nodes (IG) or draws (EG);
+    ``change`` is an adaptive IG map's relative L1 change at its last doubling (NaN otherwise)."""
 
     maps: np.ndarray
     attribution_sum: np.ndarray
     logit_delta: np.ndarray
     relative_error: np.ndarray
     steps: np.ndarray
+    change: np.ndarray
 
     def completeness(self, r: int) -> Completeness:
         return Completeness(float(self.attribution_sum[r]), float(self.logit_delta[r]),
@@ -112,14 +114,14 @@ def checked_integrated_gradients(
         from generator.attributions.adaptive import adaptive_integrated_gradients
 
         found = adaptive_integrated_gradients(grad_fn, images, targets, tolerance=settings.tolerance,
-                                              max_intervals=MAX_REFINED_STEPS, baseline=settings.baseline,
-                                              chunk_size=settings.chunk_size)
+                                              map_tolerance=settings.map_tolerance, max_intervals=MAX_REFINED_STEPS,
+                                              baseline=settings.baseline, chunk_size=settings.chunk_size)
         if len(images):
             log(f"attributions: adaptive IG, {found.evaluations.mean():.1f} gradient evaluations per map on "
                 f"average (most {found.evaluations.max()})")
         check = attr.completeness(found.maps, score_x, found.score_baseline)
         return CheckedMaps(found.maps, check.attribution_sum, check.logit_delta, check.relative_error,
-                           found.evaluations)
+                           found.evaluations, found.change)
     baseline = np.full_like(images, settings.baseline)
     _, score_baseline = grad_fn(baseline, targets)
     options = {"baseline": settings.baseline, "method": settings.method, "chunk_size": settings.chunk_size}
@@ -142,7 +144,8 @@ def checked_integrated_gradients(
         maps[missing] = attr.integrated_gradients(grad_fn, images[missing], targets[missing], steps=current, **options)
         steps[missing] = current
         check = attr.completeness(maps, score_x, score_baseline)
-    return CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error, steps)
+    return CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error, steps,
+                       np.full(len(images), np.nan))
 
 
 def checked_expected_gradients(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, score_x: np.ndarray,
@@ -166,7 +169,7 @@ def checked_expected_gradients(grad_fn: attr.GradFn, images: np.ndarray, targets
     reference = attr.baseline_scores(baseline_logits, images, targets, len(baselines), samples, seed)
     check = attr.completeness(maps, score_x, reference)
     return CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error,
-                       np.full(len(images), samples, dtype=np.int64))
+                       np.full(len(images), samples, dtype=np.int64), np.full(len(images), np.nan))
 
 
 def compute_attributions(

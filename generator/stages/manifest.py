@@ -101,7 +101,11 @@ def _check_numbers(maps: CheckedMaps, r: int) -> dict[str, Any]:
 
 
 def completeness_record(ig: CheckedMaps, r: int) -> dict[str, Any]:
+    """An IG map's completeness, its node count and, for an adaptive map, ``map_change``: the
+    relative L1 change at its last doubling (null when it was not refined adaptively)."""
+    change = float(ig.change[r])
     return {**_check_numbers(ig, r), "steps": int(ig.steps[r]),
+            "map_change": float(f"{change:.6g}") if np.isfinite(change) else None,
             "within_tolerance": bool(ig.relative_error[r] <= COMPLETENESS_TOLERANCE)}
 
 
