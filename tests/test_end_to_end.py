@@ -91,6 +91,12 @@ def test_published_arrays_match_the_manifest_and_obey_completeness(quick_build):
             assert arrays["index"][row] == example["test_index"] and arrays["target"][row] == target["target"]
             check = target["completeness"]
             assert float(arrays["integrated_gradients"][row].sum()) == pytest.approx(check["attribution_sum"], abs=1e-3)
+            attribution = manifest["settings"]["attribution"]
+            if attribution["steps"] == 0:  # adaptive: each map converged, or it reached the node cap
+                assert check["map_change"] <= attribution["map_tolerance"] or check["steps"] == 4097
+                assert check["relative_error"] <= attribution["tolerance"] or check["steps"] == 4097
+            else:
+                assert check["map_change"] is None
             eg = target["expected_gradients_completeness"]
             assert float(arrays["expected_gradients"][row].sum()) == pytest.approx(eg["attribution_sum"], abs=1e-3)
             assert eg["draws"] == manifest["settings"]["attribution"]["expected_gradients_samples"]
