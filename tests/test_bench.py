@@ -42,7 +42,7 @@ def test_table_names_every_measure():
                                     "engine_over_floor", "reference_vs_engine_max_relative_difference",
                                     "gradient_images_per_s", "saliency_images_per_s", "peak_mib_n", "peak_mib_4n",
                                     "fixed_median_error", "fixed_max_error", "adaptive_ms_per_image",
-                                    "adaptive_tolerance", "adaptive_evaluations", "adaptive_median_error",
+                                    "adaptive_tolerance", "adaptive_map_tolerance", "adaptive_evaluations", "adaptive_median_error",
                                     "adaptive_max_error", "mflop_per_image_step", "floor_gflops", "matmul_gflops")}
     table = format_table(numbers, BenchOptions(images=64), "test machine")
     for words in ("Reference", "Engine", "Speed-up", "Floor", "Gradient throughput", "Saliency throughput",
