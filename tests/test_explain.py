@@ -76,3 +76,24 @@ def test_expected_gradients_records_its_completeness_against_its_drawn_baselines
     assert eg.relative_error[1] < 0.05
     # Same image, same draws: the contrast logit_1 − logit_0 = −2 logit_0 has −2 × its EG.
     np.testing.assert_allclose(arrays.contrast_eg.maps[0], -2 * eg.maps[1], rtol=1e-4, atol=1e-6)
+
+
+def test_the_contrast_eg_map_is_the_expected_gradients_of_the_logit_difference():
+    """Two independent logits: the contrast map (the difference of the rows' maps) equals EG of
+    logit_1 − logit_0 computed directly, with the same draws."""
+    from generator import attributions as attr
+
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(), keras.layers.Dense(5, activation="relu"),
+                              keras.layers.Dense(2)])
+    image = np.random.default_rng(1).uniform(size=(1, 4, 4, 1)).astype(np.float32)
+    images = np.repeat(image, 2, axis=0)
+    settings = AttributionSettings(steps=16, expected_gradients_samples=32, chunk_size=64)
+    arrays = explain.compute_attributions(model, images, np.array([5, 5]), np.array([1, 0]), np.array([[0, 1]]),
+                                          settings, seed=4, baselines=BASELINES, log=lambda m: None)
+    direct = attr.expected_gradients(model, image, attr.contrast_weights([1], [0], 2), baselines=BASELINES,
+                                     samples=32, seed=4)
+    assert np.abs(direct).max() > 0
+    np.testing.assert_allclose(arrays.contrast_eg.maps, direct, rtol=1e-4, atol=1e-6)
+    assert arrays.contrast.logit_delta[0] == pytest.approx(
+        arrays.ig.logit_delta[0] - arrays.ig.logit_delta[1], rel=1e-5)

@@ -150,7 +150,7 @@ def checked_integrated_gradients(
 
 def checked_expected_gradients(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, score_x: np.ndarray,
                                baselines: np.ndarray, baseline_logits: np.ndarray, settings: AttributionSettings,
-                               seed: int) -> CheckedMaps:
+                               seed: int, maps: np.ndarray | None = None) -> CheckedMaps:
     """Expected Gradients with its completeness check against each map's own drawn baselines.
 
     Args:
@@ -162,10 +162,13 @@ def checked_expected_gradients(grad_fn: attr.GradFn, images: np.ndarray, targets
         baseline_logits: (B, K) their logits.
         settings: draws per map and chunk size.
         seed: seed of the draws.
+        maps: the maps, when they are already known (see :func:`compute_attributions`); else
+            they are computed here.
     """
     samples = settings.expected_gradients_samples
-    maps = attr.expected_gradients(grad_fn, images, targets, baselines=baselines, samples=samples, seed=seed,
-                                   chunk_size=settings.chunk_size)
+    if maps is None:
+        maps = attr.expected_gradients(grad_fn, images, targets, baselines=baselines, samples=samples, seed=seed,
+                                       chunk_size=settings.chunk_size)
     reference = attr.baseline_scores(baseline_logits, images, targets, len(baselines), samples, seed)
     check = attr.completeness(maps, score_x, reference)
     return CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error,
@@ -206,12 +209,18 @@ def compute_attributions(
     contrast_rows = np.asarray(contrast_rows, dtype=np.int64).reshape(-1, 2)
     predicted_row, true_row = contrast_rows[:, 0], contrast_rows[:, 1]
     weights = attr.contrast_weights(target[predicted_row], target[true_row], grad_fn.classes)
-    _, contrast_score = grad_fn(images[predicted_row], weights)
+    if not np.array_equal(images[predicted_row], images[true_row]):
+        raise ValueError("each contrast pairs two rows of the same image")
+    contrast_score = score[predicted_row] - score[true_row]
     contrast = checked_integrated_gradients(grad_fn, images[predicted_row], weights, contrast_score, settings, log)
     log(f"attributions: Expected Gradients, {settings.expected_gradients_samples} draws per map")
     eg = checked_expected_gradients(grad_fn, images, target, score, baselines, baseline_logits, settings, seed)
+    # EG is linear in the score, and an image's draws depend on the image, not on the target: the
+    # contrast map of logit_pred − logit_true is the predicted row's map minus the true row's, at no
+    # further gradient evaluations.
     contrast_eg = checked_expected_gradients(grad_fn, images[predicted_row], weights, contrast_score, baselines,
-                                             baseline_logits, settings, seed)
+                                             baseline_logits, settings, seed,
+                                             maps=eg.maps[predicted_row] - eg.maps[true_row])
     return AttributionArrays(
         index=np.asarray(index, np.int64),
         target=np.asarray(target, np.int64),
