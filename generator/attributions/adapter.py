@@ -5,9 +5,9 @@ image (x in pixel/255; the model's own input scale is applied inside), computed 
 compiled ``tf.function`` with a fixed input signature, called on
 chunks of at most ``chunk_size`` images so memory is bounded by the chunk, not by N.
 A ``keras.Sequential`` that opens with a convolution takes a faster path computing the same
-function: a col2im input gradient for the first convolution (:mod:`.input_convolution`) and
-ReLU moved after a max pooling (:mod:`.relu_after_pooling`). Any other model keeps
-TensorFlow's own gradient.
+function: a col2im input gradient for the first convolution (:mod:`.input_convolution`), the
+image cropped to the pixels the model reads (:mod:`.unread_border`) and ReLU moved after a
+max pooling (:mod:`.relu_after_pooling`). Any other model keeps TensorFlow's own gradient.
 Everything else in :mod:`generator.attributions` is NumPy.
 """
 
@@ -21,6 +21,7 @@ from generator.plumbing.input_scale import UNIT, InputScale
 
 from .input_convolution import input_convolution, split_input_convolution
 from .relu_after_pooling import Step, layer_steps
+from .unread_border import crop_top_left, read_extent
 
 
 class GradFn(Protocol):
@@ -119,11 +120,13 @@ class GradientFunction:
         self.input_shape: tuple[int, ...] = tuple(int(d) for d in shape)
         self.classes = int(self.model.outputs[0].shape[-1])
         split = split_input_convolution(self.model)
-        # The fast path: functions applied in turn to the image; None: the model itself.
+        # The fast path: functions applied in turn to the (cropped) image; None: the model itself.
         self._steps: list[Step] | None = None
+        self._read: tuple[int, int] | None = None
         if split is not None:
             first = split[0]
             self._steps = layer_steps(self.model.layers, lambda images: input_convolution(images, first))
+            self._read = read_extent(self.model)
         self._compiled: Callable[..., Any] = tf.function(
             self._gradient_and_score,
             input_signature=[
@@ -152,7 +155,7 @@ class GradientFunction:
         images = self.input_scale.apply(images)
         if self._steps is None:
             return self.model(images, training=False)
-        hidden = images
+        hidden = images if self._read is None else crop_top_left(images, *self._read)
         for step in self._steps:
             hidden = step(hidden)
         return hidden
