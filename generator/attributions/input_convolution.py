@@ -9,8 +9,9 @@ the whole gradient call (113 µs) of the report's CNN.
 
 The matrix multiply puts the kernel offset (i, j) first, P = W_cols · ∂s/∂zᵀ of shape
 (kh, kw, C_in, n, H_out, W_out), so each shifted copy P[i, j] is a contiguous block: the
-col2im took 17.5 → 10.8 µs per image-step (isolated, 24×24 outputs), against slicing
-every ninth column of an (n, H_out, W_out, kh·kw·C_in) product.
+col2im took 17.5 → 10.8 µs per image-step measured alone (24×24 outputs), against slicing
+every ninth column of an (n, H_out, W_out, kh·kw·C_in) product; the whole gradient call gained
+only 1–4% (three interleaved runs): the slices partly overlapped with other work.
 
 :func:`split_input_convolution` finds such a first layer in a ``keras.Sequential`` model;
 :func:`input_convolution` is its affine part with the col2im gradient. Only the input
