@@ -19,6 +19,7 @@ import numpy as np
 
 from generator.plumbing.input_scale import UNIT, InputScale
 
+from .bfloat16_convolution import bfloat16_gradient_affine
 from .input_convolution import input_convolution, split_input_convolution
 from .relu_after_pooling import Step, layer_steps
 from .unread_border import crop_top_left, read_extent
@@ -108,9 +109,12 @@ class GradientFunction:
             softmax is removed (see :func:`logits_model`).
         chunk_size: images per compiled call (bounds peak memory).
         input_scale: how the model reads pixel/255 (default: as it is).
+        bfloat16_gradients: on the fast path, take inner convolutions' input gradients in
+            bfloat16 (:mod:`.bfloat16_convolution`: ~10% faster, gradients within ~1e-3).
     """
 
-    def __init__(self, model: Any, chunk_size: int = 512, input_scale: InputScale = UNIT) -> None:
+    def __init__(self, model: Any, chunk_size: int = 512, input_scale: InputScale = UNIT,
+                 bfloat16_gradients: bool = False) -> None:
         import tensorflow as tf
 
         self.model = logits_model(model)
@@ -125,7 +129,8 @@ class GradientFunction:
         self._read: tuple[int, int] | None = None
         if split is not None:
             first = split[0]
-            self._steps = layer_steps(self.model.layers, lambda images: input_convolution(images, first))
+            self._steps = layer_steps(self.model.layers, lambda images: input_convolution(images, first),
+                                      bfloat16_gradient_affine if bfloat16_gradients else None)
             self._read = read_extent(self.model)
         self._compiled: Callable[..., Any] = tf.function(
             self._gradient_and_score,

@@ -37,13 +37,16 @@ def convolution_affine(layer: Any) -> Step:
     return affine
 
 
-def layer_steps(layers: list[Any], first_affine: Step | None = None) -> list[Step]:
+def layer_steps(layers: list[Any], first_affine: Step | None = None,
+                inner_affine: Callable[[Any], Step | None] | None = None) -> list[Step]:
     """Functions that, applied in turn, compute ``layers`` (in inference mode).
 
     Args:
         layers: a ``keras.Sequential``'s layers.
         first_affine: when given, the first layer's affine part (its activation is applied
             after it, or after the pooling that follows it).
+        inner_affine: when given, the affine part of any later layer, or None where it does
+            not apply (e.g. :func:`~.bfloat16_convolution.bfloat16_gradient_affine`).
     """
     import tensorflow as tf
 
@@ -52,7 +55,10 @@ def layer_steps(layers: list[Any], first_affine: Step | None = None) -> list[Ste
     while index < len(layers):
         layer = layers[index]
         following = layers[index + 1] if index + 1 < len(layers) else None
-        affine = first_affine if index == 0 else None
+        if index == 0:
+            affine = first_affine
+        else:
+            affine = inner_affine(layer) if inner_affine is not None else None
         if _relu_then_max_pooling(layer, following):
             steps += [affine or convolution_affine(layer), lambda h, pooling=following: pooling(h), tf.nn.relu]
             index += 2
