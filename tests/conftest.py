@@ -29,6 +29,18 @@ def hand_written_html(docs: Path) -> set[str]:
     return {("" if page == "index" else f"{page.removesuffix('/index')}/") + "index.html" for page in pages}
 
 
+
+def functional_copy(model):
+    """The same layers as a functional Keras model, so ``GradientFunction`` takes TensorFlow's
+    own gradient instead of a ``keras.Sequential``'s fast path."""
+    import keras
+
+    inputs = keras.Input(model.inputs[0].shape[1:])
+    hidden = inputs
+    for layer in model.layers:
+        hidden = layer(hidden)
+    return keras.Model(inputs, hidden)
+
 def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": str(project / "no-keras-home")}
     return subprocess.run([sys.executable, "-m", "generator", "build", *args], cwd=project, env=env,

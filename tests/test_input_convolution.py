@@ -5,6 +5,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
+from conftest import functional_copy  # noqa: E402
 from generator.attributions import gradient  # noqa: E402
 from generator.attributions.input_convolution import split_input_convolution  # noqa: E402
 
@@ -67,11 +68,7 @@ def test_relu_network_agrees_with_tensorflows_convolution_gradient():
         keras.layers.Dense(3),
     ])
     sequential.set_weights([RNG.normal(size=w.shape).astype(np.float32) for w in sequential.get_weights()])
-    inputs = keras.Input((12, 12, 1))
-    hidden = inputs
-    for layer in sequential.layers:
-        hidden = layer(hidden)
-    functional = keras.Model(inputs, hidden)
+    functional = functional_copy(sequential)
     assert split_input_convolution(sequential) is not None
     assert split_input_convolution(functional) is None
     images = RNG.uniform(size=(16, 12, 12, 1)).astype(np.float32)

@@ -7,6 +7,12 @@ same product written as a matrix multiply and a sum of shifted copies (col2im), 
 2 cores for a 3×3, 1→32 convolution over 26×26 outputs. That one op was about a third of
 the whole gradient call (113 µs) of the report's CNN.
 
+The matrix multiply puts the kernel offset (i, j) first, P = W_cols · ∂s/∂zᵀ of shape
+(kh, kw, C_in, n, H_out, W_out), so each shifted copy P[i, j] is a contiguous block: the
+col2im took 17.5 → 10.8 µs per image-step measured alone (24×24 outputs), against slicing
+every ninth column of an (n, H_out, W_out, kh·kw·C_in) product; the whole gradient call gained
+only 1–4% (three interleaved runs): the slices partly overlapped with other work.
+
 :func:`split_input_convolution` finds such a first layer in a ``keras.Sequential`` model;
 :func:`input_convolution` is its affine part with the col2im gradient. Only the input
 gradient is defined: the kernel is a constant here, never trained.
@@ -53,8 +59,8 @@ def input_convolution(images: Any, layer: Any) -> Any:
     if layer.padding == "same":  # TensorFlow's "same": the odd pixel of padding goes last
         top, left = (kh - 1) // 2, (kw - 1) // 2
         images = tf.pad(images, [[0, 0], [top, kh - 1 - top], [left, kw - 1 - left], [0, 0]])
-    # (C_out, kh·kw·C_in): row o holds the kernel of output channel o.
-    kernel_rows = tf.reshape(tf.transpose(kernel, (3, 0, 1, 2)), (channels_out, -1))
+    # (kh·kw·C_in, C_out): row (i, j, c) holds what input channel c at offset (i, j) gives each output channel.
+    kernel_cols = tf.reshape(kernel, (-1, channels_out))
     bias = tf.convert_to_tensor(layer.bias) if layer.use_bias else None
 
     @tf.custom_gradient
@@ -65,15 +71,15 @@ def input_convolution(images: Any, layer: Any) -> Any:
 
         def input_gradient(dz: Any) -> Any:
             n, height, width = tf.shape(dz)[0], tf.shape(dz)[1], tf.shape(dz)[2]
-            # Each output pixel sends dz · W back to its kh × kw input patch ...
-            patches = tf.reshape(tf.reshape(dz, (-1, channels_out)) @ kernel_rows,
-                                 (n, height, width, kh, kw, channels_in))
+            # Each output pixel sends W · dz back to its kh × kw input patch ...
+            patches = tf.reshape(tf.matmul(kernel_cols, tf.reshape(dz, (-1, channels_out)), transpose_b=True),
+                                 (kh, kw, channels_in, n, height, width))
             # ... and each input pixel sums what its patches sent (col2im).
             dx = 0
             for i in range(kh):
                 for j in range(kw):
-                    dx += tf.pad(patches[:, :, :, i, j, :], [[0, 0], [i, kh - 1 - i], [j, kw - 1 - j], [0, 0]])
-            return dx
+                    dx += tf.pad(patches[i, j], [[0, 0], [0, 0], [i, kh - 1 - i], [j, kw - 1 - j]])
+            return tf.transpose(dx, (1, 2, 3, 0))  # (C_in, n, H, W) → (n, H, W, C_in)
 
         return z, input_gradient
 

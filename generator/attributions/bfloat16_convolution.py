@@ -1,0 +1,59 @@
+"""Opt-in: the input gradient of an inner convolution in bfloat16.
+
+For z = W ⋆ h + b the input gradient is ∂s/∂h = Wᵀ ⋆ ∂s/∂z (TensorFlow's
+``Conv2DBackpropInput``). Here it is taken on bf16(W) and bf16(∂s/∂z), with float32
+accumulation in oneDNN, and cast back to float32. The forward pass stays float32, so the
+logits and every ReLU and pooling choice are exactly those of the float32 model; only the
+gradient carries bfloat16 rounding (8 significant bits per factor).
+
+Measured on the report's CNN (second convolution, 32 → 64 channels; chunks of 512, 2 cores,
+interleaved): the gradient call took 67.7 → 58.8 µs per image-step (0.87×), and gradients
+moved by 1.2e-3 of their largest value. On the first 256 test images, completeness errors did not
+change (adaptive IG at tolerance 0.003: median 1.4e-3, max 3.0e-3 either way; IG with 32
+Gauss–Legendre nodes: median 2.5e-3, max 3.1e-2 either way) but maps did, by up to 9e-4 of
+their largest value with 32 nodes and 3.7e-3 adaptively (some maps refine to a different
+level), so it is off by default. Running the whole convolution in bfloat16 was faster still
+(a further 0.94×) but moves the ReLU and pooling choices: maps changed by 4%.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+
+def bfloat16_gradient_affine(layer: Any) -> Callable[[Any], Any] | None:
+    """h ↦ W ⋆ h + b of a float32, channels-last Conv2D with stride 1, no dilation, one group and
+    "valid" or "same" padding, whose input gradient is taken in bfloat16; None for any other layer."""
+    import keras
+    import tensorflow as tf
+
+    if type(layer) is not keras.layers.Conv2D:
+        return None
+    config = layer.get_config()
+    if not (tuple(config["strides"]) == (1, 1) and tuple(config["dilation_rate"]) == (1, 1)
+            and config["groups"] == 1 and config["data_format"] == "channels_last"
+            and config["padding"] in ("valid", "same") and layer.compute_dtype == "float32"):
+        return None
+    padding = config["padding"].upper()
+
+    def affine(hidden: Any) -> Any:
+        # Constants read once, outside the custom gradient, which then has no variables.
+        kernel = tf.convert_to_tensor(layer.kernel)
+        kernel_bf16 = tf.cast(kernel, tf.bfloat16)
+        bias = tf.convert_to_tensor(layer.bias) if layer.use_bias else None
+
+        @tf.custom_gradient
+        def convolution(h: Any) -> Any:
+            z = tf.nn.conv2d(h, kernel, strides=1, padding=padding)
+            if bias is not None:
+                z = z + bias
+
+            def input_gradient(dz: Any) -> Any:
+                dh = tf.nn.conv2d_transpose(tf.cast(dz, tf.bfloat16), kernel_bf16, tf.shape(h), strides=1, padding=padding)
+                return tf.cast(dh, tf.float32)
+
+            return z, input_gradient
+
+        return convolution(hidden)
+
+    return affine
