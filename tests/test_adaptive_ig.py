@@ -135,3 +135,49 @@ def test_the_first_even_level_already_knows_its_change():
     assert result.change.tolist() == [0.0, 0.0]
     odd = adaptive_integrated_gradients(Linear(), x, np.array([0, 0]), tolerance=1e-6, map_tolerance=1e-6, start=3)
     assert odd.evaluations.tolist() == [7, 7]  # an odd start has no change yet: it is doubled once
+
+
+class LinearAndCubic(Cubic):
+    """logit_0 = Σ x + ε Σ x³ and logit_1 = Σ x − ε Σ x³: each logit is nearly linear, so the
+    trapezoid rule gets each almost right at once, but their difference 2ε Σ x³ has the cubic's
+    relative error 1/(2n²) (see :class:`Cubic`)."""
+
+    epsilon = 0.1
+
+    def __call__(self, images, targets):
+        images = np.asarray(images, np.float64)
+        self.rows += len(images)
+        weights = np.eye(2)[np.asarray(targets)] if np.ndim(targets) == 1 else np.asarray(targets)
+        linear = weights.sum(axis=1).reshape(-1, 1, 1, 1)
+        cubic = (self.epsilon * (weights[:, 0] - weights[:, 1])).reshape(-1, 1, 1, 1)
+        gradient = linear + cubic * 3 * images**2
+        score = linear[:, 0, 0, 0] * images.sum(axis=(1, 2, 3)) + cubic[:, 0, 0, 0] * (images**3).sum(axis=(1, 2, 3))
+        return gradient.astype(np.float32), score
+
+
+def test_a_pair_is_refined_together_until_its_difference_passes_too():
+    x = np.repeat(images(1), 3, axis=0)
+    targets = np.array([0, 1, 0])
+    options = dict(tolerance=1e-2, map_tolerance=np.inf, start=4)
+    alone = adaptive_integrated_gradients(LinearAndCubic(), x, targets, **options)
+    assert alone.evaluations.tolist() == [5, 5, 5] and alone.differences is None
+    fn = LinearAndCubic()
+    paired = adaptive_integrated_gradients(fn, x, targets, pairs=np.array([[0, 1]]), **options)
+    # The difference's error 1/(2n²) is within 1% first at n = 8: both rows take 9 nodes, row 2 keeps 5.
+    assert paired.evaluations.tolist() == [9, 9, 5] and fn.rows == 9 + 9 + 5
+    np.testing.assert_array_equal(paired.maps[2], alone.maps[2])
+    contrast = paired.differences
+    assert contrast.evaluations.tolist() == [9]
+    expected = 2 * LinearAndCubic.epsilon * x[:1].astype(np.float64) ** 3 * (1 + 1 / (2 * 8**2))
+    np.testing.assert_allclose(contrast.maps, expected, rtol=1e-5)
+    np.testing.assert_allclose(contrast.relative_error, 1 / (2 * 8**2), rtol=1e-4)
+    np.testing.assert_allclose(contrast.maps, paired.maps[:1] - paired.maps[1:2], rtol=1e-5, atol=1e-7)
+
+
+def test_pairs_must_be_two_rows_of_one_image_each_in_one_pair():
+    x = images(3)
+    with pytest.raises(ValueError, match="same image"):
+        adaptive_integrated_gradients(LinearAndCubic(), x, np.array([0, 1, 0]), pairs=np.array([[0, 1]]))
+    same = np.repeat(images(1), 3, axis=0)
+    with pytest.raises(ValueError, match="at most one pair"):
+        adaptive_integrated_gradients(LinearAndCubic(), same, np.array([0, 1, 0]), pairs=np.array([[0, 1], [1, 2]]))

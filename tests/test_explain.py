@@ -97,3 +97,24 @@ def test_the_contrast_eg_map_is_the_expected_gradients_of_the_logit_difference()
     np.testing.assert_allclose(arrays.contrast_eg.maps, direct, rtol=1e-4, atol=1e-6)
     assert arrays.contrast.logit_delta[0] == pytest.approx(
         arrays.ig.logit_delta[0] - arrays.ig.logit_delta[1], rel=1e-5)
+
+
+def test_adaptive_contrast_maps_are_ig_of_the_logit_difference_at_the_rows_nodes():
+    from generator import attributions as attr
+
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(2)])
+    image = np.random.default_rng(2).uniform(size=(1, 4, 4, 1)).astype(np.float32)
+    images = np.repeat(image, 3, axis=0)
+    settings = AttributionSettings(steps=0, tolerance=1e-3, map_tolerance=1e-3, chunk_size=64)
+    arrays = explain.compute_attributions(model, images, np.array([5, 5, 5]), np.array([1, 0, 1]), np.array([[0, 1]]),
+                                          settings, seed=0, baselines=BASELINES, log=lambda m: None)
+    contrast = arrays.contrast
+    nodes = int(contrast.steps[0])
+    assert nodes == arrays.ig.steps[0] == arrays.ig.steps[1] >= 17
+    direct = attr.integrated_gradients(model, image, attr.contrast_weights([1], [0], 2), steps=nodes,
+                                       method="trapezoid")
+    np.testing.assert_allclose(contrast.maps, direct, rtol=1e-4, atol=1e-6)
+    assert contrast.relative_error[0] <= 1e-3 and contrast.change[0] <= 1e-3
+    np.testing.assert_allclose(contrast.logit_delta, arrays.ig.logit_delta[0] - arrays.ig.logit_delta[1], rtol=1e-5)

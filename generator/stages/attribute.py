@@ -1,9 +1,10 @@
 """The attribution stage: every map for every (example, target) row, completeness enforced.
 
-Integrated-Gradients maps are refined map by map until their completeness error is within the
-settings' tolerance (adaptive, ``attribution.steps = 0``), or, with a fixed node count, those
-above the 1% tolerance are recomputed with twice the steps; either way up to a cap, and maps
-still above it stay flagged in their records.
+Integrated-Gradients maps are refined map by map until their completeness error and their change
+at a doubling are within the settings' tolerances (adaptive, ``attribution.steps = 0``; the
+contrast of a mistake is the difference of its two rows' maps, refined together), or, with a
+fixed node count, those above the 1% tolerance are recomputed with twice the steps; either way up
+to a cap, and maps still above it stay flagged in their records.
 Expected-Gradients maps record their completeness error (it holds in expectation only, so it
 is measured and published, not enforced).
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -94,13 +95,43 @@ def arrays_from_dict(flat: dict[str, np.ndarray]) -> AttributionArrays:
     return AttributionArrays(**values)  # type: ignore[arg-type]
 
 
+def adaptive_checked_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, contrast_rows: np.ndarray,
+                          settings: AttributionSettings, log: Log) -> tuple[CheckedMaps, CheckedMaps]:
+    """Adaptive IG of every row, and of every contrast at no evaluations of its own: the two rows of
+    a contrast are refined together, so their maps share nodes and the contrast map is their
+    difference (see :func:`~generator.attributions.adaptive.adaptive_integrated_gradients`).
+
+    Args:
+        grad_fn: gradient function of the model's logits.
+        images: (R, H, W, C) float32; targets: (R,) classes.
+        contrast_rows: (M, 2) rows (predicted class, true class) of one image each.
+        settings: tolerances, baseline and chunk size.
+        log: progress sink.
+    """
+    from generator.attributions.adaptive import adaptive_integrated_gradients
+
+    found = adaptive_integrated_gradients(grad_fn, images, targets, tolerance=settings.tolerance,
+                                          map_tolerance=settings.map_tolerance, max_intervals=MAX_REFINED_STEPS,
+                                          baseline=settings.baseline, chunk_size=settings.chunk_size,
+                                          pairs=contrast_rows)
+    if len(images):
+        log(f"attributions: adaptive IG, {found.evaluations.mean():.1f} gradient evaluations per map on average "
+            f"(most {found.evaluations.max()}); the {len(contrast_rows)} contrast maps need none of their own")
+
+    def checked(maps: Any) -> CheckedMaps:
+        check = attr.completeness(maps.maps, maps.score_input, maps.score_baseline)
+        return CheckedMaps(maps.maps, check.attribution_sum, check.logit_delta, check.relative_error,
+                           maps.evaluations, maps.change)
+
+    return checked(found), checked(found.differences)
+
+
 def checked_integrated_gradients(
     grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, score_x: np.ndarray, settings: AttributionSettings,
     log: Log,
 ) -> CheckedMaps:
-    """IG with its completeness check: adaptive (``settings.steps`` 0, see
-    :func:`~generator.attributions.adaptive.adaptive_integrated_gradients`), or a fixed node count
-    doubled for the maps above the tolerance.
+    """IG at a fixed node count (``settings.steps``) with its completeness check; the maps above
+    the tolerance are computed again with twice the nodes, up to a cap.
 
     Args:
         grad_fn: gradient function of the model's logits.
@@ -110,18 +141,6 @@ def checked_integrated_gradients(
         settings: steps, rule, baseline and chunk size.
         log: progress sink.
     """
-    if not settings.steps:
-        from generator.attributions.adaptive import adaptive_integrated_gradients
-
-        found = adaptive_integrated_gradients(grad_fn, images, targets, tolerance=settings.tolerance,
-                                              map_tolerance=settings.map_tolerance, max_intervals=MAX_REFINED_STEPS,
-                                              baseline=settings.baseline, chunk_size=settings.chunk_size)
-        if len(images):
-            log(f"attributions: adaptive IG, {found.evaluations.mean():.1f} gradient evaluations per map on "
-                f"average (most {found.evaluations.max()})")
-        check = attr.completeness(found.maps, score_x, found.score_baseline)
-        return CheckedMaps(found.maps, check.attribution_sum, check.logit_delta, check.relative_error,
-                           found.evaluations, found.change)
     baseline = np.full_like(images, settings.baseline)
     _, score_baseline = grad_fn(baseline, targets)
     options = {"baseline": settings.baseline, "method": settings.method, "chunk_size": settings.chunk_size}
@@ -205,14 +224,17 @@ def compute_attributions(
     gradient, score = grad_fn(images, target)
     smooth = attr.smoothgrad(grad_fn, images, target, samples=settings.smoothgrad_samples,
                              noise_level=settings.smoothgrad_noise, seed=seed, chunk_size=settings.chunk_size)
-    ig = checked_integrated_gradients(grad_fn, images, target, score, settings, log)
     contrast_rows = np.asarray(contrast_rows, dtype=np.int64).reshape(-1, 2)
     predicted_row, true_row = contrast_rows[:, 0], contrast_rows[:, 1]
     weights = attr.contrast_weights(target[predicted_row], target[true_row], grad_fn.classes)
     if not np.array_equal(images[predicted_row], images[true_row]):
         raise ValueError("each contrast pairs two rows of the same image")
     contrast_score = score[predicted_row] - score[true_row]
-    contrast = checked_integrated_gradients(grad_fn, images[predicted_row], weights, contrast_score, settings, log)
+    if settings.steps:
+        ig = checked_integrated_gradients(grad_fn, images, target, score, settings, log)
+        contrast = checked_integrated_gradients(grad_fn, images[predicted_row], weights, contrast_score, settings, log)
+    else:
+        ig, contrast = adaptive_checked_maps(grad_fn, images, target, contrast_rows, settings, log)
     log(f"attributions: Expected Gradients, {settings.expected_gradients_samples} draws per map")
     eg = checked_expected_gradients(grad_fn, images, target, score, baselines, baseline_logits, settings, seed)
     # EG is linear in the score, and an image's draws depend on the image, not on the target: the
