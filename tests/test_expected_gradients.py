@@ -100,3 +100,34 @@ def test_linear_model_eg_approaches_the_difference_to_the_mean_baseline_times_th
     expected = (images - baselines.mean(axis=0)) * model.w[targets]
     standard_error = baselines.std(axis=0) * np.abs(model.w[targets]) / np.sqrt(samples)
     assert np.all(np.abs(eg - expected) <= 4 * standard_error + 1e-6)
+
+
+def test_the_noise_of_a_map_estimates_its_distance_to_the_expectation():
+    """A linear model: EG over the whole baseline set is exactly (x − mean x′) ⊙ w, so each map's
+    true error is known; the split-half estimate must match it in the median over many maps."""
+    from generator.attributions.expected_gradients import expected_gradients_halves
+
+    model = LinearLogits()
+    images = RNG.uniform(size=(200, *SHAPE)).astype(np.float32)
+    baselines = RNG.uniform(size=(500, *SHAPE)).astype(np.float32)
+    targets = np.arange(200) % 3
+    halves = expected_gradients_halves(model, images, targets, baselines=baselines, samples=64, seed=5)
+    exact = (images - baselines.mean(axis=0)) * model.w[targets]
+    true = np.abs(halves.maps - exact).sum(axis=(1, 2, 3)) / np.abs(halves.maps).sum(axis=(1, 2, 3))
+    ratio = np.median(halves.noise()) / np.median(true)
+    assert 0.85 < ratio < 1.2
+    np.testing.assert_allclose(halves.maps, expected_gradients(model, images, targets, baselines=baselines, samples=64,
+                                                               seed=5), rtol=1e-5, atol=1e-6)
+
+
+def test_one_baseline_has_no_noise_and_one_draw_no_estimate():
+    from generator.attributions.expected_gradients import expected_gradients_halves
+
+    model = LinearLogits()
+    images = RNG.uniform(size=(4, *SHAPE)).astype(np.float32)
+    one = RNG.uniform(size=(1, *SHAPE)).astype(np.float32)
+    halves = expected_gradients_halves(model, images, np.zeros(4, int), baselines=one, samples=8, seed=0)
+    np.testing.assert_allclose(halves.noise(), 0.0, atol=1e-6)  # every draw's term is the same
+    single = expected_gradients_halves(model, images, np.zeros(4, int), baselines=one, samples=1, seed=0)
+    assert np.isnan(single.noise()).all()
+    np.testing.assert_allclose(single.maps, (images - one) * model.w[0], rtol=1e-5, atol=1e-6)

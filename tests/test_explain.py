@@ -116,5 +116,5 @@ def test_adaptive_contrast_maps_are_ig_of_the_logit_difference_at_the_rows_nodes
     direct = attr.integrated_gradients(model, image, attr.contrast_weights([1], [0], 2), steps=nodes,
                                        method="trapezoid")
     np.testing.assert_allclose(contrast.maps, direct, rtol=1e-4, atol=1e-6)
-    assert contrast.relative_error[0] <= 1e-3 and contrast.change[0] <= 1e-3
+    assert contrast.relative_error[0] <= 1e-3 and contrast.spread[0] <= 1e-3
     np.testing.assert_allclose(contrast.logit_delta, arrays.ig.logit_delta[0] - arrays.ig.logit_delta[1], rtol=1e-5)

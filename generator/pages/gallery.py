@@ -3,6 +3,8 @@ explorer's rows, as ready-made strings and page-relative links (text escaped her
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 from typing import Any
 
@@ -84,10 +86,14 @@ def _check_cells(check: Completeness, delta_label: str, eg: Completeness) -> dic
     flagged = not check.within_tolerance
     text = (f"ΣIG {check.attribution_sum:.2f} · {delta_label} {check.logit_delta:.2f} · error "
             f"{percent(check.relative_error)} · {check.steps} steps")
+    if math.isfinite(check.spread):
+        text += f" · moved {percent(check.spread, 1)} at the last doubling"
     if flagged:
         text += f" · above the {COMPLETENESS_TOLERANCE:.0%} tolerance"
     text += (f" · ΣEG {eg.attribution_sum:.2f} · {delta_label} to its baselines {eg.logit_delta:.2f} · error "
              f"{percent(eg.relative_error)} · {eg.steps} draws")
+    if math.isfinite(eg.spread):
+        text += f" · noise ≈ {percent(eg.spread, 0)} of the map"
     return {"check": text, "flagged": flagged}
 
 

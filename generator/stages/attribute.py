@@ -19,6 +19,7 @@ import numpy as np
 
 from generator import attributions as attr
 from generator.stages.results import COMPLETENESS_TOLERANCE, AttributionRow, Completeness, ContrastMap, Evaluation, Example
+from generator.attributions.expected_gradients import Halves, expected_gradients_halves
 from generator.plumbing.settings import AttributionSettings
 MAX_REFINED_STEPS = 4096
 """Cap on the doubling of IG steps for maps that miss the tolerance."""
@@ -28,19 +29,21 @@ Log = Callable[[str], None]
 @dataclass(frozen=True)
 class CheckedMaps:
     """IG or EG maps with their completeness check; (R,) arrays beside (R, H, W, C) maps.
-    ``steps`` counts gradient evaluations per map: quadrature nodes (IG) or draws (EG);
-    ``change`` is an adaptive IG map's relative L1 change at its last doubling (NaN otherwise)."""
+    ``steps`` counts gradient evaluations per map: quadrature nodes (IG) or draws (EG).
+    ``spread`` estimates each map's relative L1 distance to what it approximates: an adaptive IG
+    map's change at its last doubling, an EG map's noise from its two halves of draws (NaN when
+    not known)."""
 
     maps: np.ndarray
     attribution_sum: np.ndarray
     logit_delta: np.ndarray
     relative_error: np.ndarray
     steps: np.ndarray
-    change: np.ndarray
+    spread: np.ndarray
 
     def completeness(self, r: int) -> Completeness:
         return Completeness(float(self.attribution_sum[r]), float(self.logit_delta[r]),
-                            float(self.relative_error[r]), int(self.steps[r]))
+                            float(self.relative_error[r]), int(self.steps[r]), float(self.spread[r]))
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ def checked_integrated_gradients(
 
 def checked_expected_gradients(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, score_x: np.ndarray,
                                baselines: np.ndarray, baseline_logits: np.ndarray, settings: AttributionSettings,
-                               seed: int, maps: np.ndarray | None = None) -> CheckedMaps:
+                               seed: int, halves: Halves) -> CheckedMaps:
     """Expected Gradients with its completeness check against each map's own drawn baselines.
 
     Args:
@@ -181,17 +184,14 @@ def checked_expected_gradients(grad_fn: attr.GradFn, images: np.ndarray, targets
         baseline_logits: (B, K) their logits.
         settings: draws per map and chunk size.
         seed: seed of the draws.
-        maps: the maps, when they are already known (see :func:`compute_attributions`); else
-            they are computed here.
+        halves: the maps, as their two halves of draws (which also give each map's noise).
     """
     samples = settings.expected_gradients_samples
-    if maps is None:
-        maps = attr.expected_gradients(grad_fn, images, targets, baselines=baselines, samples=samples, seed=seed,
-                                       chunk_size=settings.chunk_size)
+    maps = halves.maps
     reference = attr.baseline_scores(baseline_logits, images, targets, len(baselines), samples, seed)
     check = attr.completeness(maps, score_x, reference)
     return CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error,
-                       np.full(len(images), samples, dtype=np.int64), np.full(len(images), np.nan))
+                       np.full(len(images), samples, dtype=np.int64), halves.noise())
 
 
 def compute_attributions(
@@ -236,13 +236,15 @@ def compute_attributions(
     else:
         ig, contrast = adaptive_checked_maps(grad_fn, images, target, contrast_rows, settings, log)
     log(f"attributions: Expected Gradients, {settings.expected_gradients_samples} draws per map")
-    eg = checked_expected_gradients(grad_fn, images, target, score, baselines, baseline_logits, settings, seed)
+    halves = expected_gradients_halves(grad_fn, images, target, baselines=baselines,
+                                       samples=settings.expected_gradients_samples, seed=seed,
+                                       chunk_size=settings.chunk_size)
+    eg = checked_expected_gradients(grad_fn, images, target, score, baselines, baseline_logits, settings, seed, halves)
     # EG is linear in the score, and an image's draws depend on the image, not on the target: the
     # contrast map of logit_pred − logit_true is the predicted row's map minus the true row's, at no
     # further gradient evaluations.
     contrast_eg = checked_expected_gradients(grad_fn, images[predicted_row], weights, contrast_score, baselines,
-                                             baseline_logits, settings, seed,
-                                             maps=eg.maps[predicted_row] - eg.maps[true_row])
+                                             baseline_logits, settings, seed, halves.difference(predicted_row, true_row))
     return AttributionArrays(
         index=np.asarray(index, np.int64),
         target=np.asarray(target, np.int64),

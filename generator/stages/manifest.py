@@ -103,16 +103,20 @@ def _check_numbers(maps: CheckedMaps, r: int) -> dict[str, Any]:
 def completeness_record(ig: CheckedMaps, r: int) -> dict[str, Any]:
     """An IG map's completeness, its node count and, for an adaptive map, ``map_change``: the
     relative L1 change at its last doubling (null when it was not refined adaptively)."""
-    change = float(ig.change[r])
-    return {**_check_numbers(ig, r), "steps": int(ig.steps[r]),
-            "map_change": float(f"{change:.6g}") if np.isfinite(change) else None,
+    return {**_check_numbers(ig, r), "steps": int(ig.steps[r]), "map_change": _finite(ig.spread[r]),
             "within_tolerance": bool(ig.relative_error[r] <= COMPLETENESS_TOLERANCE)}
+
+
+def _finite(value: float) -> float | None:
+    return float(f"{float(value):.6g}") if np.isfinite(value) else None
 
 
 def eg_completeness_record(eg: CheckedMaps, r: int) -> dict[str, Any]:
     """Expected Gradients' completeness: ``logit_delta`` is the logit minus the mean logit of the
-    map's drawn baselines; it holds in expectation, so there is no tolerance to be within."""
-    return {**_check_numbers(eg, r), "draws": int(eg.steps[r])}
+    map's drawn baselines; it holds in expectation, so there is no tolerance to be within.
+    ``noise``: the map's estimated relative L1 distance to the EG it estimates, from its two halves
+    of draws."""
+    return {**_check_numbers(eg, r), "draws": int(eg.steps[r]), "noise": _finite(eg.spread[r])}
 
 
 def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: Any,

@@ -183,8 +183,10 @@ def _row(arrays: Mapping[str, np.ndarray], record: Mapping[str, Any], test_index
 def _completeness(record: Mapping[str, Any]) -> Completeness:
     """A completeness record of the manifest (IG's counts ``steps``, EG's ``draws``); null (a
     non-finite number) becomes NaN."""
+    spread = record.get("map_change", record.get("noise"))
     return Completeness(_number(record["attribution_sum"]), _number(record["logit_delta"]),
-                        _number(record["relative_error"]), int(record["steps"] if "steps" in record else record["draws"]))
+                        _number(record["relative_error"]), int(record["steps"] if "steps" in record else record["draws"]),
+                        _number(spread))
 
 
 def _number(value: float | None) -> float:

@@ -26,12 +26,16 @@ class Completeness:
             logit_t(x) minus the mean logit of its drawn baselines.
         relative_error: |attribution_sum − logit_delta| / max(|logit_delta|, 1e-6).
         steps: number of quadrature nodes used for this map (Expected Gradients: draws).
+        spread: estimated relative L1 distance of the map to what it approximates: IG's change
+            at its last doubling (adaptive), EG's noise from its two halves of draws; NaN if
+            not known.
     """
 
     attribution_sum: float
     logit_delta: float
     relative_error: float
     steps: int
+    spread: float = float("nan")
 
     @property
     def within_tolerance(self) -> bool:
