@@ -77,3 +77,16 @@ def test_cropped_gradient_matches_tensorflows_and_is_zero_on_the_unread_border()
     np.testing.assert_allclose(scores, plain_scores, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(grads, plain_grads, rtol=1e-4, atol=1e-6 * np.abs(plain_grads).max())
     assert not grads[:, 12:].any() and not grads[:, :, 12:].any()
+
+
+def test_forward_logits_take_the_fast_path_and_equal_the_models():
+    """``logits`` (the forward pass of the trust curves) runs the cropped, pooling-first path, which
+    must give the model's own output and the gradient call's scores."""
+    model = randomised(build_cnn())
+    grad_fn = GradientFunction(model)
+    assert grad_fn._read == (26, 26)
+    images = np.random.default_rng(3).uniform(size=(9, 28, 28, 1)).astype(np.float32)
+    logits = grad_fn.logits(images, chunk_size=4)
+    np.testing.assert_allclose(logits, model(images).numpy(), rtol=1e-5, atol=1e-5)
+    _, scores = grad_fn(images, np.arange(9) % 10)
+    np.testing.assert_allclose(logits[np.arange(9), np.arange(9) % 10], scores, rtol=1e-6, atol=1e-6)
