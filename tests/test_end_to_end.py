@@ -102,6 +102,8 @@ def test_published_arrays_match_the_manifest_and_obey_completeness(quick_build):
             assert eg["draws"] == manifest["settings"]["attribution"]["expected_gradients_samples"]
     summary = manifest["attribution"]["completeness"]
     assert summary["median_relative_error"] <= 0.01
+    assert summary["median_map_change"] <= manifest["settings"]["attribution"]["map_tolerance"]
+    assert 0 < summary["median_eg_noise"] <= summary["max_eg_noise"]
     flagged = sum(not t["completeness"]["within_tolerance"] for e in manifest["examples"] for t in e["targets"])
     flagged += sum(not e["contrast"]["completeness"]["within_tolerance"] for e in wrong)
     assert summary["maps_above_tolerance"] == flagged

@@ -6,6 +6,7 @@ summary; the templates only place them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -59,6 +60,13 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
         (f"IG maps above the {percent(summary.tolerance, 0)} tolerance (flagged in red)",
          f"{summary.maps_above_tolerance} of {summary.maps}"),
     ]
+    if math.isfinite(summary.median_map_change):
+        attribution_rows.append(("IG maps' change at their last doubling", f"median {percent(summary.median_map_change, 1)}"
+                                 f", max {percent(summary.max_map_change, 1)} (relative L1)"))
+    if math.isfinite(summary.median_eg_noise):
+        attribution_rows.append(("Expected Gradients' estimated noise", f"median {percent(summary.median_eg_noise, 0)}, "
+                                 f"max {percent(summary.max_eg_noise, 0)} of the map (relative L1, from two halves "
+                                 f"of its draws)"))
     if whole is not None:
         attribution_rows.append(("Whole test set", f"{len(whole.relative_error):,} images at {whole.steps} steps, "
                                  f"median completeness error {percent(float(np.median(whole.relative_error)))}"))

@@ -80,6 +80,8 @@ def completeness_summary(arrays: AttributionArrays) -> CompletenessSummary:
     """Completeness over every published IG map: the per-target maps and the contrast maps."""
     errors = np.concatenate([arrays.ig.relative_error, arrays.contrast.relative_error])
     finite = errors[np.isfinite(errors)]
+    change = _finite_values(arrays.ig.spread, arrays.contrast.spread)
+    noise = _finite_values(arrays.eg.spread, arrays.contrast_eg.spread)
     return CompletenessSummary(
         tolerance=COMPLETENESS_TOLERANCE,
         median_relative_error=float(np.median(finite)) if len(finite) else float("nan"),
@@ -88,7 +90,16 @@ def completeness_summary(arrays: AttributionArrays) -> CompletenessSummary:
         # NaN never compares below the tolerance: a map with non-finite values counts as missing it.
         maps_above_tolerance=int(np.sum(~(errors <= COMPLETENESS_TOLERANCE))),
         maps_not_finite=int(np.sum(~np.isfinite(errors))),
+        median_map_change=float(np.median(change)) if len(change) else float("nan"),
+        max_map_change=float(np.max(change)) if len(change) else float("nan"),
+        median_eg_noise=float(np.median(noise)) if len(noise) else float("nan"),
+        max_eg_noise=float(np.max(noise)) if len(noise) else float("nan"),
     )
+
+
+def _finite_values(*arrays: np.ndarray) -> np.ndarray:
+    values = np.concatenate(arrays)
+    return values[np.isfinite(values)]
 
 
 def _check_numbers(maps: CheckedMaps, r: int) -> dict[str, Any]:

@@ -179,6 +179,10 @@ class CompletenessSummary:
         maps: how many IG maps there are.
         maps_above_tolerance: maps whose error is above the tolerance or not finite.
         maps_not_finite: maps with NaN or Inf values.
+        median_map_change, max_map_change: over the IG maps' changes at their last doubling
+            (adaptive IG; NaN if none is known).
+        median_eg_noise, max_eg_noise: over the Expected-Gradients maps' estimated noise (the
+            per-target and the contrast maps; NaN if none is known).
     """
 
     tolerance: float
@@ -187,6 +191,10 @@ class CompletenessSummary:
     maps: int
     maps_above_tolerance: int
     maps_not_finite: int
+    median_map_change: float = float("nan")
+    max_map_change: float = float("nan")
+    median_eg_noise: float = float("nan")
+    max_eg_noise: float = float("nan")
 
 
 @dataclass(frozen=True)
