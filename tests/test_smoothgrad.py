@@ -11,6 +11,8 @@ import math
 import numpy as np
 
 from generator.attributions.smoothgrad import image_noise, normal_quantile, smoothgrad, smoothgrad_halves
+from generator.pages.gallery import _check_cells
+from generator.stages.results import Completeness
 
 RNG = np.random.default_rng(7)
 SHAPE, UNITS, SIGMA = (8, 8, 1), 32, 0.2
@@ -89,3 +91,9 @@ def test_maps_and_noise_do_not_depend_on_chunk_size_or_batch_order():
     assert (reference.h, reference.n) == (4, 7)
     assert np.all(np.isnan(smoothgrad_halves(relu_net, images, targets, samples=1).noise()))
 
+
+def test_the_gallery_caption_prints_smoothgrad_noise_when_known():
+    check = Completeness(1.0, 1.0, 0.0, 17)
+    eg = Completeness(0.9, 1.0, 0.1, 64, 0.41)
+    assert "SmoothGrad noise ≈ 38% of the map" in _check_cells(check, "Δlogit", eg, 0.387)["check"]
+    assert "SmoothGrad" not in _check_cells(check, "Δlogit", eg)["check"]
