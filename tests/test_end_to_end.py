@@ -100,6 +100,7 @@ def test_published_arrays_match_the_manifest_and_obey_completeness(quick_build):
             eg = target["expected_gradients_completeness"]
             assert float(arrays["expected_gradients"][row].sum()) == pytest.approx(eg["attribution_sum"], abs=1e-3)
             assert eg["draws"] == manifest["settings"]["attribution"]["expected_gradients_samples"]
+            assert 0 < target["smoothgrad_noise"] < 2  # the SmoothGrad map's own noise, relative L1
     summary = manifest["attribution"]["completeness"]
     assert summary["median_relative_error"] <= 0.01
     assert summary["median_map_change"] <= manifest["settings"]["attribution"]["map_tolerance"]

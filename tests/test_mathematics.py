@@ -44,6 +44,7 @@ def arrays_and_examples(settings: Settings) -> tuple[AttributionArrays, list[Exa
     gradient, _ = quadratic_grad_fn(images, targets)
     arrays = AttributionArrays(index=np.array([11, 22, 33]), target=targets, image=images, gradient=gradient,
                                saliency=np.abs(gradient), gradient_x_input=images * gradient, smoothgrad=gradient,
+                               smoothgrad_noise=np.full(3, 0.25),
                                ig=ig, eg=ig, contrast_index=np.zeros(0, np.int64), contrast=none, contrast_eg=none)
 
     def example(test_index: int, true: int, predicted: int, confidence: float) -> Example:

@@ -17,13 +17,13 @@ results do not depend on batch order or chunk size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .adapter import as_grad_fn
 from .batching import weighted_gradient_sum
+from .halves import Halves
 from .integrated_gradients import interpolate
 from .seeding import image_generator
 
@@ -69,41 +69,6 @@ def expected_gradients(
     """
     return expected_gradients_halves(model, images, targets, baselines=baselines, samples=samples, seed=seed,
                                      chunk_size=chunk_size).maps
-
-
-@dataclass(frozen=True)
-class Halves:
-    """Expected Gradients from the first ``h`` of each image's ``n`` draws (A) and from the other
-    n − h (B), (N, H, W, C) float64 each: two independent estimates of the same map."""
-
-    first: np.ndarray
-    second: np.ndarray
-    h: int
-    n: int
-
-    @property
-    def maps(self) -> np.ndarray:
-        """The estimate from all n draws, (h · A + (n − h) · B) / n, float32."""
-        return ((self.h * self.first + (self.n - self.h) * self.second) / self.n).astype(np.float32)
-
-    def noise(self) -> np.ndarray:
-        """(N,) each map's Monte Carlo noise, relative to the map, in the L1 norm.
-
-        With σ² the variance of one draw's term, A − B has variance σ² (1/h + 1/(n − h)) and the
-        n-draw map's own error σ²/n, so √(h (n − h)) / n · (A − B) is distributed like that error:
-        noise = √(h (n − h)) / n · ‖A − B‖₁ / ‖EG_n‖₁ estimates the map's relative distance to the
-        EG it estimates (its α strata are shared by the halves, which makes the estimate a little
-        large). NaN with one draw."""
-        if self.h == self.n:
-            return np.full(len(self.first), np.nan)
-        shape = (len(self.first), -1) if len(self.first) else (0, 1)
-        spread = np.abs(self.first - self.second).reshape(shape).sum(axis=1) * np.sqrt(self.h * (self.n - self.h))
-        size = np.abs(self.maps.astype(np.float64)).reshape(shape).sum(axis=1) * self.n
-        return np.divide(spread, size, out=np.zeros_like(spread), where=size > 0)
-
-    def difference(self, plus: np.ndarray, minus: np.ndarray) -> Halves:
-        """The halves of the maps of score_plus − score_minus, for rows of the same images and draws."""
-        return Halves(self.first[plus] - self.first[minus], self.second[plus] - self.second[minus], self.h, self.n)
 
 
 def expected_gradients_halves(model: Any, images: np.ndarray, targets: np.ndarray, *, baselines: np.ndarray,

@@ -1,9 +1,26 @@
 """SmoothGrad: the gradient averaged over noisy copies of the input (Smilkov et al., 2017).
 
-    SG_t(x) = (1/n) Σ_j ∂f_t(x + ε_j)/∂x,   ε_j ~ N(0, σ² I),   σ = noise_level · (max − min of the input range)
+    SG_t(x) = E_ε[∂f_t(x + ε)/∂x],   ε ~ N(0, σ² I),   σ = noise_level · (max − min of the input range)
 
-The noise of an image is drawn from a generator seeded by ``seed`` and the image's own
-bytes, so results do not depend on batch order or chunk size.
+estimated from n noisy copies per image:
+
+    SG_t(x) ≈ (1/n) Σ_j ∂f_t(x + ε_j)/∂x,   ε_j = σ Φ⁻¹(U_j)
+
+The U_j are two independent Latin hypercubes, the first h = ⌈n/2⌉ samples and the other n − h:
+in a half of m samples, pixel i of sample j is U_j,i = (π_i(j) + u_j,i) / m, with π_i a random
+permutation of the m strata of [0, 1), drawn for each pixel, and u_j,i ~ U(0, 1). For one sample,
+π_i(j) is uniform on the strata and independent from pixel to pixel, so U_j is uniform on the
+unit cube and ε_j is exactly N(0, σ² I): every term, and so the mean, is unbiased for SG. Within a
+half every pixel's noise takes each of its m strata once, which removes the part of the
+gradient's variance that adds up pixel by pixel. The halves are independent, so they also give
+each map's noise (:class:`~.halves.Halves`).
+
+On the report's model (.ci/bench-smoothgrad: 24 images, 24 seeds, against 8,192 plain samples), 24
+samples drawn so are 39% from SmoothGrad's expectation in the median (55% at most), closer than
+32 independent Gaussian samples (42%, 59%).
+
+The noise of an image is drawn from a generator seeded by ``seed`` and the image's own bytes, so
+results do not depend on batch order or chunk size.
 """
 
 from __future__ import annotations
@@ -14,13 +31,56 @@ import numpy as np
 
 from .adapter import as_grad_fn
 from .batching import weighted_gradient_sum
+from .halves import Halves
 from .seeding import image_generator
+
+# Acklam's rational approximation of Φ⁻¹: relative error below 1.2e-9, far below float32's.
+_A = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+      -3.066479806614716e+01, 2.506628277459239e+00)
+_B = (-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+      -1.328068155288572e+01, 1.0)
+_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+      4.374664141464968e+00, 2.938163982698783e+00)
+_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00, 1.0)
+_TAIL = 0.02425
+
+
+def normal_quantile(u: np.ndarray) -> np.ndarray:
+    """Φ⁻¹(u) of the standard normal for u in (0, 1), float64."""
+    u = np.asarray(u, dtype=np.float64)
+    x = np.empty_like(u)
+    middle = (u >= _TAIL) & (u <= 1 - _TAIL)
+    q = u[middle] - 0.5
+    r = q * q
+    x[middle] = q * np.polyval(_A, r) / np.polyval(_B, r)
+    lower = u < _TAIL
+    for part, sign in ((lower, 1.0), (~(middle | lower), -1.0)):
+        tail = np.minimum(u[part], 1 - u[part])
+        q = np.sqrt(-2 * np.log(np.maximum(tail, 1e-300)))
+        x[part] = sign * np.polyval(_C, q) / np.polyval(_D, q)
+    return x
+
+
+def latin_hypercube(generator: np.random.Generator, samples: int, dimensions: int) -> np.ndarray:
+    """(samples, dimensions) standard normal samples, Φ⁻¹ of a Latin hypercube: coordinate i of
+    sample j is Φ⁻¹((π_i(j) + u) / samples), π_i a random permutation of the strata."""
+    strata = np.argsort(generator.random((dimensions, samples)), axis=1).T
+    return normal_quantile((strata + generator.random((samples, dimensions))) / samples)
+
+
+def first_half(samples: int) -> int:
+    """h = ⌈n/2⌉, the samples of the first of the two independent halves."""
+    return (samples + 1) // 2
 
 
 def image_noise(image: np.ndarray, samples: int, sigma: float, seed: int) -> np.ndarray:
-    """(samples, H, W, C) float32 Gaussian noise for one image, reproducible from (seed, image)."""
+    """(samples, H, W, C) float32 noise ε_j for one image, reproducible from (seed, image): the
+    first ⌈n/2⌉ one Latin hypercube, the rest another (see the module)."""
     generator = image_generator(image, seed)
-    return (sigma * generator.standard_normal((samples, *image.shape))).astype(np.float32)
+    h, size = first_half(samples), image.size
+    halves = [latin_hypercube(generator, count, size) for count in (h, samples - h) if count]
+    standard = np.concatenate(halves) if halves else np.zeros((0, size))
+    return (sigma * standard.reshape(samples, *image.shape)).astype(np.float32)
 
 
 def smoothgrad(
@@ -28,7 +88,7 @@ def smoothgrad(
     images: np.ndarray,
     targets: np.ndarray,
     *,
-    samples: int = 32,
+    samples: int = 24,
     noise_level: float = 0.15,
     input_range: tuple[float, float] = (0.0, 1.0),
     seed: int = 0,
@@ -49,20 +109,39 @@ def smoothgrad(
     Returns:
         (N, H, W, C) float32 in logit units per unit of input intensity.
     """
+    return smoothgrad_halves(model, images, targets, samples=samples, noise_level=noise_level,
+                             input_range=input_range, seed=seed, chunk_size=chunk_size).maps
+
+
+def smoothgrad_halves(model: Any, images: np.ndarray, targets: np.ndarray, *, samples: int = 24,
+                      noise_level: float = 0.15, input_range: tuple[float, float] = (0.0, 1.0), seed: int = 0,
+                      chunk_size: int = 512) -> Halves:
+    """:func:`smoothgrad` as the means of its two independent halves of samples (see
+    :class:`~.halves.Halves`, whose ``noise()`` is each map's Monte Carlo noise), same arguments."""
+    if samples < 1:
+        raise ValueError(f"samples must be ≥ 1, got {samples}")
     grad_fn = as_grad_fn(model, chunk_size)
     images = np.asarray(images, dtype=np.float32)
+    targets = np.asarray(targets)
     sigma = noise_level * (input_range[1] - input_range[0])
-    noise_of: dict[int, np.ndarray] = {}
+    h = first_half(samples)
 
-    def noisy_points(image_of_row: np.ndarray, sample_of_row: np.ndarray) -> np.ndarray:
-        for i in set(image_of_row.tolist()) - noise_of.keys():
-            noise_of[i] = image_noise(images[i], samples, sigma, seed)
-        for i in list(noise_of):  # keep only the images this chunk still needs
-            if i < image_of_row[0]:
-                del noise_of[i]
-        noise = np.stack([noise_of[i][k] for i, k in zip(image_of_row.tolist(), sample_of_row.tolist())])
-        return images[image_of_row] + noise
+    def half(part: slice) -> np.ndarray:
+        count = len(range(samples)[part])
+        if count == 0:
+            return np.zeros(images.shape)
+        noise_of: dict[int, np.ndarray] = {}
 
-    weights = np.full(samples, 1.0 / samples)
-    mean = weighted_gradient_sum(grad_fn, noisy_points, np.asarray(targets), weights, images.shape, chunk_size)
-    return mean.astype(np.float32)
+        def noisy_points(image_of_row: np.ndarray, sample_of_row: np.ndarray) -> np.ndarray:
+            for i in set(image_of_row.tolist()) - noise_of.keys():
+                noise_of[i] = image_noise(images[i], samples, sigma, seed)[part]
+            for i in list(noise_of):  # keep only the images this chunk still needs
+                if i < image_of_row[0]:
+                    del noise_of[i]
+            noise = np.stack([noise_of[i][k] for i, k in zip(image_of_row.tolist(), sample_of_row.tolist())])
+            return images[image_of_row] + noise
+
+        weights = np.full(count, 1.0 / count)
+        return weighted_gradient_sum(grad_fn, noisy_points, targets, weights, images.shape, chunk_size)
+
+    return Halves(half(slice(0, h)), half(slice(h, samples)), h, samples)

@@ -54,7 +54,7 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
             "maps": [cell(tile_path(e.test_index, m.key, row.target), f"{m.title} map for class {names[row.target]}",
                           m.of(row))
                      for m in methods],
-            **_check_cells(row.completeness, "Δlogit", row.eg_completeness),
+            **_check_cells(row.completeness, "Δlogit", row.eg_completeness, row.smoothgrad_noise),
         } for row in e.rows]
         if e.contrast is not None:
             contrast_of = {m.key: cell(contrast_tile_path(e.test_index, m.key),
@@ -80,9 +80,11 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
             "examples": examples}
 
 
-def _check_cells(check: Completeness, delta_label: str, eg: Completeness) -> dict[str, Any]:
+def _check_cells(check: Completeness, delta_label: str, eg: Completeness,
+                 smoothgrad_noise: float = math.nan) -> dict[str, Any]:
     """The completeness checks as short HTML text: IG's, flagged when above the tolerance, then
-    Expected Gradients' (in expectation only, so reported, never flagged)."""
+    Expected Gradients' (in expectation only, so reported, never flagged), then SmoothGrad's
+    noise when known (a contrast row has no SmoothGrad map)."""
     flagged = not check.within_tolerance
     text = (f"ΣIG {check.attribution_sum:.2f} · {delta_label} {check.logit_delta:.2f} · error "
             f"{percent(check.relative_error)} · {check.steps} steps")
@@ -94,6 +96,8 @@ def _check_cells(check: Completeness, delta_label: str, eg: Completeness) -> dic
              f"{percent(eg.relative_error)} · {eg.steps} draws")
     if math.isfinite(eg.spread):
         text += f" · noise ≈ {percent(eg.spread, 0)} of the map"
+    if math.isfinite(smoothgrad_noise):
+        text += f" · SmoothGrad noise ≈ {percent(smoothgrad_noise, 0)} of the map"
     return {"check": text, "flagged": flagged}
 
 

@@ -19,7 +19,9 @@ import numpy as np
 
 from generator import attributions as attr
 from generator.stages.results import COMPLETENESS_TOLERANCE, AttributionRow, Completeness, ContrastMap, Evaluation, Example
-from generator.attributions.expected_gradients import Halves, expected_gradients_halves
+from generator.attributions.expected_gradients import expected_gradients_halves
+from generator.attributions.halves import Halves
+from generator.attributions.smoothgrad import smoothgrad_halves
 from generator.plumbing.settings import AttributionSettings
 MAX_REFINED_STEPS = 4096
 """Cap on the doubling of IG steps for maps that miss the tolerance."""
@@ -55,6 +57,8 @@ class AttributionArrays:
         target: (R,) attributed class.
         image: (R, H, W, C) float32 input in the model's scale.
         gradient, saliency, gradient_x_input, smoothgrad: (R, H, W, C) float32 maps.
+        smoothgrad_noise: (R,) each SmoothGrad map's noise from its two halves of samples
+            (relative L1 distance to SmoothGrad's expectation; NaN when not known).
         ig: Integrated Gradients with completeness, per row.
         eg: Expected Gradients with completeness, per row.
         contrast_index: (M,) test indices of the misclassified examples.
@@ -69,6 +73,7 @@ class AttributionArrays:
     saliency: np.ndarray
     gradient_x_input: np.ndarray
     smoothgrad: np.ndarray
+    smoothgrad_noise: np.ndarray
     ig: CheckedMaps
     eg: CheckedMaps
     contrast_index: np.ndarray
@@ -222,8 +227,8 @@ def compute_attributions(
     grad_fn = attr.as_grad_fn(model, settings.chunk_size)
     baseline_logits = class_logits(grad_fn, baselines)
     gradient, score = grad_fn(images, target)
-    smooth = attr.smoothgrad(grad_fn, images, target, samples=settings.smoothgrad_samples,
-                             noise_level=settings.smoothgrad_noise, seed=seed, chunk_size=settings.chunk_size)
+    smooth = smoothgrad_halves(grad_fn, images, target, samples=settings.smoothgrad_samples,
+                               noise_level=settings.smoothgrad_noise, seed=seed, chunk_size=settings.chunk_size)
     contrast_rows = np.asarray(contrast_rows, dtype=np.int64).reshape(-1, 2)
     predicted_row, true_row = contrast_rows[:, 0], contrast_rows[:, 1]
     weights = attr.contrast_weights(target[predicted_row], target[true_row], grad_fn.classes)
@@ -252,7 +257,8 @@ def compute_attributions(
         gradient=gradient,
         saliency=attr.saliency_from_gradient(gradient),
         gradient_x_input=images * gradient,
-        smoothgrad=smooth,
+        smoothgrad=smooth.maps,
+        smoothgrad_noise=smooth.noise(),
         ig=ig,
         eg=eg,
         contrast_index=np.asarray(index, np.int64)[predicted_row],
@@ -308,6 +314,7 @@ def _row(arrays: AttributionArrays, r: int) -> AttributionRow:
         saliency=arrays.saliency[r].max(axis=-1),
         gradient_x_input=arrays.gradient_x_input[r].sum(axis=-1),
         smoothgrad=arrays.smoothgrad[r].sum(axis=-1),
+        smoothgrad_noise=float(arrays.smoothgrad_noise[r]),
         integrated_gradients=arrays.ig.maps[r].sum(axis=-1),
         expected_gradients=arrays.eg.maps[r].sum(axis=-1),
         completeness=arrays.ig.completeness(r),

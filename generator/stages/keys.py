@@ -10,7 +10,7 @@ from __future__ import annotations
 from generator.plumbing.cache import fingerprint
 from generator.plumbing.settings import Settings
 
-ATTRIBUTION_FORMAT = 7
+ATTRIBUTION_FORMAT = 8
 """Bump when the attribution code changes what it computes, so cached results are dropped."""
 
 

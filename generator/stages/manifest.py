@@ -135,7 +135,9 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: A
     """One record per published test image, each listing its attributed targets.
 
     ``page`` is the Markdown page (relative to the docs folder) that shows the image, and
-    ``anchor`` the id of its row there.
+    ``anchor`` the id of its row there. ``smoothgrad_noise`` of a target: its SmoothGrad map's
+    estimated relative L1 distance to SmoothGrad's expectation, from its two halves of samples
+    (null when not known).
     """
 
     predictions, confidences = evaluation.predictions, evaluation.confidences
@@ -165,6 +167,7 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: A
             "role": "predicted" if target == record["predicted"] else "true",
             "completeness": completeness_record(arrays.ig, row),
             "expected_gradients_completeness": eg_completeness_record(arrays.eg, row),
+            "smoothgrad_noise": _finite(arrays.smoothgrad_noise[row]),
         })
     return list(records.values())
 

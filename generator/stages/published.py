@@ -177,6 +177,7 @@ def _row(arrays: Mapping[str, np.ndarray], record: Mapping[str, Any], test_index
         expected_gradients=arrays["expected_gradients"][r].sum(axis=-1),
         completeness=_completeness(record["completeness"]),
         eg_completeness=_completeness(record["expected_gradients_completeness"]),
+        smoothgrad_noise=_number(record.get("smoothgrad_noise")),
     )
 
 

@@ -55,6 +55,8 @@ class AttributionRow:
         saliency: |∂logit_t/∂x|, same units.
         gradient_x_input: x ⊙ ∂logit_t/∂x, logit units.
         smoothgrad: ∂logit_t/∂x averaged over noisy copies of x, logit units per unit intensity.
+        smoothgrad_noise: the SmoothGrad map's estimated relative L1 distance to its expectation,
+            from its two halves of samples; NaN if not known.
         integrated_gradients: IG map, logit units (sums to ≈ logit_delta).
         expected_gradients: Expected-Gradients map (IG averaged over baselines drawn from the
             training images), logit units.
@@ -71,6 +73,7 @@ class AttributionRow:
     expected_gradients: np.ndarray
     completeness: Completeness
     eg_completeness: Completeness
+    smoothgrad_noise: float = float("nan")
 
 
 @dataclass(frozen=True)
