@@ -15,7 +15,7 @@ from generator.figures.report import ReportFigures
 from generator.pages.report import PageInputs
 from generator.plumbing.numbers import percent
 from generator.plumbing.settings import Settings
-from generator.stages.attribute import MAX_REFINED_STEPS
+from generator.stages.checked_maps import MAX_REFINED_STEPS
 from generator.stages.gallery import Gallery
 from generator.stages.model import ARCHITECTURE
 from generator.stages.results import BuildFacts, CompletenessSummary, Evaluation, Example

@@ -1,51 +1,20 @@
-"""The attribution stage: every map for every (example, target) row, completeness enforced.
-
-Integrated-Gradients maps are refined map by map until their completeness error and their change
-at a doubling are within the settings' tolerances (adaptive, ``attribution.steps = 0``; the
-contrast of a mistake is the difference of its two rows' maps, refined together), or, with a
-fixed node count, those above the 1% tolerance are recomputed with twice the steps; either way up
-to a cap, and maps still above it stay flagged in their records.
-Expected-Gradients maps record their completeness error (it holds in expectation only, so it
-is measured and published, not enforced).
-"""
+"""The attribution stage: every map for every (example, target) row, its checks included (see
+:mod:`generator.stages.checked_maps`), and the arrays as the pages and the cache take them."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable
 
 import numpy as np
 
 from generator import attributions as attr
-from generator.stages.results import COMPLETENESS_TOLERANCE, AttributionRow, Completeness, ContrastMap, Evaluation, Example
 from generator.attributions.expected_gradients import expected_gradients_halves
-from generator.attributions.halves import Halves
 from generator.attributions.smoothgrad import smoothgrad_halves
 from generator.plumbing.settings import AttributionSettings
-MAX_REFINED_STEPS = 4096
-"""Cap on the doubling of IG steps for maps that miss the tolerance."""
-Log = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class CheckedMaps:
-    """IG or EG maps with their completeness check; (R,) arrays beside (R, H, W, C) maps.
-    ``steps`` counts gradient evaluations per map: quadrature nodes (IG) or draws (EG).
-    ``spread`` estimates each map's relative L1 distance to what it approximates: an adaptive IG
-    map's change at its last doubling, an EG map's noise from its two halves of draws (NaN when
-    not known)."""
-
-    maps: np.ndarray
-    attribution_sum: np.ndarray
-    logit_delta: np.ndarray
-    relative_error: np.ndarray
-    steps: np.ndarray
-    spread: np.ndarray
-
-    def completeness(self, r: int) -> Completeness:
-        return Completeness(float(self.attribution_sum[r]), float(self.logit_delta[r]),
-                            float(self.relative_error[r]), int(self.steps[r]), float(self.spread[r]))
+from generator.stages.checked_maps import (CheckedMaps, Log, adaptive_checked_maps, checked_expected_gradients,
+                                           checked_integrated_gradients)
+from generator.stages.results import AttributionRow, ContrastMap, Evaluation, Example
 
 
 @dataclass(frozen=True)
@@ -101,102 +70,6 @@ def arrays_from_dict(flat: dict[str, np.ndarray]) -> AttributionArrays:
         else:
             values[field.name] = flat[field.name]
     return AttributionArrays(**values)  # type: ignore[arg-type]
-
-
-def adaptive_checked_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, contrast_rows: np.ndarray,
-                          settings: AttributionSettings, log: Log) -> tuple[CheckedMaps, CheckedMaps]:
-    """Adaptive IG of every row, and of every contrast at no evaluations of its own: the two rows of
-    a contrast are refined together, so their maps share nodes and the contrast map is their
-    difference (see :func:`~generator.attributions.adaptive.adaptive_integrated_gradients`).
-
-    Args:
-        grad_fn: gradient function of the model's logits.
-        images: (R, H, W, C) float32; targets: (R,) classes.
-        contrast_rows: (M, 2) rows (predicted class, true class) of one image each.
-        settings: tolerances, baseline and chunk size.
-        log: progress sink.
-    """
-    from generator.attributions.adaptive import adaptive_integrated_gradients
-
-    found = adaptive_integrated_gradients(grad_fn, images, targets, tolerance=settings.tolerance,
-                                          map_tolerance=settings.map_tolerance, max_intervals=MAX_REFINED_STEPS,
-                                          baseline=settings.baseline, chunk_size=settings.chunk_size,
-                                          pairs=contrast_rows)
-    if len(images):
-        log(f"attributions: adaptive IG, {found.evaluations.mean():.1f} gradient evaluations per map on average "
-            f"(most {found.evaluations.max()}); the {len(contrast_rows)} contrast maps need none of their own")
-
-    def checked(maps: Any) -> CheckedMaps:
-        check = attr.completeness(maps.maps, maps.score_input, maps.score_baseline)
-        return CheckedMaps(maps.maps, check.attribution_sum, check.logit_delta, check.relative_error,
-                           maps.evaluations, maps.change)
-
-    return checked(found), checked(found.differences)
-
-
-def checked_integrated_gradients(
-    grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, score_x: np.ndarray, settings: AttributionSettings,
-    log: Log,
-) -> CheckedMaps:
-    """IG at a fixed node count (``settings.steps``) with its completeness check; the maps above
-    the tolerance are computed again with twice the nodes, up to a cap.
-
-    Args:
-        grad_fn: gradient function of the model's logits.
-        images: (R, H, W, C) float32.
-        targets: (R,) classes or (R, K) class weights (see :class:`~.attributions.GradFn`).
-        score_x: (R,) the scores of ``images`` (the caller's gradient pass already has them).
-        settings: steps, rule, baseline and chunk size.
-        log: progress sink.
-    """
-    baseline = np.full_like(images, settings.baseline)
-    _, score_baseline = grad_fn(baseline, targets)
-    options = {"baseline": settings.baseline, "method": settings.method, "chunk_size": settings.chunk_size}
-
-    def progress(done: int, total: int) -> None:
-        if done == total or (done // settings.chunk_size) % 20 == 0:
-            log(f"attributions: {done}/{total} image-steps")
-
-    maps = attr.integrated_gradients(grad_fn, images, targets, steps=settings.steps, on_chunk=progress, **options)
-    steps = np.full(len(images), settings.steps, dtype=np.int64)
-    check = attr.completeness(maps, score_x, score_baseline)
-    current = settings.steps
-    while current * 2 <= MAX_REFINED_STEPS:
-        missing = np.flatnonzero(check.relative_error > COMPLETENESS_TOLERANCE)
-        if len(missing) == 0:
-            break
-        current *= 2
-        log(f"attributions: {len(missing)} map(s) above {COMPLETENESS_TOLERANCE:.0%} completeness error, "
-            f"retrying with {current} steps")
-        maps[missing] = attr.integrated_gradients(grad_fn, images[missing], targets[missing], steps=current, **options)
-        steps[missing] = current
-        check = attr.completeness(maps, score_x, score_baseline)
-    return CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error, steps,
-                       np.full(len(images), np.nan))
-
-
-def checked_expected_gradients(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, score_x: np.ndarray,
-                               baselines: np.ndarray, baseline_logits: np.ndarray, settings: AttributionSettings,
-                               seed: int, halves: Halves) -> CheckedMaps:
-    """Expected Gradients with its completeness check against each map's own drawn baselines.
-
-    Args:
-        grad_fn: gradient function of the model's logits.
-        images: (R, H, W, C) float32.
-        targets: (R,) classes or (R, K) class weights.
-        score_x: (R,) the scores of ``images``.
-        baselines: (B, H, W, C) the images baselines are drawn from.
-        baseline_logits: (B, K) their logits.
-        settings: draws per map and chunk size.
-        seed: seed of the draws.
-        halves: the maps, as their two halves of draws (which also give each map's noise).
-    """
-    samples = settings.expected_gradients_samples
-    maps = halves.maps
-    reference = attr.baseline_scores(baseline_logits, images, targets, len(baselines), samples, seed)
-    check = attr.completeness(maps, score_x, reference)
-    return CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error,
-                       np.full(len(images), samples, dtype=np.int64), halves.noise())
 
 
 def compute_attributions(

@@ -13,12 +13,13 @@ import numpy as np
 
 from generator.evidence import Evidence
 from generator.plumbing.fileio import write_bytes_if_changed, write_text_if_changed
-from generator.stages.attribute import COMPLETENESS_TOLERANCE, AttributionArrays, CheckedMaps
+from generator.stages.attribute import AttributionArrays
 from generator.stages.baselines import COLUMNS as BASELINE_COLUMNS
 from generator.stages.baselines import BaselineStudy
+from generator.stages.checked_maps import CheckedMaps
 from generator.stages.decoy import Decoy
 from generator.stages.gallery import Gallery, anchor
-from generator.stages.results import BuildFacts, CompletenessSummary, Evaluation
+from generator.stages.results import COMPLETENESS_TOLERANCE, BuildFacts, CompletenessSummary, Evaluation
 from generator.stages.selection import Selection
 from generator.stages.trust import Trust
 from generator.stages.whole_test_set import WholeTestSet
