@@ -46,26 +46,35 @@ _TAIL = 0.02425
 
 
 def normal_quantile(u: np.ndarray) -> np.ndarray:
-    """Φ⁻¹(u) of the standard normal for u in (0, 1), float64."""
+    """Φ⁻¹(u) of the standard normal for u in (0, 1), float64: the central formula everywhere, then
+    the tail formula where u is within ``_TAIL`` of 0 or 1 (about 5% of the values)."""
     u = np.asarray(u, dtype=np.float64)
-    x = np.empty_like(u)
-    middle = (u >= _TAIL) & (u <= 1 - _TAIL)
-    q = u[middle] - 0.5
+    q = u - 0.5
     r = q * q
-    x[middle] = q * np.polyval(_A, r) / np.polyval(_B, r)
-    lower = u < _TAIL
-    for part, sign in ((lower, 1.0), (~(middle | lower), -1.0)):
-        tail = np.minimum(u[part], 1 - u[part])
-        q = np.sqrt(-2 * np.log(np.maximum(tail, 1e-300)))
-        x[part] = sign * np.polyval(_C, q) / np.polyval(_D, q)
+    x = q * _horner(_A, r)
+    x /= _horner(_B, r)
+    tails = (u < _TAIL) | (u > 1 - _TAIL)
+    if tails.any():
+        t = u[tails]
+        q = np.sqrt(-2 * np.log(np.maximum(np.minimum(t, 1 - t), 1e-300)))
+        x[tails] = np.where(t < 0.5, 1.0, -1.0) * _horner(_C, q) / _horner(_D, q)
     return x
 
 
+def _horner(coefficients: tuple[float, ...], r: np.ndarray) -> np.ndarray:
+    """Σ_k c_k r^(K−k) by Horner's rule, in place (numpy's polyval allocates at every step)."""
+    value = np.full_like(r, coefficients[0])
+    for c in coefficients[1:]:
+        value *= r
+        value += c
+    return value
+
+
 def latin_hypercube(generator: np.random.Generator, samples: int, dimensions: int) -> np.ndarray:
-    """(samples, dimensions) standard normal samples, Φ⁻¹ of a Latin hypercube: coordinate i of
-    sample j is Φ⁻¹((π_i(j) + u) / samples), π_i a random permutation of the strata."""
+    """(samples, dimensions) uniform points of a Latin hypercube in (0, 1): coordinate i of sample
+    j is (π_i(j) + u) / samples, π_i a random permutation of the strata."""
     strata = np.argsort(generator.random((dimensions, samples)), axis=1).T
-    return normal_quantile((strata + generator.random((samples, dimensions))) / samples)
+    return (strata + generator.random((samples, dimensions))) / samples
 
 
 def first_half(samples: int) -> int:
@@ -73,13 +82,29 @@ def first_half(samples: int) -> int:
     return (samples + 1) // 2
 
 
-def image_noise(image: np.ndarray, samples: int, sigma: float, seed: int) -> np.ndarray:
-    """(samples, H, W, C) float32 noise ε_j for one image, reproducible from (seed, image): the
-    first ⌈n/2⌉ one Latin hypercube, the rest another (see the module)."""
+def image_uniforms(image: np.ndarray, samples: int, seed: int, second: bool | None = None) -> np.ndarray:
+    """(samples, H·W·C) uniforms U_j of one image, reproducible from (seed, image): the first
+    ⌈n/2⌉ one Latin hypercube, the rest another (see the module). ``second`` False or True: only
+    the first or the second half's rows (the first half's draws are still taken, to reach the
+    second's)."""
     generator = image_generator(image, seed)
     h, size = first_half(samples), image.size
-    halves = [latin_hypercube(generator, count, size) for count in (h, samples - h) if count]
-    standard = np.concatenate(halves) if halves else np.zeros((0, size))
+    first = latin_hypercube(generator, h, size) if second is not True else _skip(generator, h, size)
+    if second is False:
+        return first
+    rest = latin_hypercube(generator, samples - h, size)
+    return rest if second else np.concatenate([first, rest])
+
+
+def _skip(generator: np.random.Generator, samples: int, dimensions: int) -> None:
+    """Take the draws :func:`latin_hypercube` would take, without building the hypercube."""
+    generator.random((dimensions, samples))
+    generator.random((samples, dimensions))
+
+
+def image_noise(image: np.ndarray, samples: int, sigma: float, seed: int) -> np.ndarray:
+    """(samples, H, W, C) float32 noise ε_j = σ Φ⁻¹(U_j) for one image (see :func:`image_uniforms`)."""
+    standard = normal_quantile(image_uniforms(image, samples, seed))
     return (sigma * standard.reshape(samples, *image.shape)).astype(np.float32)
 
 
@@ -133,8 +158,11 @@ def smoothgrad_halves(model: Any, images: np.ndarray, targets: np.ndarray, *, sa
         noise_of: dict[int, np.ndarray] = {}
 
         def noisy_points(image_of_row: np.ndarray, sample_of_row: np.ndarray) -> np.ndarray:
-            for i in set(image_of_row.tolist()) - noise_of.keys():
-                noise_of[i] = image_noise(images[i], samples, sigma, seed)[part]
+            new = sorted(set(image_of_row.tolist()) - noise_of.keys())
+            if new:  # this half's noise of the chunk's new images, Φ⁻¹ taken once for all of them
+                uniforms = np.stack([image_uniforms(images[i], samples, seed, second=part.start > 0) for i in new])
+                noise = (sigma * normal_quantile(uniforms)).astype(np.float32)
+                noise_of.update(zip(new, noise.reshape(len(new), count, *images.shape[1:])))
             for i in list(noise_of):  # keep only the images this chunk still needs
                 if i < image_of_row[0]:
                     del noise_of[i]
