@@ -179,5 +179,8 @@ def test_pairs_must_be_two_rows_of_one_image_each_in_one_pair():
     with pytest.raises(ValueError, match="same image"):
         adaptive_integrated_gradients(LinearAndCubic(), x, np.array([0, 1, 0]), pairs=np.array([[0, 1]]))
     same = np.repeat(images(1), 3, axis=0)
+    with pytest.raises(ValueError, match="same image and baseline"):
+        adaptive_integrated_gradients(LinearAndCubic(), same, np.array([0, 1, 0]), pairs=np.array([[0, 1]]),
+                                      baseline=np.arange(3, dtype=np.float32).reshape(3, 1, 1, 1) / 10)
     with pytest.raises(ValueError, match="at most one pair"):
         adaptive_integrated_gradients(LinearAndCubic(), same, np.array([0, 1, 0]), pairs=np.array([[0, 1], [1, 2]]))

@@ -116,8 +116,8 @@ def adaptive_integrated_gradients(
         max_intervals: refinement stops here.
         baseline: x′, a scalar or an array broadcastable to ``images``.
         chunk_size: image-steps per compiled call.
-        pairs: (M, 2) rows (a, b) of the same image, each row in at most one pair; each pair is
-            refined together until its rows and IG of f_a − f_b pass both checks.
+        pairs: (M, 2) rows (a, b) of the same image and baseline, each row in at most one pair;
+            each pair is refined together until its rows and IG of f_a − f_b pass both checks.
     """
     if start < 1 or max_intervals < start:
         raise ValueError(f"need 1 ≤ start ≤ max_intervals, got start={start}, max_intervals={max_intervals}")
@@ -134,7 +134,7 @@ def adaptive_integrated_gradients(
         integral += trapezoid_sum(grad_fn, baselines, images, targets, np.arange(1, n) / n, 1.0 / n, chunk_size)
     intervals = np.full(len(images), n, dtype=np.int64)
     change = np.full(len(images), np.inf)
-    links = Links(pairs, images)
+    links = Links(pairs, images, baselines)
     pair_change = np.full(len(links.pairs), np.inf)
 
     def failing(maps: np.ndarray, at_input: np.ndarray, at_baseline: np.ndarray, moved: np.ndarray) -> np.ndarray:
@@ -185,13 +185,14 @@ def adaptive_integrated_gradients(
 class Links:
     """Pairs of rows refined together (see :func:`adaptive_integrated_gradients`)."""
 
-    def __init__(self, pairs: np.ndarray | None, images: np.ndarray) -> None:
+    def __init__(self, pairs: np.ndarray | None, images: np.ndarray, baselines: np.ndarray) -> None:
         self.pairs = np.zeros((0, 2), np.int64) if pairs is None else np.asarray(pairs, np.int64).reshape(-1, 2)
         rows = self.pairs.ravel()
         if len(np.unique(rows)) != len(rows) or (len(rows) and (rows.min() < 0 or rows.max() >= len(images))):
             raise ValueError("pairs must name distinct rows, each in at most one pair")
-        if not all(np.array_equal(images[a], images[b]) for a, b in self.pairs):
-            raise ValueError("the two rows of a pair must hold the same image")
+        if not all(np.array_equal(images[a], images[b]) and np.array_equal(baselines[a], baselines[b])
+                   for a, b in self.pairs):
+            raise ValueError("the two rows of a pair must hold the same image and baseline")
         self.partner = np.arange(len(images))
         self.partner[self.pairs[:, 0]], self.partner[self.pairs[:, 1]] = self.pairs[:, 1], self.pairs[:, 0]
         self.pair_of_row = np.full(len(images), -1)
