@@ -7,7 +7,7 @@ keras = pytest.importorskip("keras")
 
 from conftest import functional_copy  # noqa: E402
 from generator.attributions import gradient  # noqa: E402
-from generator.attributions.input_convolution import split_input_convolution  # noqa: E402
+from generator.attributions.input_convolution import input_convolution_layer  # noqa: E402
 
 RNG = np.random.default_rng(7)
 
@@ -48,7 +48,7 @@ def closed_form_gradient(model, target, padding):
 ])
 def test_first_convolution_gradient_matches_closed_form(shape, kernel, padding, use_bias):
     model = conv_dense(shape, 5, kernel, padding, use_bias)
-    assert split_input_convolution(model) is not None
+    assert input_convolution_layer(model) is not None
     images = RNG.uniform(size=(3, *shape)).astype(np.float32)
     targets = np.array([0, 3, 1])
     grads = gradient(model, images, targets)
@@ -69,8 +69,8 @@ def test_relu_network_agrees_with_tensorflows_convolution_gradient():
     ])
     sequential.set_weights([RNG.normal(size=w.shape).astype(np.float32) for w in sequential.get_weights()])
     functional = functional_copy(sequential)
-    assert split_input_convolution(sequential) is not None
-    assert split_input_convolution(functional) is None
+    assert input_convolution_layer(sequential) is not None
+    assert input_convolution_layer(functional) is None
     images = RNG.uniform(size=(16, 12, 12, 1)).astype(np.float32)
     targets = RNG.integers(0, 3, size=16)
     fast, plain = gradient(sequential, images, targets), gradient(functional, images, targets)
@@ -88,4 +88,4 @@ def test_other_openings_keep_tensorflows_gradient(opening):
     """Strided, dilated or mixed-precision first convolutions, and models that open with another
     layer, keep TensorFlow's own gradient."""
     model = keras.Sequential([keras.Input((9, 9, 1)), *opening(), keras.layers.Flatten(), keras.layers.Dense(2)])
-    assert split_input_convolution(model) is None
+    assert input_convolution_layer(model) is None

@@ -8,7 +8,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from generator import attributions as attr  # noqa: E402
-from generator.attributions.input_convolution import split_input_convolution  # noqa: E402
+from generator.attributions.input_convolution import input_convolution_layer  # noqa: E402
 from generator.plumbing.input_scale import BYTE, MNIST_STANDARD, UNIT  # noqa: E402
 from generator.stages.data import Dataset, load_dataset, to_model_input  # noqa: E402
 from generator.stages.input_check import InputScaleError, check_input_scale  # noqa: E402
@@ -200,6 +200,6 @@ def test_randomisation_redraws_batch_norm_and_leaves_a_normalization_of_the_inpu
 
 
 def test_the_first_convolution_gradient_stays_for_sequential_models_that_open_with_one(models):
-    assert split_input_convolution(attr.logits_model(models["sequential_conv_first"][0])) is not None
+    assert input_convolution_layer(attr.logits_model(models["sequential_conv_first"][0])) is not None
     for kind in ("sequential_batch_norm", "functional_normalization", "rescaling_byte"):
-        assert split_input_convolution(attr.logits_model(models[kind][0])) is None
+        assert input_convolution_layer(attr.logits_model(models[kind][0])) is None

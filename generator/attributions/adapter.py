@@ -20,7 +20,7 @@ import numpy as np
 from generator.plumbing.input_scale import UNIT, InputScale
 
 from .bfloat16_convolution import bfloat16_gradient_affine
-from .input_convolution import input_convolution, split_input_convolution
+from .input_convolution import input_convolution, input_convolution_layer
 from .relu_after_pooling import Step, layer_steps
 from .unread_border import crop_top_left, read_extent
 
@@ -123,12 +123,11 @@ class GradientFunction:
         shape = tuple(self.model.inputs[0].shape[1:])
         self.input_shape: tuple[int, ...] = tuple(int(d) for d in shape)
         self.classes = int(self.model.outputs[0].shape[-1])
-        split = split_input_convolution(self.model)
+        first = input_convolution_layer(self.model)
         # The fast path: functions applied in turn to the (cropped) image; None: the model itself.
         self._steps: list[Step] | None = None
         self._read: tuple[int, int] | None = None
-        if split is not None:
-            first = split[0]
+        if first is not None:
             self._steps = layer_steps(self.model.layers, lambda images: input_convolution(images, first),
                                       bfloat16_gradient_affine if bfloat16_gradients else None)
             self._read = read_extent(self.model)

@@ -20,21 +20,17 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from .input_convolution import plain_convolution
+
 
 def bfloat16_gradient_affine(layer: Any) -> Callable[[Any], Any] | None:
-    """h ↦ W ⋆ h + b of a float32, channels-last Conv2D with stride 1, no dilation, one group and
-    "valid" or "same" padding, whose input gradient is taken in bfloat16; None for any other layer."""
-    import keras
+    """h ↦ W ⋆ h + b of a :func:`~.input_convolution.plain_convolution` layer, whose input gradient
+    is taken in bfloat16; None for any other layer."""
     import tensorflow as tf
 
-    if type(layer) is not keras.layers.Conv2D:
+    if not plain_convolution(layer):
         return None
-    config = layer.get_config()
-    if not (tuple(config["strides"]) == (1, 1) and tuple(config["dilation_rate"]) == (1, 1)
-            and config["groups"] == 1 and config["data_format"] == "channels_last"
-            and config["padding"] in ("valid", "same") and layer.compute_dtype == "float32"):
-        return None
-    padding = config["padding"].upper()
+    padding = layer.get_config()["padding"].upper()
 
     def affine(hidden: Any) -> Any:
         # Constants read once, outside the custom gradient, which then has no variables.

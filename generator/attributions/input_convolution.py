@@ -13,7 +13,7 @@ col2im took 17.5 → 10.8 µs per image-step measured alone (24×24 outputs), ag
 every ninth column of an (n, H_out, W_out, kh·kw·C_in) product; the whole gradient call gained
 only 1–4% (three interleaved runs): the slices partly overlapped with other work.
 
-:func:`split_input_convolution` finds such a first layer in a ``keras.Sequential`` model;
+:func:`input_convolution_layer` finds such a first layer in a ``keras.Sequential`` model;
 :func:`input_convolution` is its affine part with the col2im gradient. Only the input
 gradient is defined: the kernel is a constant here, never trained.
 """
@@ -23,33 +23,37 @@ from __future__ import annotations
 from typing import Any
 
 
-def split_input_convolution(model: Any) -> tuple[Any, list[Any]] | None:
-    """(first Conv2D layer, the layers after it) when the col2im gradient applies, else None.
-
-    It applies to a ``keras.Sequential`` whose first layer is a channels-last ``Conv2D``
-    with stride 1, no dilation, one group, "valid" or "same" padding, computing in float32.
-    """
+def plain_convolution(layer: Any) -> bool:
+    """Whether ``layer`` is a channels-last ``Conv2D`` with stride 1, no dilation, one group,
+    "valid" or "same" padding, computing in float32: the convolutions whose input gradient this
+    package writes itself (here and in :mod:`.bfloat16_convolution`)."""
     import keras
 
-    if not isinstance(model, keras.Sequential) or not model.layers:
-        return None
-    first = model.layers[0]
-    if type(first) is not keras.layers.Conv2D:
-        return None
-    config = first.get_config()
-    applies = (
+    if type(layer) is not keras.layers.Conv2D:
+        return False
+    config = layer.get_config()
+    return (
         tuple(config["strides"]) == (1, 1)
         and tuple(config["dilation_rate"]) == (1, 1)
         and config["groups"] == 1
         and config["data_format"] == "channels_last"
         and config["padding"] in ("valid", "same")
-        and first.compute_dtype == "float32"
+        and layer.compute_dtype == "float32"
     )
-    return (first, list(model.layers[1:])) if applies else None
+
+
+def input_convolution_layer(model: Any) -> Any | None:
+    """The first layer of a ``keras.Sequential`` when it is a :func:`plain_convolution` (the
+    col2im gradient applies), else None."""
+    import keras
+
+    if not isinstance(model, keras.Sequential) or not model.layers:
+        return None
+    return model.layers[0] if plain_convolution(model.layers[0]) else None
 
 
 def input_convolution(images: Any, layer: Any) -> Any:
-    """The pre-activation W ⋆ x + b of ``layer`` (see :func:`split_input_convolution`),
+    """The pre-activation W ⋆ x + b of ``layer`` (see :func:`input_convolution_layer`),
     with the col2im input gradient."""
     import tensorflow as tf
 
