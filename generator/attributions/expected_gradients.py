@@ -85,15 +85,8 @@ def expected_gradients_halves(model: Any, images: np.ndarray, targets: np.ndarra
     drawn = [draws(image, len(baselines), samples, seed) for image in images]
     which = np.stack([d[0] for d in drawn]) if drawn else np.zeros((0, samples), np.int64)
     alpha = np.stack([d[1] for d in drawn]) if drawn else np.zeros((0, samples))
-    h = (samples + 1) // 2
-
-    def half(part: slice) -> np.ndarray:
-        if part.start == part.stop:
-            return np.zeros(images.shape)
-        return expected_gradients_at(grad_fn, images, targets, baselines, which[:, part], alpha[:, part],
-                                     chunk_size=chunk_size).astype(np.float64)
-
-    return Halves(half(slice(0, h)), half(slice(h, samples)), h, samples)
+    return Halves.of(samples, lambda part: expected_gradients_at(grad_fn, images, targets, baselines, which[:, part],
+                                                                 alpha[:, part], chunk_size=chunk_size), images.shape)
 
 
 def expected_gradients_at(grad_fn: Any, images: np.ndarray, targets: np.ndarray, baselines: np.ndarray,

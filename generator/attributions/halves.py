@@ -7,9 +7,15 @@ first part of h and a second of n − h, independent of each other, with means A
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+
+def first_half(samples: int) -> int:
+    """h = ⌈n/2⌉, the draws of the first of the two halves."""
+    return (samples + 1) // 2
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,17 @@ class Halves:
     second: np.ndarray
     h: int
     n: int
+
+    @classmethod
+    def of(cls, samples: int, mean_over: Callable[[slice], np.ndarray], shape: tuple[int, ...]) -> Halves:
+        """The halves of ``samples`` draws, ``mean_over(part)`` giving the (N, H, W, C) mean over
+        the draws in ``part`` (a slice of range(samples)); an empty half is zeros of ``shape``."""
+        h = first_half(samples)
+
+        def mean(part: slice) -> np.ndarray:
+            return np.zeros(shape) if part.start == part.stop else mean_over(part).astype(np.float64)
+
+        return cls(mean(slice(0, h)), mean(slice(h, samples)), h, samples)
 
     @property
     def maps(self) -> np.ndarray:

@@ -31,7 +31,7 @@ import numpy as np
 
 from .adapter import as_grad_fn
 from .batching import weighted_gradient_sum
-from .halves import Halves
+from .halves import Halves, first_half
 from .seeding import image_generator
 
 # Acklam's rational approximation of Φ⁻¹: relative error below 1.2e-9, far below float32's.
@@ -77,11 +77,6 @@ def latin_hypercube(generator: np.random.Generator, samples: int, dimensions: in
     return (strata + generator.random((samples, dimensions))) / samples
 
 
-def first_half(samples: int) -> int:
-    """h = ⌈n/2⌉, the samples of the first of the two independent halves."""
-    return (samples + 1) // 2
-
-
 def image_uniforms(image: np.ndarray, samples: int, seed: int, second: bool | None = None) -> np.ndarray:
     """(samples, H·W·C) uniforms U_j of one image, reproducible from (seed, image): the first
     ⌈n/2⌉ one Latin hypercube, the rest another (see the module). ``second`` False or True: only
@@ -104,8 +99,12 @@ def _skip(generator: np.random.Generator, samples: int, dimensions: int) -> None
 
 def image_noise(image: np.ndarray, samples: int, sigma: float, seed: int) -> np.ndarray:
     """(samples, H, W, C) float32 noise ε_j = σ Φ⁻¹(U_j) for one image (see :func:`image_uniforms`)."""
-    standard = normal_quantile(image_uniforms(image, samples, seed))
-    return (sigma * standard.reshape(samples, *image.shape)).astype(np.float32)
+    return gaussian_noise(image_uniforms(image, samples, seed), sigma).reshape(samples, *image.shape)
+
+
+def gaussian_noise(uniforms: np.ndarray, sigma: float) -> np.ndarray:
+    """σ Φ⁻¹(U) as float32: the noise of uniforms U in (0, 1)."""
+    return (sigma * normal_quantile(uniforms)).astype(np.float32)
 
 
 def smoothgrad(
@@ -149,19 +148,16 @@ def smoothgrad_halves(model: Any, images: np.ndarray, targets: np.ndarray, *, sa
     images = np.asarray(images, dtype=np.float32)
     targets = np.asarray(targets)
     sigma = noise_level * (input_range[1] - input_range[0])
-    h = first_half(samples)
 
     def half(part: slice) -> np.ndarray:
         count = len(range(samples)[part])
-        if count == 0:
-            return np.zeros(images.shape)
         noise_of: dict[int, np.ndarray] = {}
 
         def noisy_points(image_of_row: np.ndarray, sample_of_row: np.ndarray) -> np.ndarray:
             new = sorted(set(image_of_row.tolist()) - noise_of.keys())
             if new:  # this half's noise of the chunk's new images, Φ⁻¹ taken once for all of them
                 uniforms = np.stack([image_uniforms(images[i], samples, seed, second=part.start > 0) for i in new])
-                noise = (sigma * normal_quantile(uniforms)).astype(np.float32)
+                noise = gaussian_noise(uniforms, sigma)
                 noise_of.update(zip(new, noise.reshape(len(new), count, *images.shape[1:])))
             for i in list(noise_of):  # keep only the images this chunk still needs
                 if i < image_of_row[0]:
@@ -172,4 +168,4 @@ def smoothgrad_halves(model: Any, images: np.ndarray, targets: np.ndarray, *, sa
         weights = np.full(count, 1.0 / count)
         return weighted_gradient_sum(grad_fn, noisy_points, targets, weights, images.shape, chunk_size)
 
-    return Halves(half(slice(0, h)), half(slice(h, samples)), h, samples)
+    return Halves.of(samples, half, images.shape)
