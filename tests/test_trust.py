@@ -14,7 +14,7 @@ from generator.pages.trust import (
     summary_line,
     trust_context,
 )
-from generator.stages.manifest import trust_record
+from generator.stages.evidence_records import trust_record
 from generator.stages.trust import DIRECTIONS, FILLS, METHOD_KEYS, METRICS, random_other_classes, summarise, trust_sample
 from test_pages import TEMPLATES
 

@@ -1,4 +1,5 @@
-"""Numbers as text: the one percent format of the pages, figures and messages."""
+"""Numbers as text: the one percent format of the pages, figures and messages, and the one
+rounding of the manifest's measured ratios."""
 
 from __future__ import annotations
 
@@ -39,3 +40,9 @@ def percent(fraction: float, decimals: int = 2) -> str:
 
 SMALLEST = Decimal("0.000001")
 """The smallest percentage shown with its digit; smaller non-zero values read "<0.000001%"."""
+
+
+def significant(value: float) -> float:
+    """``value`` rounded to six significant digits, as the manifest publishes measured ratios
+    (NaN and ±inf pass through; the manifest writer turns them into null)."""
+    return float(f"{float(value):.6g}")

@@ -14,10 +14,9 @@ import numpy as np
 from generator.evidence import Evidence
 from generator.plumbing.fileio import write_bytes_if_changed, write_text_if_changed
 from generator.stages.attribute import AttributionArrays
-from generator.stages.baselines import COLUMNS as BASELINE_COLUMNS
-from generator.stages.baselines import BaselineStudy
+from generator.plumbing.numbers import significant
 from generator.stages.checked_maps import CheckedMaps
-from generator.stages.decoy import Decoy
+from generator.stages.evidence_records import baselines_record, decoy_record, trust_record
 from generator.stages.gallery import Gallery, anchor
 from generator.stages.results import COMPLETENESS_TOLERANCE, BuildFacts, CompletenessSummary, Evaluation
 from generator.stages.selection import Selection
@@ -108,19 +107,15 @@ def _check_numbers(maps: CheckedMaps, r: int) -> dict[str, Any]:
     return {
         "attribution_sum": round(float(maps.attribution_sum[r]), 6),
         "logit_delta": round(float(maps.logit_delta[r]), 6),
-        "relative_error": float(f"{maps.relative_error[r]:.6g}"),
+        "relative_error": significant(maps.relative_error[r]),
     }
 
 
 def completeness_record(ig: CheckedMaps, r: int) -> dict[str, Any]:
     """An IG map's completeness, its node count and, for an adaptive map, ``map_change``: the
     relative L1 change at its last doubling (null when it was not refined adaptively)."""
-    return {**_check_numbers(ig, r), "steps": int(ig.steps[r]), "map_change": _finite(ig.spread[r]),
+    return {**_check_numbers(ig, r), "steps": int(ig.steps[r]), "map_change": significant(ig.spread[r]),
             "within_tolerance": bool(ig.relative_error[r] <= COMPLETENESS_TOLERANCE)}
-
-
-def _finite(value: float) -> float | None:
-    return float(f"{float(value):.6g}") if np.isfinite(value) else None
 
 
 def eg_completeness_record(eg: CheckedMaps, r: int) -> dict[str, Any]:
@@ -128,7 +123,7 @@ def eg_completeness_record(eg: CheckedMaps, r: int) -> dict[str, Any]:
     map's drawn baselines; it holds in expectation, so there is no tolerance to be within.
     ``noise``: the map's estimated relative L1 distance to the EG it estimates, from its two halves
     of draws."""
-    return {**_check_numbers(eg, r), "draws": int(eg.steps[r]), "noise": _finite(eg.spread[r])}
+    return {**_check_numbers(eg, r), "draws": int(eg.steps[r]), "noise": significant(eg.spread[r])}
 
 
 def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: Any,
@@ -168,7 +163,7 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: A
             "role": "predicted" if target == record["predicted"] else "true",
             "completeness": completeness_record(arrays.ig, row),
             "expected_gradients_completeness": eg_completeness_record(arrays.eg, row),
-            "smoothgrad_noise": _finite(arrays.smoothgrad_noise[row]),
+            "smoothgrad_noise": significant(arrays.smoothgrad_noise[row]),
         })
     return list(records.values())
 
@@ -233,68 +228,6 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
         "trust": None if trust is None else trust_record(trust),
         "decoy": None if decoy is None else decoy_record(decoy),
         "examples": example_records(arrays, labels, evaluation, gallery),
-    }
-
-
-def trust_record(trust: Trust) -> dict[str, Any]:
-    """The ``trust`` object of the manifest: the sample and, per method and control, the means
-    (and for the areas their 95% bootstrap intervals) shown on the trust page."""
-    def means(intervals: Any) -> list[float]:
-        return [i.mean for i in intervals]
-
-    def areas(values: dict[str, Any]) -> dict[str, dict[str, float]]:
-        return {fill: value.to_dict() for fill, value in values.items()}
-
-    return {
-        "sample": [int(i) for i in trust.sample],
-        "faithfulness_sample": [int(i) for i in trust.faithfulness_sample],
-        "file": "data/trust.npz",
-        "methods": {key: {
-            "randomisation": {"layers": list(trust.layers), **{m: means(v) for m, v in method.cascade.items()},
-                              "independent": {m: means(v) for m, v in method.independent.items()}},
-            "data_randomisation": {m: method.data_randomisation[m].mean for m in ("spearman_abs", "ssim")},
-            "deletion_auc": areas(method.deletion_auc),
-            "insertion_auc": areas(method.insertion_auc),
-            "random_target": {m: method.random_target[m].mean for m in ("spearman_abs", "ssim")},
-            "image_only": {m: method.image_only[m].mean for m in ("spearman_abs", "spearman", "ssim")},
-            "image_only_randomised": {m: method.image_only_randomised[m].mean for m in ("spearman_abs", "spearman", "ssim")},
-            "both_zero_share": method.both_zero,
-            "ms_per_image": method.ms_per_image,
-        } for key, method in trust.methods.items()},
-        "controls": {name: {"deletion_auc": areas(c["deletion_auc"]), "insertion_auc": areas(c["insertion_auc"])}
-                     for name, c in trust.controls.items()},
-        "random_labels": dict(trust.random_labels),
-        "unreachable_share": trust.unreachable_share,
-    }
-
-
-def baselines_record(study: BaselineStudy) -> dict[str, Any]:
-    """The ``baselines`` object: per baseline of the study (and Expected Gradients), the median
-    completeness error and the share of |attribution| on black pixels over the study's examples."""
-    return {name: {"median_relative_error": float(np.median(study.relative_error[:, c])),
-                   "black_share": float(study.study_black_share[c]),
-                   "test_index": [int(i) for i in study.test_index],
-                   "relative_error": [float(f"{e:.6g}") for e in study.relative_error[:, c]]}
-            for c, name in enumerate(BASELINE_COLUMNS)}
-
-
-def decoy_record(decoy: Decoy) -> dict[str, Any]:
-    """The ``decoy`` object: the decoy model's accuracies and, per method, the mean share of
-    |attribution| on the patch for the decoy and the normal model, with the page's reading."""
-    return {
-        "patch_size": decoy.size,
-        "accuracy": decoy.accuracy,
-        "accuracy_randomised_patch": decoy.shuffled_accuracy,
-        "normal_model_accuracy": decoy.normal_accuracy,
-        "reads_patch": decoy.reads_patch(),
-        "patch_pixels_share": decoy.patch_pixels,
-        "sample": [int(i) for i in decoy.sample],
-        "methods": {key: {"patch_share_decoy": decoy.share_decoy[key].mean,
-                          "patch_share_decoy_interval": [decoy.share_decoy[key].low, decoy.share_decoy[key].high],
-                          "patch_share_normal": decoy.share_normal[key].mean,
-                          "patch_share_normal_interval": [decoy.share_normal[key].low, decoy.share_normal[key].high],
-                          "count": decoy.counts[key],
-                          "reading": decoy.reading(key)} for key in decoy.share_decoy},
     }
 
 
