@@ -146,7 +146,7 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
         "eg_baselines": f"{settings['attribution']['expected_gradients_baselines']:,}",
         "ig_quadrature": escape_markdown(ig_quadrature(settings["attribution"]["steps"], settings["attribution"]["method"],
                                                        settings["attribution"]["tolerance"],
-                                                       settings["attribution"].get("map_tolerance", float("inf")))),
+                                                       settings["attribution"]["map_tolerance"])),
         "baseline": escape_markdown(f"{settings['attribution']['baseline']:g}"),
         "share": {"maps": f"{share.maps:,}", "pixels": f"{share.baseline_pixels:,}",
                   "zero": f"{share.baseline_zero:,}", "percent": percent(share.share),

@@ -4,7 +4,6 @@ explorer's rows, as ready-made strings and page-relative links (text escaped her
 from __future__ import annotations
 
 import math
-
 from collections.abc import Sequence
 from typing import Any
 

@@ -30,13 +30,12 @@ def dataset_summary(facts: BuildFacts) -> str:
             f"{facts.test_images:,} test images)")
 
 
-def ig_quadrature(steps: int, method: str, tolerance: float, map_tolerance: float = float("inf")) -> str:
+def ig_quadrature(steps: int, method: str, tolerance: float, map_tolerance: float) -> str:
     """How the IG path integral was computed, in one line (``steps`` 0: adaptive)."""
     if not steps:
-        converged = "" if map_tolerance == float("inf") else (
-            f" and the map changed by at most {percent(map_tolerance, 1)} at its last doubling")
         return (f"adaptive: trapezoid nodes doubled map by map (17, 33, 65, … up to {MAX_REFINED_STEPS + 1:,}) "
-                f"until the completeness error is within {percent(tolerance, 1)}{converged}; each map prints its count")
+                f"until the completeness error is within {percent(tolerance, 1)} and the map changed by at most "
+                f"{percent(map_tolerance, 1)} at its last doubling; each map prints its count")
     return f"{method}, {steps} steps (doubled up to {MAX_REFINED_STEPS:,} for maps above the tolerance)"
 
 

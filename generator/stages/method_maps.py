@@ -22,7 +22,7 @@ TRUST_MAX_INTERVALS = 64
 randomised network's logit barely changes along the path, so its relative completeness error
 stays large however many nodes it gets: uncapped, refining those maps made the trust section 17 s
 slower (73.6 s against 56.5 s) without changing what it compares. Most trained maps stop earlier
-(29 evaluations on average)."""
+(52 evaluations on average at the default tolerances, on the first 256 test images)."""
 
 
 def every_method_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, settings: AttributionSettings,
