@@ -22,6 +22,7 @@ from generator.plumbing.input_scale import UNIT, InputScale
 from .bfloat16_convolution import bfloat16_gradient_affine
 from .input_convolution import input_convolution, input_convolution_layer
 from .relu_after_pooling import Step, layer_steps
+from .straight_path import StraightPath, pooled_first_convolution
 from .unread_border import crop_top_left, read_extent
 
 
@@ -131,6 +132,13 @@ class GradientFunction:
             self._steps = layer_steps(self.model.layers, lambda images: input_convolution(images, first),
                                       bfloat16_gradient_affine if bfloat16_gradients else None)
             self._read = read_extent(self.model)
+        # Sums along straight paths from one-colour baselines (Integrated Gradients), when the model
+        # opens with convolution → ReLU → max pooling: see :mod:`.straight_path`. The steps after
+        # the first pooling start with its ReLU.
+        self.straight_path: StraightPath | None = None
+        if self._steps is not None and pooled_first_convolution(self.model):
+            self.straight_path = StraightPath(self.model, self._steps[2:], self._read, input_scale, self.input_shape,
+                                              self.classes)
         self._compiled: Callable[..., Any] = tf.function(
             self._gradient_and_score,
             input_signature=[

@@ -38,9 +38,8 @@ from typing import Any
 import numpy as np
 
 from .adapter import as_grad_fn
-from .batching import weighted_gradient_sum
 from .completeness import completeness
-from .integrated_gradients import interpolate
+from .integrated_gradients import path_gradient_sum
 
 DEFAULT_TOLERANCE = 0.005
 """Relative completeness error a map is refined to when no node count is given (0.5%)."""
@@ -74,11 +73,7 @@ class AdaptiveMaps:
 def trapezoid_sum(grad_fn: Any, baselines: np.ndarray, images: np.ndarray, targets: np.ndarray,
                   alphas: np.ndarray, weight: float, chunk_size: int) -> np.ndarray:
     """weight · Σ_k g(α_k) for every image (g: the gradient at x′ + α_k (x − x′)), float64."""
-    def points(image_of_row: np.ndarray, node_of_row: np.ndarray) -> np.ndarray:
-        return interpolate(baselines[image_of_row], images[image_of_row], alphas[node_of_row])
-
-    weights = np.full(len(alphas), weight)
-    return weighted_gradient_sum(grad_fn, points, targets, weights, images.shape, chunk_size)
+    return path_gradient_sum(grad_fn, baselines, images, targets, alphas, np.full(len(alphas), weight), chunk_size)
 
 
 def relative_change(difference: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:

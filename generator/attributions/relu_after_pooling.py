@@ -19,7 +19,7 @@ from typing import Any, Callable
 Step = Callable[[Any], Any]
 
 
-def _relu_then_max_pooling(layer: Any, following: Any) -> bool:
+def relu_then_max_pooling(layer: Any, following: Any) -> bool:
     """Whether ``layer`` is a float32, channels-last Conv2D with a ReLU activation followed by a MaxPooling2D."""
     import keras
 
@@ -59,7 +59,7 @@ def layer_steps(layers: list[Any], first_affine: Step | None = None,
             affine = first_affine
         else:
             affine = inner_affine(layer) if inner_affine is not None else None
-        if _relu_then_max_pooling(layer, following):
+        if relu_then_max_pooling(layer, following):
             steps += [affine or convolution_affine(layer), lambda h, pooling=following: pooling(h), tf.nn.relu]
             index += 2
             continue
