@@ -37,17 +37,33 @@ def test_floor_makes_exactly_the_engines_compiled_calls(monkeypatch):
     assert floor_sizes == sizes == [16, 16, 3]
 
 
+def test_floor_makes_exactly_the_engines_straight_path_calls(monkeypatch):
+    from generator.stages.model import build_cnn
+
+    grad_fn = attr.GradientFunction(build_cnn(), chunk_size=32)
+    images = np.random.default_rng(3).uniform(size=(5, 28, 28, 1)).astype(np.float32)
+    path, calls = grad_fn.straight_path, []
+    compiled = path.compiled
+    monkeypatch.setattr(path, "compiled", lambda x, b, w, a, k: (calls.append((len(x), len(a))), compiled(x, b, w, a, k))[1])
+    floor_calls(grad_fn, images, np.zeros(5, int), 12, "gauss_legendre")()
+    floor = list(calls)
+    calls.clear()
+    attr.integrated_gradients(grad_fn, images, np.zeros(5, int), steps=12, chunk_size=32)
+    assert floor == calls == [(2, 12), (2, 12), (1, 12)]  # whole images, 24 of 32 image-steps per call
+
+
 def test_table_names_every_measure():
     numbers = {key: 1.0 for key in ("reference_ms_per_image", "engine_ms_per_image", "speedup", "floor_ms_per_image",
                                     "engine_over_floor", "reference_vs_engine_max_relative_difference",
                                     "gradient_images_per_s", "saliency_images_per_s", "peak_mib_n", "peak_mib_4n",
                                     "fixed_median_error", "fixed_max_error", "adaptive_ms_per_image",
                                     "adaptive_tolerance", "adaptive_map_tolerance", "adaptive_evaluations", "adaptive_median_error",
-                                    "adaptive_max_error", "mflop_per_image_step", "floor_gflops", "matmul_gflops")}
+                                    "adaptive_max_error", "mflop_per_image_step", "performed_mflop_per_image_step",
+                                    "floor_gflops", "matmul_gflops")}
     table = format_table(numbers, BenchOptions(images=64), "test machine")
     for words in ("Reference", "Engine", "Speed-up", "Floor", "Gradient throughput", "Saliency throughput",
                   "IG on 64 images", "IG on 256 images", "test machine", "Adaptive IG", "MFLOP", "matrix product",
-                  "share of that peak"):
+                  "share of that peak", "performs"):
         assert words in table
 
 
@@ -66,3 +82,16 @@ def test_the_report_cnn_costs_about_ten_megaflops_per_image_step():
 
     # 26²·9·32 + 11²·9·32·64 + 1600·10 multiply-adds, forward and input gradient: 9.8 MFLOP.
     assert flops_per_image_step(build_cnn()) == 4 * (26 * 26 * 9 * 32 + 11 * 11 * 9 * 32 * 64 + 1600 * 10)
+
+
+def test_the_engine_performs_the_report_cnns_flops_on_the_read_part_and_the_first_layer_once_per_image():
+    from generator.bench_machine import performed_flops_per_image_step
+    from generator.stages.model import build_cnn
+
+    grad_fn = attr.GradientFunction(build_cnn())
+    # 26 × 26 pixels read: the first convolution gives 24², the second 10²; with the straight path
+    # the first one runs twice forward and once back per image, not per step.
+    first, second, dense = 2 * 24 * 24 * 9 * 32, 2 * 10 * 10 * 9 * 32 * 64, 2 * 1600 * 10
+    assert performed_flops_per_image_step(grad_fn, 16) == pytest.approx(2 * (second + dense) + 3 * first / 16)
+    grad_fn.straight_path = None
+    assert performed_flops_per_image_step(grad_fn, 16) == 2 * (first + second + dense)

@@ -31,7 +31,7 @@ have none there (Gauss–Legendre; the adaptive rule takes its two end nodes by 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -73,7 +73,7 @@ class StraightPath:
         self._after_pooling = after_pooling
         self._read = read
         self._input_scale = input_scale
-        self._compiled: Callable[..., Any] = tf.function(
+        self.compiled: Callable[..., Any] = tf.function(
             self._sums,
             input_signature=[tf.TensorSpec((None, *input_shape), tf.float32),
                              tf.TensorSpec((None, *input_shape), tf.float32),
@@ -110,11 +110,20 @@ class StraightPath:
         summed = tf.reshape(tf.matmul(weights[None, None, :], at_points), tf.shape(pooled_c))  # Σ_k w_k g_k
         return once.gradient(pooled_c, images, output_gradients=summed)
 
+    @staticmethod
+    def calls(count: int, steps: int, chunk_size: int) -> Iterator[tuple[slice, slice]]:
+        """(images, nodes) of each compiled call for ``count`` images of ``steps`` nodes: whole
+        images, and at most ``chunk_size`` image-steps unless one image has more nodes than that."""
+        piece = max(1, min(steps, chunk_size))
+        per_call = max(1, chunk_size // piece)
+        for first in range(0, count, per_call):
+            for node in range(0, steps, piece):
+                yield slice(first, first + per_call), slice(node, node + piece)
+
     def __call__(self, images: np.ndarray, baselines: np.ndarray, class_weights: np.ndarray, alphas: np.ndarray,
                  weights: np.ndarray, chunk_size: int,
                  on_chunk: Callable[[int, int], None] | None = None) -> np.ndarray:
-        """(N, H, W, C) float64 sums, in calls of at most ``chunk_size`` image-steps (each call
-        takes whole images and at most ``chunk_size`` of their nodes).
+        """(N, H, W, C) float64 sums, in the compiled calls of :meth:`calls`.
 
         Args:
             images, baselines: (N, H, W, C) float32, each baseline of one colour (:func:`one_colour`).
@@ -123,19 +132,13 @@ class StraightPath:
             chunk_size: image-steps per call.
             on_chunk: optional progress callback ``(image-steps done, total)``.
         """
-        steps = len(alphas)
-        piece = max(1, min(steps, chunk_size))
-        per_call = max(1, chunk_size // piece)
         alphas, weights = np.asarray(alphas, np.float32), np.asarray(weights, np.float32)
         result = np.zeros(images.shape, dtype=np.float64)
-        done, total = 0, len(images) * steps
-        for first in range(0, len(images), per_call):
-            rows = slice(first, first + per_call)
-            for node in range(0, steps, piece):
-                nodes = slice(node, node + piece)
-                result[rows] += self._compiled(images[rows], baselines[rows], class_weights[rows], alphas[nodes],
-                                               weights[nodes]).numpy()
-                done += len(images[rows]) * len(alphas[nodes])
-                if on_chunk is not None:
-                    on_chunk(done, total)
+        done, total = 0, len(images) * len(alphas)
+        for rows, nodes in self.calls(len(images), len(alphas), chunk_size):
+            result[rows] += self.compiled(images[rows], baselines[rows], class_weights[rows], alphas[nodes],
+                                          weights[nodes]).numpy()
+            done += len(images[rows]) * len(alphas[nodes])
+            if on_chunk is not None:
+                on_chunk(done, total)
         return result
