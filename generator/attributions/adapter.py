@@ -7,7 +7,9 @@ chunks of at most ``chunk_size`` images so memory is bounded by the chunk, not b
 A ``keras.Sequential`` that opens with a convolution takes a faster path computing the same
 function: a col2im input gradient for the first convolution (:mod:`.input_convolution`), the
 image cropped to the pixels the model reads (:mod:`.unread_border`) and ReLU moved after a
-max pooling (:mod:`.relu_after_pooling`). Any other model keeps TensorFlow's own gradient.
+max pooling (:mod:`.relu_after_pooling`); when that pooling follows the first convolution, sums
+along straight paths from a one-colour baseline take the two once per image
+(``straight_path``, :mod:`.straight_path`). Any other model keeps TensorFlow's own gradient.
 Everything else in :mod:`generator.attributions` is NumPy.
 """
 
