@@ -139,7 +139,7 @@ class GradientFunction:
         # the first pooling start with its ReLU.
         self.straight_path: StraightPath | None = None
         if self._steps is not None and pooled_first_convolution(self.model):
-            self.straight_path = StraightPath(self.model, self._steps[2:], self._read, input_scale, self.input_shape,
+            self.straight_path = StraightPath(self.model, self._steps[2:], self._read_part, self.input_shape,
                                               self.classes)
         self._compiled: Callable[..., Any] = tf.function(
             self._gradient_and_score,
@@ -164,12 +164,16 @@ class GradientFunction:
         # per-image gradient.
         return tape.gradient(scores, images), scores
 
+    def _read_part(self, images: Any) -> Any:
+        """Pixel/255 images in the model's scale, cropped to the part the model reads (if any)."""
+        images = self.input_scale.apply(images)
+        return images if self._read is None else crop_top_left(images, *self._read)
+
     def _logits(self, images: Any) -> Any:
         """The model's logits of pixel/255 images, by the fast path when there is one."""
-        images = self.input_scale.apply(images)
         if self._steps is None:
-            return self.model(images, training=False)
-        hidden = images if self._read is None else crop_top_left(images, *self._read)
+            return self.model(self.input_scale.apply(images), training=False)
+        hidden = self._read_part(images)
         for step in self._steps:
             hidden = step(hidden)
         return hidden

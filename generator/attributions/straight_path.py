@@ -36,8 +36,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .input_convolution import plain_convolution
-from .relu_after_pooling import Step, relu_then_max_pooling
-from .unread_border import crop_top_left
+from .relu_after_pooling import Step, convolution_affine, relu_then_max_pooling
 
 
 def pooled_first_convolution(model: Any) -> bool:
@@ -60,19 +59,18 @@ class StraightPath:
         model: the logits model, :func:`pooled_first_convolution`.
         after_pooling: the steps that follow the first pooling (its ReLU first), as
             :func:`~.relu_after_pooling.layer_steps` lists them.
-        read: (rows, columns) the model reads (see :mod:`.unread_border`), or None.
-        input_scale: how the model reads pixel/255 (``apply``).
+        read_part: pixel/255 images ↦ the model's input, cropped to what the model reads (see
+            :mod:`.unread_border`): what the first convolution is applied to.
         input_shape, classes: the model's (H, W, C) and number of logits.
     """
 
-    def __init__(self, model: Any, after_pooling: list[Step], read: tuple[int, int] | None, input_scale: Any,
-                 input_shape: tuple[int, ...], classes: int) -> None:
+    def __init__(self, model: Any, after_pooling: list[Step], read_part: Step, input_shape: tuple[int, ...],
+                 classes: int) -> None:
         import tensorflow as tf
 
         self._convolution, self._pooling = model.layers[0], model.layers[1]
         self._after_pooling = after_pooling
-        self._read = read
-        self._input_scale = input_scale
+        self._read_part = read_part
         self.compiled: Callable[..., Any] = tf.function(
             self._sums,
             input_signature=[tf.TensorSpec((None, *input_shape), tf.float32),
@@ -81,18 +79,12 @@ class StraightPath:
                              tf.TensorSpec((None,), tf.float32), tf.TensorSpec((None,), tf.float32)],
             reduce_retracing=True)
 
-    def _read_part(self, images: Any) -> Any:
-        """Pixel/255 images in the model's scale, cropped to what it reads."""
-        hidden = self._input_scale.apply(images)
-        return hidden if self._read is None else crop_top_left(hidden, *self._read)
-
     def _sums(self, images: Any, baselines: Any, class_weights: Any, alphas: Any, weights: Any) -> Any:
         import tensorflow as tf
 
         convolution = self._convolution
         start = self._read_part(baselines)
-        a = convolution.convolution_op(start, convolution.kernel)
-        a = self._pooling(a + convolution.bias if convolution.use_bias else a)  # one value per channel: kept
+        a = self._pooling(convolution_affine(convolution)(start))  # one value per channel: pooling keeps it
         with tf.GradientTape() as once:
             once.watch(images)
             pooled_c = self._pooling(convolution.convolution_op(self._read_part(images) - start, convolution.kernel))
