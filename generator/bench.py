@@ -64,12 +64,17 @@ def reference_ig(model: Any, image: np.ndarray, target: int, steps: int, method:
 def floor_calls(grad_fn: attr.GradientFunction, images: np.ndarray, targets: np.ndarray,
                 steps: int, method: str) -> Callable[[], None]:
     """A callable making exactly the engine's compiled gradient calls (from black), on inputs
-    sliced beforehand: the straight-path calls when the model has that shortcut
-    (:mod:`generator.attributions.straight_path`), else one call per chunk of path points."""
+    sliced beforehand: the sweep when the model has it (:mod:`generator.attributions.switch_sweep`),
+    else the straight-path calls when it has that shortcut (:mod:`generator.attributions.straight_path`),
+    else one call per chunk of path points."""
     alphas, weights = (np.asarray(a, np.float32) for a in attr.quadrature(method, steps))
     class_weights = grad_fn.class_weights(targets)
     path = grad_fn.straight_path
-    if path is not None:
+    if path is not None and path.sweep is not None:  # its TensorFlow calls and the sweep between them
+        black = np.zeros_like(images)
+        calls = [(lambda *arguments: path.sweep(*arguments, grad_fn.chunk_size),
+                  (images, black, class_weights, alphas, weights))]
+    elif path is not None:
         black = np.zeros_like(images)
         calls = [(path.compiled, (images[rows], black[rows], class_weights[rows], alphas[nodes], weights[nodes]))
                  for rows, nodes in path.calls(len(images), steps, grad_fn.chunk_size)]
@@ -83,7 +88,7 @@ def floor_calls(grad_fn: attr.GradientFunction, images: np.ndarray, targets: np.
     def run() -> None:
         for compiled, arguments in calls:
             result = compiled(*arguments)
-            (result[0] if isinstance(result, tuple) else result).numpy()
+            np.asarray(result[0] if isinstance(result, tuple) else result)
 
     return run
 

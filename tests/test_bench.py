@@ -38,11 +38,13 @@ def test_floor_makes_exactly_the_engines_compiled_calls(monkeypatch):
 
 
 def test_floor_makes_exactly_the_engines_straight_path_calls(monkeypatch):
+    # The straight path's compiled calls, when the sweep is not taken.
     from generator.stages.model import build_cnn
 
     grad_fn = attr.GradientFunction(build_cnn(), chunk_size=32)
     images = np.random.default_rng(3).uniform(size=(5, 28, 28, 1)).astype(np.float32)
     path, calls = grad_fn.straight_path, []
+    path.sweep = None
     compiled = path.compiled
     monkeypatch.setattr(path, "compiled", lambda x, b, w, a, k: (calls.append((len(x), len(a))), compiled(x, b, w, a, k))[1])
     floor_calls(grad_fn, images, np.zeros(5, int), 12, "gauss_legendre")()
@@ -50,6 +52,21 @@ def test_floor_makes_exactly_the_engines_straight_path_calls(monkeypatch):
     calls.clear()
     attr.integrated_gradients(grad_fn, images, np.zeros(5, int), steps=12, chunk_size=32)
     assert floor == calls == [(2, 12), (2, 12), (1, 12)]  # whole images, 24 of 32 image-steps per call
+
+
+def test_floor_runs_the_engines_sweep(monkeypatch):
+    from generator.stages.model import build_cnn
+
+    grad_fn = attr.GradientFunction(build_cnn(), chunk_size=2)
+    images = np.random.default_rng(3).uniform(size=(5, 28, 28, 1)).astype(np.float32)
+    sweep, calls = grad_fn.straight_path.sweep, []
+    opening = sweep._opening
+    monkeypatch.setattr(sweep, "_opening", lambda x, b: (calls.append(len(x)), opening(x, b))[1])
+    floor_calls(grad_fn, images, np.zeros(5, int), 12, "gauss_legendre")()
+    floor = list(calls)
+    calls.clear()
+    attr.integrated_gradients(grad_fn, images, np.zeros(5, int), steps=12, chunk_size=2)
+    assert floor == calls == [2, 2, 1]  # the gradient function's chunk of images per call
 
 
 def test_table_names_every_measure():
@@ -92,6 +109,13 @@ def test_the_engine_performs_the_report_cnns_flops_on_the_read_part_and_the_firs
     # 26 × 26 pixels read: the first convolution gives 24², the second 10²; with the straight path
     # the first one runs twice forward and once back per image, not per step.
     first, second, dense = 2 * 24 * 24 * 9 * 32, 2 * 10 * 10 * 9 * 32 * 64, 2 * 1600 * 10
+    sweep, grad_fn.straight_path.sweep = grad_fn.straight_path.sweep, None
     assert performed_flops_per_image_step(grad_fn, 16) == pytest.approx(2 * (second + dense) + 3 * first / 16)
+    # The sweep: per image the first convolution 3 forward + 1 back, the second 2 + 1, the head once
+    # back and three 3 × 3 × 64 kernel slices per switch; per step z = A + α M on 10 × 10 × 64.
+    grad_fn.straight_path.sweep = sweep
+    sweep.switches = np.array([100, 300])
+    per_image = 4 * first + 3 * second + dense + 200 * 6 * 9 * 64
+    assert performed_flops_per_image_step(grad_fn, 16) == pytest.approx(per_image / 16 + 2 * 10 * 10 * 64)
     grad_fn.straight_path = None
     assert performed_flops_per_image_step(grad_fn, 16) == 2 * (first + second + dense)

@@ -1,5 +1,6 @@
 """Gradient sums along straight paths with the first convolution and pooling taken once per image:
-the same sums as TensorFlow's own gradient taken point by point, wherever the shortcut applies."""
+the same sums as TensorFlow's own gradient taken point by point, wherever the shortcut applies,
+both by the compiled calls and by the sweep of :mod:`generator.attributions.switch_sweep`."""
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ RNG = np.random.default_rng(11)
 layers = keras.layers
 
 
-def pooled_cnn(padding="valid", pool=True):
+def pooled_cnn(padding="valid", pool=True, rng=RNG):
     model = keras.Sequential([
         keras.Input((15, 15, 1)),
         layers.Conv2D(6, 3, activation="relu", padding=padding),
@@ -26,7 +27,7 @@ def pooled_cnn(padding="valid", pool=True):
         layers.Flatten(),
         layers.Dense(3),
     ])
-    model.set_weights([RNG.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.get_weights()])
+    model.set_weights([rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.get_weights()])
     return model
 
 
@@ -36,10 +37,17 @@ def images_with_flat_patches(n=8):
     return images
 
 
-def both(model, **options):
+def both(model, sweep=True, **options):
+    """The shortcut (by the sweep, or by its compiled calls) and TensorFlow's point-by-point gradient."""
     fast, plain = GradientFunction(model, **options), GradientFunction(functional_copy(model), **options)
     assert fast.straight_path is not None and plain.straight_path is None
+    assert fast.straight_path.sweep is not None
+    if not sweep:
+        fast.straight_path.sweep = None
     return fast, plain
+
+
+BY = pytest.mark.parametrize("sweep", [True, False], ids=["sweep", "compiled-calls"])
 
 
 def sums(grad_fn, images, targets, baseline, alphas, weights, chunk_size=64):
@@ -53,29 +61,32 @@ def assert_same_sums(fast_sums, plain_sums):
     np.testing.assert_allclose(fast_sums, plain_sums, rtol=1e-4, atol=2e-5 * scale)
 
 
+@BY
 @pytest.mark.parametrize("baseline", [0.0, 0.4, 1.0])
-def test_sums_equal_tensorflows_point_by_point_gradient(baseline):
+def test_sums_equal_tensorflows_point_by_point_gradient(baseline, sweep):
     model = pooled_cnn()
-    fast, plain = both(model)
+    fast, plain = both(model, sweep)
     images, targets = images_with_flat_patches(), RNG.integers(0, 3, size=8)
     alphas, weights = quadrature("gauss_legendre", 12)
     assert_same_sums(sums(fast, images, targets, baseline, alphas, weights),
                      sums(plain, images, targets, baseline, alphas, weights))
 
 
+@BY
 @pytest.mark.parametrize("scale", [BYTE, InputScale(mean=0.13, std=0.31)])
-def test_sums_take_the_models_input_scale(scale):
+def test_sums_take_the_models_input_scale(scale, sweep):
     model = pooled_cnn()
-    fast, plain = both(model, input_scale=scale)
+    fast, plain = both(model, sweep, input_scale=scale)
     images, targets = images_with_flat_patches(), RNG.integers(0, 3, size=8)
     alphas, weights = quadrature("gauss_legendre", 9)
     assert_same_sums(sums(fast, images, targets, 0.0, alphas, weights),
                      sums(plain, images, targets, 0.0, alphas, weights))
 
 
-def test_class_weights_and_any_chunking_give_the_same_sums():
+@BY
+def test_class_weights_and_any_chunking_give_the_same_sums(sweep):
     model = pooled_cnn()
-    fast, plain = both(model)
+    fast, plain = both(model, sweep)
     images = images_with_flat_patches(6)
     contrast = np.zeros((6, 3), np.float32)
     contrast[np.arange(6), RNG.integers(0, 3, size=6)] += 1.0
@@ -107,7 +118,7 @@ def test_models_without_a_pooled_valid_first_convolution_have_no_shortcut():
 
 
 def test_integrated_gradients_by_the_shortcut_is_complete():
-    model = pooled_cnn()
+    model = pooled_cnn(rng=np.random.default_rng(11))  # its own weights, whichever tests ran before
     images, targets = images_with_flat_patches(), RNG.integers(0, 3, size=8)
     coarse = integrated_gradients(model, images, targets, steps=8)
     fine = integrated_gradients(model, images, targets, steps=256)

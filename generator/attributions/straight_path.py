@@ -37,6 +37,7 @@ import numpy as np
 
 from .input_convolution import plain_convolution
 from .relu_after_pooling import Step, convolution_affine, relu_then_max_pooling
+from .sweep_shape import sweep_applies
 
 
 def pooled_first_convolution(model: Any) -> bool:
@@ -71,6 +72,13 @@ class StraightPath:
         self._convolution, self._pooling = model.layers[0], model.layers[1]
         self._after_pooling = after_pooling
         self._read_part = read_part
+        # When the rest of the model is one more convolution, its pooling and a linear head, the
+        # sums are taken by the sweep of :mod:`.switch_sweep` instead of the compiled calls below.
+        self.sweep: Any = None
+        if sweep_applies(model):
+            from .switch_sweep import SwitchSweep  # imports numba
+
+            self.sweep = SwitchSweep(model, read_part, input_shape, classes)
         self.compiled: Callable[..., Any] = tf.function(
             self._sums,
             input_signature=[tf.TensorSpec((None, *input_shape), tf.float32),
@@ -124,6 +132,8 @@ class StraightPath:
             chunk_size: image-steps per call.
             on_chunk: optional progress callback ``(image-steps done, total)``.
         """
+        if self.sweep is not None:
+            return self.sweep(images, baselines, class_weights, alphas, weights, chunk_size, on_chunk)
         alphas, weights = np.asarray(alphas, np.float32), np.asarray(weights, np.float32)
         result = np.zeros(images.shape, dtype=np.float64)
         done, total = 0, len(images) * len(alphas)
