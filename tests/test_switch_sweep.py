@@ -100,3 +100,20 @@ def test_integrated_gradients_by_the_sweep_is_complete():
 def test_the_sweep_needs_a_valid_second_convolution_and_a_linear_head(model):
     path = GradientFunction(model()).straight_path
     assert path is not None and path.sweep is None
+
+
+def test_adaptive_ig_starts_with_more_nodes_where_the_sweep_makes_them_cheap():
+    from generator.attributions.adaptive import DEFAULT_START, SWEEP_START, adaptive_integrated_gradients
+
+    model = cnn()
+    images, targets = RNG.uniform(size=(3, 16, 16, 1)).astype(np.float32), RNG.integers(0, 4, size=3)
+    checks = dict(tolerance=np.inf, map_tolerance=np.inf)  # every map stops at its first level
+    swept = adaptive_integrated_gradients(GradientFunction(model), images, targets, **checks)
+    plain = adaptive_integrated_gradients(GradientFunction(functional_copy(model)), images, targets, **checks)
+    noise = adaptive_integrated_gradients(GradientFunction(model), images, targets,
+                                          baseline=RNG.uniform(size=images.shape).astype(np.float32), **checks)
+    assert swept.evaluations.tolist() == [SWEEP_START + 1] * 3
+    assert plain.evaluations.tolist() == noise.evaluations.tolist() == [DEFAULT_START + 1] * 3
+    # The same integral: the sweep's 65-node maps are closer to 1,025 nodes than 17-node ones.
+    fine = integrated_gradients(model, images, targets, steps=1025, method="trapezoid")
+    assert np.abs(swept.maps - fine).sum() < np.abs(plain.maps - fine).sum()

@@ -39,13 +39,23 @@ import numpy as np
 
 from .adapter import as_grad_fn
 from .completeness import completeness
-from .integrated_gradients import path_gradient_sum
+from .integrated_gradients import path_gradient_sum, sums_by_sweep
 
 DEFAULT_TOLERANCE = 0.005
 """Relative completeness error a map is refined to when no node count is given (0.5%)."""
 
 DEFAULT_MAP_TOLERANCE = 0.02
 """Relative L1 change at the last doubling a map is refined to when no node count is given (2%)."""
+
+DEFAULT_START = 16
+"""Intervals of the first level when each gradient evaluation is a pass through the model."""
+
+SWEEP_START = 64
+"""Intervals of the first level when the sums are taken by the sweep (:mod:`.switch_sweep`): there a
+node costs about a microsecond and each doubling round a fixed ~0.35 ms per image, so fewer rounds
+of more nodes are faster. On the report's model (256 test images, the default checks): 1.72 → 1.14
+ms per image, maps 0.72% → 0.58% (median) and 1.74% → 1.05% (max) from the 1,025-node integral,
+65.8 evaluations per map instead of 52.4."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +101,7 @@ def adaptive_integrated_gradients(
     *,
     tolerance: float = DEFAULT_TOLERANCE,
     map_tolerance: float = DEFAULT_MAP_TOLERANCE,
-    start: int = 16,
+    start: int | None = None,
     max_intervals: int = 4096,
     baseline: float | np.ndarray = 0.0,
     chunk_size: int = 512,
@@ -107,19 +117,22 @@ def adaptive_integrated_gradients(
         tolerance: relative completeness error to refine to.
         map_tolerance: relative L1 change at a doubling to refine to (``inf``: completeness only).
         start: intervals of every map's first level (≥ 1); start + 1 gradient evaluations. An
-            even ``start`` is reached by doubling start / 2, so its change is known.
+            even ``start`` is reached by doubling start / 2, so its change is known. Default:
+            ``SWEEP_START`` where the sums are taken by the sweep, else ``DEFAULT_START``.
         max_intervals: refinement stops here.
         baseline: x′, a scalar or an array broadcastable to ``images``.
         chunk_size: image-steps per compiled call.
         pairs: (M, 2) rows (a, b) of the same image and baseline, each row in at most one pair;
             each pair is refined together until its rows and IG of f_a − f_b pass both checks.
     """
-    if start < 1 or max_intervals < start:
-        raise ValueError(f"need 1 ≤ start ≤ max_intervals, got start={start}, max_intervals={max_intervals}")
     grad_fn = as_grad_fn(model, chunk_size)
     images = np.asarray(images, dtype=np.float32)
     targets = np.asarray(targets)
     baselines = np.ascontiguousarray(np.broadcast_to(np.asarray(baseline, dtype=np.float32), images.shape))
+    if start is None:
+        start = min(SWEEP_START if sums_by_sweep(grad_fn, baselines) else DEFAULT_START, max_intervals)
+    if start < 1 or max_intervals < start:
+        raise ValueError(f"need 1 ≤ start ≤ max_intervals, got start={start}, max_intervals={max_intervals}")
     difference = images.astype(np.float64) - baselines
     at_baseline, score_baseline = grad_fn(baselines, targets)
     at_input, score_input = grad_fn(images, targets)

@@ -33,6 +33,13 @@ def interpolate(baselines: np.ndarray, images: np.ndarray, alphas: np.ndarray) -
     return (baselines + a * (images - baselines)).astype(np.float32)
 
 
+def sums_by_sweep(grad_fn: Any, baselines: np.ndarray) -> bool:
+    """Whether :func:`path_gradient_sum` takes these baselines' sums by the sweep of
+    :mod:`.switch_sweep`, where a node costs about a microsecond and a call a fixed ~0.35 ms per image."""
+    fast = getattr(grad_fn, "straight_path", None)
+    return fast is not None and fast.sweep is not None and one_colour(baselines)
+
+
 def path_gradient_sum(grad_fn: Any, baselines: np.ndarray, images: np.ndarray, targets: np.ndarray,
                       alphas: np.ndarray, weights: np.ndarray, chunk_size: int,
                       on_chunk: Callable[[int, int], None] | None = None) -> np.ndarray:
