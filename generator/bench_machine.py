@@ -86,7 +86,7 @@ def performed_flops_per_image_step(grad_fn: Any, steps: int) -> float:
         return sum(layer.forward + layer.backward for layer in rest) + (2 * first.forward + first.backward) / steps
     second, head = rest[0], rest[1:]
     kernel_rows, kernel_cols, inputs, outputs = (int(d) for d in grad_fn.model.layers[2].kernel.shape)
-    switches = float(np.mean(path.sweep.switches)) if len(getattr(path.sweep, "switches", [])) else 0.0
+    switches = float(np.mean(path.sweep.switches)) if len(path.sweep.switches) else 0.0
     per_image = (3 * first.forward + first.backward + 2 * second.forward + second.backward
                  + sum(layer.backward for layer in head) + switches * 6 * kernel_rows * kernel_cols * outputs)
     return per_image / steps + 2 * second.forward / (2 * kernel_rows * kernel_cols * inputs)

@@ -60,6 +60,8 @@ class SwitchSweep:
         self._first, self._first_pooling, self._second, self._second_pooling = model.layers[:4]
         self._head = model.layers[4:]
         self._read_part = read_part
+        self.switches = np.zeros(0, np.int64)
+        """How many units switched on each image's path, in the last call."""
         image = tf.TensorSpec((None, *input_shape), tf.float32)
         hidden = tf.TensorSpec((None, None, None, None), tf.float32)
         self._opening = tf.function(self.opening, input_signature=[image, image], reduce_retracing=True)
@@ -114,6 +116,8 @@ class SwitchSweep:
         order = np.argsort(alphas, kind="stable")
         alphas, weights = np.asarray(alphas, np.float32)[order], np.asarray(weights, np.float32)[order]
         result = np.zeros(images.shape, dtype=np.float64)
+        if len(alphas) == 0:
+            return result
         kernel = self._second.kernel.numpy()
         window = tuple(int(p) for p in self._second_pooling.pool_size)
         self.switches = np.zeros(len(images), np.int64)
