@@ -33,11 +33,18 @@ def interpolate(baselines: np.ndarray, images: np.ndarray, alphas: np.ndarray) -
     return (baselines + a * (images - baselines)).astype(np.float32)
 
 
+def straight_path_for(grad_fn: Any, baselines: np.ndarray) -> Any:
+    """The gradient function's :class:`~.straight_path.StraightPath` when it has one and every
+    baseline is one colour, else None."""
+    fast = getattr(grad_fn, "straight_path", None)
+    return fast if fast is not None and one_colour(baselines) else None
+
+
 def sums_by_sweep(grad_fn: Any, baselines: np.ndarray) -> bool:
     """Whether :func:`path_gradient_sum` takes these baselines' sums by the sweep of
     :mod:`.switch_sweep`, where a node costs about a microsecond and a call a fixed ~0.35 ms per image."""
-    fast = getattr(grad_fn, "straight_path", None)
-    return fast is not None and fast.sweep is not None and one_colour(baselines)
+    fast = straight_path_for(grad_fn, baselines)
+    return fast is not None and fast.sweep is not None
 
 
 def path_gradient_sum(grad_fn: Any, baselines: np.ndarray, images: np.ndarray, targets: np.ndarray,
@@ -48,8 +55,8 @@ def path_gradient_sum(grad_fn: Any, baselines: np.ndarray, images: np.ndarray, t
     By the model's straight-path shortcut when it has one and every baseline is one colour
     (:mod:`.straight_path`), else point by point (:func:`~.batching.weighted_gradient_sum`).
     """
-    fast = getattr(grad_fn, "straight_path", None)
-    if fast is not None and one_colour(baselines):
+    fast = straight_path_for(grad_fn, baselines)
+    if fast is not None:
         return fast(images, baselines, grad_fn.class_weights(targets), alphas, weights, chunk_size, on_chunk)
 
     def points(image_of_row: np.ndarray, step_of_row: np.ndarray) -> np.ndarray:

@@ -40,15 +40,39 @@ import numpy as np
 
 from .input_convolution import plain_convolution
 from .relu_after_pooling import Step, convolution_affine, relu_then_max_pooling
-from .sweep_shape import sweep_applies
+
+LINEAR_HEAD = ("Flatten", "Dropout", "Reshape")
+"""Layers that pass their input on unchanged in inference, or only reshaped."""
+
+
+def valid_convolution_then_pooling(layer: Any, following: Any) -> bool:
+    """Whether ``layer`` is a "valid" :func:`plain_convolution` whose ReLU is followed by the max
+    pooling ``following``."""
+    return plain_convolution(layer) and layer.padding == "valid" and relu_then_max_pooling(layer, following)
 
 
 def pooled_first_convolution(model: Any) -> bool:
-    """Whether a ``keras.Sequential`` opens with a "valid" :func:`plain_convolution` whose ReLU is
-    followed by a max pooling: the models :class:`StraightPath` applies to."""
+    """Whether a ``keras.Sequential`` opens with :func:`valid_convolution_then_pooling`: the models
+    :class:`StraightPath` applies to."""
     layers = getattr(model, "layers", [])
-    return (len(layers) > 2 and plain_convolution(layers[0]) and layers[0].padding == "valid"
-            and relu_then_max_pooling(layers[0], layers[1]))
+    return len(layers) > 2 and valid_convolution_then_pooling(layers[0], layers[1])
+
+
+def sweep_applies(model: Any) -> bool:
+    """Whether, after a :func:`pooled_first_convolution`, the model is one more
+    :func:`valid_convolution_then_pooling` whose pooling windows tile, then linear layers only: the
+    models :mod:`.switch_sweep` applies to."""
+    import keras
+
+    layers = getattr(model, "layers", [])
+    if len(layers) < 5:
+        return False
+    second, pooling, head = layers[2], layers[3], layers[4:]
+    return (valid_convolution_then_pooling(second, pooling) and pooling.padding == "valid"
+            and pooling.data_format == "channels_last" and tuple(pooling.strides) == tuple(pooling.pool_size)
+            and all(type(layer).__name__ in LINEAR_HEAD or (type(layer) is keras.layers.Dense
+                                                             and layer.activation is keras.activations.linear)
+                    for layer in head))
 
 
 def one_colour(baselines: np.ndarray) -> bool:
@@ -81,7 +105,7 @@ class StraightPath:
         if sweep_applies(model):
             from .switch_sweep import SwitchSweep  # imports numba
 
-            self.sweep = SwitchSweep(model, read_part, input_shape, classes)
+            self.sweep = SwitchSweep(model, self, input_shape, classes)
         self.compiled: Callable[..., Any] = tf.function(
             self._sums,
             input_signature=[tf.TensorSpec((None, *input_shape), tf.float32),
@@ -90,15 +114,22 @@ class StraightPath:
                              tf.TensorSpec((None,), tf.float32), tf.TensorSpec((None,), tf.float32)],
             reduce_retracing=True)
 
+    def offset(self, baselines: Any) -> Any:
+        """a = MaxPool(W ⋆ x′ + b), one value per image and channel (pooling keeps it), as (N, 1, 1, C)."""
+        return self._pooling(convolution_affine(self._convolution)(self._read_part(baselines)))[:, :1, :1, :]
+
+    def pooled_difference(self, images: Any, baselines: Any) -> Any:
+        """MaxPool(W ⋆ (x − x′)): the pooled first layer along the path is a + α times it."""
+        difference = self._read_part(images) - self._read_part(baselines)
+        return self._pooling(self._convolution.convolution_op(difference, self._convolution.kernel))
+
     def _sums(self, images: Any, baselines: Any, class_weights: Any, alphas: Any, weights: Any) -> Any:
         import tensorflow as tf
 
-        convolution = self._convolution
-        start = self._read_part(baselines)
-        a = self._pooling(convolution_affine(convolution)(start))  # one value per channel: pooling keeps it
+        a = self.offset(baselines)
         with tf.GradientTape() as once:
             once.watch(images)
-            pooled_c = self._pooling(convolution.convolution_op(self._read_part(images) - start, convolution.kernel))
+            pooled_c = self.pooled_difference(images, baselines)
         n, s = tf.shape(images)[0], tf.shape(alphas)[0]
         shape = tf.shape(pooled_c)[1:]
         points = a[:, None] + alphas[None, :, None, None, None] * tf.stop_gradient(pooled_c)[:, None]

@@ -38,7 +38,7 @@ from typing import Any, Callable
 import numba
 import numpy as np
 
-from .relu_after_pooling import Step, convolution_affine
+from .relu_after_pooling import convolution_affine
 
 def state(a: np.ndarray, m: np.ndarray, alpha: np.float32) -> np.ndarray:
     """(N, H, W, C) float32 1 where a_j + α m_j > 0: the units on at α (a per image and channel)."""
@@ -49,17 +49,17 @@ class SwitchSweep:
     """Σ_k w_k ∂score/∂u at u′ + α_k (u − u′), by the sweep of the module docstring.
 
     Args:
-        model: a model for which :func:`~.sweep_shape.sweep_applies`.
-        read_part: pixel/255 images ↦ the model's input, cropped to what the model reads.
+        model: a model for which :func:`~.straight_path.sweep_applies`.
+        path: the model's :class:`~.straight_path.StraightPath`, whose first layer the sweep starts from.
         input_shape, classes: the model's (H, W, C) and number of logits.
     """
 
-    def __init__(self, model: Any, read_part: Step, input_shape: tuple[int, ...], classes: int) -> None:
+    def __init__(self, model: Any, path: Any, input_shape: tuple[int, ...], classes: int) -> None:
         import tensorflow as tf
 
-        self._first, self._first_pooling, self._second, self._second_pooling = model.layers[:4]
+        self._second, self._second_pooling = model.layers[2:4]
         self._head = model.layers[4:]
-        self._read_part = read_part
+        self._path = path
         self.switches = np.zeros(0, np.int64)
         """How many units switched on each image's path, in the last call."""
         image = tf.TensorSpec((None, *input_shape), tf.float32)
@@ -74,10 +74,7 @@ class SwitchSweep:
 
     def opening(self, images: Any, baselines: Any) -> tuple[Any, Any]:
         """a, one value per image and channel (the baseline's pooled first layer), and m = MaxPool(W₁ ⋆ (x − x′))."""
-        start = self._read_part(baselines)
-        a = self._first_pooling(convolution_affine(self._first)(start))[:, 0, 0, :]
-        m = self._first_pooling(self._first.convolution_op(self._read_part(images) - start, self._first.kernel))
-        return a, m
+        return self._path.offset(baselines)[:, 0, 0, :], self._path.pooled_difference(images, baselines)
 
     def starts(self, on: Any, a: Any, m: Any, class_weights: Any) -> tuple[Any, Any, Any]:
         """A and M with the units ``on`` at the first node, and u, the score's gradient after the
@@ -101,10 +98,9 @@ class SwitchSweep:
         the first pooling and convolution once per image."""
         import tensorflow as tf
 
-        start = self._read_part(baselines)
         with tf.GradientTape() as tape:
             tape.watch(images)
-            m = self._first_pooling(self._first.convolution_op(self._read_part(images) - start, self._first.kernel))
+            m = self._path.pooled_difference(images, baselines)  # again: the tape of the opening is gone
         back = tf.nn.conv2d_transpose(total, self._second.kernel, tf.shape(m), 1, "VALID")
         return tape.gradient(m, images, output_gradients=on_last * back + switched)
 
