@@ -24,17 +24,25 @@ def test_reference_loop_computes_the_same_ig_as_the_engine():
                                    rtol=1e-5, atol=1e-6)
 
 
+def floor_and_engine_calls(monkeypatch, owner, name, key, grad_fn, images, steps, chunk_size):
+    """What ``key`` records of each call of ``owner.name``: while the floor runs, then while the engine
+    runs IG on the same images (gauss_legendre, ``steps`` nodes, ``chunk_size``)."""
+    calls, original = [], getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda *arguments: (calls.append(key(*arguments)), original(*arguments))[1])
+    targets = np.zeros(len(images), int)
+    floor_calls(grad_fn, images, targets, steps, "gauss_legendre")()
+    floor = list(calls)
+    calls.clear()
+    attr.integrated_gradients(grad_fn, images, targets, steps=steps, chunk_size=chunk_size)
+    return floor, calls
+
+
 def test_floor_makes_exactly_the_engines_compiled_calls(monkeypatch):
     grad_fn = attr.GradientFunction(small_cnn(), chunk_size=16)
     images = np.random.default_rng(2).uniform(size=(5, 8, 8, 1)).astype(np.float32)
-    sizes = []
-    compiled = grad_fn._compiled
-    monkeypatch.setattr(grad_fn, "_compiled", lambda x, w: (sizes.append(len(x)), compiled(x, w))[1])
-    floor_calls(grad_fn, images, np.zeros(5, int), 7, "gauss_legendre")()
-    floor_sizes = list(sizes)
-    sizes.clear()
-    attr.integrated_gradients(grad_fn, images, np.zeros(5, int), steps=7, chunk_size=16)
-    assert floor_sizes == sizes == [16, 16, 3]
+    floor, engine = floor_and_engine_calls(monkeypatch, grad_fn, "_compiled", lambda x, w: len(x), grad_fn, images,
+                                           7, 16)
+    assert floor == engine == [16, 16, 3]
 
 
 def test_floor_makes_exactly_the_engines_straight_path_calls(monkeypatch):
@@ -43,15 +51,10 @@ def test_floor_makes_exactly_the_engines_straight_path_calls(monkeypatch):
 
     grad_fn = attr.GradientFunction(build_cnn(), chunk_size=32)
     images = np.random.default_rng(3).uniform(size=(5, 28, 28, 1)).astype(np.float32)
-    path, calls = grad_fn.straight_path, []
-    path.sweep = None
-    compiled = path.compiled
-    monkeypatch.setattr(path, "compiled", lambda x, b, w, a, k: (calls.append((len(x), len(a))), compiled(x, b, w, a, k))[1])
-    floor_calls(grad_fn, images, np.zeros(5, int), 12, "gauss_legendre")()
-    floor = list(calls)
-    calls.clear()
-    attr.integrated_gradients(grad_fn, images, np.zeros(5, int), steps=12, chunk_size=32)
-    assert floor == calls == [(2, 12), (2, 12), (1, 12)]  # whole images, 24 of 32 image-steps per call
+    grad_fn.straight_path.sweep = None
+    floor, engine = floor_and_engine_calls(monkeypatch, grad_fn.straight_path, "compiled",
+                                           lambda x, b, w, a, k: (len(x), len(a)), grad_fn, images, 12, 32)
+    assert floor == engine == [(2, 12), (2, 12), (1, 12)]  # whole images, 24 of 32 image-steps per call
 
 
 def test_floor_runs_the_engines_sweep(monkeypatch):
@@ -59,14 +62,9 @@ def test_floor_runs_the_engines_sweep(monkeypatch):
 
     grad_fn = attr.GradientFunction(build_cnn(), chunk_size=2)
     images = np.random.default_rng(3).uniform(size=(5, 28, 28, 1)).astype(np.float32)
-    sweep, calls = grad_fn.straight_path.sweep, []
-    opening = sweep._opening
-    monkeypatch.setattr(sweep, "_opening", lambda x, b: (calls.append(len(x)), opening(x, b))[1])
-    floor_calls(grad_fn, images, np.zeros(5, int), 12, "gauss_legendre")()
-    floor = list(calls)
-    calls.clear()
-    attr.integrated_gradients(grad_fn, images, np.zeros(5, int), steps=12, chunk_size=2)
-    assert floor == calls == [2, 2, 1]  # the gradient function's chunk of images per call
+    floor, engine = floor_and_engine_calls(monkeypatch, grad_fn.straight_path.sweep, "_opening",
+                                           lambda x, b: len(x), grad_fn, images, 12, 2)
+    assert floor == engine == [2, 2, 1]  # the gradient function's chunk of images per call
 
 
 def test_table_names_every_measure():
