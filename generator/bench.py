@@ -69,18 +69,16 @@ def floor_calls(grad_fn: attr.GradientFunction, images: np.ndarray, targets: np.
     else one call per chunk of path points."""
     alphas, weights = (np.asarray(a, np.float32) for a in attr.quadrature(method, steps))
     class_weights = grad_fn.class_weights(targets)
-    path = grad_fn.straight_path
+    path, black = grad_fn.straight_path, np.zeros_like(images)
     if path is not None and path.sweep is not None:  # its TensorFlow calls and the sweep between them
-        black = np.zeros_like(images)
         calls = [(lambda *arguments: path.sweep(*arguments, grad_fn.chunk_size),
                   (images, black, class_weights, alphas, weights))]
     elif path is not None:
-        black = np.zeros_like(images)
         calls = [(path.compiled, (images[rows], black[rows], class_weights[rows], alphas[nodes], weights[nodes]))
                  for rows, nodes in path.calls(len(images), steps, grad_fn.chunk_size)]
     else:
         rows = np.arange(len(images) * steps)
-        points = attr.interpolate(np.zeros_like(images)[rows // steps], images[rows // steps], alphas[rows % steps])
+        points = attr.interpolate(black[rows // steps], images[rows // steps], alphas[rows % steps])
         row_weights = class_weights[rows // steps]
         calls = [(grad_fn._compiled, (points[s:s + grad_fn.chunk_size], row_weights[s:s + grad_fn.chunk_size]))
                  for s in range(0, len(rows), grad_fn.chunk_size)]

@@ -89,7 +89,8 @@ def performed_flops_per_image_step(grad_fn: Any, steps: int) -> float:
     switches = float(np.mean(path.sweep.switches)) if len(path.sweep.switches) else 0.0
     per_image = (3 * first.forward + first.backward + 2 * second.forward + second.backward
                  + sum(layer.backward for layer in head) + switches * 6 * kernel_rows * kernel_cols * outputs)
-    return per_image / steps + 2 * second.forward / (2 * kernel_rows * kernel_cols * inputs)
+    z_elements = second.forward / (2 * kernel_rows * kernel_cols * inputs)  # H · W · C_out of the second convolution
+    return per_image / steps + 2 * z_elements
 
 
 def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
