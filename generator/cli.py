@@ -23,6 +23,8 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
     ("--model", "train", "model", str, "load this .keras model instead of training one (trusted files only)"),
     ("--model-input", "model", "input", str, "the loaded model's input scale: unit (pixel/255), byte (0..255) or "
                                              "MEAN,STD for (pixel/255 - MEAN)/STD (default {default})"),
+    ("--model-output", "model", "output", str, "what the loaded model outputs: logits (a final softmax layer is "
+                                               "removed) or probabilities (maps are then of log p_t; default {default})"),
     ("--seed", None, "seed", int, "the one seed everything random derives from (default {default})"),
     ("--epochs", "train", "epochs", int, "training epochs (default {default})"),
     ("--batch-size", "train", "batch_size", int, "training batch size (default {default})"),

@@ -16,6 +16,8 @@ from generator.plumbing.input_scale import UNIT, InputScale
 DEFAULT_CLASS_NAMES = tuple(str(digit) for digit in range(10))
 SITE_ENGINES = ("mkdocs", "zensical")
 """The values of ``output.engine``; the site builder (generator/publish/build.py) runs each."""
+MODEL_OUTPUTS = ("logits", "probabilities")
+"""The values of ``model.output``: what a loaded model's outputs are (see :class:`ModelSettings`)."""
 
 
 class SettingsError(UserError, ValueError):
@@ -73,6 +75,12 @@ class ModelSettings:
     input: InputScale = UNIT
     """The model's input scale: "unit" (pixel/255), "byte" (0..255) or { mean = M, std = S }
     ((pixel/255 − M) / S). Maps, baselines and figures stay in pixel/255 whatever it is."""
+    output: str = "logits"
+    """What the model outputs: "logits" (scores before any softmax; a final softmax layer is
+    removed, and attributions are of the class logit) or "probabilities" (rows that are already
+    probabilities, from a softmax or sigmoid the tool cannot remove: attributions are then of the
+    log-probability log p_t, and the pages say so). A model whose outputs look like probabilities
+    while this says "logits" stops the build (see :mod:`generator.stages.input_check`)."""
     allow_low_accuracy: bool = False
     """Go on when the loaded model's accuracy on the first 1,000 test images is near chance, or
     another common input scale scores clearly higher (by default the build stops and names the

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from generator.plumbing.input_scale import BYTE, UNIT, InputScale
-from generator.plumbing.settings import QUICK_OVERRIDES, SITE_ENGINES, Settings, SettingsError
+from generator.plumbing.settings import MODEL_OUTPUTS, QUICK_OVERRIDES, SITE_ENGINES, Settings, SettingsError
 
 INPUT_SCALE_FORMS = '"unit", "byte" or { mean = M, std = S } (as a flag: --model-input M,S)'
 
@@ -98,6 +98,13 @@ def _validate(settings: Settings) -> None:
         raise SettingsError(f"setting 'model.input' = \"{settings.model.input.label}\" is for a loaded model, "
                             "but no model is given and the CNN trained here reads \"unit\" (pixel/255); "
                             "pass --model M.keras or remove model.input")
+    if settings.model.output not in MODEL_OUTPUTS:
+        raise SettingsError(f"setting 'model.output' must be one of {', '.join(MODEL_OUTPUTS)}, "
+                            f"got {settings.model.output!r}")
+    if settings.model.output != "logits" and not settings.train.model:
+        raise SettingsError(f"setting 'model.output' = \"{settings.model.output}\" is for a loaded model, but no "
+                            "model is given and the CNN trained here outputs logits; pass --model M.keras or "
+                            "remove model.output")
     if len(settings.data.class_names) != 10:
         raise SettingsError(
             f"setting 'data.class_names' must name 10 classes, got {len(settings.data.class_names)}"
