@@ -4,6 +4,7 @@ so ``gradient-gallery --help`` answers without importing TensorFlow."""
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from pathlib import Path
@@ -189,7 +190,7 @@ def _build(args: argparse.Namespace) -> int:
     from generator.plumbing.numbers import percent
     from generator.pipeline import build
 
-    result = build(settings)
+    result = build(settings, config=args.config)
     print(f"done: {result.examples} examples, test accuracy {percent(result.accuracy)}, "
           f"median IG completeness error {percent(result.median_relative_error, 3)}; open {result.site_dir}/index.html")
     return 0
@@ -285,11 +286,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+OS_ADVICE = {
+    errno.ENOENT: "check the path",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "a file was expected there, not a folder",
+    errno.EEXIST: "something is already there; choose another path or remove it",
+    errno.EACCES: "check the permissions of the path",
+    errno.EPERM: "the file or its folder cannot be changed (permissions, or an immutable attribute)",
+    errno.EROFS: "the file system is read-only; choose a folder on another one",
+    errno.ENOSPC: "free some disk space, then build again",
+    errno.EDQUOT: "the disk quota is used up; free some space, then build again",
+}
+"""What to do about a file-system error, by its ``errno`` (what a wrapper message adds to the OS's own)."""
+
+
 def _message(error: Exception) -> str:
-    """One line for the user; file-system errors name the file and what to check."""
+    """One line for the user; file-system errors name the file and what to do about that error."""
     if isinstance(error, OSError) and error.filename and error.strerror:
-        return (f"{error.strerror}: {error.filename}; check that the path exists and is writable, "
-                "and that the disk has free space")
+        advice = OS_ADVICE.get(error.errno or 0, "check the path, its permissions and the free disk space")
+        return f"{error.strerror}: {error.filename}; {advice}"
     return " ".join(str(error).split())
 
 

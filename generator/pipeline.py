@@ -61,9 +61,12 @@ class BuildResult:
     timings: Timings
 
 
-def build(settings: Settings, log: Log = _print) -> BuildResult:
-    """Build the whole report into ``settings.output.site_dir``, holding the project's lock."""
-    from generator.plumbing.guard import build_lock, recover_site
+def build(settings: Settings, log: Log = _print, config: Path | None = None) -> BuildResult:
+    """Build the whole report into ``settings.output.site_dir``, holding the project's lock and
+    the output folder's; ``config`` is the settings file given with ``--config``, if any."""
+    from generator.plumbing.guard import build_lock, output_lock_path, recover_site
+    from generator.plumbing.output_guard import check_build_folders, tag_cache
+    from generator.plumbing.settings_file import PROJECT_SETTINGS
     from generator.publish.layout import find_layout
 
     if settings.output.engine == "zensical":  # before any stage runs, not after minutes of training
@@ -71,9 +74,15 @@ def build(settings: Settings, log: Log = _print) -> BuildResult:
 
         require_zensical()
     layout = find_layout(Path.cwd(), settings.output.cache_dir)
-    with build_lock(layout.root):
-        for action in recover_site(Path(settings.output.site_dir)):
+    site = Path(settings.output.site_dir)
+    check_build_folders(settings.output.site_dir, settings.output.cache_dir, layout.root,
+                        project_files=(layout.config, layout.pages, layout.root / "templates") if layout.project else (),
+                        settings_files=(PROJECT_SETTINGS, Path("pyproject.toml"), *([config] if config else [])))
+    with (build_lock(layout.root),
+          build_lock(layout.root, output_lock_path(site), f"is publishing into {site.absolute()}")):
+        for action in recover_site(site):
             log(f"recovery: {action}")
+        tag_cache(Path(settings.output.cache_dir))
         if not layout.project:
             log(f"site sources: the packaged defaults (no mkdocs.yml and site_src/ here), assembled in {layout.docs}")
         return _build(settings, layout, log)
@@ -128,11 +137,12 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
             from generator.stages.input_check import check_input_scale
 
             trained = load_user_model(Path(settings.train.model), scale)
-            check_input_scale(trained.model, dataset, scale, settings.model.allow_low_accuracy, log)
+            check_input_scale(trained.model, dataset, scale, settings.model.allow_low_accuracy, log,
+                              output=settings.model.output)
         else:
             trained = train_model(dataset, settings, log)
     with timings.stage("evaluation", log):
-        evaluation = evaluate(trained.model, dataset, input_scale=scale)
+        evaluation = evaluate(trained.model, dataset, input_scale=scale, output=settings.model.output)
         log(f"evaluation: test accuracy {percent(evaluation.accuracy)}")
     with timings.stage("selection", log):
         selection = select_examples(dataset.y_test, evaluation.predictions, evaluation.confidences, evaluation.margins,
@@ -140,7 +150,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
         index, target, contrast_rows = attribution_requests(selection, dataset.y_test, evaluation.predictions)
         log(f"selection: {sum(map(len, selection.correct))} correct, {len(selection.misclassified)} of "
             f"{selection.misclassified_total} misclassified; {len(index)} (image, target) rows")
-    grad_fn = GradientFunction(trained.model, chunk_size=settings.attribution.chunk_size, input_scale=scale)
+    grad_fn = GradientFunction(trained.model, chunk_size=settings.attribution.chunk_size, input_scale=scale,
+                               output=settings.model.output)
     eg_baselines = to_model_input(dataset.x_train[baseline_sample(
         len(dataset.x_train), settings.attribution.expected_gradients_baselines, settings.seed)])
     with timings.stage("attributions", log):

@@ -125,8 +125,10 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
     """Build the site with ``engine`` (strict) and swap it into ``site_dir`` only on success.
 
     The build goes to ``<parent>/.<site_dir name>.building-<pid>``; the search index's formulas
-    are made plain text there; then the old ``site_dir`` is renamed aside, the new one renamed
-    into place and the old one deleted.
+    are made plain text there and the site's marker written
+    (:func:`~generator.plumbing.output_guard.mark_site`); then the old ``site_dir`` is renamed
+    aside, the new one renamed into place and the old one deleted. An existing ``site_dir`` that
+    the tool did not write is never renamed or deleted.
 
     Args:
         config_file: the mkdocs.yml (theme, nav, extensions, validation).
@@ -139,7 +141,9 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
     Raises:
         SiteError: the engine is unknown or not installed, the configuration is invalid or the
             build produced a warning or error; ``site_dir`` is untouched and the temporary folder removed.
+        OutputFolderError: ``site_dir`` is a file or a folder the tool did not write.
     """
+    from generator.plumbing.output_guard import mark_site
     from generator.publish.mathjax import plain_search_index
 
     if engine not in SITE_ENGINES:
@@ -158,6 +162,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
         else:
             _build_with_mkdocs(config_file, docs_dir, building, site_name, site_url, omit_from_nav)
         plain_search_index(building)
+        mark_site(building)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
@@ -218,10 +223,18 @@ def _drop_unused_assets(site: Path, languages: set[str]) -> None:
 
 
 def _publish(building: Path, site_dir: Path, retired: Path) -> None:
-    """Replace ``site_dir`` by ``building`` with renames; restore the old site if that fails."""
+    """Replace ``site_dir`` by ``building`` with renames; restore the old site if that fails. On
+    any failure ``building`` is removed, and a ``site_dir`` the tool did not write is never touched."""
+    from generator.plumbing.output_guard import refuse_to_replace
+
     had_site = site_dir.exists()
-    if had_site:
-        os.replace(site_dir, retired)
+    try:
+        refuse_to_replace(site_dir)
+        if had_site:
+            os.replace(site_dir, retired)
+    except Exception:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
     try:
         os.replace(building, site_dir)
     except OSError:

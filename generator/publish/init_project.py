@@ -55,7 +55,7 @@ def settings_text(settings: Settings = Settings()) -> str:
 def gitignore_text() -> str:
     """What builds write in a project: the site, the cache, the lock and the generated pages."""
     generated = [f"/{layout.PAGES}/{pattern.removesuffix('*')}" for pattern in layout.GENERATED_SOURCES]
-    return "\n".join(["# Written by gradient-gallery builds", "/site/", "/site.*/", "/.site.*/",
+    return "\n".join(["# Written by gradient-gallery builds", "/site/", "/site.*/", "/.site.*",
                       "/.gradient-gallery/", "/.gradient-gallery.lock", "/previous-site/", ".venv/", "",
                       "# Pages the build generates beside the hand-written ones", *generated]) + "\n"
 
@@ -87,6 +87,13 @@ def init_project(folder: Path, force: bool = False) -> list[str]:
     Raises:
         InitError: some of the files exist and ``force`` is False; nothing is written then.
     """
+    place = folder
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        where = "is a file" if place == folder else f"cannot be made: {place} is a file"
+        raise InitError(f"{folder} {where}, not a folder; give `gradient-gallery init` a folder to write the "
+                        "project into (it is created if needed)")
     files = project_files()
     existing = [name for name in files if (folder / name).exists()]
     if existing and not force:
