@@ -40,7 +40,7 @@ def test_unknown_setting_in_config_is_a_one_line_error(tmp_path, capsys):
 def test_bad_flag_value_exits_non_zero():
     result = run("build", "--steps", "-1")
     assert result.returncode == 1
-    assert "must not be negative" in result.stderr
+    assert "'attribution.steps' must be from 0 to 16,384, got -1" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-METHODS = ("gauss_legendre", "trapezoid", "riemann_midpoint", "riemann_left", "riemann_right")
+from generator.plumbing.settings import QUADRATURE_RULES as METHODS
 
 
 def quadrature(method: str, steps: int) -> tuple[np.ndarray, np.ndarray]:

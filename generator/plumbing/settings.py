@@ -16,6 +16,8 @@ from generator.plumbing.input_scale import UNIT, InputScale
 DEFAULT_CLASS_NAMES = tuple(str(digit) for digit in range(10))
 SITE_ENGINES = ("mkdocs", "zensical")
 """The values of ``output.engine``; the site builder (generator/publish/build.py) runs each."""
+QUADRATURE_RULES = ("gauss_legendre", "trapezoid", "riemann_midpoint", "riemann_left", "riemann_right")
+"""The values of ``attribution.method``: the rules of :mod:`generator.attributions.quadrature`."""
 MODEL_OUTPUTS = ("logits", "probabilities")
 """The values of ``model.output``: what a loaded model's outputs are (see :class:`ModelSettings`)."""
 

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from generator.plumbing.input_scale import BYTE, UNIT, InputScale
-from generator.plumbing.settings import MODEL_OUTPUTS, QUICK_OVERRIDES, SITE_ENGINES, Settings, SettingsError
+from generator.plumbing.settings import (MODEL_OUTPUTS, QUADRATURE_RULES, QUICK_OVERRIDES, SITE_ENGINES, Settings,
+                                         SettingsError)
+from generator.plumbing.settings_limits import out_of_range
 
 INPUT_SCALE_FORMS = '"unit", "byte" or { mean = M, std = S } (as a flag: --model-input M,S)'
 
@@ -52,6 +54,10 @@ def input_scale(value: Any, where: str = "model.input") -> InputScale:
     return InputScale(mean, std)
 
 
+TOML_TYPES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+"""What each setting type is called in a TOML file, for messages (tuples of strings are arrays)."""
+
+
 def _coerce(value: Any, annotation: Any, where: str) -> Any:
     """Check one value against its declared type, converting lists to tuples."""
     if annotation is InputScale:
@@ -69,7 +75,7 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
         ok = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
         value = tuple(value) if ok else value
     if not ok:
-        expected = getattr(annotation, "__name__", "list of strings")
+        expected = TOML_TYPES.get(annotation, "an array of strings")
         raise SettingsError(f"setting '{where}' must be {expected}, got {value!r}")
     return value
 
@@ -93,14 +99,38 @@ def _apply(section: Any, values: dict[str, Any], prefix: str) -> Any:
     return replace(section, **changes)
 
 
+def numeric_settings(section: Any, prefix: str = "") -> dict[str, int | float]:
+    """Every ``int`` and ``float`` setting of ``section`` (recursing into sub-sections) by its
+    dotted name, e.g. ``{"seed": 0, "train.epochs": 2, …}``."""
+    hints = get_type_hints(type(section))
+    found: dict[str, int | float] = {}
+    for item in fields(section):
+        value = getattr(section, item.name)
+        if dataclasses.is_dataclass(value) and hints[item.name] is not InputScale:
+            found.update(numeric_settings(value, f"{prefix}{item.name}."))
+        elif hints[item.name] in (int, float):
+            found[f"{prefix}{item.name}"] = value
+    return found
+
+
 def _validate(settings: Settings) -> None:
+    """Every number within :data:`~.settings_limits.LIMITS`, every choice among its values, and
+    the combinations that cannot work."""
+    for name, value in numeric_settings(settings).items():
+        complaint = out_of_range(name, value)
+        if complaint:
+            raise SettingsError(complaint)
     if settings.model.input != UNIT and not settings.train.model:
         raise SettingsError(f"setting 'model.input' = \"{settings.model.input.label}\" is for a loaded model, "
                             "but no model is given and the CNN trained here reads \"unit\" (pixel/255); "
                             "pass --model M.keras or remove model.input")
-    if settings.model.output not in MODEL_OUTPUTS:
-        raise SettingsError(f"setting 'model.output' must be one of {', '.join(MODEL_OUTPUTS)}, "
-                            f"got {settings.model.output!r}")
+    choices = {"model.output": (settings.model.output, MODEL_OUTPUTS),
+               "train.schedule": (settings.train.schedule, ("warmup_cosine", "constant")),
+               "attribution.method": (settings.attribution.method, QUADRATURE_RULES),
+               "output.engine": (settings.output.engine, SITE_ENGINES)}
+    for name, (value, allowed) in choices.items():
+        if value not in allowed:
+            raise SettingsError(f"setting '{name}' must be one of {', '.join(allowed)}, got {value!r}")
     if settings.model.output != "logits" and not settings.train.model:
         raise SettingsError(f"setting 'model.output' = \"{settings.model.output}\" is for a loaded model, but no "
                             "model is given and the CNN trained here outputs logits; pass --model M.keras or "
@@ -109,68 +139,18 @@ def _validate(settings: Settings) -> None:
         raise SettingsError(
             f"setting 'data.class_names' must name 10 classes, got {len(settings.data.class_names)}"
         )
-    positive = {
-        "train.epochs": settings.train.epochs,
-        "train.batch_size": settings.train.batch_size,
-        "attribution.chunk_size": settings.attribution.chunk_size,
-        "attribution.smoothgrad_samples": settings.attribution.smoothgrad_samples,
-        "attribution.expected_gradients_samples": settings.attribution.expected_gradients_samples,
-        "attribution.expected_gradients_baselines": settings.attribution.expected_gradients_baselines,
-        "attribution.whole_test_set_steps": settings.attribution.whole_test_set_steps,
-        "trust.sanity_images": settings.trust.sanity_images,
-        "trust.faithfulness_images": settings.trust.faithfulness_images,
-        "trust.random_orders": settings.trust.random_orders,
-        "trust.random_label_images": settings.trust.random_label_images,
-        "trust.random_label_epochs": settings.trust.random_label_epochs,
-        "trust.random_label_batch_size": settings.trust.random_label_batch_size,
-        "decoy.patch": settings.decoy.patch,
-        "decoy.images": settings.decoy.images,
-    }
-    for name, value in positive.items():
-        if value < 1:
-            raise SettingsError(f"setting '{name}' must be at least 1, got {value}")
-    if not 0.0 <= settings.decoy.mismatched < 1.0:
-        raise SettingsError(f"setting 'decoy.mismatched' must be in [0, 1), got {settings.decoy.mismatched}")
-    if settings.train.schedule not in ("warmup_cosine", "constant"):
-        raise SettingsError(f"setting 'train.schedule' must be \"warmup_cosine\" or \"constant\", got "
-                            f"{settings.train.schedule!r}")
-    if not 0.0 <= settings.train.warmup < 1.0:
-        raise SettingsError(f"setting 'train.warmup' must be in [0, 1), got {settings.train.warmup}")
-    if settings.decoy.patch > 14:
-        raise SettingsError(f"setting 'decoy.patch' must be at most 14 pixels (half the image side), got "
-                            f"{settings.decoy.patch}")
-    if not settings.trust.random_label_learning_rate > 0:
-        raise SettingsError("setting 'trust.random_label_learning_rate' must be above 0, "
-                            f"got {settings.trust.random_label_learning_rate}")
-    for name, value in {
-        "selection.per_class": settings.selection.per_class,
-        "selection.max_misclassified": settings.selection.max_misclassified,
-        "train.train_subset": settings.train.train_subset,
-        "attribution.steps": settings.attribution.steps,
-    }.items():
-        if value < 0:
-            raise SettingsError(f"setting '{name}' must not be negative, got {value}")
-    if not 0.0 < settings.attribution.tolerance < 1.0:
-        raise SettingsError(f"setting 'attribution.tolerance' must be between 0 and 1 (excluded), "
-                            f"got {settings.attribution.tolerance}")
-    if not 0.0 < settings.attribution.map_tolerance <= 1.0:
-        raise SettingsError(f"setting 'attribution.map_tolerance' must be above 0 and at most 1, "
-                            f"got {settings.attribution.map_tolerance}")
-    if settings.attribution.smoothgrad_noise < 0:
-        raise SettingsError("setting 'attribution.smoothgrad_noise' must not be negative")
-    for name in ("min_accuracy", "max_incomplete_share"):
-        if not 0.0 <= getattr(settings.gates, name) <= 1.0:
-            raise SettingsError(f"setting 'gates.{name}' must be between 0 and 1")
+    if settings.selection.per_class == 0 and settings.selection.max_misclassified == 0:
+        raise SettingsError("settings 'selection.per_class' and 'selection.max_misclassified' are both 0, so no "
+                            "example would be published; set either to at least 1")
     for name in ("site_url", "repo_url"):
         url = getattr(settings.output, name)
         if url and (not url.startswith(("https://", "http://")) or any(c in url for c in ' "<>()[]\\`')):
             raise SettingsError(f"setting 'output.{name}' must be an http(s) URL without spaces, quotes, "
                                 f"brackets or parentheses, got {url!r}")
-    if settings.output.engine not in SITE_ENGINES:
-        raise SettingsError(f"setting 'output.engine' must be one of {', '.join(SITE_ENGINES)}, "
-                            f"got {settings.output.engine!r}")
-    if not 0.0 <= settings.train.validation_split < 1.0:
-        raise SettingsError("setting 'train.validation_split' must be in [0, 1)")
+    for name in ("site_dir", "cache_dir"):
+        if not getattr(settings.output, name).strip():
+            raise SettingsError(f"setting 'output.{name}' is empty (an unset variable, as in --output \"$SITE_DIR\"?); "
+                                f"name a folder, e.g. {Settings().output.site_dir if name == 'site_dir' else Settings().output.cache_dir}")
 
 
 def read_toml_table(path: Path, table_required: bool) -> dict[str, Any]:
@@ -179,6 +159,12 @@ def read_toml_table(path: Path, table_required: bool) -> dict[str, Any]:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SettingsError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise SettingsError(f"settings file {path} is a folder, not a TOML file; remove or rename it, or pass "
+                            "--config FILE.toml") from None
+    except OSError as error:
+        raise SettingsError(f"cannot read the settings file {path} ({error.strerror or error}); check that it "
+                            "is readable") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise SettingsError(f"config file {path} is not valid TOML: {error}") from None
     if table_required:
@@ -214,9 +200,9 @@ def load_settings(
         file_values = read_toml_table(config, table_required=False)
     else:
         own = read_toml_table(project_settings, table_required=False) if (
-            project_settings is not None and project_settings.is_file()) else None
+            project_settings is not None and project_settings.exists()) else None
         table = read_toml_table(pyproject, table_required=True) if (
-            pyproject is not None and pyproject.is_file()) else {}
+            pyproject is not None and pyproject.exists()) else {}
         if own is not None and table:
             raise SettingsError(f"settings in both {project_settings} and the [tool.gradient-gallery] table of "
                                 f"{pyproject}; keep one of them")
