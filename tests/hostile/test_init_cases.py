@@ -26,7 +26,7 @@ def test_case_111_a_path_under_a_file(tmp_path, capsys):
     assert (tmp_path / "afile").read_text() == "mine"
 
 
-@pytest.mark.parametrize("existing", ["mkdocs.yml", "site_src/index.md"])
+@pytest.mark.parametrize("existing", ["mkdocs.yml", "site_src/methods.md"])
 def test_cases_107_and_109_init_never_overwrites_without_force(tmp_path, capsys, existing):
     (tmp_path / existing).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / existing).write_text("mine")
