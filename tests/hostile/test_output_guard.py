@@ -102,7 +102,7 @@ def test_a_config_file_given_with_config_is_protected_too(home, capsys):
 
 @pytest.mark.parametrize("cache, says", [
     (".", "is the project folder"),
-    ("", "--cache-dir is empty"),
+    ("", "'output.cache_dir' is empty"),
     ("site", "the cache folder"),                   # cache_dir = output: every publish would delete it
     ("site/cache", "the cache folder"),
     ("site_src", "is the project's site_src"),
@@ -193,3 +193,22 @@ def test_a_failed_first_rename_removes_the_build_folder(tmp_path, monkeypatch):
     with pytest.raises(PermissionError):
         _publish(building, site, tmp_path / ".site.old-1")
     assert site.is_dir() and not building.exists()
+
+
+def test_two_projects_publishing_into_one_folder_are_serialised(tmp_path):
+    """The build lock is per project (its cache); the output folder has its own, so one project's
+    recovery never deletes another's build in progress beside a shared output (defect 13)."""
+    from generator.plumbing.guard import BuildLocked, build_lock, output_lock_path, recover_site
+
+    shared = tmp_path / "public" / "site"
+    shared.parent.mkdir()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with build_lock(tmp_path / "a"), build_lock(tmp_path / "a", output_lock_path(shared), "is publishing into it"):
+        in_progress = shared.parent / ".site.building-123"
+        in_progress.mkdir()
+        with pytest.raises(BuildLocked, match="is publishing into the shared site"):
+            with build_lock(tmp_path / "b"), build_lock(tmp_path / "b", output_lock_path(shared),
+                                                        "is publishing into the shared site"):
+                recover_site(shared)
+        assert in_progress.is_dir()
