@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogFormatter, LogitFormatter, MaxNLocator, ScalarFormatter
 
 from generator.plumbing.fileio import write_bytes_if_changed
 from generator.stages.results import TrainingHistory
@@ -134,6 +134,11 @@ def save_figure(
     The format follows the suffix of ``path`` (see :data:`FIGURE_FORMATS`): PNG, SVG or PDF,
     each without dates or software versions, so the same drawing always gives the same bytes.
 
+    Every text that ``draw`` makes (titles, labels, legends, tick labels it names) is literal:
+    class names, the report title and layer names are user text, and a ``$`` in them must
+    neither raise in matplotlib's mathtext parser nor be typeset. Only the numbers that
+    matplotlib's own tick formatters write are mathtext (see :func:`_numbers_as_mathtext`).
+
     Raises:
         ValueError: ``path`` has another suffix.
     """
@@ -146,8 +151,33 @@ def save_figure(
         figure = Figure(figsize=size, dpi=DPI, layout=layout)
         FigureCanvasAgg(figure)
         try:
-            draw(figure)
+            with matplotlib.rc_context({"text.parse_math": False}):
+                draw(figure)
+            _numbers_as_mathtext(figure)
             figure.savefig(buffer, format=file_format, dpi=DPI, metadata=dict(metadata))
         finally:
             figure.clear()
     return write_bytes_if_changed(path, buffer.getvalue())
+
+
+NUMBER_FORMATTERS = (ScalarFormatter, LogFormatter, LogitFormatter)
+"""Tick formatters that write numbers only; log and logit ones write them as mathtext (10^{-2})."""
+
+
+def _numbers_as_mathtext(figure: Figure) -> None:
+    """Let the tick labels that a number formatter writes be mathtext again.
+
+    Ticks made while ``draw`` ran were created literal, like every text of the drawing; on
+    an axis whose labels come from one of :data:`NUMBER_FORMATTERS` (not fixed labels, which
+    may be user text) they are numbers, so they get mathtext back. Ticks that matplotlib
+    adds while saving take its default, mathtext; they too are formatter numbers, because
+    fixed labels create all their ticks when they are set.
+    """
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for formatter, ticks in ((axis.get_major_formatter(), axis.majorTicks),
+                                     (axis.get_minor_formatter(), axis.minorTicks)):
+                if isinstance(formatter, NUMBER_FORMATTERS):
+                    for tick in ticks:
+                        tick.label1.set_parse_math(True)
+                        tick.label2.set_parse_math(True)

@@ -19,7 +19,7 @@ from generator.plumbing.fileio import remove_stale
 from generator.plumbing.parallel import run_in_processes
 
 Log = Callable[[str], None]
-FIGURE_FORMAT = 6  # 6: Expected Gradients; 5: tiles; 4: completeness lines in the one percent format
+FIGURE_FORMAT = 7  # 7: user text never mathtext; 6: Expected Gradients; 5: tiles; 4: one percent format
 """Bump when the drawing code changes what it draws, so every figure is redrawn."""
 FIGURE_FOLDERS = ("tiles", "means", "mathematics", "changes", "trust", "examples")
 """Folders under ``figures/`` whose files all come from jobs (stale ones are deleted)."""

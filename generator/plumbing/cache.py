@@ -99,15 +99,20 @@ class ArrayCache:
 
 
 class _JsonStore:
+    """A JSON object on disk, kept as a dict; an unreadable file is an empty store."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.data: dict[str, Any] = self._read()
 
     def _read(self) -> dict[str, Any]:
+        """The stored object; ``{}`` when the file is missing, not JSON, or JSON of another type
+        (``[]``, ``null``): a damaged ledger means "recompute", never a crash."""
         try:
-            return json.loads(self.path.read_text())
+            data = json.loads(self.path.read_text())
         except (OSError, ValueError):
             return {}
+        return data if isinstance(data, dict) else {}
 
     def save(self) -> None:
         write_text_if_changed(self.path, json.dumps(self.data, indent=1, sort_keys=True) + "\n")
@@ -124,13 +129,20 @@ class OutputLedger(_JsonStore):
         """True when ``relative`` exists, was made from inputs with ``key``, and is unaltered."""
         entry = self.data.get(relative)
         target = self.root / relative
-        return bool(entry and entry[0] == key and target.is_file() and file_sha256(target) == entry[1])
+        return _is_entry(entry) and entry[0] == key and target.is_file() and file_sha256(target) == entry[1]
 
     def record(self, relative: str, key: str) -> None:
         self.data[relative] = [key, file_sha256(self.root / relative)]
 
     def forget_missing(self) -> None:
-        self.data = {name: entry for name, entry in self.data.items() if (self.root / name).is_file()}
+        """Drop the entries of files that are gone, and entries that are not ``[key, sha256]``."""
+        self.data = {name: entry for name, entry in self.data.items()
+                     if _is_entry(entry) and (self.root / name).is_file()}
+
+
+def _is_entry(entry: Any) -> bool:
+    """Whether a ledger entry has the form it is written in: ``[key, sha256]``, two strings."""
+    return isinstance(entry, list) and len(entry) == 2 and all(isinstance(part, str) for part in entry)
 
 
 class StageLog(_JsonStore):
@@ -139,7 +151,7 @@ class StageLog(_JsonStore):
     def reason(self, stage: str, components: dict[str, str]) -> str:
         """Why ``stage`` must run: which components changed since its last recorded run."""
         last = self.data.get(stage)
-        if last is None:
+        if not isinstance(last, dict):  # never recorded, or a damaged record
             return "no earlier result"
         changed = [name for name, value in components.items() if last.get(name) != value]
         return f"{', '.join(changed)} changed" if changed else "cached result missing or corrupted"

@@ -24,8 +24,13 @@ def write_bytes_if_changed(path: Path, data: bytes) -> bool:
 
     Returns:
         True if the file was created or rewritten, False if it already held ``data``.
+
+    Raises:
+        IsADirectoryError: ``path`` is a directory (the message names it, not the temporary file).
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {path}: it is a directory, and a file name is needed")
     try:
         if path.read_bytes() == data:
             return False

@@ -76,7 +76,8 @@ def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: st
             does not generate: their ``nav`` entries are left out, and a section left empty too.
 
     Returns:
-        The validated ``MkDocsConfig``.
+        The validated ``MkDocsConfig``, whose page titles will be marked as HTML text
+        (:class:`generator.publish.titles.HtmlTitles`) so that no attribute escapes them twice.
 
     Raises:
         mkdocs.exceptions.Abort: the configuration is invalid (MkDocs logs why);
@@ -84,19 +85,26 @@ def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: st
     """
     from mkdocs.config import load_config
 
+    from generator.publish.titles import HtmlTitles
+
     overrides = config_overrides(site_name, site_url)
     config = load_config(config_file=str(config_file), strict=True, docs_dir=str(Path(docs_dir).absolute()),
                          site_dir=str(site_dir), **overrides)
+    config.plugins["gradient-gallery/html-titles"] = HtmlTitles()  # page titles escaped once (footer labels)
     if omit_from_nav and config["nav"] is not None:
         config["nav"] = without_pages(config["nav"], set(omit_from_nav))
     return config
 
 
 def config_overrides(site_name: str | None = None, site_url: str = "") -> dict[str, Any]:
-    """The configuration keys one build overrides, as for :func:`site_config` (``site_name`` escaped)."""
+    """The configuration keys one build overrides, as for :func:`site_config`: ``site_name``
+    escaped once and marked as HTML text, so that the theme's ``| e`` leaves it alone
+    (MkDocs keeps the mark; Zensical cannot: see :mod:`generator.publish.titles`)."""
+    from generator.publish.titles import html_text
+
     overrides: dict[str, Any] = {}
     if site_name is not None:
-        overrides["site_name"] = html.escape(site_name)
+        overrides["site_name"] = html_text(html.escape(site_name))
     if site_url:
         overrides["site_url"] = site_url
     return overrides

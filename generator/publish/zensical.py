@@ -15,6 +15,9 @@ none: its MathJax and GLightbox are in the pages before any engine runs
   the nav, and every image a built page shows is in the site.
 - **Errors.** Zensical runs in a subprocess (``python -m zensical build``); its warnings are
   turned into one line each (``index.md:3:7: page does not exist``).
+- **Titles.** The site name arrives as plain escaped text (YAML has no "already escaped"
+  type), so the two attributes that escape titles again are mended in the built pages
+  (:func:`generator.publish.titles.escape_attributes_once`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.publish.build import SiteError, missing_images, without_pages
+from generator.publish.titles import escape_attributes_once
 
 ZENSICAL_MODULE = "zensical"
 """The module :func:`require_zensical` looks for and ``python -m`` runs."""
@@ -67,7 +71,8 @@ def zensical_config(config_file: Path, overrides: dict[str, Any], omit_from_nav:
 
     with open(config_file, encoding="utf-8") as stream:
         config = yaml_load(stream)
-    config.update(overrides, docs_dir="docs", site_dir="site", strict=True)
+    plain = {key: str(value) if isinstance(value, str) else value for key, value in overrides.items()}
+    config.update(plain, docs_dir="docs", site_dir="site", strict=True)  # str(): no Markup in the YAML
     if omit_from_nav and config.get("nav"):
         config["nav"] = without_pages(config["nav"], set(omit_from_nav))
     theme = config.get("theme")
@@ -139,6 +144,7 @@ def build_with_zensical(config_file: Path, docs_dir: Path, building: Path, overr
         shutil.copytree(docs_dir, work / "docs", copy_function=_link_or_copy)
         (work / "mkdocs.yml").write_text(yaml.dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
         _run(work)
+        _escape_titles_once(work / "site")
         _fail_on(missing_images(work / "site"))
         os.replace(work / "site", building)
     finally:
@@ -154,6 +160,15 @@ def _run(work: Path) -> None:
         last = [line for line in map(str.strip, _ANSI.sub("", result.stdout).splitlines()) if line]
         problems = [last[-1] if last else f"exit code {result.returncode}"]
     _fail_on(problems)
+
+
+def _escape_titles_once(site: Path) -> None:
+    """Mend the logo tooltips and footer labels of every page of ``site`` (see the module docstring)."""
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        mended = escape_attributes_once(text)
+        if mended != text:
+            page.write_text(mended, encoding="utf-8")
 
 
 def _fail_on(problems: list[str]) -> None:

@@ -12,6 +12,7 @@ other source. Errors are :class:`IdxError`, one line naming the file.
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def parse_idx(content: bytes, path: Path) -> np.ndarray:
         raise IdxError(f"{path} is truncated: its header announces {ndim} dimensions but the file ends after "
                        f"{len(content)} bytes")
     shape = tuple(int(size) for size in np.frombuffer(content, dtype=">u4", count=ndim, offset=4))
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python integers: 2^31 · 2^31 · 4 must not wrap to 0
     if len(content) - header != expected:
         state = "truncated" if len(content) - header < expected else "longer than its header says"
         raise IdxError(f"{path} is {state}: shape {shape} of {dtype.name} needs {expected:,} bytes of data, the file "

@@ -88,11 +88,25 @@ def read_published(site_dir: Path) -> PublishedReport:
     try:
         class_names = tuple(str(name) for name in manifest["settings"]["data"]["class_names"])
         records = manifest["examples"]
-        return PublishedReport(class_names, examples_from_published(records, arrays, len(class_names)))
+        highest = _highest_class(records, arrays)
+        if highest < len(class_names):
+            return PublishedReport(class_names, examples_from_published(records, arrays, len(class_names)))
     except (KeyError, TypeError, IndexError, ValueError) as error:
         detail = f"missing {error}" if isinstance(error, KeyError) else str(error)
         raise PublishedError(f"{manifest_path} and {arrays_path} are not a report this version can read: "
                              f"{detail}") from None
+    count = f"{len(class_names)} name{'' if len(class_names) == 1 else 's'}"
+    raise PublishedError(f"{manifest_path}: its class_names has {count} while the published rows use classes "
+                         f"up to {highest}; it needs one name per class, {highest + 1} or more")
+
+
+def _highest_class(records: Sequence[Mapping[str, Any]], arrays: Mapping[str, np.ndarray]) -> int:
+    """The largest class number that the examples' labels and the arrays' targets use (−1 for none)."""
+    labels = [int(value) for value in np.asarray(arrays["target"]).ravel()]
+    for record in records:
+        labels += [int(record["true_label"]), int(record["predicted"])]
+        labels += [int(target["target"]) for target in record["targets"]]
+    return max(labels, default=-1)
 
 
 def examples_from_published(records: Sequence[Mapping[str, Any]], arrays: Mapping[str, np.ndarray],
