@@ -82,7 +82,7 @@ def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Setti
         "decoy", decoy_components(settings, decoy_data.sha256, decoy_model.sha256, trained.sha256),
         lambda: decoy_stage.measure_decoy(decoy_model.model, trained.model, decoy_data, corners, maps_of,
                                           settings.decoy.images, settings.decoy.patch, settings.seed, log,
-                                          normal_input=settings.model.input)),
+                                          normal_input=settings.model.input, normal_output=settings.model.output)),
         settings.seed)
 
 
@@ -92,14 +92,24 @@ def evidence_jobs(evidence: Evidence, names: Any) -> list[Any]:
 
     jobs = baselines_jobs(evidence.baselines, names)
     if evidence.trust is not None:
-        from generator.figures.trust import trust_jobs
-
-        jobs += trust_jobs(evidence.trust)
+        jobs += _trust_jobs(evidence.trust)
     if evidence.decoy is not None:
         from generator.figures.decoy import decoy_jobs
 
         jobs += decoy_jobs(evidence.decoy)
     return jobs
+
+
+def _trust_jobs(trust: Any) -> list[Any]:
+    """The trust page's figures; without the model randomisation (skipped: no layer to randomise)
+    only the deletion and insertion curves, the randomisation figures having nothing to show."""
+    from generator.figures.jobs import FigureJob
+    from generator.figures.trust import CURVES_FIGURE, draw_curves, trust_jobs
+
+    if trust.randomisation_skipped is None:
+        return trust_jobs(trust)
+    curves = {key.removeprefix("curve."): value for key, value in trust.arrays.items() if key.startswith("curve.")}
+    return [FigureJob(CURVES_FIGURE, draw_curves, (trust.arrays["fractions"], curves))]
 
 
 def evidence_pages(evidence: Evidence, names: Any, published_maps: int, settings: Settings, *, mnist: bool

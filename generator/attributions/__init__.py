@@ -5,7 +5,8 @@ model's input scale and one integer target per image, and returns float32 arrays
 shaped like the images. Only :mod:`.adapter` touches TensorFlow.
 """
 
-from .adapter import GradFn, GradientFunction, as_grad_fn, contrast_weights, logits_model
+from .adapter import (GradFn, GradientFunction, as_grad_fn, contrast_weights, logits_model, scoring_model,
+                      with_softmax)
 from .completeness import CompletenessCheck, completeness, completeness_check
 from .expected_gradients import baseline_scores, expected_gradients
 from .gradient import gradient
@@ -36,5 +37,7 @@ __all__ = [
     "quadrature",
     "saliency",
     "saliency_from_gradient",
+    "scoring_model",
     "smoothgrad",
+    "with_softmax",
 ]

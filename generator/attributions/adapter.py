@@ -83,6 +83,47 @@ def logits_model(model: Any) -> Any:
     return clone
 
 
+SMALLEST_PROBABILITY = float(np.finfo(np.float32).tiny)
+"""The least probability whose log a probability model's score takes (float32's smallest normal
+number, 1.2e-38; log −87.3): below it float32 has lost precision, and at 0 the log is −∞."""
+
+
+def scoring_model(model: Any, output: str = "logits") -> Any:
+    """The model whose outputs are the scores every map is of, for ``model.output`` = ``output``.
+
+    "logits": the logits, :func:`logits_model`. "probabilities" (a model whose rows are already
+    probabilities, the softmax out of reach): the log-probabilities log p, so that a map is of
+    log p_t and Integrated Gradients sums to log p_t(x) − log p_t(x′). When a final softmax can
+    be removed, log p is taken as log_softmax of the logits (exact even where p underflows to 0
+    in float32); else as log max(p, :data:`SMALLEST_PROBABILITY`) of the model's own outputs, so a
+    class whose probability underflowed scores −87.3, not −∞, with a zero gradient (the maps of
+    such a class are zero, not NaN). ``model`` itself stays as it is.
+
+    Raises:
+        ValueError: ``output`` is neither "logits" nor "probabilities".
+    """
+    if output not in ("logits", "probabilities"):
+        raise ValueError(f'output must be "logits" or "probabilities", got {output!r}')
+    logits = logits_model(model)
+    if output == "logits":
+        return logits
+    import keras
+
+    inputs = keras.Input(tuple(model.inputs[0].shape[1:]), dtype=model.inputs[0].dtype)
+    log_p = (keras.ops.log_softmax(logits(inputs), axis=-1) if logits is not model
+             else keras.ops.log(keras.ops.maximum(model(inputs), SMALLEST_PROBABILITY)))
+    return keras.Model(inputs, log_p, name=f"{model.name}_log_probabilities")
+
+
+def with_softmax(model: Any) -> Any:
+    """``model``, which outputs logits, followed by a softmax: a model of probabilities whose
+    :func:`scoring_model` for "probabilities" is log_softmax of those logits (used to score a
+    network trained here, which outputs logits, on the same log p_t as a loaded model)."""
+    import keras
+
+    return keras.Sequential([model, keras.layers.Softmax()], name=f"{model.name}_probabilities")
+
+
 def contrast_weights(plus: np.ndarray, minus: np.ndarray, classes: int) -> np.ndarray:
     """(n, K) class weights with +1 at ``plus`` and −1 at ``minus``: score = logit_plus − logit_minus."""
     rows = np.arange(len(plus))
@@ -96,7 +137,8 @@ class GradientFunction:
     """∂score/∂x and the score for a batch, from a Keras model, in fixed-size chunks.
 
     The score of an image is its target logit, or a weighted sum of logits when class
-    weights are given (see :class:`GradFn`).
+    weights are given (see :class:`GradFn`); for a model of probabilities (``output``), its
+    log-probabilities take the logits' place (:func:`scoring_model`).
 
     Images come in pixel/255 (0 black, 1 white) and the model is fed ``input_scale.apply`` of
     them, x = scale · u + offset, inside the differentiated function. So every gradient is
@@ -110,6 +152,8 @@ class GradientFunction:
     Args:
         model: a Keras model mapping (n, H, W, C) float32 images to (n, K) scores; a final
             softmax is removed (see :func:`logits_model`).
+        output: what ``model`` outputs, ``model.output``: "logits", or "probabilities", whose
+            log is then the score (see :func:`scoring_model`).
         chunk_size: images per compiled call (bounds peak memory).
         input_scale: how the model reads pixel/255 (default: as it is).
         bfloat16_gradients: on the fast path, take inner convolutions' input gradients in
@@ -117,10 +161,10 @@ class GradientFunction:
     """
 
     def __init__(self, model: Any, chunk_size: int = 512, input_scale: InputScale = UNIT,
-                 bfloat16_gradients: bool = False) -> None:
+                 bfloat16_gradients: bool = False, output: str = "logits") -> None:
         import tensorflow as tf
 
-        self.model = logits_model(model)
+        self.model = scoring_model(model, output)
         self.input_scale = input_scale
         self.chunk_size = int(chunk_size)
         shape = tuple(self.model.inputs[0].shape[1:])

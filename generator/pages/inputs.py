@@ -18,6 +18,7 @@ from generator.plumbing.settings import Settings
 from generator.stages.checked_maps import MAX_REFINED_STEPS
 from generator.stages.gallery import Gallery
 from generator.stages.model import ARCHITECTURE
+from generator.stages.model_output import attributed_score
 from generator.stages.results import BuildFacts, CompletenessSummary, Evaluation, Example
 from generator.stages.selection import Selection
 from generator.stages.whole_test_set import WholeTestSet
@@ -46,7 +47,7 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
     attribution = settings.attribution
     baseline = f"constant {attribution.baseline:g}" + (" (black)" if attribution.baseline == 0 else "")
     attribution_rows = [
-        ("Attributed output", "class logit (pre-softmax)"),
+        ("Attributed output", attributed_score(settings.model.output)),
         ("Maps", "gradient, saliency, gradient × input, SmoothGrad, Integrated Gradients, Expected Gradients; "
                  "for mistakes also contrastive IG and EG (logit predicted − logit true)"),
         ("IG quadrature", ig_quadrature(attribution.steps, attribution.method, attribution.tolerance,
@@ -93,4 +94,5 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
         class_mean_figures=figures.means,
         trust_summary=trust_summary,
         repository=settings.output.repo_url,
+        attributed_score=attributed_score(settings.model.output),
     )

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 
 from generator.figures.trust import CURVES_FIGURE, GRID_FIGURE, SIMILARITY_FIGURE, TITLES
-from generator.pages.markdown_text import href, listed
+from generator.pages.markdown_text import escape_markdown, href, listed
 from generator.plumbing.numbers import percent
 from generator.stages.faithfulness import BLUR_SIGMA
-from generator.stages.trust import FILLS, METHOD_KEYS, Interval, MethodTrust, Trust
+from generator.stages.trust import FILLS, METHOD_KEYS, NOT_MEASURED, Interval, MethodTrust, Trust
 
 PAGE = "trust.md"
 TEMPLATE = "trust.md.j2"
@@ -57,6 +57,12 @@ def shape_and_rank(values: dict[str, Interval], key: str) -> tuple[float, float]
     return values["spearman_abs" if key in UNSIGNED else "spearman"].mean, values["ssim"].mean
 
 
+def fully_randomised(method: MethodTrust) -> dict[str, Interval]:
+    """Metric → similarity with every layer randomised (the cascade's last step); not measured
+    (NaN) when the model randomisation was skipped."""
+    return {m: values[-1] if values else NOT_MEASURED for m, values in method.cascade.items()}
+
+
 def similar(values: dict[str, Interval], key: str) -> str:
     """"changed", "partly" or "similar": how many of the two similarities reach the threshold."""
     above = sum(value >= DEPENDS_BELOW for value in shape_and_rank(values, key))
@@ -81,15 +87,22 @@ def faithfulness_phrase(method: MethodTrust, trust: Trust) -> str:
     return "beats both controls " + " and ".join(parts)
 
 
+def weights_phrase(key: str, method: MethodTrust, trust: Trust) -> str:
+    """What the model randomisation says of the method, by :func:`similar`."""
+    if trust.randomisation_skipped is not None:
+        return "not tested against randomised weights (the model randomisation was skipped)"
+    full = fully_randomised(method)
+    rank, ssim = shape_and_rank(full, key)
+    return {"changed": "depends on the learned weights",
+            "partly": f"depends only partly on the learned weights (rank similarity {rank:.2f}, SSIM {ssim:.2f} "
+                      "with every layer randomised)",
+            "similar": "stays similar with every layer randomised: much of it does not come from what the "
+                       "network learned"}[similar(full, key)]
+
+
 def reading(key: str, method: MethodTrust, trust: Trust) -> str:
     """One line per method, from its numbers and the thresholds of this module."""
-    full = {m: values[-1] for m, values in method.cascade.items()}
-    rank, ssim = shape_and_rank(full, key)
-    weights = {"changed": "depends on the learned weights",
-               "partly": f"depends only partly on the learned weights (rank similarity {rank:.2f}, SSIM {ssim:.2f} "
-                         "with every layer randomised)",
-               "similar": "stays similar with every layer randomised: much of it does not come from what the "
-                          "network learned"}[similar(full, key)]
+    weights = weights_phrase(key, method, trust)
     data = {"changed": "differs from a network trained on random labels",
             "partly": "partly resembles the maps of a network trained on random labels",
             "similar": "looks like the maps of a network trained on random labels"}[
@@ -104,7 +117,9 @@ def absolute_rank_notes(trust: Trust) -> list[str]:
     """For each method whose Spearman of |map| stays at or above DEPENDS_BELOW with every layer
     randomised (a working check predicts it falls well below), one sentence on what, by the
     numbers on the page, the two maps still share."""
-    notes = []
+    notes: list[str] = []
+    if trust.randomisation_skipped is not None:
+        return notes
     for key, method in trust.methods.items():
         full = method.cascade["spearman_abs"][-1]
         if not full.mean >= DEPENDS_BELOW:
@@ -126,14 +141,16 @@ def absolute_rank_notes(trust: Trust) -> list[str]:
 def summary_line(trust: Trust) -> str:
     """One sentence for the home page, counted from the readings' rules."""
     names = [TITLES[key] for key in METHOD_KEYS]
-    weights = [TITLES[k] for k, m in trust.methods.items()
-               if similar({x: v[-1] for x, v in m.cascade.items()}, k) == "changed"]
+    weights = [TITLES[k] for k, m in trust.methods.items() if similar(fully_randomised(m), k) == "changed"]
     deletion = [TITLES[k] for k, m in trust.methods.items()
                 if all(beats(m.deletion_auc["black"], c["deletion_auc"]["black"], True) for c in trust.controls.values())]
 
     def which(items: list[str]) -> str:
         return "none" if not items else "all" if len(items) == len(names) else listed(items)
 
+    if trust.randomisation_skipped is not None:
+        return (f"The network's weights could not be randomised for this model; of the {len(names)} methods, "
+                f"{which(deletion)} beat both controls on deletion with a black fill.")
     return (f"Of the {len(names)} methods, {which(weights)} change when the network's weights are randomised, "
             f"and {which(deletion)} beat both controls on deletion with a black fill.")
 
@@ -142,11 +159,12 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
     """Strings and links for templates/trust.md.j2; ``decoy_page``: the decoy check's page, if built."""
     def row(key: str) -> dict[str, str]:
         method = trust.methods[key]
+        full = fully_randomised(method)
         return {
             "name": TITLES[key],
-            "cascade": _number(method.cascade["spearman_abs"][-1]),
-            "cascade_signed": _number(method.cascade["spearman"][-1]),
-            "cascade_ssim": _number(method.cascade["ssim"][-1]),
+            "cascade": _number(full["spearman_abs"]),
+            "cascade_signed": _number(full["spearman"]),
+            "cascade_ssim": _number(full["ssim"]),
             "data": _number(method.data_randomisation["spearman_abs"]),
             "data_signed": _number(method.data_randomisation["spearman"]),
             "data_ssim": _number(method.data_randomisation["ssim"]),
@@ -172,8 +190,10 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
             getattr(trust.methods[key], f"{direction}_auc")[fill]) for direction in ("deletion", "insertion")
             for fill in FILLS}} for key in METHOD_KEYS],
         "controls": [control("random"), control("image_only")],
-        "layers": ", ".join(trust.layers),
-        "skipped": ", ".join(trust.skipped) or "none",
+        "layers": escape_markdown(", ".join(trust.layers)),
+        "skipped": escape_markdown(", ".join(trust.skipped)) or "none",
+        "randomisation_skipped": None if trust.randomisation_skipped is None else escape_markdown(
+            trust.randomisation_skipped),
         "sample": f"{len(trust.sample):,}",
         "faithfulness_sample": f"{len(trust.faithfulness_sample):,}",
         "grids": [href(GRID_FIGURE.format(n=n + 1), PAGE) for n in range(min(2, len(trust.sample)))],
@@ -187,10 +207,11 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
                           "budget": f"{labels['epoch_budget']:.0f}"},
         "depends_below": f"{DEPENDS_BELOW:g}",
         "abs_notes": absolute_rank_notes(trust),
-        "independent_layers": list(trust.layers),
+        "independent_layers": [escape_markdown(layer) for layer in trust.layers],
         "independent": [{"name": TITLES[key], "cells": [
             f"{trust.methods[key].independent['spearman_abs' if key in UNSIGNED else 'spearman'][i].mean:.2f} / "
-            f"{trust.methods[key].independent['ssim'][i].mean:.2f}" for i in range(len(trust.layers))]}
+            f"{trust.methods[key].independent['ssim'][i].mean:.2f}"
+            for i in range(len(trust.methods[key].independent["ssim"]))]}
             for key in METHOD_KEYS],
         "unreachable": percent(trust.unreachable_share, 0),
         "step_pixels": f"{step}",

@@ -162,12 +162,14 @@ class Decoy:
 
 def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, test_corners: np.ndarray,
                   maps_of: Callable[[object, np.ndarray, np.ndarray], dict[str, np.ndarray]], images: int,
-                  size: int, seed: int, log: Log, normal_input: InputScale = UNIT) -> dict[str, np.ndarray]:
+                  size: int, seed: int, log: Log, normal_input: InputScale = UNIT,
+                  normal_output: str = "logits") -> dict[str, np.ndarray]:
     """The stage's arrays (what it caches); see :func:`from_arrays`.
 
     Args:
-        decoy_model, normal_model: Keras models (logits); the decoy model is the report's CNN
-            trained here (it reads pixel/255), ``normal_model`` reads ``normal_input``.
+        decoy_model, normal_model: Keras models; the decoy model is the report's CNN trained here
+            (it reads pixel/255 and outputs logits), ``normal_model`` reads ``normal_input`` and
+            outputs ``normal_output`` (``model.output``: "logits" or "probabilities").
         decoy: the decoy dataset; test_corners: its test images' corners.
         maps_of: (model, images, targets) → method key → (n, H, W) maps, every method the report shows.
         images: how many decoy test images (seeded sample) to attribute.
@@ -178,7 +180,7 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
 
     x_test = to_model_input(decoy.x_test)
     decoy_fn = attr.GradientFunction(decoy_model)
-    normal_fn = attr.GradientFunction(normal_model, input_scale=normal_input)
+    normal_fn = attr.GradientFunction(normal_model, input_scale=normal_input, output=normal_output)
     decoy_predictions = np.argmax(decoy_fn.logits(x_test), axis=1)
     normal_predictions = np.argmax(normal_fn.logits(x_test), axis=1)
     shuffled_levels = np.random.default_rng([seed, 9]).integers(0, 10, size=len(decoy.y_test))

@@ -43,6 +43,7 @@ def trust_record(trust: Trust) -> dict[str, Any]:
                      for name, c in trust.controls.items()},
         "random_labels": dict(trust.random_labels),
         "unreachable_share": trust.unreachable_share,
+        "randomisation_skipped": trust.randomisation_skipped,
     }
 
 

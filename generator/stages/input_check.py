@@ -17,6 +17,12 @@ them (:func:`verdict`) when
 
 ``model.allow_low_accuracy`` turns the stop into a warning. Nothing has been published at that
 point, so the site already there is untouched.
+
+The same scores, in the scale set, are then checked against ``model.output``
+(:func:`~generator.stages.model_output.output_verdict`): a model that outputs probabilities while
+the settings say logits (or the reverse), or outputs that are not finite, stop the build whatever
+``model.allow_low_accuracy`` says. The scores are the logits model's (a final softmax removed) for
+"logits", the model's own outputs for "probabilities" (:func:`probe_model`).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from generator.plumbing.input_scale import CANDIDATES, InputScale
 from generator.plumbing.numbers import percent
 from generator.stages.data import Dataset, to_model_input
 from generator.stages.model import ModelError
+from generator.stages.model_output import ModelOutputError, output_verdict
 
 CHECK_IMAGES = 1000
 """Test images (the first ones) the check scores; a few hundred per class would do, this takes a second."""
@@ -49,10 +56,23 @@ def chance_limit(classes: int) -> float:
     return max(2.0 / classes, 1.0 / classes + NEAR_CHANCE_MARGIN)
 
 
-def accuracy(model: Any, unit_images: np.ndarray, labels: np.ndarray, scale: InputScale) -> float:
-    """Share of (N, H, W, C) pixel/255 images whose top score is their label, fed in ``scale``."""
-    scores = model.predict(scale.apply(unit_images), batch_size=500, verbose=0)
-    return float(np.mean(np.argmax(scores, axis=1) == labels))
+def probe_model(model: Any, output: str) -> Any:
+    """The model whose outputs the check scores and inspects: the logits model (a final softmax
+    removed, :func:`~generator.attributions.logits_model`) for ``output`` "logits", the model
+    itself, whose rows should be probabilities, for "probabilities"."""
+    from generator.attributions import logits_model
+
+    return logits_model(model) if output == "logits" else model
+
+
+def scores(model: Any, unit_images: np.ndarray, scale: InputScale) -> np.ndarray:
+    """(N, K) outputs of ``model`` for (N, H, W, C) pixel/255 images fed in ``scale``."""
+    return np.asarray(model.predict(scale.apply(unit_images), batch_size=500, verbose=0))
+
+
+def top_score_accuracy(outputs: np.ndarray, labels: np.ndarray) -> float:
+    """Share of rows of (N, K) ``outputs`` whose top score is their label."""
+    return float(np.mean(np.argmax(outputs, axis=1) == labels))
 
 
 def setting_text(scale: InputScale) -> str:
@@ -81,18 +101,26 @@ def verdict(accuracies: dict[InputScale, float], chosen: InputScale, classes: in
 
 
 def check_input_scale(model: Any, dataset: Dataset, chosen: InputScale, allow_low_accuracy: bool,
-                      log: Callable[[str], None], classes: int = 10) -> dict[InputScale, float]:
-    """Measure the loaded model's accuracy in ``chosen`` and in every candidate scale.
+                      log: Callable[[str], None], classes: int = 10,
+                      output: str = "logits") -> dict[InputScale, float]:
+    """Measure the loaded model's accuracy in ``chosen`` and in every candidate scale, and check that
+    its outputs in ``chosen`` are what ``output`` (``model.output``) says.
 
     Returns:
         input scale → accuracy on the first :data:`CHECK_IMAGES` test images, ``chosen`` first.
 
     Raises:
+        ModelOutputError: the outputs are not finite, or not what ``output`` says.
         InputScaleError: :func:`verdict` has a message and ``allow_low_accuracy`` is off.
     """
     images = to_model_input(dataset.x_test[:CHECK_IMAGES])
     labels = dataset.y_test[:CHECK_IMAGES]
-    accuracies = {scale: accuracy(model, images, labels, scale) for scale in dict.fromkeys((chosen, *CANDIDATES))}
+    probe = probe_model(model, output)
+    outputs = {scale: scores(probe, images, scale) for scale in dict.fromkeys((chosen, *CANDIDATES))}
+    found = output_verdict(outputs[chosen], output)
+    if found is not None:
+        raise ModelOutputError(found)
+    accuracies = {scale: top_score_accuracy(values, labels) for scale, values in outputs.items()}
     log(f"model: accuracy on the first {len(labels):,} test images: " + ", ".join(
         f'{percent(value)} with input "{scale.label}"' for scale, value in accuracies.items()))
     message = verdict(accuracies, chosen, classes, len(labels))

@@ -16,9 +16,11 @@ ATTRIBUTION_FORMAT = 8
 
 def model_key(model_sha256: str, settings: Settings) -> str:
     """The model as the stages see it: its file's hash, plus the input scale it is fed when that is
-    not pixel/255 (the same file read as bytes gives other maps)."""
-    scale = settings.model.input
-    return model_sha256 if scale.label == "unit" else f"{model_sha256} input {scale.label}"
+    not pixel/255 (the same file read as bytes gives other maps), plus its output when that is
+    read as probabilities (the maps are then of log p_t, not of the logits)."""
+    scale, output = settings.model.input, settings.model.output
+    key = model_sha256 if scale.label == "unit" else f"{model_sha256} input {scale.label}"
+    return key if output == "logits" else f"{key} output {output}"
 
 
 def attribution_components(settings: Settings, data_sha256: str, model_sha256: str) -> dict[str, str]:

@@ -9,7 +9,9 @@ Two randomisations make models that should give different maps:
 * **data randomisation** (their section 3.2): the same architecture trained, by the same
   code, on labels permuted at random (:func:`train_on_random_labels`), so it can only memorise.
 
-The trained model is never changed: every randomised model is a new clone. Comparing the maps
+The trained model is never changed: every randomised model is a new clone. Layers inside
+sub-models (``keras.Sequential([cnn, Softmax()])``, a functional model calling a trained network)
+are randomised too, named by their path (``gradient_gallery_cnn/logits``). Comparing the maps
 is :mod:`generator.stages.similarity`'s job.
 """
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -43,18 +45,51 @@ def weighted_layers(model: Any) -> tuple[list[str], list[str]]:
         output (logits) layer down to the input; names of the others, e.g. pooling, flatten,
         dropout, or a ``Normalization`` of the input (its mean and variance have no
         initializer), that a randomisation leaves as they are).
-        Input layers are in neither list. A ``BatchNormalization`` layer is randomisable: all of
-        its weights, moving statistics included, are re-drawn from their initializers.
+        Input layers are in neither list. A sub-model is in neither either: its layers are, named
+        by their path (:func:`layers_from_the_output`). A ``BatchNormalization`` layer is
+        randomisable: all of its weights, moving statistics included, are re-drawn from their
+        initializers.
     """
-    import keras
-
     randomisable: list[str] = []
     skipped: list[str] = []
+    for name, layer in layers_from_the_output(model):
+        (randomisable if _redrawable(layer) else skipped).append(name)
+    return randomisable, skipped
+
+
+def layers_from_the_output(model: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(path, layer) for every layer of ``model`` and of the models inside it, from the output down,
+    input layers left out. A layer's path is its name, after its sub-models' names and "/" when it
+    is inside one (Keras names cannot contain "/")."""
+    import keras
+
     for layer in reversed(model.layers):
         if isinstance(layer, keras.layers.InputLayer):
             continue
-        (randomisable if _redrawable(layer) else skipped).append(layer.name)
-    return randomisable, skipped
+        if isinstance(layer, keras.Model):
+            yield from layers_from_the_output(layer, f"{prefix}{layer.name}/")
+        else:
+            yield f"{prefix}{layer.name}", layer
+
+
+def find_layer(model: Any, path: str) -> Any:
+    """The layer of ``model`` at ``path`` (see :func:`layers_from_the_output`)."""
+    for name in path.split("/"):
+        model = model.get_layer(name)
+    return model
+
+
+def not_randomisable(model: Any) -> str | None:
+    """None when :func:`weighted_layers` finds a layer to randomise, else why it finds none, in words."""
+    randomisable, skipped = weighted_layers(model)
+    if randomisable:
+        return None
+    held = [name for name in skipped if find_layer(model, name).weights]
+    if not held:
+        return "the model has no weights to re-draw"
+    verb = "holds" if len(held) == 1 else "hold"
+    return (f"no layer's weights can be re-drawn: {', '.join(held)} {verb} weights without an initializer to "
+            "draw them from")
 
 
 def _redrawable(layer: Any) -> bool:
@@ -97,7 +132,7 @@ def randomised_copy(model: Any, layer_names: Sequence[str], seed: int) -> Any:
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     for name in layer_names:
-        layer = copy.get_layer(name)
+        layer = find_layer(copy, name)
         for variable in layer.weights:
             weight_name = variable.name.split("/")[-1]
             initializer = getattr(layer, f"{weight_name}_initializer", None)
@@ -138,6 +173,20 @@ def independent(model: Any, seed: int) -> list[tuple[str, Any]]:
     """
     order, _ = weighted_layers(model)
     return [(name, randomised_copy(model, [name], seed)) for name in order]
+
+
+def randomised_models(model: Any, seed: int) -> tuple[list[tuple[str, list[tuple[str, Any]]]], str | None]:
+    """The copies of both randomisations, [("cascade", :func:`cascade`), ("independent",
+    :func:`independent`)], and None; or no copies and the reason the randomisation cannot apply to
+    ``model`` (:func:`not_randomisable`, or a copy Keras could not make), in words."""
+    reason = not_randomisable(model)
+    if reason is not None:
+        return [], reason
+    try:
+        return [("cascade", cascade(model, seed)), ("independent", independent(model, seed))], None
+    except (ValueError, TypeError, KeyError) as error:  # what Keras raises for a config it cannot rebuild
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        return [], f"Keras could not copy the model to re-draw its layers ({first_line})"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,10 @@ Each trained map, and each map of the fully randomised model, is also compared w
 Sobel edge magnitude, a map with no model in it: what two maps of one image can share without
 sharing anything the network learned.
 
+A model with no layer to randomise (:func:`~generator.stages.randomisation.randomised_models`)
+skips the model randomisation, with its reason logged and kept (``Trust.randomisation_skipped``);
+the other checks run as usual.
+
 Per-image numbers are cached by the hashes of the data, the model and the settings (they
 cost more than the rest of the report's attributions); the intervals are bootstrapped from
 them when read.
@@ -56,15 +60,19 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
                   input_scale: InputScale = UNIT) -> dict[str, np.ndarray]:
     """Per-image similarities of every method's maps: trained model against each randomised copy
     (cascade and independent), against the random-label model, and against a random target.
-    ``model`` and its copies read ``input_scale``; the random-label model, trained here, pixel/255."""
-    from generator.stages.randomisation import cascade, independent, weighted_layers
+    ``model`` and its copies read ``input_scale`` and output ``settings.model.output``; the
+    random-label model, trained here, reads pixel/255 and outputs logits (its maps are of log p_t
+    too when the model's are). Without a layer to randomise, the randomised copies are left out
+    and ``randomisation_skipped`` says why."""
+    from generator.stages.randomisation import randomised_models, weighted_layers
 
-    attribution, seed = settings.attribution, settings.seed
-    trained_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size, input_scale=input_scale)
+    attribution, seed, output = settings.attribution, settings.seed, settings.model.output
+    trained_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size, input_scale=input_scale,
+                                       output=output)
     trained_fn(images[:1], targets[:1])  # compile before timing
     trained, ms = every_method_maps(trained_fn, images, targets, attribution, seed, baselines)
     layers, skipped = weighted_layers(model)
-    out: dict[str, np.ndarray] = {"layers": np.array(layers), "skipped": np.array(skipped, dtype=str)}
+    out: dict[str, np.ndarray] = {"layers": np.array(layers, dtype=str), "skipped": np.array(skipped, dtype=str)}
     out.update({f"ms.{key}": np.array(value) for key, value in ms.items()})
 
     def compare(name: str, other: dict[str, np.ndarray], reference: dict[str, np.ndarray] = trained) -> None:
@@ -74,21 +82,28 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
 
     fully_randomised: dict[str, np.ndarray] = {}
     done: dict[frozenset[str], dict[str, np.ndarray]] = {}  # the same layers randomised give the same model
-    for variant, copies in (("cascade", cascade(model, seed)), ("independent", independent(model, seed))):
+    variants, reason = randomised_models(model, seed)
+    if reason is not None:
+        log(f"trust: model randomisation skipped: {reason}")
+        out["randomisation_skipped"] = np.array(reason)
+    for variant, copies in variants:
         for position, (layer, copy) in enumerate(copies):
             randomised = frozenset(layers[:position + 1] if variant == "cascade" else [layer])
             log(f"trust: {variant} randomisation up to {layer}" if variant == "cascade" else
                 f"trust: {variant} randomisation of {layer}")
             if randomised not in done:
-                copy_fn = attr.GradientFunction(copy, chunk_size=attribution.chunk_size, input_scale=input_scale)
+                copy_fn = attr.GradientFunction(copy, chunk_size=attribution.chunk_size, input_scale=input_scale,
+                                                output=output)
                 done[randomised], _ = every_method_maps(copy_fn, images, targets, attribution, seed, baselines)
             maps = done[randomised]
             compare(variant, maps)
             if variant == "cascade":
                 out.setdefault("grid", []).append(np.stack([maps[k][:2] for k in METHOD_KEYS]))  # type: ignore[union-attr]
                 fully_randomised = maps
-    data_maps, _ = every_method_maps(attr.GradientFunction(random_label_model, chunk_size=attribution.chunk_size),
-                                     images, targets, attribution, seed, baselines)
+    random_label_fn = attr.GradientFunction(random_label_model if output == "logits" else
+                                            attr.with_softmax(random_label_model), chunk_size=attribution.chunk_size,
+                                            output=output)
+    data_maps, _ = every_method_maps(random_label_fn, images, targets, attribution, seed, baselines)
     compare("data", data_maps)
     other_maps, _ = every_method_maps(trained_fn, images, random_other_classes(targets, trained_fn.classes, seed),
                                       attribution, seed, baselines)
@@ -97,13 +112,17 @@ def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random
     edge_map = faith.edge_magnitude(images)
     edges = {key: edge_map for key in METHOD_KEYS}
     compare("image_only", edges)
-    compare("image_only_randomised", edges, reference=fully_randomised)
-    for key in METHOD_KEYS:  # where both maps are exactly zero they tie, whatever the weights
-        out[f"both_zero.{key}"] = np.mean((trained[key] == 0) & (fully_randomised[key] == 0), axis=(1, 2))
-    out["unreachable_share"] = np.array(np.mean(np.all(trained["gradient"] == 0, axis=0)
-                                                & np.all(fully_randomised["gradient"] == 0, axis=0)))
-    out["grid"] = np.concatenate([np.stack([trained[k][:2] for k in METHOD_KEYS])[None],
-                                  np.stack(out["grid"])])  # (L + 1, methods, 2, H, W)
+    trained_grid = np.stack([trained[k][:2] for k in METHOD_KEYS])[None]
+    if reason is not None:
+        out["unreachable_share"] = np.array(np.nan)
+        out["grid"] = trained_grid  # (1, methods, 2, H, W): the trained maps only
+    else:
+        compare("image_only_randomised", edges, reference=fully_randomised)
+        for key in METHOD_KEYS:  # where both maps are exactly zero they tie, whatever the weights
+            out[f"both_zero.{key}"] = np.mean((trained[key] == 0) & (fully_randomised[key] == 0), axis=(1, 2))
+        out["unreachable_share"] = np.array(np.mean(np.all(trained["gradient"] == 0, axis=0)
+                                                    & np.all(fully_randomised["gradient"] == 0, axis=0)))
+        out["grid"] = np.concatenate([trained_grid, np.stack(out["grid"])])  # (L + 1, methods, 2, H, W)
     return {key: np.asarray(value, dtype=np.float32) if isinstance(value, list) else value
             for key, value in out.items()}
 
@@ -115,7 +134,8 @@ def faithfulness_arrays(model: object, images: np.ndarray, targets: np.ndarray, 
     every method's ranking, for ``random_orders`` random rankings per image (each image its own,
     averaged per image) and for the image-only edge ranking, with a black and a blurred fill."""
     attribution, seed = settings.attribution, settings.seed
-    grad_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size, input_scale=input_scale)
+    grad_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size, input_scale=input_scale,
+                                    output=settings.model.output)
     maps, _ = every_method_maps(grad_fn, images, targets, attribution, seed, baselines)
     logits_fn = grad_fn.logits
     pixels = int(np.prod(images.shape[1:3]))
@@ -156,6 +176,10 @@ def interval(values: np.ndarray, seed: int) -> Interval:
     return Interval(*faith.bootstrap(np.asarray(values, dtype=np.float64), seed))
 
 
+NOT_MEASURED = Interval(float("nan"), float("nan"), float("nan"))
+"""The interval of a check that did not run (model randomisation without a layer to randomise)."""
+
+
 @dataclass(frozen=True)
 class MethodTrust:
     """One method's evidence. Similarities compare with the trained model's maps."""
@@ -187,8 +211,11 @@ class Trust:
             and how it was trained: images, learning rate, batch size, epoch budget.
         unreachable_share: share of pixel positions whose gradient is exactly 0 in every image of
             the sample, for the trained and the fully randomised model alike (positions the
-            architecture lets reach no output).
+            architecture lets reach no output); NaN when the model randomisation was skipped.
         arrays: the raw per-image numbers and curves (published as data/trust.npz).
+        randomisation_skipped: why the model randomisation did not run (no layer to randomise),
+            or None when it ran; when it did not, ``cascade`` and ``independent`` are empty and
+            the fully randomised model's numbers are NaN.
     """
 
     sample: np.ndarray
@@ -200,6 +227,7 @@ class Trust:
     random_labels: dict[str, float]
     unreachable_share: float
     arrays: dict[str, np.ndarray]
+    randomisation_skipped: str | None = None
 
 
 def summarise(arrays: dict[str, np.ndarray], seed: int) -> Trust:
@@ -207,14 +235,20 @@ def summarise(arrays: dict[str, np.ndarray], seed: int) -> Trust:
     def areas(name: str, direction: str) -> dict[str, Interval]:
         return {fill: interval(arrays[f"auc.{name}.{direction}.{fill}"], seed) for fill in FILLS}
 
+    def per_layer(name: str) -> tuple[Interval, ...]:  # none when the model randomisation was skipped
+        return tuple(interval(row, seed) for row in arrays.get(name, ()))
+
+    def randomised(name: str) -> Interval:
+        return interval(arrays[name][0], seed) if name in arrays else NOT_MEASURED
+
     methods = {key: MethodTrust(
-        cascade={m: tuple(interval(row, seed) for row in arrays[f"cascade.{key}.{m}"]) for m in METRICS},
-        independent={m: tuple(interval(row, seed) for row in arrays[f"independent.{key}.{m}"]) for m in METRICS},
+        cascade={m: per_layer(f"cascade.{key}.{m}") for m in METRICS},
+        independent={m: per_layer(f"independent.{key}.{m}") for m in METRICS},
         data_randomisation={m: interval(arrays[f"data.{key}.{m}"][0], seed) for m in METRICS},
         random_target={m: interval(arrays[f"target.{key}.{m}"][0], seed) for m in METRICS},
         image_only={m: interval(arrays[f"image_only.{key}.{m}"][0], seed) for m in METRICS},
-        image_only_randomised={m: interval(arrays[f"image_only_randomised.{key}.{m}"][0], seed) for m in METRICS},
-        both_zero=float(np.mean(arrays[f"both_zero.{key}"])),
+        image_only_randomised={m: randomised(f"image_only_randomised.{key}.{m}") for m in METRICS},
+        both_zero=float(np.mean(arrays[f"both_zero.{key}"])) if f"both_zero.{key}" in arrays else float("nan"),
         deletion_auc=areas(key, "deletion"), insertion_auc=areas(key, "insertion"),
         ms_per_image=float(arrays[f"ms.{key}"])) for key in METHOD_KEYS}
     controls = {name: {"deletion_auc": areas(name, "deletion"), "insertion_auc": areas(name, "insertion")}
@@ -226,7 +260,7 @@ def summarise(arrays: dict[str, np.ndarray], seed: int) -> Trust:
                  {"epochs": epochs, "train_fit": fit, "reached_target": bool(reached), "test_accuracy": accuracy,
                   "seconds": seconds, "images": images, "learning_rate": learning_rate, "batch_size": batch_size,
                   "epoch_budget": budget}, float(arrays["unreachable_share"]),
-                 arrays)
+                 arrays, str(arrays["randomisation_skipped"]) if "randomisation_skipped" in arrays else None)
 
 
 def trust_sample(published: Sequence[int], size: int, seed: int) -> np.ndarray:
