@@ -118,7 +118,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     from generator.stages.model import evaluate, load_user_model, train_model
     from generator.stages.naming import dataset_words
     from generator.stages.results import BuildFacts
-    from generator.stages.selection import attribution_requests, select_examples
+    from generator.stages.selection import attribution_requests, check_rows, cost_warning, select_examples
 
     root, docs = layout.root, layout.docs
     if not layout.project:
@@ -127,10 +127,21 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     timings = Timings()
     whole = changes = None
 
+    previous = None
+    if settings.output.previous:  # checked before the first stage, not after every map
+        from generator.stages.previous import read_previous
+
+        previous = read_previous(Path(settings.output.previous))
+        log(f"previous: the report in {settings.output.previous} (gradient-gallery {previous.version}, "
+            f"{len(previous.index)} published maps) is readable; its Changes page comes after the trust checks")
     with timings.stage("data", log):
         dataset = load_dataset(settings.data.path or None)
         words = dataset_words(settings.data, dataset.sha256)
         log(f"data: {words.name}, {dataset.source}: {len(dataset.x_train)} train / {len(dataset.x_test)} test images")
+        if previous is not None:
+            from generator.stages.previous import check_same_test_data
+
+            check_same_test_data(previous, dataset.y_test)
     scale = settings.model.input  # pixel/255 unless a loaded model reads another scale
     with timings.stage("model", log):
         if settings.train.model:
@@ -148,8 +159,14 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
         selection = select_examples(dataset.y_test, evaluation.predictions, evaluation.confidences, evaluation.margins,
                                     settings.selection.per_class, settings.selection.max_misclassified)
         index, target, contrast_rows = attribution_requests(selection, dataset.y_test, evaluation.predictions)
-        log(f"selection: {sum(map(len, selection.correct))} correct, {len(selection.misclassified)} of "
+        correct = sum(map(len, selection.correct))
+        log(f"selection: {correct} correct, {len(selection.misclassified)} of "
             f"{selection.misclassified_total} misclassified; {len(index)} (image, target) rows")
+        check_rows(len(index), correct, selection.misclassified_total)
+        warning = cost_warning(len(index), settings.attribution.steps, settings.attribution.smoothgrad_samples,
+                               settings.attribution.expected_gradients_samples)
+        if warning:
+            log(f"selection: warning: {warning}")
     grad_fn = GradientFunction(trained.model, chunk_size=settings.attribution.chunk_size, input_scale=scale,
                                output=settings.model.output)
     eg_baselines = to_model_input(dataset.x_train[baseline_sample(
@@ -185,11 +202,11 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     evidence = measure_evidence(grad_fn, trained, dataset, evaluation, arrays, examples, summary,
                                 mathematics.example_row, eg_baselines, settings, cache, timings, log)
     trust = evidence.trust
-    if settings.output.previous:
+    if previous is not None:
         from generator.stages.changes import compute_changes
 
         with timings.stage("changes", log):
-            changes = compute_changes(Path(settings.output.previous), dataset.y_test, to_model_input(dataset.x_test),
+            changes = compute_changes(previous, dataset.y_test, to_model_input(dataset.x_test),
                                       evaluation, arrays, grad_fn, settings.attribution, log)
 
     names = settings.data.class_names

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from generator.stages.changes import ChangesError, load_previous
+from generator.stages.previous import ChangesError, check_same_test_data, read_previous
 from generator.stages.similarity import _average_ranks, spearman
 
 
@@ -26,25 +26,32 @@ def test_average_ranks_share_ties():
 
 
 def write_previous(directory, labels):
+    """A minimal previous report: a manifest, the two arrays and a (tiny, untrained) model."""
+    import keras
+
     (directory / "data").mkdir(parents=True)
-    (directory / "manifest.json").write_text(json.dumps({"tool": {"version": "0.0.1"}}))
+    (directory / "manifest.json").write_text(json.dumps({"tool": {"version": "0.0.1"}, "model": {"sha256": "ab"}}))
     np.savez(directory / "data" / "predictions.npz", label=labels, predicted=labels, confidence=np.ones(len(labels)))
     np.savez(directory / "data" / "attributions.npz", index=np.array([0]), target=np.array([0]),
              integrated_gradients=np.zeros((1, 28, 28, 1), np.float32))
-    (directory / "data" / "model.keras").write_bytes(b"stand-in")
+    keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]).save(
+        directory / "data" / "model.keras")
 
 
 def test_previous_copy_must_be_complete_and_of_the_same_test_data(tmp_path):
     labels = np.array([3, 1, 4, 1, 5])
+    (tmp_path / "empty").mkdir()
     with pytest.raises(ChangesError, match="lacks manifest.json, data/predictions.npz"):
-        load_previous(tmp_path, labels)
+        read_previous(tmp_path / "empty")
     write_previous(tmp_path / "prev", labels)
-    assert load_previous(tmp_path / "prev", labels)["manifest"]["tool"]["version"] == "0.0.1"
+    previous = read_previous(tmp_path / "prev")
+    assert previous.version == "0.0.1" and previous.output == "logits" and previous.input_scale.label == "unit"
+    check_same_test_data(previous, labels)
     with pytest.raises(ChangesError, match="built on other test data"):
-        load_previous(tmp_path / "prev", labels[::-1].copy())
+        check_same_test_data(previous, labels[::-1].copy())
     (tmp_path / "prev" / "manifest.json").write_text("{not json")
-    with pytest.raises(ChangesError, match="unreadable"):
-        load_previous(tmp_path / "prev", labels)
+    with pytest.raises(ChangesError, match="is not readable JSON"):
+        read_previous(tmp_path / "prev")
 
 
 def test_without_a_previous_report_no_changes_page_or_figure_is_left_in_the_docs(tmp_path):

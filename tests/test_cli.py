@@ -59,9 +59,11 @@ def test_bench_help_lists_its_options_and_bad_counts_are_refused():
 
 
 ERROR_CLASSES = [("generator.stages.data", "DataError"), ("generator.stages.model", "ModelError"), ("generator.publish.build", "SiteError"),
-                 ("generator.stages.gates", "GateError"), ("generator.stages.changes", "ChangesError"),
+                 ("generator.stages.gates", "GateError"), ("generator.stages.previous", "ChangesError"),
                  ("generator.plumbing.guard", "BuildLocked"), ("generator.plumbing.settings", "SettingsError"),
-                 ("generator.stages.published", "PublishedError"), ("generator.stages.input_check", "InputScaleError")]
+                 ("generator.stages.published", "PublishedError"), ("generator.stages.input_check", "InputScaleError"),
+                 ("generator.plumbing.output_guard", "OutputFolderError"), ("generator.stages.model", "TrainingDiverged"),
+                 ("generator.stages.selection", "SelectionError")]
 
 
 @pytest.mark.parametrize(("module", "name"), ERROR_CLASSES)

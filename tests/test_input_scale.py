@@ -59,7 +59,7 @@ def test_a_scale_without_a_loaded_model_is_refused_as_the_cnn_trained_here_reads
 
 def test_flags_set_the_model_section(capsys, monkeypatch):
     seen = {}
-    monkeypatch.setattr("generator.pipeline.build", lambda settings: seen.setdefault("settings", settings) and 1 / 0)
+    monkeypatch.setattr("generator.pipeline.build", lambda settings, config=None: seen.setdefault("settings", settings) and 1 / 0)
     with pytest.raises(ZeroDivisionError):
         main(["build", "--model", "m.keras", "--model-input", "0.5,0.25", "--allow-low-accuracy"])
     assert seen["settings"].model.input == InputScale(0.5, 0.25) and seen["settings"].model.allow_low_accuracy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,7 +38,7 @@ def changes_context(changes: Changes, class_names: Sequence[str], figures: dict[
         "new_accuracy": percent(changes.new_accuracy),
         "classes": [{
             "name": names[c.label], "old": percent(c.old_accuracy), "new": percent(c.new_accuracy),
-            "delta": f"{100 * (c.new_accuracy - c.old_accuracy):+.2f} pp",
+            "delta": _points(c.new_accuracy - c.old_accuracy),
             "spearman": "—" if c.spearman is None else f"{c.spearman:.3f}", "maps": str(c.compared_maps),
         } for c in changes.classes],
         "broken": items(changes.newly_misclassified),
@@ -47,3 +48,9 @@ def changes_context(changes: Changes, class_names: Sequence[str], figures: dict[
         "from_arrays": str(changes.old_maps_from_arrays),
         "recomputed": str(changes.old_maps_recomputed),
     }
+
+
+def _points(change: float) -> str:
+    """An accuracy change in percentage points, "+1.25 pp"; "—" when a class has no test images
+    (its accuracy, and so the change, is not defined)."""
+    return f"{100 * change:+.2f} pp" if math.isfinite(change) else "—"

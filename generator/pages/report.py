@@ -23,6 +23,7 @@ from generator.pages.gallery import explorer_rows, gallery_context
 from generator.pages.markdown_text import count, escape_markdown, front_matter_string, href
 from generator.plumbing.numbers import percent
 from generator.stages.gallery import CLASS_PAGE, MISCLASSIFIED_PAGE, Gallery, GalleryPage, anchor
+from generator.stages.model_output import attributed_score
 from generator.stages.results import Evaluation, Example
 
 HOME_PAGE = "index.md"
@@ -55,6 +56,8 @@ class PageInputs:
         tool_version: version of this tool, shown in the footer.
         class_mean_figures: class → mean-map figure path (empty unless the whole test set
             was attributed).
+        attributed_score: the score every map is of, in words
+            (:func:`~generator.stages.model_output.attributed_score`).
     """
 
     title: str
@@ -72,6 +75,7 @@ class PageInputs:
     class_mean_figures: dict[int, str] = field(default_factory=dict)
     trust_summary: str | None = None
     repository: str = ""
+    attributed_score: str = attributed_score("logits")
 
 
 def report_pages(inputs: PageInputs) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -100,7 +104,7 @@ def _home_context(inputs: PageInputs) -> dict[str, Any]:
         "href": href(CLASS_PAGE.format(k=k), HOME_PAGE),
         "test_images": count(confusion[k].sum()),
         "correct": count(confusion[k, k]),
-        "accuracy": percent(evaluation.per_class_accuracy[k]),
+        "accuracy": percent(evaluation.per_class_accuracy[k]),  # "—" for a class without test images
     } for k, name in enumerate(inputs.class_names)]
     title = escape_markdown(inputs.title)
     return {
@@ -114,6 +118,7 @@ def _home_context(inputs: PageInputs) -> dict[str, Any]:
         "repository": {"href": inputs.repository, "text": escape_markdown(inputs.repository)}
         if inputs.repository else None,
         "attribution_summary": _pairs(inputs.attribution_summary),
+        "attributed_score": escape_markdown(inputs.attributed_score),
         "per_class": per_class,
         "confusion_figure": _image(
             inputs.confusion_figure, HOME_PAGE,

@@ -18,6 +18,7 @@ from generator.plumbing.numbers import significant
 from generator.stages.checked_maps import CheckedMaps
 from generator.stages.evidence_records import baselines_record, decoy_record, trust_record
 from generator.stages.gallery import Gallery, anchor
+from generator.stages.model_output import attributed_score
 from generator.stages.results import COMPLETENESS_TOLERANCE, BuildFacts, CompletenessSummary, Evaluation
 from generator.stages.selection import Selection
 from generator.stages.trust import Trust
@@ -206,7 +207,7 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
                   "test_accuracy": facts.test_accuracy,
                   "per_class_accuracy": [float(a) for a in evaluation.per_class_accuracy],
                   "confusion": evaluation.confusion.tolist()},
-        "attribution": {"target": "logit (pre-softmax)", "method": attribution["method"],
+        "attribution": {"target": attributed_score(settings["model"]["output"]), "method": attribution["method"],
                         "steps": attribution["steps"], "baseline": attribution["baseline"],
                         "smoothgrad": {"samples": attribution["smoothgrad_samples"],
                                        "noise_level": attribution["smoothgrad_noise"], "seed": settings["seed"]},

@@ -18,6 +18,7 @@ from generator.plumbing.cache import file_sha256
 from generator.plumbing.input_scale import UNIT, InputScale
 from generator.stages.data import Dataset, to_model_input
 from generator.plumbing.errors import UserError
+from generator.stages.keras_messages import load_error_text, not_a_zip_text
 from generator.stages.results import Evaluation, TrainingHistory
 from generator.plumbing.settings import Settings
 
@@ -115,6 +116,44 @@ def fitted_images(count: int, validation_split: float) -> int:
     return int(math.floor(count * (1.0 - validation_split))) if validation_split else count
 
 
+class TrainingDiverged(ModelError):
+    """Training produced a non-finite loss or weights; nothing is cached or published from it."""
+
+
+def rate_text(train: Any) -> str:
+    """The learning rate as the model card says it, e.g. "Adam lr up to 0.005 (warm-up …)"."""
+    if train.schedule == "constant":
+        return f"Adam lr {train.learning_rate:g}"
+    return f"Adam lr up to {train.learning_rate:g} (warm-up over {train.warmup:.0%} of the steps, then cosine to 0)"
+
+
+def divergence_text(what: str, rate: str) -> str:
+    return (f"training diverged: {what} ({rate}); nothing was published; lower train.learning_rate "
+            "(or train.batch_size's effect on it), or check the training data")
+
+
+def stop_on_divergence(rate: str) -> Any:
+    """A Keras callback that stops training with :class:`TrainingDiverged` at the end of the first
+    epoch whose mean loss is not finite (checked once per epoch: no cost per step)."""
+    import keras
+
+    class StopOnDivergence(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            loss = float((logs or {}).get("loss", 0.0))
+            if not math.isfinite(loss):
+                raise TrainingDiverged(divergence_text(f"the loss became {loss} in epoch {epoch + 1}", rate))
+
+    return StopOnDivergence()
+
+
+def check_finite_weights(model: Any, rate: str) -> None:
+    """Raise :class:`TrainingDiverged` when a weight of the trained ``model`` is not finite."""
+    broken = [weight.path for weight in model.weights if not np.all(np.isfinite(np.asarray(weight)))]
+    if broken:
+        raise TrainingDiverged(divergence_text(f"{len(broken)} weight tensor(s) are not finite, e.g. {broken[0]}",
+                                               rate))
+
+
 def training_description(settings: Settings, available: int) -> str:
     """The model card's origin line for a model trained here on ``available`` training images."""
     train = settings.train
@@ -122,9 +161,7 @@ def training_description(settings: Settings, available: int) -> str:
     fitted = fitted_images(count, train.validation_split)
     held_out = (f" (the other {count - fitted:,} of {count:,} held out for validation)"
                 if fitted < count else "")
-    rate = (f"Adam lr {train.learning_rate:g}" if train.schedule == "constant" else
-            f"Adam lr up to {train.learning_rate:g} (warm-up over {train.warmup:.0%} of the steps, then cosine to 0)")
-    return (f"trained here: {train.epochs} epoch(s), batch {train.batch_size}, {rate}, "
+    return (f"trained here: {train.epochs} epoch(s), batch {train.batch_size}, {rate_text(train)}, "
             f"seed {settings.seed}, {fitted:,} training images{held_out}")
 
 
@@ -159,14 +196,21 @@ def train_model(
     fit = model.fit(
         x, y, batch_size=train.batch_size, epochs=train.epochs,
         validation_split=train.validation_split, shuffle=True, verbose=2,
+        callbacks=[stop_on_divergence(rate_text(train))],
     )
+    check_finite_weights(model, rate_text(train))
     history = TrainingHistory(**{k: [float(v) for v in fit.history.get(k, [])] for k in (
         "loss", "accuracy", "val_loss", "val_accuracy")})
     directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.partial-*.keras"):  # left by a build killed while saving (we hold the lock)
+        stale.unlink(missing_ok=True)
     partial = path.with_suffix(f".partial-{os.getpid()}.keras")
-    model.save(partial)
-    normalize_keras_archive(partial)
-    os.replace(partial, path)
+    try:
+        model.save(partial)
+        normalize_keras_archive(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     history_path.write_text(json.dumps(history.__dict__, sort_keys=True))
     hash_path.write_text(file_sha256(path) + "\n")
     return TrainedModel(model, path, file_sha256(path), history, description, reused=False)
@@ -238,11 +282,13 @@ def load_user_model(path: Path, input_scale: InputScale = UNIT) -> TrainedModel:
         raise ModelError(f"model file not found: {path}; pass an existing .keras file to --model")
     if path.suffix != ".keras":
         raise ModelError(f"model file {path} is not a .keras archive; save it with model.save('name.keras')")
+    if not zipfile.is_zipfile(path):  # Keras would say "File not found" for a file that exists
+        raise ModelError(f"cannot load model {path}: {not_a_zip_text(path)}; save the model with "
+                         "model.save('name.keras')")
     try:
         model = load_keras(path)
     except Exception as error:  # Keras raises many types for broken archives
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ModelError(f"cannot load model {path}: {first_line}") from None
+        raise ModelError(load_error_text(path, str(error).strip() or type(error).__name__)) from None
     check_model_shapes(model, path)
     reads = "" if input_scale == UNIT else f", reading {input_scale.formula}"
     return TrainedModel(model, path, file_sha256(path), None, f"loaded from {path.name}{reads}", reused=True)
@@ -258,26 +304,37 @@ def check_model_shapes(model: Any, path: Path, image_shape: tuple[int, ...] = (2
 
 
 def evaluate(model: Any, dataset: Dataset, classes: int = 10, batch_size: int = 1000,
-             input_scale: InputScale = UNIT) -> Evaluation:
+             input_scale: InputScale = UNIT, output: str = "logits") -> Evaluation:
     """Accuracy, per-class accuracy, confusion matrix and per-image predictions on the test split,
-    fed to the model in its ``input_scale``."""
-    from generator.attributions import logits_model
+    fed to the model in its ``input_scale``. Confidences are class probabilities and margins the
+    gap between the top two attributed scores (:func:`~generator.attributions.scoring_model`):
+    logits, or for ``output`` "probabilities" log-probabilities, whose probabilities are the
+    model's own.
+
+    Raises:
+        ModelOutputError: a score is not finite (a report of NaN scores is never published).
+    """
+    from generator.attributions import scoring_model
+    from generator.stages.model_output import ModelOutputError, class_probabilities, non_finite_text
 
     images = input_scale.apply(to_model_input(dataset.x_test))
-    logits = logits_model(model).predict(images, batch_size=batch_size, verbose=0)
-    logits = logits.astype(np.float64)
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probabilities = shifted / shifted.sum(axis=1, keepdims=True)
+    scores = scoring_model(model, output).predict(images, batch_size=batch_size, verbose=0).astype(np.float64)
+    bad = non_finite_text(scores, f"the {len(scores):,} test images")
+    if bad is not None:
+        raise ModelOutputError(bad)
+    probabilities = class_probabilities(scores, output)
     predictions = probabilities.argmax(axis=1)
     truth = dataset.y_test.astype(np.int64)
     confusion = np.zeros((classes, classes), dtype=np.int64)
     np.add.at(confusion, (truth, predictions), 1)
-    per_class = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
+    images_per_class = confusion.sum(axis=1)  # a class without test images has no accuracy: NaN, shown "—"
+    per_class = np.divide(np.diag(confusion), images_per_class, out=np.full(classes, np.nan),
+                          where=images_per_class > 0)
     return Evaluation(
         accuracy=float(np.mean(predictions == truth)),
         per_class_accuracy=per_class,
         confusion=confusion,
         predictions=predictions,
         confidences=probabilities.max(axis=1),
-        margins=np.diff(np.sort(logits, axis=1)[:, -2:], axis=1)[:, 0],
+        margins=np.diff(np.sort(scores, axis=1)[:, -2:], axis=1)[:, 0],
     )

@@ -133,7 +133,7 @@ class Evaluation:
 
     Attributes:
         accuracy: overall test accuracy in [0, 1].
-        per_class_accuracy: (K,) accuracy per true class (recall).
+        per_class_accuracy: (K,) accuracy per true class (recall); NaN for a class without test images.
         confusion: (K, K) int counts, rows = true class, columns = predicted class.
         predictions: (N_test,) predicted class per test image.
         confidences: (N_test,) softmax probability of the predicted class.

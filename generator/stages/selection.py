@@ -6,6 +6,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from generator.plumbing.errors import UserError
+
+MANY_ROWS = 2_000
+"""(image, target) rows above which the selection stage warns with the cost: the default settings
+publish about 400 (16 per class and the mistakes, two rows each, up to 200 of them)."""
+ADAPTIVE_IG_EVALUATIONS = 66
+"""Gradient evaluations an adaptive IG map takes on average on the report's model (65.8 measured,
+see :data:`generator.attributions.adaptive.SWEEP_START`); an estimate for other models."""
+
+
+class SelectionError(UserError):
+    """Nothing to publish; the message says which settings to change."""
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -104,3 +117,22 @@ def attribution_requests(
         rows += [(i, int(predictions[i])), (i, int(labels[i]))]
     array = np.array(rows, dtype=np.int64).reshape(-1, 2)
     return array[:, 0], array[:, 1], np.array(contrast_rows, dtype=np.int64).reshape(-1, 2)
+
+
+def check_rows(rows: int, correct: int, misclassified_total: int) -> None:
+    """Raise :class:`SelectionError` when no (image, target) row was selected."""
+    if rows == 0:
+        raise SelectionError(f"no test image was selected: {correct} correct and 0 of {misclassified_total} "
+                             "misclassified images; raise selection.per_class (or --per-class) or "
+                             "selection.max_misclassified")
+
+
+def cost_warning(rows: int, steps: int, smoothgrad_samples: int, expected_gradients_samples: int) -> str | None:
+    """A warning naming the gradient evaluations ``rows`` will cost, when they are more than
+    :data:`MANY_ROWS`; None otherwise."""
+    if rows <= MANY_ROWS:
+        return None
+    per_row = (steps or ADAPTIVE_IG_EVALUATIONS) + smoothgrad_samples + expected_gradients_samples + 1
+    return (f"{rows:,} (image, target) rows will cost about {rows * per_row:,} gradient evaluations ({per_row} per "
+            f"row: IG, SmoothGrad, Expected Gradients, gradient), about {rows / 400:.0f}× the default build's; lower "
+            "selection.per_class or selection.max_misclassified for a smaller report")
