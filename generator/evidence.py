@@ -20,8 +20,7 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the evidence stages found; ``trust`` and ``decoy`` are None when switched off (or, for
-    trust, when the maps are not finite)."""
+    """What the evidence stages found; ``trust`` and ``decoy`` are None when switched off."""
 
     baselines: Any
     trust: Any
@@ -29,7 +28,7 @@ class Evidence:
 
 
 def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, arrays: Any, examples: Any,
-                     summary: Any, example_row: int | None, eg_baselines: np.ndarray, settings: Settings,
+                     example_row: int | None, eg_baselines: np.ndarray, settings: Settings,
                      cache: Any, timings: Any, log: Log) -> Evidence:
     """Run the three stages (each timed under its own name)."""
     from generator.stages import keys
@@ -44,9 +43,6 @@ def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, 
                                to_model_input(dataset.x_train).mean(axis=0), eg_baselines, settings.attribution,
                                settings.seed)))
     trust = decoy = None
-    if summary.maps_not_finite and (settings.trust.enabled or settings.decoy.enabled):
-        log("trust, decoy: skipped: the model gives maps with non-finite values, so no check could be read")
-        return Evidence(study, None, None)
     if settings.trust.enabled:
         from generator.stages.trust import measure_trust, summarise
 

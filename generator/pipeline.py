@@ -107,7 +107,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     from generator.publish.build import build_site
     from generator.publish.vendor import vendor_assets
     from generator.stages.attribute import (arrays_from_dict, arrays_to_dict, baseline_sample, compute_attributions,
-                                            to_examples)
+                                            non_finite_rows, to_examples)
     from generator.stages.data import load_dataset, to_model_input
     from generator.stages.gallery import build_gallery
     from generator.stages.gates import check_gates
@@ -191,7 +191,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
                 lambda: wts.to_dict(wts.attribute_whole_test_set(
                     grad_fn, to_model_input(dataset.x_test), dataset.y_test, evaluation.predictions,
                     settings.attribution, log))))
-    check_gates(settings, evaluation.accuracy, summary)
+    check_gates(settings, evaluation.accuracy, summary, non_finite_rows(arrays),
+                len(arrays.index) + len(arrays.contrast_index))
     with timings.stage("gallery", log):
         gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names))
     with timings.stage("mathematics", log):
@@ -199,8 +200,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
                                           eg_baselines, cache, log)
     from generator.evidence import evidence_jobs, evidence_pages, measure_evidence, pages_left_out
 
-    evidence = measure_evidence(grad_fn, trained, dataset, evaluation, arrays, examples, summary,
-                                mathematics.example_row, eg_baselines, settings, cache, timings, log)
+    evidence = measure_evidence(grad_fn, trained, dataset, evaluation, arrays, examples, mathematics.example_row,
+                                eg_baselines, settings, cache, timings, log)
     trust = evidence.trust
     if previous is not None:
         from generator.stages.changes import compute_changes

@@ -12,8 +12,14 @@ class GateError(UserError, RuntimeError):
     """A quality gate failed; nothing was published."""
 
 
-def check_gates(settings: Settings, accuracy: float, completeness: CompletenessSummary) -> None:
-    """Raise :class:`GateError` when a quality gate fails."""
+def check_gates(settings: Settings, accuracy: float, completeness: CompletenessSummary,
+                non_finite_rows: int = 0, rows: int = 0) -> None:
+    """Raise :class:`GateError` when a quality gate fails. One gate always holds, whatever the
+    settings: no map may have a NaN or infinite value (a report of such maps is never published)."""
+    if non_finite_rows:
+        raise GateError(f"{non_finite_rows} of {rows} attributed rows have maps with NaN or infinite values "
+                        "(the model's gradients are not finite there); nothing was published; check the "
+                        "model's weights and layers")
     gates = settings.gates
     if accuracy < gates.min_accuracy:
         raise GateError(f"quality gate failed: test accuracy {percent(accuracy)} is below the minimum "

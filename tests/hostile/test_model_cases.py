@@ -498,3 +498,28 @@ def test_a_model_with_nothing_to_randomise_builds_with_the_check_skipped(project
     assert "trust: model randomisation skipped: no layer's weights can be re-drawn" in result.stdout
     assert manifest(project)["trust"]["randomisation_skipped"].startswith("no layer's weights can be re-drawn")
     assert "Not run for this model" in (project / "site_src" / "trust.md").read_text()
+
+
+def test_maps_with_nan_values_from_finite_scores_are_never_published():
+    """Finite scores can still give non-finite gradients: the gate that no setting switches off
+    counts every row with a NaN or infinite value in any method's map and stops the build."""
+    import dataclasses
+
+    from generator.plumbing.settings import Settings
+    from generator.stages.attribute import non_finite_rows
+    from generator.stages.gates import GateError, check_gates
+    from generator.stages.manifest import completeness_summary
+    from test_baselines import published
+
+    arrays = published()
+    assert non_finite_rows(arrays) == 0
+    smoothgrad = arrays.smoothgrad.copy()
+    smoothgrad[1, 3, 4, 0] = np.nan
+    contrast = dataclasses.replace(arrays.contrast_eg, maps=np.full_like(arrays.contrast_eg.maps, np.inf))
+    broken = dataclasses.replace(arrays, smoothgrad=smoothgrad, contrast_eg=contrast)
+    rows = len(arrays.index) + len(arrays.contrast_index)
+    assert non_finite_rows(broken) == 1 + len(arrays.contrast_index)
+    check_gates(Settings(), 1.0, completeness_summary(arrays), non_finite_rows(arrays), rows)
+    with pytest.raises(GateError, match=f"{1 + len(arrays.contrast_index)} of {rows} attributed rows have maps "
+                                        "with NaN or infinite values"):
+        check_gates(Settings(), 1.0, completeness_summary(broken), non_finite_rows(broken), rows)
