@@ -148,3 +148,25 @@ def test_92_pool_workers_and_the_resource_tracker_end_with_a_killed_parent(tmp_p
 
 def test_92_the_watched_pool_still_returns_every_result_in_order():
     assert run_in_processes([(pow, (k, 2)) for k in range(9)], workers=2) == [k * k for k in range(9)]
+
+
+def test_a_model_file_left_half_saved_by_a_killed_build_is_removed_by_the_next_training(tmp_path):
+    """A build killed inside ``model.save`` leaves ``cnn-KEY.partial-PID.keras`` (defect 13); the
+    next training removes every such file (it holds the project's lock) and leaves none of its own."""
+    pytest.importorskip("keras")
+    import dataclasses
+
+    from generator.plumbing.settings import Settings
+    from generator.stages.data import Dataset
+    from generator.stages.model import train_model
+
+    models = tmp_path / "cache" / "models"
+    models.mkdir(parents=True)
+    (models / "cnn-0123456789abcdef.partial-4242.keras").write_bytes(b"half a zip")
+    images = np.random.default_rng(0).integers(0, 256, size=(40, 28, 28), dtype=np.uint8)
+    labels = np.arange(40) % 10
+    settings = dataclasses.replace(
+        Settings(), train=dataclasses.replace(Settings().train, epochs=1, batch_size=20, validation_split=0.0),
+        output=dataclasses.replace(Settings().output, cache_dir=str(tmp_path / "cache")))
+    trained = train_model(Dataset(images, labels, images, labels, "test", "1" * 64), settings, log=lambda line: None)
+    assert sorted(p.name for p in models.glob("*.keras")) == [trained.path.name]
