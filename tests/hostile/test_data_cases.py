@@ -7,7 +7,7 @@ these tests. (IDX headers whose sizes overflow are in ``test_idx_cases.py``.)
 import numpy as np
 import pytest
 
-from generator import cli
+from hostile.cases import one_line_error
 
 
 def images(count, *shape):
@@ -18,13 +18,6 @@ def save(path, x_train, y_train, x_test=None, y_test=None):
     np.savez(path, x_train=x_train, y_train=y_train,
              x_test=x_train[:10] if x_test is None else x_test, y_test=y_train[:10] if y_test is None else y_test)
     return path
-
-
-def one_line_error(argv, capsys) -> str:
-    assert cli.main(argv) == 1
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("gradient-gallery: error: "), lines
-    return lines[0]
 
 
 def test_case_32_random_bytes_named_npz_never_suggest_unpickling(tmp_path, capsys):

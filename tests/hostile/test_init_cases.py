@@ -2,14 +2,7 @@
 
 import pytest
 
-from generator import cli
-
-
-def one_line_error(argv, capsys) -> str:
-    assert cli.main(argv) == 1
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("gradient-gallery: error: "), lines
-    return lines[0]
+from hostile.cases import one_line_error
 
 
 def test_case_110_a_path_that_is_a_file(tmp_path, capsys):

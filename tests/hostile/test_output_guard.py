@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_project
-from generator import cli
+from hostile.cases import one_line_error
 from generator.plumbing.output_guard import (MARKER, OutputFolderError, check_build_folders, mark_site,
                                              refuse_to_replace, written_by_us)
 from generator.publish.build import _publish
@@ -41,14 +41,6 @@ def home(tmp_path, monkeypatch):
     return home
 
 
-def refused(argv: list[str], capsys) -> str:
-    """Run the command line; assert exit 1 and one line on stderr; return that line."""
-    assert cli.main(argv) == 1
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("gradient-gallery: error: "), lines
-    return lines[0]
-
-
 @pytest.mark.parametrize("output, says", [
     (".", "is the project folder"),                 # case 101: deleted the whole project
     ("", "is empty"),                               # --output "$SITE_DIR" with the variable unset
@@ -69,23 +61,23 @@ def refused(argv: list[str], capsys) -> str:
 def test_a_dangerous_output_is_refused_and_every_file_survives(home, capsys, output, says):
     (Path.cwd() / ".gradient-gallery").mkdir()
     before = tree(home)
-    line = refused(["build", "--quick", "--output", output], capsys)
+    line = one_line_error(["build", "--quick", "--output", output], capsys)
     assert says in line
     assert tree(home) == before
 
 
-def test_the_home_folder_and_the_root_are_refused(home, capsys):
+def test_the_home_folder_and_the_root_are_one_line_error(home, capsys):
     before = tree(home)
-    assert "is your home folder" in refused(["build", "--quick", "--output", str(home)], capsys)
-    assert "is the file system root" in refused(["build", "--quick", "--output", "/"], capsys)
-    assert "is your home folder" in refused(["build", "--quick", "--output", "~"], capsys)
+    assert "is your home folder" in one_line_error(["build", "--quick", "--output", str(home)], capsys)
+    assert "is the file system root" in one_line_error(["build", "--quick", "--output", "/"], capsys)
+    assert "is your home folder" in one_line_error(["build", "--quick", "--output", "~"], capsys)
     assert tree(home) == before
 
 
 def test_output_dot_in_the_settings_file_is_refused_like_the_flag(home, capsys):
     Path("gradient-gallery.toml").write_text('[output]\nsite_dir = "."\n')
     before = tree(home)
-    assert "is the project folder" in refused(["build", "--quick"], capsys)
+    assert "is the project folder" in one_line_error(["build", "--quick"], capsys)
     assert tree(home) == before
 
 
@@ -94,7 +86,7 @@ def test_a_config_file_given_with_config_is_protected_too(home, capsys):
     (home / "settings" / "report.toml").write_text("seed = 1\n")
     Path("gradient-gallery.toml").unlink()
     before = tree(home)
-    line = refused(["build", "--quick", "--config", str(home / "settings" / "report.toml"),
+    line = one_line_error(["build", "--quick", "--config", str(home / "settings" / "report.toml"),
                     "--output", str(home / "settings")], capsys)
     assert "contains the settings file report.toml" in line
     assert tree(home) == before
@@ -109,23 +101,23 @@ def test_a_config_file_given_with_config_is_protected_too(home, capsys):
     ("..", "is your home folder"),
     ("../..", "contains the project folder"),
 ])
-def test_a_dangerous_cache_folder_is_refused(home, capsys, cache, says):
+def test_a_dangerous_cache_folder_is_one_line_error(home, capsys, cache, says):
     before = tree(home)
-    assert says in refused(["build", "--quick", "--cache-dir", cache], capsys)
+    assert says in one_line_error(["build", "--quick", "--cache-dir", cache], capsys)
     assert tree(home) == before
 
 
 def test_an_output_whose_parent_cannot_be_written_stops_before_any_stage(home, capsys, tmp_path):
     if os.geteuid() == 0:  # root writes anywhere: make the parent a file's place instead
         (tmp_path / "blocker").write_text("a file")
-        line = refused(["build", "--quick", "--output", str(tmp_path / "blocker" / "site")], capsys)
+        line = one_line_error(["build", "--quick", "--output", str(tmp_path / "blocker" / "site")], capsys)
         assert "is a file, not a folder" in line
         return
     locked = tmp_path / "read-only"
     locked.mkdir()
     locked.chmod(0o555)
     try:
-        assert "cannot write in" in refused(["build", "--quick", "--output", str(locked / "site")], capsys)
+        assert "cannot write in" in one_line_error(["build", "--quick", "--output", str(locked / "site")], capsys)
     finally:
         locked.chmod(0o755)
 

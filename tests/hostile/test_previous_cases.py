@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from generator import cli
+from hostile.cases import one_line_error
 from generator.plumbing.output_guard import mark_site
 
 keras = pytest.importorskip("keras")
@@ -42,13 +42,10 @@ def previous(folder):
 
 
 def stops_before_the_data(folder, capsys, *extra) -> str:
-    assert cli.main(["build", "--quick", "--previous", str(folder / "prev"), *extra]) == 1
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("gradient-gallery: error: "), lines
-    assert "==> data" not in captured.out
+    line = one_line_error(["build", "--quick", "--previous", str(folder / "prev"), *extra], capsys,
+                          never_printed="==> data")
     assert (folder / "site" / "index.html").read_text() == "published"
-    return lines[0]
+    return line
 
 
 def resave(path, **changes):
