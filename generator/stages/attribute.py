@@ -52,14 +52,14 @@ class AttributionArrays:
 
 def non_finite_rows(arrays: AttributionArrays) -> int:
     """How many rows (per-target and contrast) have a map with a NaN or infinite value, in any method."""
-    per_target = np.zeros(len(arrays.index), dtype=bool)
-    for maps in (arrays.gradient, arrays.saliency, arrays.gradient_x_input, arrays.smoothgrad, arrays.ig.maps,
-                 arrays.eg.maps):
-        per_target |= ~np.isfinite(maps).reshape(len(maps), -1).all(axis=1)
-    contrast = np.zeros(len(arrays.contrast_index), dtype=bool)
-    for maps in (arrays.contrast.maps, arrays.contrast_eg.maps):
-        contrast |= ~np.isfinite(maps).reshape(len(maps), -1).all(axis=1)
-    return int(per_target.sum() + contrast.sum())
+    def broken(*methods: np.ndarray) -> int:
+        rows = np.zeros(len(methods[0]), dtype=bool)
+        for maps in methods:
+            rows |= ~np.isfinite(maps).all(axis=tuple(range(1, maps.ndim)))
+        return int(rows.sum())
+
+    return (broken(arrays.gradient, arrays.saliency, arrays.gradient_x_input, arrays.smoothgrad, arrays.ig.maps,
+                   arrays.eg.maps) + broken(arrays.contrast.maps, arrays.contrast_eg.maps))
 
 
 def arrays_to_dict(arrays: AttributionArrays) -> dict[str, np.ndarray]:
