@@ -220,7 +220,7 @@ def _figure(args: argparse.Namespace) -> int:
 
     report = read_published(site)
     example = report.example(args.test_index)
-    changed = draw_example(example, map_scales(report.examples), report.class_names, args.output)
+    changed = draw_example(example, map_scales(report.examples), report.class_names, args.output, score=report.score)
     print(f"{'wrote' if changed else 'unchanged:'} {args.output}")
     return 0
 

@@ -82,11 +82,13 @@ def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Setti
         settings.seed)
 
 
-def evidence_jobs(evidence: Evidence, names: Any) -> list[Any]:
-    """The figure jobs of every evidence stage that ran."""
+def evidence_jobs(evidence: Evidence, names: Any, score: Any = None) -> list[Any]:
+    """The figure jobs of every evidence stage that ran; ``score`` (a
+    :class:`~generator.stages.model_output.ScoreWords`, the class logit's when None) names what the maps are of."""
     from generator.figures.baselines import baselines_jobs
+    from generator.stages.model_output import LOGIT_WORDS
 
-    jobs = baselines_jobs(evidence.baselines, names)
+    jobs = baselines_jobs(evidence.baselines, names, LOGIT_WORDS if score is None else score)
     if evidence.trust is not None:
         jobs += _trust_jobs(evidence.trust)
     if evidence.decoy is not None:
@@ -113,9 +115,10 @@ def evidence_pages(evidence: Evidence, names: Any, published_maps: int, settings
     """Docs-relative page → (template, context) of every evidence stage that ran; ``mnist``: whether
     the pages may speak of MNIST's digits (:mod:`generator.stages.naming`)."""
     from generator.pages import baselines as baselines_page
+    from generator.stages.model_output import score_words
 
     pages: dict[str, Any] = {baselines_page.PAGE: (baselines_page.TEMPLATE, baselines_page.baselines_context(
-        evidence.baselines, names, published_maps, mnist=mnist))}
+        evidence.baselines, names, published_maps, mnist=mnist, score=score_words(settings.model.output)))}
     decoy_page_path = None
     if evidence.decoy is not None:
         from generator.pages import decoy as decoy_page

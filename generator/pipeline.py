@@ -116,6 +116,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
                                            write_manifest, write_predictions)
     from generator.stages.mathematics import measure_mathematics
     from generator.stages.model import evaluate, load_user_model, train_model
+    from generator.stages.model_output import score_words
     from generator.stages.naming import dataset_words
     from generator.stages.results import BuildFacts
     from generator.stages.selection import attribution_requests, check_rows, cost_warning, select_examples
@@ -193,8 +194,9 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
                     settings.attribution, log))))
     check_gates(settings, evaluation.accuracy, summary, non_finite_rows(arrays),
                 len(arrays.index) + len(arrays.contrast_index))
+    score = score_words(settings.model.output)  # what every page and figure says the maps are of
     with timings.stage("gallery", log):
-        gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names))
+        gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names), score)
     with timings.stage("mathematics", log):
         mathematics = measure_mathematics(grad_fn, arrays, examples, settings, model_key(trained.sha256, settings),
                                           eg_baselines, cache, log)
@@ -212,9 +214,9 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
 
     names = settings.data.class_names
     with timings.stage("figures", log):
-        jobs, figures = report_jobs(gallery, evaluation, trained.history, whole, names)
-        change_jobs, change_figures = changes_jobs(changes, names)
-        jobs += evidence_jobs(evidence, names)
+        jobs, figures = report_jobs(gallery, evaluation, trained.history, whole, names, score)
+        change_jobs, change_figures = changes_jobs(changes, names, score)
+        jobs += evidence_jobs(evidence, names, score)
         draw_all(jobs + mathematics_jobs(mathematics, arrays, settings) + change_jobs, docs, cache.directory, log)
     with timings.stage("published data", log):
         data_paths = [settings.data.path, os.environ.get("KERAS_HOME", ""), str(Path.home())]
@@ -237,7 +239,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
         from generator.pages.trust import summary_line
 
         pages = report_pages(page_inputs(settings, facts, summary, evaluation, selection, examples, gallery, whole,
-                                         figures, None if trust is None else summary_line(trust)))
+                                         figures, None if trust is None else summary_line(trust),
+                                         architecture=trained.architecture))
         pages[REPORT_BUILD_PAGE] = ("report-build.md.j2",
                                     report_build_context(facts, mathematics, library_versions()))
         pages.update(evidence_pages(evidence, names, len(arrays.index) + len(arrays.contrast_index), settings,

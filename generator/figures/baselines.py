@@ -16,23 +16,25 @@ from generator.figures.example import SIGNED_CMAP, robust_scale
 from generator.figures.jobs import FigureJob
 from generator.plumbing.numbers import percent
 from generator.stages.baselines import BLUR_SIGMA, BaselineStudy
+from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 
 BASELINES_FIGURE = "figures/mathematics/baselines.png"
 COLUMN_TITLES = ("IG, black baseline", f"IG, blurred input\n(σ = {BLUR_SIGMA:g} px)", "IG, uniform noise",
                  "IG, mean training image", "Expected Gradients")
 
 
-def row_title(study: BaselineStudy, k: int, names: Sequence[str]) -> str:
+def row_title(study: BaselineStudy, k: int, names: Sequence[str], score: ScoreWords = LOGIT_WORDS) -> str:
     """What row ``k`` attributes, e.g. "test #3520: true 6, predicted 4 · logit 4 − logit 6"."""
     index, p, t = int(study.test_index[k]), int(study.predicted[k]), int(study.true[k])
     if p == t:
-        return f"test #{index}: class {names[t]}, correct · logit {names[t]}"
-    return f"test #{index}: true {names[t]}, predicted {names[p]} · logit {names[p]} − logit {names[t]}"
+        return f"test #{index}: class {names[t]}, correct · {score.of(names[t])}"
+    return f"test #{index}: true {names[t]}, predicted {names[p]} · {score.of(names[p])} − {score.of(names[t])}"
 
 
-def draw_baselines(study: BaselineStudy, names: Sequence[str], path: Path) -> bool:
+def draw_baselines(study: BaselineStudy, names: Sequence[str], path: Path, *, score: ScoreWords = LOGIT_WORDS) -> bool:
     """One row per example: the input, then each map on the row's one symmetric scale, each with
-    its completeness line (Σ map, the score difference it should sum to, relative error)."""
+    its completeness line (Σ map, the score difference it should sum to, relative error); ``score``
+    names what the maps are of in the row titles."""
     rows, columns = len(study.test_index), len(COLUMN_TITLES)
     width, height = 2.0 * (columns + 1), 0.5 + 2.55 * max(rows, 1)
 
@@ -55,7 +57,7 @@ def draw_baselines(study: BaselineStudy, names: Sequence[str], path: Path) -> bo
                               f"error {percent(study.relative_error[k, c])}", fontsize=7)
             figure.colorbar(shown, ax=grid[k, -1], fraction=0.05, pad=0.04, extend="both").ax.tick_params(labelsize=7)
             top = grid[k, 0].get_position().y1
-            figure.text(0.5, top + 0.42 / height, row_title(study, k, names), ha="center", fontsize=9,
+            figure.text(0.5, top + 0.42 / height, row_title(study, k, names, score), ha="center", fontsize=9,
                         fontweight="bold", parse_math=False)
         for ax in grid.ravel():
             ax.set_xticks([])
@@ -64,9 +66,12 @@ def draw_baselines(study: BaselineStudy, names: Sequence[str], path: Path) -> bo
     return save_figure((width, height), draw, path, layout=None)
 
 
-def baselines_jobs(study: BaselineStudy | None, names: Sequence[str]) -> list[FigureJob]:
+def baselines_jobs(study: BaselineStudy | None, names: Sequence[str], score: ScoreWords = LOGIT_WORDS
+                   ) -> list[FigureJob]:
     """The study's one figure (none when the study did not run)."""
-    return [] if study is None else [FigureJob(BASELINES_FIGURE, draw_baselines, (study, tuple(names)))]
+    if study is None:
+        return []
+    return [FigureJob(BASELINES_FIGURE, draw_baselines, (study, tuple(names)), {"score": score})]
 
 
 __all__ = ["BASELINES_FIGURE", "baselines_jobs", "draw_baselines", "row_title"]

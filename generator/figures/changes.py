@@ -13,24 +13,29 @@ from generator.figures.charts import save_figure
 from generator.figures.example import Panel, draw_panel, robust_scale, signed_panel
 from generator.figures.jobs import FigureJob
 from generator.stages.changes import ChangedImage, Changes
+from generator.stages.model_output import LOGIT_WORDS, ScoreWords, score_words
 
 
 def change_scale(changes: Changes) -> float:
-    """One IG colour limit for every old and new map on the page (logit units)."""
+    """One IG colour limit for every old and new map on the page (in the units of the scores)."""
     images = changes.newly_misclassified + changes.newly_fixed
     return robust_scale([m for c in images for m in (c.old_ig, c.new_ig)])
 
 
-def draw_changed_image(change: ChangedImage, scale: float, class_names: Sequence[str], path: Path) -> bool:
-    """Input | IG of the true class under the previous model | the same under this model."""
+def draw_changed_image(change: ChangedImage, scale: float, class_names: Sequence[str], path: Path, *,
+                       score: ScoreWords = LOGIT_WORDS, previous_score: ScoreWords = LOGIT_WORDS) -> bool:
+    """Input | IG of the true class under the previous model | the same under this model; ``score``
+    and ``previous_score`` name what this model's and the previous model's maps are of."""
     names = [str(n) for n in class_names]
     true = names[change.true_label]
     panels = (
         (change.image, Panel("input", Normalize(0.0, 1.0), "gray", "pixel intensity", "neither")),
         (change.old_ig, signed_panel(f"previous model: predicted {names[change.old_predicted]} "
-                                f"(p={change.old_confidence:.2f})", scale, f"IG of logit {true} (logit units)")),
+                                     f"(p={change.old_confidence:.2f})", scale,
+                                     f"IG of {previous_score.of(true)} ({previous_score.units})")),
         (change.new_ig, signed_panel(f"this model: predicted {names[change.new_predicted]} "
-                                f"(p={change.new_confidence:.2f})", scale, f"IG of logit {true} (logit units)")),
+                                     f"(p={change.new_confidence:.2f})", scale,
+                                     f"IG of {score.of(true)} ({score.units})")),
     )
 
     def draw(figure: Figure) -> None:
@@ -44,11 +49,15 @@ def draw_changed_image(change: ChangedImage, scale: float, class_names: Sequence
     return save_figure((9.0, 2.6), draw, path, layout=None)
 
 
-def changes_jobs(changes: Changes | None, class_names: Sequence[str]) -> tuple[list[FigureJob], dict[int, str]]:
-    """A figure per image whose verdict changed, and test index → its path."""
+def changes_jobs(changes: Changes | None, class_names: Sequence[str], score: ScoreWords = LOGIT_WORDS
+                 ) -> tuple[list[FigureJob], dict[int, str]]:
+    """A figure per image whose verdict changed, and test index → its path; ``score`` names what
+    this build's maps are of (the previous build's come from its recorded ``model.output``)."""
     if changes is None:
         return [], {}
     shown = changes.newly_misclassified + changes.newly_fixed
     paths = {c.test_index: f"figures/changes/test-{c.test_index:05d}.png" for c in shown}
     scale = change_scale(changes)
-    return [FigureJob(paths[c.test_index], draw_changed_image, (c, scale, tuple(class_names))) for c in shown], paths
+    words = {"score": score, "previous_score": score_words(changes.previous_output)}
+    return [FigureJob(paths[c.test_index], draw_changed_image, (c, scale, tuple(class_names)), words)
+            for c in shown], paths

@@ -21,6 +21,7 @@ from generator.stages.colour_scale import LIMIT_PERCENTILE, MIN_LIMIT, limit
 from generator.figures.charts import save_figure
 from generator.stages.gallery import method_limit
 from generator.plumbing.numbers import percent
+from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 from generator.stages.results import COMPLETENESS_TOLERANCE, ClassMeans, Completeness, Example
 
 SIGNED_CMAP = "RdBu_r"
@@ -30,7 +31,8 @@ MIN_SCALE = MIN_LIMIT
 # in a column COLUMN_INCHES wide with its colour bar) and the completeness line.
 COLUMN_INCHES, TITLE_INCHES, ROW_HEIGHT_INCHES = 2.4, 0.4, 2.2
 ROW_TITLE_INCHES, PANEL_TITLE_INCHES, MAP_INCHES = 0.3, 0.2, 1.32
-PER_INTENSITY = "(logit per unit of pixel/255)"
+PER_INTENSITY = "per unit of pixel/255"
+"""After the score's symbol, the unit of the gradient-like maps (short enough for a colour bar)."""
 N_COLUMNS = 7  # input | gradient | saliency | gradient × input | SmoothGrad | IG | EG
 
 
@@ -79,19 +81,32 @@ def signed_panel(title: str, scale: float, label: str) -> Panel:
     return Panel(title, Normalize(-scale, scale), SIGNED_CMAP, label, "both")
 
 
-def _columns(scales: MapScales) -> tuple[Panel, ...]:
+def example_panels(scales: MapScales, score: ScoreWords = LOGIT_WORDS) -> tuple[Panel, ...]:
+    """The seven columns of :func:`draw_example`, their colour bars labelled in the units of ``score``."""
+    gradient, per_intensity = f"∂{score.symbol}/∂x", f"({score.symbol} {PER_INTENSITY})"
     return (
         Panel("input", Normalize(0.0, 1.0), "gray", "pixel intensity", "neither"),
-        signed_panel("gradient", scales.gradient, f"∂logit/∂x\n{PER_INTENSITY}"),
-        Panel("saliency", Normalize(0.0, scales.saliency), MAGNITUDE_CMAP, f"|∂logit/∂x|\n{PER_INTENSITY}", "max"),
-        signed_panel("gradient × input", scales.gradient_x_input, "x · ∂logit/∂x\n(logit units)"),
-        signed_panel("SmoothGrad", scales.smoothgrad, f"mean ∂logit/∂x, noisy x\n{PER_INTENSITY}"),
-        signed_panel("Integrated Gradients", scales.integrated_gradients, "IG (logit units)"),
-        signed_panel("Expected Gradients", scales.expected_gradients, "EG (logit units)"),
+        signed_panel("gradient", scales.gradient, f"{gradient}\n{per_intensity}"),
+        Panel("saliency", Normalize(0.0, scales.saliency), MAGNITUDE_CMAP, f"|{gradient}|\n{per_intensity}", "max"),
+        signed_panel("gradient × input", scales.gradient_x_input, f"x · {gradient}\n({score.units})"),
+        signed_panel("SmoothGrad", scales.smoothgrad, f"mean {gradient}, noisy x\n{per_intensity}"),
+        signed_panel("Integrated Gradients", scales.integrated_gradients, f"IG ({score.units})"),
+        signed_panel("Expected Gradients", scales.expected_gradients, f"EG ({score.units})"),
     )
 
 
-def draw_example(example: Example, scales: MapScales, class_names: Sequence[str], path: Path) -> bool:
+def contrast_panels(example: Example, scales: MapScales, names: Sequence[str], score: ScoreWords = LOGIT_WORDS
+                    ) -> tuple[str, Panel, Panel]:
+    """A mistake's contrast row of :func:`draw_example`: its title, and its IG and EG panels."""
+    predicted, true = score.of(names[example.predicted]), score.of(names[example.true_label])
+    title = (f"contrast: {predicted} (predicted) − {true} (true); red pushed towards "
+             f"{names[example.predicted]}")
+    return (title, signed_panel(f"IG of {predicted} − {true}", scales.integrated_gradients, f"IG ({score.units})"),
+            signed_panel(f"EG of {predicted} − {true}", scales.expected_gradients, f"EG ({score.units})"))
+
+
+def draw_example(example: Example, scales: MapScales, class_names: Sequence[str], path: Path, *,
+                 score: ScoreWords = LOGIT_WORDS) -> bool:
     """Draw one test image and its maps; returns whether the file (PNG, SVG or PDF) changed.
 
     One row per target class (the predicted class, then the true class for a mistake),
@@ -99,10 +114,11 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
     each with its colour bar, and the IG completeness check beneath (red when above the
     tolerance). A misclassified image gets a last row with the contrast maps, IG and EG of
     logit_pred − logit_true. A map holding NaN or Inf shows a "non-finite values" note
-    instead of a misleading blank.
+    instead of a misleading blank. ``score`` names what the maps are of: the class logit, or
+    the log-probability for a model that outputs probabilities.
     """
     names = [str(name) for name in class_names]
-    columns = _columns(scales)
+    columns = example_panels(scales, score)
     width, height = figure_size(example)
     title = (f"test #{example.test_index} · true {names[example.true_label]} · "
              f"predicted {names[example.predicted]} (p={example.confidence:.2f})")
@@ -116,17 +132,14 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
             maps = (example.image, row.gradient, row.saliency, row.gradient_x_input, row.smoothgrad,
                     row.integrated_gradients, row.expected_gradients)
             row_title = f"target {names[row.target]}{_role(row.target, example)}"
-            _draw_row(figure, (width, height), number, row_title, list(zip(maps, columns)), row.completeness, "Δlogit")
+            _draw_row(figure, (width, height), number, row_title, list(zip(maps, columns)), row.completeness,
+                      f"Δ{score.symbol}")
         if example.contrast is not None:
-            contrast = signed_panel(f"IG of logit {names[example.predicted]} − logit {names[example.true_label]}",
-                               scales.integrated_gradients, "IG (logit units)")
-            row_title = (f"contrast: logit {names[example.predicted]} (predicted) − logit "
-                         f"{names[example.true_label]} (true); red pushed towards {names[example.predicted]}")
-            contrast_eg = signed_panel(f"EG of logit {names[example.predicted]} − logit {names[example.true_label]}",
-                                       scales.expected_gradients, "EG (logit units)")
+            row_title, contrast, contrast_eg = contrast_panels(example, scales, names, score)
             panels = [(example.image, columns[0]), (example.contrast.integrated_gradients, contrast),
                       (example.contrast.expected_gradients, contrast_eg)]
-            _draw_row(figure, (width, height), len(example.rows), row_title, panels, example.contrast.completeness, "Δ(logit difference)")
+            _draw_row(figure, (width, height), len(example.rows), row_title, panels, example.contrast.completeness,
+                      f"Δ({score.noun} difference)")
 
     return save_figure((width, height), draw, path, layout=None)
 
@@ -191,11 +204,13 @@ def draw_panel(figure: Figure, ax: Axes, bar: Axes, values: np.ndarray, style: P
     colorbar.ax.tick_params(labelsize=7)
 
 
-def draw_class_means(means: ClassMeans, class_names: Sequence[str], path: Path) -> bool:
+def draw_class_means(means: ClassMeans, class_names: Sequence[str], path: Path, *,
+                     score: ScoreWords = LOGIT_WORDS) -> bool:
     """Mean IG and mean |IG| over all test images of one class, correct vs misclassified.
 
     The two signed panels share one symmetric scale and the two |·| panels one scale, so
-    correct and misclassified images can be compared directly.
+    correct and misclassified images can be compared directly; the colour bars are in the units
+    of ``score``.
     """
     name = str(class_names[means.label])
     signed = robust_scale([means.signed_correct, means.signed_misclassified], 100.0)
@@ -208,9 +223,9 @@ def draw_class_means(means: ClassMeans, class_names: Sequence[str], path: Path) 
                     ha="center", va="center", fontsize=10, fontweight="bold", parse_math=False)
         for g, (group, count, mean_signed, mean_absolute) in enumerate(groups):
             for k, (values, style) in enumerate((
-                (mean_signed, signed_panel(f"mean IG, {group} (n={count})", signed, "logit units")),
+                (mean_signed, signed_panel(f"mean IG, {group} (n={count})", signed, score.units)),
                 (mean_absolute, Panel(f"mean |IG|, {group} (n={count})", Normalize(0, absolute),
-                                       MAGNITUDE_CMAP, "logit units", "neither")),
+                                       MAGNITUDE_CMAP, score.units, "neither")),
             )):
                 left = (2 * g + k) * 0.25 + 0.02
                 ax = figure.add_axes((left, 0.1, 0.17, 0.7))

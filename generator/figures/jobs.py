@@ -2,15 +2,17 @@
 pool and remembered in one ledger.
 
 A job names its file (relative to the docs folder), a module-level drawing function and that
-function's arguments; the function is called as ``draw(*args, path)``. A job whose file exists,
-is unaltered and was drawn from the same arguments (:data:`FIGURE_FORMAT` included) is skipped.
+function's arguments; the function is called as ``draw(*args, path, **keywords)``. A job whose
+file exists, is unaltered and was drawn from the same arguments (:data:`FIGURE_FORMAT` included)
+is skipped.
 Files in the figure folders that no job produced any more are deleted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,6 +34,8 @@ class FigureJob:
     path: str
     draw: Callable[..., bool]
     args: tuple[Any, ...]
+    keywords: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments after the path, e.g. ``{"score": ScoreWords}``; part of the job's key when given."""
 
 
 def draw_all(jobs: Sequence[FigureJob], docs: Path, cache_dir: Path, log: Log) -> None:
@@ -40,11 +44,12 @@ def draw_all(jobs: Sequence[FigureJob], docs: Path, cache_dir: Path, log: Log) -
     if len(set(paths)) != len(paths):
         raise ValueError("two figure jobs write the same file")
     ledger = OutputLedger(cache_dir / "figures.json", docs)
-    keys = {job.path: fingerprint(FIGURE_FORMAT, job.draw.__name__, job.args) for job in jobs}
+    keys = {job.path: fingerprint(FIGURE_FORMAT, job.draw.__name__, job.args,
+                                  *([job.keywords] if job.keywords else [])) for job in jobs}
     stale = [job for job in jobs if not ledger.is_fresh(job.path, keys[job.path])]
     if stale:
         log(f"figures: drawing {len(stale)} of {len(jobs)} (inputs changed or file missing)")
-    run_in_processes([(job.draw, (*job.args, docs / job.path)) for job in stale],
+    run_in_processes([(partial(job.draw, **job.keywords), (*job.args, docs / job.path)) for job in stale],
                      lambda done, total: log(f"figures: {done}/{total}") if done % 500 == 0 or done == total else None)
     for job in stale:
         ledger.record(job.path, keys[job.path])

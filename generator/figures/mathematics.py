@@ -21,18 +21,21 @@ from generator.plumbing.numbers import percent
 from generator.plumbing.settings import Settings
 from generator.stages.attribute import AttributionArrays
 from generator.stages.mathematics import BaselineShare, Convergence, Mathematics
+from generator.stages.model_output import LOGIT_WORDS, ScoreWords, score_words
 from generator.stages.results import COMPLETENESS_TOLERANCE
 
 _COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink")
 PLOT_FLOOR = 1e-9
 """Relative errors below this (exact zeros included) are drawn at this value on the log axis."""
-def draw_convergence(result: Convergence, configured: tuple[str, float], path: Path) -> bool:
+def draw_convergence(result: Convergence, configured: tuple[str, float], path: Path, *,
+                     score: ScoreWords = LOGIT_WORDS) -> bool:
     """Log–log completeness error against steps: per rule the median and a 10–90th percentile band.
 
     Args:
         result: the measured errors.
         configured: (what this report used, in words; its gradient evaluations per map), marked on the figure.
         path: the PNG to write.
+        score: what the maps are of, named in the axis label.
 
     Returns:
         Whether the file changed.
@@ -58,7 +61,7 @@ def draw_convergence(result: Convergence, configured: tuple[str, float], path: P
         ax.set_xticks(result.steps, [str(s) for s in result.steps])
         ax.set_ylim(bottom, top)
         ax.set_xlabel("quadrature steps (gradient evaluations per map)")
-        ax.set_ylabel("completeness relative error\n|ΣIG − Δlogit| / |Δlogit|")
+        ax.set_ylabel(f"completeness relative error\n|ΣIG − Δ{score.symbol}| / |Δ{score.symbol}|")
         ax.set_title(f"IG completeness error on this model: {len(result.rows)} published maps "
                      "(line: median, band: 10th–90th percentile)", fontsize=10)
         ax.grid(True, which="major", alpha=0.3)
@@ -70,17 +73,18 @@ def draw_convergence(result: Convergence, configured: tuple[str, float], path: P
 
 
 def draw_baseline(image: np.ndarray, ig: np.ndarray, baseline: float, share: BaselineShare,
-                  scale: float, title: str, path: Path) -> bool:
+                  scale: float, title: str, path: Path, *, score: ScoreWords = LOGIT_WORDS) -> bool:
     """One image, its IG map, and where the map is exactly zero, with the share over all maps.
 
     Args:
         image: (H, W) input in [0, 1].
-        ig: (H, W) its IG map, logit units.
+        ig: (H, W) its IG map, in the units of ``score``.
         baseline: the constant baseline.
         share: exact-zero counts over every published map.
         scale: the shared IG colour limit (±scale).
         title: the figure title (may hold user text; drawn without mathtext).
         path: the PNG to write.
+        score: what the map is of (the class logit, or its log-probability), for the colour bar.
 
     Returns:
         Whether the file changed.
@@ -103,7 +107,7 @@ def draw_baseline(image: np.ndarray, ig: np.ndarray, baseline: float, share: Bas
         shown = axes[0].imshow(image, cmap="gray", norm=Normalize(0, 1), interpolation="nearest")
         figure.colorbar(shown, ax=axes[0], fraction=0.046).set_label("pixel intensity", fontsize=8)
         shown = axes[1].imshow(ig, cmap=SIGNED_CMAP, norm=Normalize(-scale, scale), interpolation="nearest")
-        figure.colorbar(shown, ax=axes[1], fraction=0.046, extend="both").set_label("IG (logit units)", fontsize=8)
+        figure.colorbar(shown, ax=axes[1], fraction=0.046, extend="both").set_label(f"IG ({score.units})", fontsize=8)
         axes[2].imshow(colours[category], interpolation="nearest")
         for ax, name in zip(axes, ("input x", "Integrated Gradients", f"where IG is exactly 0\n({here} have IG = 0)")):
             ax.set_title(name, fontsize=9)
@@ -134,12 +138,13 @@ def draw_placeholder(text: str, path: Path) -> bool:
 def mathematics_jobs(result: Mathematics, arrays: AttributionArrays, settings: Settings) -> list[FigureJob]:
     """The convergence figure, and the baseline figure and annotated example of ``result.example_row``."""
     attribution = settings.attribution
+    words = {"score": score_words(settings.model.output)}
     if attribution.steps:
         configured = (f"{attribution.method.replace('_', ' ')}, {attribution.steps} steps", float(attribution.steps))
     else:
         median = float(np.median(arrays.ig.steps)) if len(arrays.ig.steps) else 17.0
         configured = (f"adaptive, median {median:g} evaluations per map", median)
-    jobs = [FigureJob(CONVERGENCE_FIGURE, draw_convergence, (result.convergence, configured))]
+    jobs = [FigureJob(CONVERGENCE_FIGURE, draw_convergence, (result.convergence, configured), words)]
     r = result.example_row
     if r is None:
         return jobs + [FigureJob(figure, draw_placeholder, ("No map is published in this build.",))
@@ -156,5 +161,6 @@ def mathematics_jobs(result: Mathematics, arrays: AttributionArrays, settings: S
         steps=int(arrays.ig.steps[r]), gradient_scale=robust_scale([arrays.gradient]), ig_scale=ig_scale,
         baseline=baseline,
     )
-    return jobs + [FigureJob(BASELINE_FIGURE, draw_baseline, (image, ig, baseline, result.share, ig_scale, title)),
-                   FigureJob(READING_FIGURE, draw_annotated_example, (annotated,))]
+    return jobs + [FigureJob(BASELINE_FIGURE, draw_baseline, (image, ig, baseline, result.share, ig_scale, title),
+                             words),
+                   FigureJob(READING_FIGURE, draw_annotated_example, (annotated,), words)]

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from generator.figures.example import SIGNED_CMAP
 from generator.plumbing.numbers import percent
 from generator.figures.charts import save_figure
+from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 
 WIDTH, HEIGHT = 10.0, 5.0  # inches
 _ARROW = {"arrowstyle": "->", "color": "0.15", "linewidth": 0.9}
@@ -54,12 +55,13 @@ class AnnotatedRow:
     baseline: float
 
 
-def draw_annotated_example(row: AnnotatedRow, path: Path) -> bool:
+def draw_annotated_example(row: AnnotatedRow, path: Path, *, score: ScoreWords = LOGIT_WORDS) -> bool:
     """Input, gradient and IG of one row with callouts that read the colours aloud.
 
     Args:
         row: the maps and numbers to show.
         path: the PNG to write.
+        score: what the maps are of (the class logit, or its log-probability), in its units.
 
     Returns:
         Whether the file changed.
@@ -69,15 +71,16 @@ def draw_annotated_example(row: AnnotatedRow, path: Path) -> bool:
     steep = np.unravel_index(np.argmax(np.abs(row.gradient)), row.gradient.shape)
     background = np.argwhere(row.image == np.float32(row.baseline))
     error = abs(row.attribution_sum - row.logit_delta) / max(abs(row.logit_delta), 1e-6)
+    noun, symbol = score.noun, score.symbol
 
     def draw(figure: Figure) -> None:
-        figure.text(0.5, 0.96, f"Reading one row: target class {row.target_name} (logit of that class)",
+        figure.text(0.5, 0.96, f"Reading one row: target class {row.target_name} ({noun} of that class)",
                     ha="center", fontsize=11, fontweight="bold", parse_math=False)
         panels = (("input x", row.image, Normalize(0, 1), "gray", "pixel intensity", "neither"),
-                  ("gradient ∂logit/∂x", row.gradient, Normalize(-row.gradient_scale, row.gradient_scale),
-                   SIGNED_CMAP, "logit per unit intensity", "both"),
+                  (f"gradient ∂{symbol}/∂x", row.gradient, Normalize(-row.gradient_scale, row.gradient_scale),
+                   SIGNED_CMAP, f"{noun} per unit intensity", "both"),
                   ("Integrated Gradients", row.ig, Normalize(-row.ig_scale, row.ig_scale), SIGNED_CMAP,
-                   "logit units", "both"))
+                   score.units, "both"))
         axes: list[Axes] = []
         for k, (title, values, norm, cmap, label, extend) in enumerate(panels):
             ax = figure.add_axes((0.04 + 0.33 * k, 0.45, 0.22, 0.42))
@@ -91,12 +94,12 @@ def draw_annotated_example(row: AnnotatedRow, path: Path) -> bool:
             colorbar.ax.tick_params(labelsize=7)
             axes.append(ax)
         _callout(axes[2], ig_max, (0.585, 0.2),
-                 f"A  {row.ig[ig_max]:+.3f} logit (red): the\nlargest share of the change")
+                 f"A  {row.ig[ig_max]:+.3f} {noun} (red): the\nlargest share of the change")
         _callout(axes[2], ig_min, (0.79, 0.2),
-                 f"B  {row.ig[ig_min]:+.3f} logit (blue): this\npixel lowered the logit")
+                 f"B  {row.ig[ig_min]:+.3f} {noun} (blue): this\npixel lowered the {noun}")
         _callout(axes[1], steep, (0.31, 0.2),
-                 f"C  slope {row.gradient[steep]:+.2f} logit per unit intensity:\n+0.1 of brightness changes the "
-                 f"logit\nby about {0.1 * row.gradient[steep]:+.3f} (a local estimate)")
+                 f"C  slope {row.gradient[steep]:+.2f} {noun} per unit intensity:\n+0.1 of brightness changes the "
+                 f"{noun}\nby about {0.1 * row.gradient[steep]:+.3f} (a local estimate)")
         if len(background):
             centre = (np.array(row.image.shape) - 1) / 2
             nearest = tuple(background[np.argmin(((background - centre) ** 2).sum(axis=1))])
@@ -106,8 +109,8 @@ def draw_annotated_example(row: AnnotatedRow, path: Path) -> bool:
                     "shared by every figure of the site: the 99.5th percentile of |value| over all published "
                     "maps;\npointed colour-bar ends mean that values beyond the limit are clipped to the end colour.",
                     ha="center", va="center", fontsize=8, bbox=_BOX)
-        figure.text(0.5, 0.015, f"Completeness: ΣIG = {row.attribution_sum:.3f} ≈ Δlogit = logit(x) − logit(x′) = "
-                    f"{row.logit_delta:.3f}  (relative error {percent(error)}, {row.steps} steps)",
+        figure.text(0.5, 0.015, f"Completeness: ΣIG = {row.attribution_sum:.3f} ≈ Δ{symbol} = {symbol}(x) − "
+                    f"{symbol}(x′) = {row.logit_delta:.3f}  (relative error {percent(error)}, {row.steps} steps)",
                     ha="center", fontsize=9)
 
     return save_figure((WIDTH, HEIGHT), draw, path, layout=None)

@@ -12,6 +12,7 @@ from generator.figures.example import draw_class_means
 from generator.figures.jobs import FigureJob
 from generator.figures.tiles import draw_colour_bar, draw_tile
 from generator.stages.gallery import Gallery, colour_bar_path, tile_jobs
+from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 from generator.stages.results import Evaluation, TrainingHistory
 
 
@@ -25,14 +26,16 @@ class ReportFigures:
 
 
 def report_jobs(gallery: Gallery, evaluation: Evaluation, history: TrainingHistory | None, whole: Any,
-                class_names: Sequence[str]) -> tuple[list[FigureJob], ReportFigures]:
-    """Every figure of the home, class and misclassified pages, and where each goes."""
+                class_names: Sequence[str], score: ScoreWords = LOGIT_WORDS) -> tuple[list[FigureJob], ReportFigures]:
+    """Every figure of the home, class and misclassified pages, and where each goes; ``score``
+    names what the maps are of (the tiles' colour bars take it from the gallery's scales)."""
     figures = ReportFigures(curves=None if history is None else ReportFigures.curves,
                             means={} if whole is None else {m.label: f"figures/means/class-{m.label}.png"
                                                             for m in whole.means})
     jobs = [FigureJob(path, draw_tile, (values, scale)) for path, values, scale in tile_jobs(gallery)]
     jobs += [FigureJob(colour_bar_path(m.key), draw_colour_bar, (m.scale,)) for m in gallery.methods]
-    jobs += [FigureJob(figures.means[m.label], draw_class_means, (m, class_names)) for m in (whole.means if whole else ())]
+    jobs += [FigureJob(figures.means[m.label], draw_class_means, (m, class_names), {"score": score})
+             for m in (whole.means if whole else ())]
     jobs.append(FigureJob(figures.confusion, draw_confusion_matrix, (evaluation.confusion, class_names)))
     if history is not None:
         jobs.append(FigureJob(figures.curves, draw_training_curves, (history,)))

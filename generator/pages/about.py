@@ -18,6 +18,7 @@ from typing import Any
 from generator.plumbing.numbers import percent
 from generator.pages.inputs import ig_quadrature
 from generator.stages.mathematics import EG_MEDIAN_LEVEL, Mathematics
+from generator.stages.model_output import score_words
 from generator.stages.results import BuildFacts
 from generator.pages.markdown_text import code_name, escape_markdown, href
 from generator.stages.results import COMPLETENESS_TOLERANCE
@@ -105,6 +106,7 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
     median = convergence.percentile(50)
     fewest = convergence.fewest_steps(90.0)
     fewest_eg = mathematics.expected_gradients.fewest_draws()
+    score = score_words(settings["model"]["output"])
 
     def pairs(items: list[tuple[str, Any]]) -> list[dict[str, str]]:
         return [{"label": escape_markdown(k), "value": escape_markdown(v)} for k, v in items]
@@ -144,6 +146,8 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
         "eg_level": percent(EG_MEDIAN_LEVEL, 0),
         "eg_fewest": "—" if fewest_eg is None else str(fewest_eg),
         "eg_baselines": f"{settings['attribution']['expected_gradients_baselines']:,}",
+        "score": score.noun,
+        "score_symbol": score.symbol,
         "ig_quadrature": escape_markdown(ig_quadrature(settings["attribution"]["steps"], settings["attribution"]["method"],
                                                        settings["attribution"]["tolerance"],
                                                        settings["attribution"]["map_tolerance"])),

@@ -12,14 +12,17 @@ from generator.figures.trust import TITLES
 from generator.pages.markdown_text import escape_markdown, href, listed
 from generator.plumbing.numbers import percent
 from generator.stages.baselines import BaselineStudy
+from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 
 PAGE = "methods/baselines.md"
 TEMPLATE = "baselines.md.j2"
 
 
-def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int, *, mnist: bool) -> dict[str, Any]:
+def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int, *, mnist: bool,
+                      score: ScoreWords = LOGIT_WORDS) -> dict[str, Any]:
     """Strings and links for templates/baselines.md.j2; ``maps`` counts the published maps, ``mnist``
-    says whether the data is MNIST (whose digits the page may then use as an example)."""
+    says whether the data is MNIST (whose digits the page may then use as an example), ``score``
+    names what the maps are of."""
     shares = study.black_share
     blind = [TITLES[k] for k, v in shares.items() if v == 0]
     seeing = [f"{TITLES[k]} {percent(v, 1)}" for k, v in shares.items() if v > 0]
@@ -32,7 +35,7 @@ def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int, *, 
         "shares": [{"method": TITLES[k], "share": percent(v, 1)} for k, v in shares.items()],
         "blind": listed(blind) if blind else "",
         "seeing": listed(seeing) if seeing else "",
-        "examples": [{"title": escape_markdown(row_title(study, k, names)),
+        "examples": [{"title": escape_markdown(row_title(study, k, names, score)),
                       "missing_ink": percent(float(study.eg_missing_ink[k]), 1),
                       "towards": escape_markdown(str(names[int(study.predicted[k])])),
                       "mistake": bool(study.predicted[k] != study.true[k])}
@@ -44,4 +47,5 @@ def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int, *, 
         "integrated_gradients_href": href("methods/integrated-gradients.md", PAGE),
         "expected_gradients_href": href("methods/more-methods.md", PAGE) + "#expected-gradients",
         "mnist": mnist,
+        "score": score.noun,
     }

@@ -22,11 +22,14 @@ from generator.stages.gallery import (
     method_maps,
     tile_path,
 )
+from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 from generator.stages.results import COMPLETENESS_TOLERANCE, Completeness, Example
 
 
-def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence[str]) -> dict[str, Any]:
-    """The legend (one colour bar per method) and one table row per (example, target) of a page."""
+def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence[str],
+                    score: ScoreWords = LOGIT_WORDS) -> dict[str, Any]:
+    """The legend (one colour bar per method) and one table row per (example, target) of a page;
+    ``score`` names what the maps are of in the checks and alt texts."""
     page = gallery_page.page
     methods = gallery.methods
     legend = []
@@ -53,17 +56,18 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
             "maps": [cell(tile_path(e.test_index, m.key, row.target), f"{m.title} map for class {names[row.target]}",
                           m.of(row))
                      for m in methods],
-            **_check_cells(row.completeness, "Δlogit", row.eg_completeness, row.smoothgrad_noise),
+            **_check_cells(row.completeness, f"Δ{score.symbol}", row.eg_completeness, row.smoothgrad_noise),
         } for row in e.rows]
         if e.contrast is not None:
             contrast_of = {m.key: cell(contrast_tile_path(e.test_index, m.key),
-                                       f"contrastive {m.title}, logit {names[e.predicted]} − logit {names[e.true_label]}",
+                                       f"contrastive {m.title}, {score.of(names[e.predicted])} − "
+                                       f"{score.of(names[e.true_label])}",
                                        getattr(e.contrast, m.key))
                            for m in methods if m.key in CONTRAST_METHODS}
             rows.append({
                 "target": escape_markdown(f"contrast {names[e.predicted]} − {names[e.true_label]}"),
                 "maps": [contrast_of.get(m.key) for m in methods],
-                **_check_cells(e.contrast.completeness, "Δ(logit difference)", e.contrast.eg_completeness),
+                **_check_cells(e.contrast.completeness, f"Δ({score.noun} difference)", e.contrast.eg_completeness),
             })
         examples.append({
             "anchor": anchor(e.test_index),

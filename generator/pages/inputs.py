@@ -18,7 +18,7 @@ from generator.plumbing.settings import Settings
 from generator.stages.checked_maps import MAX_REFINED_STEPS
 from generator.stages.gallery import Gallery
 from generator.stages.model import ARCHITECTURE
-from generator.stages.model_output import attributed_score
+from generator.stages.model_output import score_words
 from generator.stages.results import BuildFacts, CompletenessSummary, Evaluation, Example
 from generator.stages.selection import Selection
 from generator.stages.whole_test_set import WholeTestSet
@@ -42,14 +42,17 @@ def ig_quadrature(steps: int, method: str, tolerance: float, map_tolerance: floa
 
 def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSummary, evaluation: Evaluation,
                 selection: Selection, examples: Sequence[Example], gallery: Gallery, whole: WholeTestSet | None,
-                figures: ReportFigures, trust_summary: str | None = None) -> PageInputs:
-    """Everything the generated pages show, as ready-made strings and paths."""
+                figures: ReportFigures, trust_summary: str | None = None,
+                architecture: str = ARCHITECTURE) -> PageInputs:
+    """Everything the generated pages show, as ready-made strings and paths; ``architecture`` is the
+    model's layers in one line (:attr:`~generator.stages.model.TrainedModel.architecture`)."""
     attribution = settings.attribution
+    score = score_words(settings.model.output)
     baseline = f"constant {attribution.baseline:g}" + (" (black)" if attribution.baseline == 0 else "")
     attribution_rows = [
-        ("Attributed output", attributed_score(settings.model.output)),
+        ("Attributed output", score.described),
         ("Maps", "gradient, saliency, gradient × input, SmoothGrad, Integrated Gradients, Expected Gradients; "
-                 "for mistakes also contrastive IG and EG (logit predicted − logit true)"),
+                 f"for mistakes also contrastive IG and EG ({score.noun} predicted − {score.noun} true)"),
         ("IG quadrature", ig_quadrature(attribution.steps, attribution.method, attribution.tolerance,
                                           attribution.map_tolerance)),
         ("IG baseline", baseline),
@@ -80,7 +83,7 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
         confusion_figure=figures.confusion,
         curves_figure=figures.curves,
         model_summary=(
-            ("Architecture", ARCHITECTURE),
+            ("Architecture", architecture),
             ("Origin", facts.model_description),
             ("Model sha256", facts.model_sha256),
             ("Dataset", f"{facts.data_name}: {facts.data_description}"),
@@ -94,5 +97,5 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
         class_mean_figures=figures.means,
         trust_summary=trust_summary,
         repository=settings.output.repo_url,
-        attributed_score=attributed_score(settings.model.output),
+        score=score,
     )

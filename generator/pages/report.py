@@ -23,7 +23,7 @@ from generator.pages.gallery import explorer_rows, gallery_context
 from generator.pages.markdown_text import count, escape_markdown, front_matter_string, href
 from generator.plumbing.numbers import percent
 from generator.stages.gallery import CLASS_PAGE, MISCLASSIFIED_PAGE, Gallery, GalleryPage, anchor
-from generator.stages.model_output import attributed_score
+from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 from generator.stages.results import Evaluation, Example
 
 HOME_PAGE = "index.md"
@@ -56,8 +56,8 @@ class PageInputs:
         tool_version: version of this tool, shown in the footer.
         class_mean_figures: class → mean-map figure path (empty unless the whole test set
             was attributed).
-        attributed_score: the score every map is of, in words
-            (:func:`~generator.stages.model_output.attributed_score`).
+        score: what every map is of, in a phrase, a noun and a symbol
+            (:func:`~generator.stages.model_output.score_words` of ``model.output``).
     """
 
     title: str
@@ -75,7 +75,7 @@ class PageInputs:
     class_mean_figures: dict[int, str] = field(default_factory=dict)
     trust_summary: str | None = None
     repository: str = ""
-    attributed_score: str = attributed_score("logits")
+    score: ScoreWords = LOGIT_WORDS
 
 
 def report_pages(inputs: PageInputs) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -118,7 +118,7 @@ def _home_context(inputs: PageInputs) -> dict[str, Any]:
         "repository": {"href": inputs.repository, "text": escape_markdown(inputs.repository)}
         if inputs.repository else None,
         "attribution_summary": _pairs(inputs.attribution_summary),
-        "attributed_score": escape_markdown(inputs.attributed_score),
+        "attributed_score": escape_markdown(inputs.score.described),
         "per_class": per_class,
         "confusion_figure": _image(
             inputs.confusion_figure, HOME_PAGE,
@@ -167,7 +167,8 @@ def _class_context(inputs: PageInputs, k: int) -> dict[str, Any]:
         "shown": count(len(gallery_page.examples)),
         "margin_low": f"{min(margins):.2f}" if margins else "",
         "margin_high": f"{max(margins):.2f}" if margins else "",
-        "gallery": gallery_context(inputs.gallery, gallery_page, inputs.class_names),
+        "gallery": gallery_context(inputs.gallery, gallery_page, inputs.class_names, inputs.score),
+        "score": inputs.score.noun,
         "mistaken_for": mistakes([(k, p) for p in classes], other=1),
         "mistaken_from": mistakes([(t, k) for t in classes], other=0),
         "misclassified_href": href(MISCLASSIFIED_PAGE, page),
@@ -201,7 +202,8 @@ def _misclassified_context(inputs: PageInputs) -> dict[str, Any]:
                    "the most confident mistakes.")
     else:
         summary = f"All {count(shown)} misclassified test images are shown."
-    return {"summary": summary, "pairs": pairs, "gallery": gallery_context(inputs.gallery, gallery_page, inputs.class_names),
+    return {"summary": summary, "pairs": pairs, "score": inputs.score.noun,
+            "gallery": gallery_context(inputs.gallery, gallery_page, inputs.class_names, inputs.score),
             "explorer_href": href(EXPLORER_PAGE, MISCLASSIFIED_PAGE),
             "reading_href": href(READING_PAGE, MISCLASSIFIED_PAGE), "footer": _footer(inputs)}
 
@@ -209,6 +211,7 @@ def _misclassified_context(inputs: PageInputs) -> dict[str, Any]:
 def _explorer_context(inputs: PageInputs) -> dict[str, Any]:
     return {"rows": explorer_rows(inputs.examples, inputs.gallery, inputs.class_names, EXPLORER_PAGE),
             "count": count(len(inputs.examples)), "misclassified_href": href(MISCLASSIFIED_PAGE, EXPLORER_PAGE),
+            "score": inputs.score.noun,
             "footer": _footer(inputs)}
 
 

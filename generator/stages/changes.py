@@ -62,6 +62,8 @@ class Changes:
     newly_fixed_total: int
     old_maps_from_arrays: int
     old_maps_recomputed: int
+    previous_output: str = "logits"
+    """The previous build's ``model.output``: what its maps are of."""
 
 
 def old_maps(previous: PreviousReport, images: np.ndarray, index: np.ndarray, target: np.ndarray,
@@ -142,4 +144,5 @@ def compute_changes(previous: PreviousReport, labels: np.ndarray, images: np.nda
         newly_fixed=changed(fixed_shown, published + len(broken_shown)),
         newly_misclassified_total=int(len(broken)), newly_fixed_total=int(len(fixed)),
         old_maps_from_arrays=from_arrays, old_maps_recomputed=int(len(index) - from_arrays),
+        previous_output=previous.output,
     )

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator.stages.colour_scale import LIMIT_PERCENTILE, Clipping, ColourScale, clipping, limit
+from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 from generator.stages.results import AttributionRow, Example
 
 SIGNED_CMAP = "RdBu_r"
 MAGNITUDE_CMAP = "viridis"
-PER_INTENSITY = "logit per unit of pixel/255"
-"""Unit of the gradient-like maps: every map is taken with respect to pixel/255, whatever scale the model reads."""
 CLASS_PAGE = "classes/class-{k}.md"
 MISCLASSIFIED_PAGE = "misclassified.md"
 TILE_DIR = "figures/tiles"
@@ -51,14 +50,14 @@ class Method:
         return getattr(row, self.key)
 
 
-# (key, column head, short name under a map on a phone, signed, unit)
+# (key, column head, short name under a map on a phone, signed, unit: the ScoreWords property naming it)
 METHOD_COLUMNS: tuple[tuple[str, str, str, bool, str], ...] = (
-    ("gradient", "Gradient", "Gradient", True, PER_INTENSITY),
-    ("saliency", "Saliency", "Saliency", False, PER_INTENSITY),
-    ("gradient_x_input", "Gradient × input", "Grad×input", True, "logit units"),
-    ("smoothgrad", "SmoothGrad", "SmoothGrad", True, PER_INTENSITY),
-    ("integrated_gradients", "Integrated Gradients", "IG", True, "logit units"),
-    ("expected_gradients", "Expected Gradients", "EG", True, "logit units"),
+    ("gradient", "Gradient", "Gradient", True, "per_intensity"),
+    ("saliency", "Saliency", "Saliency", False, "per_intensity"),
+    ("gradient_x_input", "Gradient × input", "Grad×input", True, "units"),
+    ("smoothgrad", "SmoothGrad", "SmoothGrad", True, "per_intensity"),
+    ("integrated_gradients", "Integrated Gradients", "IG", True, "units"),
+    ("expected_gradients", "Expected Gradients", "EG", True, "units"),
 )
 CONTRAST_METHODS = ("integrated_gradients", "expected_gradients")
 """The methods with a contrast map (logit_pred − logit_true) for each mistake, in their own column."""
@@ -138,17 +137,19 @@ def method_limit(key: str, examples: Sequence[Example], percentile: float = LIMI
     return limit(method_maps(key, examples), percentile)
 
 
-def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int) -> Gallery:
+def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int,
+                  score: ScoreWords = LOGIT_WORDS) -> Gallery:
     """Lay out ``examples`` on pages and fix the colour scales.
 
     Args:
         examples: every published example.
-        margins: (N_test,) top logit minus runner-up logit of every test image.
+        margins: (N_test,) top score minus runner-up score of every test image.
         classes: number of classes (one page each).
+        score: what the maps are of; it names the unit of every colour scale ("logit units").
     """
     methods = tuple(
         Method(key, title, short, ColourScale(method_limit(key, examples), signed,
-                                              SIGNED_CMAP if signed else MAGNITUDE_CMAP, unit))
+                                              SIGNED_CMAP if signed else MAGNITUDE_CMAP, getattr(score, unit)))
         for key, title, short, signed, unit in METHOD_COLUMNS)
     margin_of = {e.test_index: float(margins[e.test_index]) for e in examples}
     groups = [(CLASS_PAGE.format(k=k),

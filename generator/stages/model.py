@@ -16,6 +16,7 @@ import numpy as np
 
 from generator.plumbing.cache import file_sha256
 from generator.plumbing.input_scale import UNIT, InputScale
+from generator.stages.architecture import describe_model
 from generator.stages.data import Dataset, to_model_input
 from generator.plumbing.errors import UserError
 from generator.stages.keras_messages import load_error_text, not_a_zip_text
@@ -42,6 +43,8 @@ class TrainedModel:
         history: training curves, or None for a loaded model.
         description: one line for the model card ("trained here …" or "loaded from …").
         reused: True when a cached model was loaded instead of training.
+        architecture: the model card's layers line: :data:`ARCHITECTURE` for the CNN trained here,
+            :func:`~generator.stages.architecture.describe_model` of a loaded model.
     """
 
     model: Any
@@ -50,6 +53,7 @@ class TrainedModel:
     history: TrainingHistory | None
     description: str
     reused: bool
+    architecture: str = ARCHITECTURE
 
 
 def build_cnn(input_shape: tuple[int, int, int] = (28, 28, 1), classes: int = 10) -> Any:
@@ -291,7 +295,8 @@ def load_user_model(path: Path, input_scale: InputScale = UNIT) -> TrainedModel:
         raise ModelError(load_error_text(path, str(error).strip() or type(error).__name__)) from None
     check_model_shapes(model, path)
     reads = "" if input_scale == UNIT else f", reading {input_scale.formula}"
-    return TrainedModel(model, path, file_sha256(path), None, f"loaded from {path.name}{reads}", reused=True)
+    return TrainedModel(model, path, file_sha256(path), None, f"loaded from {path.name}{reads}", reused=True,
+                        architecture=describe_model(model))
 
 
 def check_model_shapes(model: Any, path: Path, image_shape: tuple[int, ...] = (28, 28, 1), classes: int = 10) -> None:

@@ -14,6 +14,8 @@ are not finite: a report of NaN scores is never published.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from generator.stages.model import ModelError
@@ -37,6 +39,52 @@ def attributed_score(output: str) -> str:
     if output == "probabilities":
         return "class log-probability log p_t (the model outputs probabilities)"
     return "class logit (pre-softmax)"
+
+
+@dataclass(frozen=True)
+class ScoreWords:
+    """What every page and figure calls the score the maps are of, decided by ``model.output``
+    alone (:func:`score_words`); pages and figures only place these words.
+
+    Attributes:
+        described: the score in a phrase (:func:`attributed_score`).
+        noun: the short noun, "logit" or "log-probability": "the class 3 logit".
+        symbol: the score in a formula, "logit" or "log p": "∂logit/∂x", "Δlogit".
+        of_class: one class's score in a formula, ``{}`` standing for the class name:
+            "logit {}" or "log p_{}" ("logit 4 − logit 6").
+    """
+
+    described: str
+    noun: str
+    symbol: str
+    of_class: str
+
+    def of(self, name: str) -> str:
+        """The score of class ``name`` in a formula, e.g. "logit 4" or "log p_4"."""
+        return self.of_class.format(name)
+
+    @property
+    def units(self) -> str:
+        """The unit of the maps that share the score out: "logit units"."""
+        return f"{self.noun} units"
+
+    @property
+    def per_intensity(self) -> str:
+        """The unit of the gradient-like maps: "logit per unit of pixel/255" (every map is taken
+        with respect to pixel/255, whatever scale the model reads)."""
+        return f"{self.noun} per unit of pixel/255"
+
+
+def score_words(output: str) -> ScoreWords:
+    """The :class:`ScoreWords` of ``model.output`` = ``output``: the class logit, or for
+    "probabilities" the log-probability log p_t."""
+    if output == "probabilities":
+        return ScoreWords(attributed_score(output), "log-probability", "log p", "log p_{}")
+    return ScoreWords(attributed_score(output), "logit", "logit", "logit {}")
+
+
+LOGIT_WORDS = score_words("logits")
+"""The words of the default, ``model.output = "logits"``."""
 
 
 def row_sums_are_one(outputs: np.ndarray) -> bool:

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 
 from generator.plumbing.errors import UserError
+from generator.plumbing.settings import MODEL_OUTPUTS
+from generator.stages.model_output import LOGIT_WORDS, ScoreWords, score_words
 from generator.stages.results import AttributionRow, Completeness, ContrastMap, Example
 
 MANIFEST = "manifest.json"
@@ -41,10 +43,13 @@ class PublishedReport:
     Attributes:
         class_names: display name of each class, in label order.
         examples: every published example, in the manifest's order.
+        score: what the maps are of, from the build's recorded ``model.output`` (the class logit
+            for a site that records none).
     """
 
     class_names: tuple[str, ...]
     examples: tuple[Example, ...]
+    score: ScoreWords = LOGIT_WORDS
 
     def example(self, test_index: int) -> Example:
         """The published example of test image ``test_index``.
@@ -87,10 +92,11 @@ def read_published(site_dir: Path) -> PublishedReport:
         raise PublishedError(f"{arrays_path} is not a readable .npz archive: {error}") from None
     try:
         class_names = tuple(str(name) for name in manifest["settings"]["data"]["class_names"])
+        score = score_words(recorded_output(manifest))
         records = manifest["examples"]
         highest = _highest_class(records, arrays)
         if highest < len(class_names):
-            return PublishedReport(class_names, examples_from_published(records, arrays, len(class_names)))
+            return PublishedReport(class_names, examples_from_published(records, arrays, len(class_names)), score)
     except (KeyError, TypeError, IndexError, ValueError) as error:
         detail = f"missing {error}" if isinstance(error, KeyError) else str(error)
         raise PublishedError(f"{manifest_path} and {arrays_path} are not a report this version can read: "
@@ -98,6 +104,22 @@ def read_published(site_dir: Path) -> PublishedReport:
     count = f"{len(class_names)} name{'' if len(class_names) == 1 else 's'}"
     raise PublishedError(f"{manifest_path}: its class_names has {count} while the published rows use classes "
                          f"up to {highest}; it needs one name per class, {highest + 1} or more")
+
+
+def recorded_output(manifest: Mapping[str, Any]) -> str:
+    """The ``model.output`` a published report was built with: "logits" when its manifest records
+    none (sites built before the setting existed).
+
+    Raises:
+        ValueError: the recorded value is not one of :data:`~generator.plumbing.settings.MODEL_OUTPUTS`.
+    """
+    model = manifest["settings"].get("model", {})
+    if not isinstance(model, Mapping):
+        raise ValueError("its settings.model is not an object")
+    output = model.get("output", "logits")
+    if output not in MODEL_OUTPUTS:
+        raise ValueError(f"its settings.model.output is {output!r}, not one of {', '.join(MODEL_OUTPUTS)}")
+    return output
 
 
 def _highest_class(records: Sequence[Mapping[str, Any]], arrays: Mapping[str, np.ndarray]) -> int:

@@ -523,3 +523,68 @@ def test_maps_with_nan_values_from_finite_scores_are_never_published():
     with pytest.raises(GateError, match=f"{1 + len(arrays.contrast_index)} of {rows} attributed rows have maps "
                                         "with NaN or infinite values"):
         check_gates(Settings(), 1.0, completeness_summary(broken), non_finite_rows(broken), rows)
+
+
+# The model card's "Architecture" row: a loaded model is described by its own layers.
+
+def test_describe_model_gives_the_layers_of_a_small_sequential_model_and_its_parameters():
+    from generator.stages.architecture import describe_model
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3, activation="relu"),
+                              keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dropout(0.25),
+                              keras.layers.Dense(K)])
+    # Conv2D: 8 × (3·3·1) + 8 = 80; Dense: 13·13·8 × 10 + 10 = 13,530
+    assert describe_model(model) == ("Conv2D(8, 3×3, relu) → MaxPooling2D(2) → Flatten → Dropout(0.25) → Dense(10); "
+                                     "13,610 parameters")
+
+
+def test_describe_model_shows_a_nested_model_by_name_with_its_layers():
+    from generator.stages.architecture import describe_model
+
+    inputs = keras.Input((28, 28, 1))
+    head = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(16, activation="relu")], name="head")
+    scores = keras.layers.Dense(K, activation="softmax")(head(keras.layers.Conv2D(4, 3, strides=2)(inputs)))
+    # Conv2D: 4 × 9 + 4 = 40; 13·13·4 = 676 → Dense(16): 676 × 16 + 16 = 10,832; Dense(10): 170
+    assert describe_model(keras.Model(inputs, scores)) == (
+        "Conv2D(4, 3×3, stride 2) → head[Flatten → Dense(16, relu)] → Dense(10, softmax); 11,042 parameters")
+
+
+def test_describe_model_leaves_out_the_middle_of_a_long_model_and_says_how_many_layers():
+    from generator.stages.architecture import HEAD, MAX_SHOWN, TAIL, describe_model
+
+    layers = [keras.layers.Dense(8 + k, activation="relu") for k in range(30)]
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), *layers, keras.layers.Dense(K)])
+    text = describe_model(model)
+    shown = text.split("; ")[0].split(" → ")
+    assert len(shown) == HEAD + 1 + TAIL < MAX_SHOWN
+    assert shown[:3] == ["Flatten", "Dense(8, relu)", "Dense(9, relu)"] and shown[-1] == "Dense(10)"
+    assert shown[HEAD] == f"… {32 - HEAD - TAIL} layers left out …" and shown[-2] == "Dense(37, relu)"
+    assert text.endswith(f"; {model.count_params():,} parameters") and "\n" not in text
+
+
+def test_a_loaded_model_is_described_by_its_layers_and_the_cnn_trained_here_by_its_own_line(tmp_path):
+    from generator.stages.architecture import describe_model
+    from generator.stages.model import ARCHITECTURE, TrainedModel
+
+    keras.Sequential([build_cnn(), keras.layers.Softmax()]).save(tmp_path / "wrapped.keras")
+    loaded = load_user_model(tmp_path / "wrapped.keras")
+    assert loaded.architecture == describe_model(loaded.model)
+    assert loaded.architecture == (
+        "gradient_gallery_cnn[Conv2D(32, 3×3, relu) → MaxPooling2D(2) → Conv2D(64, 3×3, relu) → MaxPooling2D(2) → "
+        "Flatten → Dropout(0.5) → Dense(10)] → Softmax; 34,826 parameters")
+    assert TrainedModel(None, tmp_path, "", None, "trained here", reused=False).architecture == ARCHITECTURE
+
+
+def test_the_finite_maps_gate_counts_nothing_when_there_is_no_mistake():
+    """A build without a misclassified image has no contrast rows: zero rows, zero broken."""
+    import dataclasses
+
+    from generator.stages.attribute import non_finite_rows
+    from test_baselines import published
+
+    arrays = published()
+    none = np.zeros(0, dtype=np.int64)
+    empty = {field: dataclasses.replace(getattr(arrays, field), **{
+        f.name: getattr(arrays, field).__getattribute__(f.name)[:0] for f in dataclasses.fields(getattr(arrays, field))})
+        for field in ("contrast", "contrast_eg")}
+    assert non_finite_rows(dataclasses.replace(arrays, contrast_index=none, **empty)) == 0
