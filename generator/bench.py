@@ -103,7 +103,7 @@ def peak_memory_mib(model_path: str, count: int, options: BenchOptions) -> float
 
 
 def _memory_probe(model_path: str, count: int, steps: int, method: str, chunk_size: int) -> None:
-    from generator.stages.model import load_keras
+    from generator.stages.keras_archive import load_keras
 
     model = load_keras(model_path)
     shape = tuple(int(d) for d in model.inputs[0].shape[1:])

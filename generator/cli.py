@@ -4,14 +4,13 @@ so ``gradient-gallery --help`` answers without importing TensorFlow."""
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 from generator import __version__
-from generator.plumbing.errors import UserError
+from generator.plumbing.errors import is_user_error, one_line
 from generator.plumbing.bench_options import BenchOptions
 from generator.plumbing.settings import QUICK_OVERRIDES, Settings, SettingsError
 from generator.plumbing.settings_file import load_settings
@@ -280,34 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("gradient-gallery: interrupted", file=sys.stderr)
         return 130
     except Exception as error:
-        if args.debug or not _is_user_error(error):
+        if args.debug or not is_user_error(error):
             raise
-        print(f"gradient-gallery: error: {_message(error)}", file=sys.stderr)
+        print(f"gradient-gallery: error: {one_line(error)}", file=sys.stderr)
         return 1
-
-
-OS_ADVICE = {
-    errno.ENOENT: "check the path",
-    errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.EISDIR: "a file was expected there, not a folder",
-    errno.EEXIST: "something is already there; choose another path or remove it",
-    errno.EACCES: "check the permissions of the path",
-    errno.EPERM: "the file or its folder cannot be changed (permissions, or an immutable attribute)",
-    errno.EROFS: "the file system is read-only; choose a folder on another one",
-    errno.ENOSPC: "free some disk space, then build again",
-    errno.EDQUOT: "the disk quota is used up; free some space, then build again",
-}
-"""What to do about a file-system error, by its ``errno`` (what a wrapper message adds to the OS's own)."""
-
-
-def _message(error: Exception) -> str:
-    """One line for the user; file-system errors name the file and what to do about that error."""
-    if isinstance(error, OSError) and error.filename and error.strerror:
-        advice = OS_ADVICE.get(error.errno or 0, "check the path, its permissions and the free disk space")
-        return f"{error.strerror}: {error.filename}; {advice}"
-    return " ".join(str(error).split())
-
-
-def _is_user_error(error: Exception) -> bool:
-    """Errors with a message meant for the user (bad input), as opposed to bugs."""
-    return isinstance(error, (UserError, OSError))

@@ -80,7 +80,7 @@ def test_patch_share_is_the_absolute_mass_on_the_patch():
 def test_readings_follow_the_stated_thresholds():
     from generator.pages.decoy import decoy_context
     from generator.stages.decoy import FINDS_CONCENTRATION, Decoy
-    from generator.stages.trust import Interval
+    from generator.stages.intervals import Interval
 
     n = 40
     def share(value):

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import copy_project, hand_written_html, run_build
 from test_idx import write_idx_directory
-from generator.publish.build import missing_images
+from generator.publish.images import missing_images
 
 pytest.importorskip("tensorflow")
 

@@ -97,7 +97,7 @@ def test_missing_and_wrongly_shaped_models_are_refused(tmp_path):
 def test_saved_models_are_byte_identical_after_normalisation(tmp_path):
     import time
 
-    from generator.stages.model import normalize_keras_archive
+    from generator.stages.keras_archive import normalize_keras_archive
 
     paths = [tmp_path / "a.keras", tmp_path / "b.keras"]
     for path in paths:  # the same model twice, as two Python objects (other shared-object ids)

@@ -11,7 +11,7 @@ from generator.pages.markdown_text import environment
 from generator.plumbing.settings import DataSettings
 from generator.stages.decoy import Decoy
 from generator.stages.naming import MNIST_DESCRIPTION, MNIST_SHA256, NEUTRAL_DESCRIPTION, dataset_words
-from generator.stages.trust import Interval
+from generator.stages.intervals import Interval
 from test_pages import TEMPLATES
 
 OTHER_SHA256 = "0f" * 32

@@ -32,9 +32,10 @@ from generator.pages.decoy import PAGE as DECOY_PAGE
 from generator.pages.decoy import TEMPLATE as DECOY_TEMPLATE
 from generator.pages.decoy import decoy_context
 from generator.stages.decoy import Decoy
-from generator.stages.trust import Interval
+from generator.stages.intervals import Interval
 from generator.pages.report import report_pages
-from generator.publish.build import SiteError, without_pages, build_site, missing_images, referenced_images, site_config
+from generator.publish.build import SiteError, without_pages, build_site, site_config
+from generator.publish.images import missing_images, referenced_images
 
 ROOT = Path(__file__).resolve().parents[1]
 # A 1×1 PNG; MkDocs only checks that linked files exist.

@@ -13,7 +13,7 @@ from generator.figures.trust import TITLES
 from generator.pages.markdown_text import href
 from generator.plumbing.numbers import percent
 from generator.stages.decoy import FINDS_CONCENTRATION, READS_PATCH_DROP, Decoy
-from generator.stages.trust import Interval
+from generator.stages.intervals import Interval
 
 PAGE = "decoy.md"
 TEMPLATE = "decoy.md.j2"

@@ -15,7 +15,8 @@ from generator.figures.trust import CURVES_FIGURE, GRID_FIGURE, SIMILARITY_FIGUR
 from generator.pages.markdown_text import escape_markdown, href, listed
 from generator.plumbing.numbers import percent
 from generator.stages.faithfulness import BLUR_SIGMA
-from generator.stages.trust import FILLS, METHOD_KEYS, NOT_MEASURED, Interval, MethodTrust, Trust
+from generator.stages.intervals import NOT_MEASURED, Interval
+from generator.stages.trust import FILLS, METHOD_KEYS, MethodTrust, Trust
 
 PAGE = "trust.md"
 TEMPLATE = "trust.md.j2"

@@ -19,10 +19,8 @@ import os
 import shutil
 import sys
 from collections.abc import Collection
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from generator.plumbing.errors import UserError
 from generator.plumbing.settings import SITE_ENGINES
@@ -251,55 +249,3 @@ def _publish(building: Path, site_dir: Path, retired: Path) -> None:
         shutil.rmtree(building, ignore_errors=True)
         raise
     shutil.rmtree(retired, ignore_errors=True)
-
-
-class _ImageSources(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.sources: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img":
-            self.sources.extend(value for name, value in attrs if name == "src" and value)
-
-
-def referenced_images(site_dir: Path) -> list[tuple[Path, str]]:
-    """Every ``<img src>`` in the built HTML.
-
-    Args:
-        site_dir: a built site.
-
-    Returns:
-        (html_file, src) pairs, files in sorted order, sources in document order.
-    """
-    found = []
-    for html_file in sorted(Path(site_dir).rglob("*.html")):
-        parser = _ImageSources()
-        parser.feed(html_file.read_text(encoding="utf-8"))
-        found.extend((html_file, src) for src in parser.sources)
-    return found
-
-
-def missing_images(site_dir: Path) -> list[str]:
-    """Images that a built page references but the site does not contain.
-
-    Remote sources (``https://…``, ``//host/…``) count as missing too: the site is meant
-    to work offline, with nothing loaded from other hosts. Inline ``data:`` images are fine.
-
-    Returns:
-        One "page.html: src" line per missing image.
-    """
-    site_dir = Path(site_dir)
-    missing = []
-    for html_file, src in referenced_images(site_dir):
-        parts = urlsplit(src)
-        if parts.scheme == "data":
-            continue
-        if parts.scheme or parts.netloc:
-            missing.append(f"{html_file.relative_to(site_dir)}: {src}")
-            continue
-        path = unquote(parts.path)
-        target = site_dir / path.lstrip("/") if path.startswith("/") else html_file.parent / path
-        if not target.resolve().is_file():
-            missing.append(f"{html_file.relative_to(site_dir)}: {src}")
-    return missing

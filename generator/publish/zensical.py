@@ -32,7 +32,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from generator.publish.build import SiteError, missing_images, without_pages
+from generator.publish.build import SiteError, without_pages
+from generator.publish.images import missing_images
 from generator.publish.titles import escape_attributes_once
 
 ZENSICAL_MODULE = "zensical"

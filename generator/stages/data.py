@@ -20,8 +20,6 @@ import hashlib
 import importlib.metadata
 import io
 import os
-import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,40 +159,16 @@ def _make_dataset(
 
 
 def _from_npz(path: Path, source: str) -> Dataset:
-    """Read a Keras-format .npz without ever unpickling, then check each split."""
-    try:  # our own handle: np.load leaks the file it opened when a zip is damaged
-        with path.open("rb") as stream:
-            start = stream.read(len(NPY_MAGIC))
-            if not start.startswith(ZIP_MAGICS) and not start.startswith(NPY_MAGIC):
-                raise DataError(f"{path} is not an .npz archive (it is not a zip file{_first_bytes(start)}); "
-                                f"save the four arrays {', '.join(NPZ_KEYS)} with np.savez")
-            stream.seek(0)
-            archive = np.load(stream, allow_pickle=False)
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise DataError(f"{path} holds a single array, not an .npz archive with "
-                                f"{', '.join(NPZ_KEYS)}; save the four arrays with np.savez")
-            missing = [key for key in NPZ_KEYS if key not in archive.files]
-            if missing:
-                raise DataError(f"{path} lacks {', '.join(missing)} (it has "
-                                f"{', '.join(archive.files) or 'no arrays'}); a Keras-format .npz "
-                                f"needs {', '.join(NPZ_KEYS)}")
-            arrays = {key: archive[key] for key in NPZ_KEYS}
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as error:
-        raise DataError(f"cannot read {path} as an .npz archive ({error}); check that the file is "
-                        "an intact np.savez output") from None
+    """Read a Keras-format .npz (:mod:`generator.stages.npz`), then check each split."""
+    from generator.stages.npz import NpzError, read_npz
+
+    try:
+        arrays = read_npz(path, NPZ_KEYS)
+    except NpzError as error:
+        raise DataError(str(error)) from None
     x_train, y_train = _check_split(arrays["x_train"], arrays["y_train"], "train", path)
     x_test, y_test = _check_split(arrays["x_test"], arrays["y_test"], "test", path)
     return _make_dataset(x_train, y_train, x_test, y_test, source)
-
-
-ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
-"""How a zip archive (an .npz) starts: a file entry, or the end record of an empty archive."""
-NPY_MAGIC = b"\x93NUMPY"
-"""How a single .npy array starts (refused below with its own message)."""
-
-
-def _first_bytes(start: bytes) -> str:
-    return "; it is empty" if not start else f"; it starts with bytes {start[:4].hex(' ')}"
 
 
 def _from_idx(directory: Path, source: str) -> Dataset:

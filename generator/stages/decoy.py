@@ -31,7 +31,7 @@ import numpy as np
 
 from generator.plumbing.input_scale import UNIT, InputScale
 from generator.stages.data import Dataset, arrays_sha256, to_model_input
-from generator.stages.trust import Interval, interval
+from generator.stages.intervals import Interval, interval
 
 DECOY_FORMAT = 1
 """Bump when this stage changes what it computes, so cached results are dropped."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import os
@@ -19,7 +18,7 @@ from generator.plumbing.input_scale import UNIT, InputScale
 from generator.stages.architecture import describe_model
 from generator.stages.data import Dataset, to_model_input
 from generator.plumbing.errors import UserError
-from generator.stages.keras_messages import load_error_text, not_a_zip_text
+from generator.stages.keras_archive import load_error_text, load_keras, normalize_keras_archive, not_a_zip_text
 from generator.stages.results import Evaluation, TrainingHistory
 from generator.plumbing.settings import Settings
 
@@ -220,9 +219,6 @@ def train_model(
     return TrainedModel(model, path, file_sha256(path), history, description, reused=False)
 
 
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-
 def _load_cached(path: Path, history_path: Path, hash_path: Path,
                  log: Callable[[str], None]) -> tuple[Any, TrainingHistory] | None:
     """The cached model and its curves, or None when absent or not matching its recorded hash."""
@@ -236,47 +232,6 @@ def _load_cached(path: Path, history_path: Path, hash_path: Path,
     except Exception as error:  # a damaged entry is retrained, never trusted
         log(f"model: cached {path.name} is unusable ({str(error).splitlines()[0] if str(error) else type(error).__name__}); retraining")
         return None
-
-
-def normalize_keras_archive(path: Path) -> None:
-    """Make a saved .keras file a function of the model alone: fixed zip timestamps, no save
-    date in its metadata and shared-object ids renumbered, so the same model always gives
-    the same bytes and sha256."""
-    with zipfile.ZipFile(path) as archive:
-        members = [(info, archive.read(info)) for info in archive.infolist()]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for info, data in members:
-            if info.filename == "metadata.json":
-                metadata = json.loads(data)
-                metadata.pop("date_saved", None)
-                data = json.dumps(metadata, sort_keys=True).encode()
-            elif info.filename == "config.json":
-                data = json.dumps(_renumber_shared_objects(json.loads(data), {})).encode()
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-            fixed.compress_type = info.compress_type
-            fixed.external_attr = info.external_attr
-            archive.writestr(fixed, data)
-    path.write_bytes(buffer.getvalue())
-
-
-def _renumber_shared_objects(node: Any, numbers: dict[Any, int]) -> Any:
-    """Replace Keras' ``shared_object_id`` values (memory addresses at save time) by 1, 2, …
-    in order of appearance; equal ids stay equal, so shared objects stay shared."""
-    if isinstance(node, dict):
-        return {key: numbers.setdefault(value, len(numbers) + 1) if key == "shared_object_id"
-                else _renumber_shared_objects(value, numbers) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_renumber_shared_objects(item, numbers) for item in node]
-    return node
-
-
-def load_keras(path: Path | str) -> Any:
-    """The one way this project opens a .keras archive: uncompiled, in Keras' safe mode (no
-    arbitrary code from the file). Raises whatever Keras raises for a broken archive."""
-    import keras
-
-    return keras.saving.load_model(path, compile=False, safe_mode=True)
 
 
 def load_user_model(path: Path, input_scale: InputScale = UNIT) -> TrainedModel:

@@ -39,6 +39,7 @@ from generator.plumbing.input_scale import UNIT, InputScale
 from generator.plumbing.settings import Settings
 from generator.stages import faithfulness as faith
 from generator.stages.method_maps import METHOD_KEYS, every_method_maps
+from generator.stages.intervals import NOT_MEASURED, Interval, interval
 from generator.stages.similarity import similarity
 
 Log = Callable[[str], None]
@@ -158,26 +159,6 @@ def faithfulness_arrays(model: object, images: np.ndarray, targets: np.ndarray, 
                     [faith.normalised_auc(c) for c in curves], axis=0).astype(np.float32)
                 out["fractions"] = curves[0].fractions
     return out
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A mean with its 95% bootstrap interval."""
-
-    mean: float
-    low: float
-    high: float
-
-    def to_dict(self) -> dict[str, float]:
-        return {"mean": self.mean, "low": self.low, "high": self.high}
-
-
-def interval(values: np.ndarray, seed: int) -> Interval:
-    return Interval(*faith.bootstrap(np.asarray(values, dtype=np.float64), seed))
-
-
-NOT_MEASURED = Interval(float("nan"), float("nan"), float("nan"))
-"""The interval of a check that did not run (model randomisation without a layer to randomise)."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ these tests. (IDX headers whose sizes overflow are in ``test_idx_cases.py``.)
 """
 
 import numpy as np
-import pytest
 
 from hostile.cases import one_line_error
 
