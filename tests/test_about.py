@@ -67,7 +67,7 @@ def test_page_shows_hashes_versions_measurements_and_escapes_user_text(tmp_path)
     context = report_build_context(facts(settings), mathematics, [("NumPy", "1.2.3"), ("Weird", "<x>")])
     render_all({"page.md": ("report-build.md.j2", context)}, ROOT / "templates", tmp_path)
     page = (tmp_path / "page.md").read_text(encoding="utf-8")
-    assert "ab" * 32 in page and "cd" * 32 in page and "98.76%" in page  # 0.98765, rounded down
+    assert "ab" * 32 in page and "cd" * 32 in page and "98.77%" in page  # 0.98765, rounded to nearest
     assert "| NumPy | 1.2.3 |" in page and "&#60;x&#62;" in page
     # setting keys are inline code, shown literally: no character reference inside the backticks
     assert "| `data.class_names` |" in page and "| `attribution.smoothgrad_samples` |" in page

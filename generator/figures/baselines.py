@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from generator.figures.charts import save_figure
 from generator.figures.example import SIGNED_CMAP, robust_scale
 from generator.figures.jobs import FigureJob
-from generator.plumbing.numbers import percent
+from generator.plumbing.numbers import fixed, percent
 from generator.stages.baselines import BLUR_SIGMA, BaselineStudy
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 
@@ -53,7 +53,7 @@ def draw_baselines(study: BaselineStudy, names: Sequence[str], path: Path, *, sc
                 ax = grid[k, c + 1]
                 shown = ax.imshow(study.maps[k, c], cmap=SIGNED_CMAP, norm=norm, interpolation="nearest")
                 ax.set_title(COLUMN_TITLES[c], fontsize=8)
-                ax.set_xlabel(f"Σ {study.attribution_sum[k, c]:.2f} · Δ {study.score_delta[k, c]:.2f}\n"
+                ax.set_xlabel(f"Σ {fixed(study.attribution_sum[k, c])} · Δ {fixed(study.score_delta[k, c])}\n"
                               f"error {percent(study.relative_error[k, c])}", fontsize=7)
             figure.colorbar(shown, ax=grid[k, -1], fraction=0.05, pad=0.04, extend="both").ax.tick_params(labelsize=7)
             top = grid[k, 0].get_position().y1

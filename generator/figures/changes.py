@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from generator.figures.charts import save_figure
 from generator.figures.example import Panel, draw_panel, robust_scale, signed_panel
 from generator.figures.jobs import FigureJob
+from generator.plumbing.numbers import fixed
 from generator.stages.changes import ChangedImage, Changes
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords, score_words
 
@@ -31,10 +32,10 @@ def draw_changed_image(change: ChangedImage, scale: float, class_names: Sequence
     panels = (
         (change.image, Panel("input", Normalize(0.0, 1.0), "gray", "pixel intensity", "neither")),
         (change.old_ig, signed_panel(f"previous model: predicted {names[change.old_predicted]} "
-                                     f"(p={change.old_confidence:.2f})", scale,
+                                     f"(p={fixed(change.old_confidence)})", scale,
                                      f"IG of {previous_score.of(true)} ({previous_score.units})")),
         (change.new_ig, signed_panel(f"this model: predicted {names[change.new_predicted]} "
-                                     f"(p={change.new_confidence:.2f})", scale,
+                                     f"(p={fixed(change.new_confidence)})", scale,
                                      f"IG of {score.of(true)} ({score.units})")),
     )
 

@@ -20,8 +20,8 @@ from matplotlib.figure import Figure
 from generator.stages.colour_scale import LIMIT_PERCENTILE, MIN_LIMIT, limit
 from generator.figures.charts import save_figure
 from generator.stages.gallery import method_limit
-from generator.plumbing.numbers import percent
-from generator.stages.model_output import LOGIT_WORDS, ScoreWords
+from generator.plumbing.numbers import fixed, percent, percent_exact, percent_rounded_up
+from generator.stages.model_output import LOGIT_WORDS, PER_INTENSITY, ScoreWords
 from generator.stages.results import COMPLETENESS_TOLERANCE, ClassMeans, Completeness, Example
 
 SIGNED_CMAP = "RdBu_r"
@@ -31,8 +31,6 @@ MIN_SCALE = MIN_LIMIT
 # in a column COLUMN_INCHES wide with its colour bar) and the completeness line.
 COLUMN_INCHES, TITLE_INCHES, ROW_HEIGHT_INCHES = 2.4, 0.4, 2.2
 ROW_TITLE_INCHES, PANEL_TITLE_INCHES, MAP_INCHES = 0.3, 0.2, 1.32
-PER_INTENSITY = "per unit of pixel/255"
-"""After the score's symbol, the unit of the gradient-like maps (short enough for a colour bar)."""
 N_COLUMNS = 7  # input | gradient | saliency | gradient × input | SmoothGrad | IG | EG
 
 
@@ -41,7 +39,7 @@ class MapScales:
     """Colour limits shared by all published maps, one per method (see each colour bar).
 
     Signed maps span [−scale, +scale], saliency spans [0, scale]. Gradient, saliency and
-    SmoothGrad are in logit per unit intensity; Gradient × Input and IG in logit units
+    SmoothGrad are in logit per unit of intensity; Gradient × Input and IG in logit units
     (contrast maps share their method's scale).
     """
 
@@ -121,7 +119,7 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
     columns = example_panels(scales, score)
     width, height = figure_size(example)
     title = (f"test #{example.test_index} · true {names[example.true_label]} · "
-             f"predicted {names[example.predicted]} (p={example.confidence:.2f})")
+             f"predicted {names[example.predicted]} (p={fixed(example.confidence)})")
 
     def draw(figure: Figure) -> None:
         # A fixed grid: identical panel positions in every figure. Class names are user
@@ -169,11 +167,15 @@ def _draw_row(figure: Figure, size: tuple[float, float], number: int, title: str
 
 
 def completeness_text(check: Completeness, delta_label: str = "Δlogit") -> str:
-    """The one-line completeness check, e.g. "ΣIG = 4.21 · Δlogit = 4.23 · rel. error 0.47% · 64 steps"."""
-    text = (f"ΣIG = {check.attribution_sum:.2f} · {delta_label} = {check.logit_delta:.2f} · "
-            f"rel. error {percent(check.relative_error)} · {check.steps} steps")
+    """The one-line completeness check, e.g. "ΣIG = 4.21 · Δlogit = 4.23 · rel. error 0.47% · 65 steps";
+    an error above the tolerance is rounded up, and says so, so that it never reads as on it."""
+    above = not check.within_tolerance and np.isfinite(check.relative_error)
+    error = (f"{percent_rounded_up(check.relative_error)} (rounded up)" if above
+             else percent(check.relative_error))
+    text = (f"ΣIG = {fixed(check.attribution_sum)} · {delta_label} = {fixed(check.logit_delta)} · "
+            f"rel. error {error} · {check.steps} steps")
     if not check.within_tolerance:
-        text += f" · ABOVE THE {percent(COMPLETENESS_TOLERANCE, 0)} TOLERANCE"
+        text += f" · ABOVE THE {percent_exact(COMPLETENESS_TOLERANCE)} TOLERANCE"
     return text
 
 

@@ -17,7 +17,7 @@ from generator.figures.charts import save_figure
 from generator.figures.example import SIGNED_CMAP, robust_scale
 from generator.figures.jobs import FigureJob
 from generator.figures.reading import AnnotatedRow, draw_annotated_example
-from generator.plumbing.numbers import percent
+from generator.plumbing.numbers import percent, percent_exact
 from generator.plumbing.settings import Settings
 from generator.stages.attribute import AttributionArrays
 from generator.stages.mathematics import BaselineShare, Convergence, Mathematics
@@ -49,7 +49,7 @@ def draw_convergence(result: Convergence, configured: tuple[str, float], path: P
             ax.fill_between(result.steps, low[i], high[i], color=colour, alpha=0.15, linewidth=0)
             ax.plot(result.steps, median[i], "-o", color=colour, markersize=4, label=method.replace("_", " "))
         ax.axhline(COMPLETENESS_TOLERANCE, color="black", linestyle="--", linewidth=1)
-        ax.text(result.steps[-1], COMPLETENESS_TOLERANCE * 1.3, f"{percent(COMPLETENESS_TOLERANCE, 0)} tolerance",
+        ax.text(result.steps[-1], COMPLETENESS_TOLERANCE * 1.3, f"{percent_exact(COMPLETENESS_TOLERANCE)} tolerance",
                 ha="right", va="bottom", fontsize=8)
         bottom = max(PLOT_FLOOR, float(np.nanmin(low, initial=1.0)) / 3)
         top = max(1.0, float(np.nanmax(high, initial=1.0)) * 2)

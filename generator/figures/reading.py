@@ -17,7 +17,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from generator.figures.example import SIGNED_CMAP
-from generator.plumbing.numbers import percent
+from generator.plumbing.numbers import digits, fixed, percent
 from generator.figures.charts import save_figure
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 
@@ -32,7 +32,7 @@ class AnnotatedRow:
 
     Attributes:
         image: (H, W) input in [0, 1].
-        gradient: (H, W) ∂logit_t/∂x, logit per unit intensity.
+        gradient: (H, W) ∂logit_t/∂x, logit per unit of intensity.
         ig: (H, W) Integrated Gradients, logit units.
         target_name: display name of the target class (user text).
         attribution_sum: ΣIG, logit units.
@@ -78,7 +78,7 @@ def draw_annotated_example(row: AnnotatedRow, path: Path, *, score: ScoreWords =
                     ha="center", fontsize=11, fontweight="bold", parse_math=False)
         panels = (("input x", row.image, Normalize(0, 1), "gray", "pixel intensity", "neither"),
                   (f"gradient ∂{symbol}/∂x", row.gradient, Normalize(-row.gradient_scale, row.gradient_scale),
-                   SIGNED_CMAP, f"{noun} per unit intensity", "both"),
+                   SIGNED_CMAP, score.per_intensity, "both"),
                   ("Integrated Gradients", row.ig, Normalize(-row.ig_scale, row.ig_scale), SIGNED_CMAP,
                    score.units, "both"))
         axes: list[Axes] = []
@@ -94,23 +94,24 @@ def draw_annotated_example(row: AnnotatedRow, path: Path, *, score: ScoreWords =
             colorbar.ax.tick_params(labelsize=7)
             axes.append(ax)
         _callout(axes[2], ig_max, (0.585, 0.2),
-                 f"A  {row.ig[ig_max]:+.3f} {noun} (red): the\nlargest share of the change")
+                 f"A  {fixed(row.ig[ig_max], 3, plus=True)} {noun} (red): the\nlargest share of the change")
         _callout(axes[2], ig_min, (0.79, 0.2),
-                 f"B  {row.ig[ig_min]:+.3f} {noun} (blue): this\npixel lowered the {noun}")
+                 f"B  {fixed(row.ig[ig_min], 3, plus=True)} {noun} (blue): this\npixel lowered the {noun}")
         _callout(axes[1], steep, (0.31, 0.2),
-                 f"C  slope {row.gradient[steep]:+.2f} {noun} per unit intensity:\n+0.1 of brightness changes the "
-                 f"{noun}\nby about {0.1 * row.gradient[steep]:+.3f} (a local estimate)")
+                 f"C  slope {fixed(row.gradient[steep], 2, plus=True)} {score.per_intensity}:\n+0.1 of brightness "
+                 f"changes the {noun}\nby about {fixed(0.1 * row.gradient[steep], 3, plus=True)} (a local estimate)")
         if len(background):
             centre = (np.array(row.image.shape) - 1) / 2
             nearest = tuple(background[np.argmin(((background - centre) ** 2).sum(axis=1))])
             _callout(axes[0], nearest, (0.01, 0.2),
                      f"D  x = baseline ({row.baseline:g}) here:\nIG is exactly 0, whatever\nthe gradient says")
-        figure.text(0.5, 0.1, f"E  Colour limits (±{row.gradient_scale:.3g} gradient, ±{row.ig_scale:.3g} IG) are "
-                    "shared by every figure of the site: the 99.5th percentile of |value| over all published "
-                    "maps;\npointed colour-bar ends mean that values beyond the limit are clipped to the end colour.",
+        figure.text(0.5, 0.1, f"E  Colour limits (±{digits(row.gradient_scale)} gradient, ±{digits(row.ig_scale)} IG) "
+                    "are those of every gallery page: the 99.5th percentile of |value| over all published maps;\n"
+                    "pointed colour-bar ends mean that values beyond the limit are clipped to the end colour. "
+                    "(The Trust, Decoy and baseline figures scale their maps on their own.)",
                     ha="center", va="center", fontsize=8, bbox=_BOX)
-        figure.text(0.5, 0.015, f"Completeness: ΣIG = {row.attribution_sum:.3f} ≈ Δ{symbol} = {symbol}(x) − "
-                    f"{symbol}(x′) = {row.logit_delta:.3f}  (relative error {percent(error)}, {row.steps} steps)",
+        figure.text(0.5, 0.015, f"Completeness: ΣIG = {fixed(row.attribution_sum, 3)} ≈ Δ{symbol} = {symbol}(x) − "
+                    f"{symbol}(x′) = {fixed(row.logit_delta, 3)}  (relative error {percent(error)}, {row.steps} steps)",
                     ha="center", fontsize=9)
 
     return save_figure((WIDTH, HEIGHT), draw, path, layout=None)

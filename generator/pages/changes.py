@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from generator.pages.markdown_text import escape_markdown, front_matter_string
-from generator.plumbing.numbers import percent
+from generator.plumbing.numbers import fixed, percent, percentage_points
 from generator.stages.changes import ChangedImage, Changes
 
 PAGE = "changes.md"
@@ -39,7 +38,7 @@ def changes_context(changes: Changes, class_names: Sequence[str], figures: dict[
         "classes": [{
             "name": names[c.label], "old": percent(c.old_accuracy), "new": percent(c.new_accuracy),
             "delta": _points(c.new_accuracy - c.old_accuracy),
-            "spearman": "—" if c.spearman is None else f"{c.spearman:.3f}", "maps": str(c.compared_maps),
+            "spearman": "—" if c.spearman is None else fixed(c.spearman, 3), "maps": str(c.compared_maps),
         } for c in changes.classes],
         "broken": items(changes.newly_misclassified),
         "broken_total": f"{changes.newly_misclassified_total:,}",
@@ -53,4 +52,4 @@ def changes_context(changes: Changes, class_names: Sequence[str], figures: dict[
 def _points(change: float) -> str:
     """An accuracy change in percentage points, "+1.25 pp"; "—" when a class has no test images
     (its accuracy, and so the change, is not defined)."""
-    return f"{100 * change:+.2f} pp" if math.isfinite(change) else "—"
+    return percentage_points(change)

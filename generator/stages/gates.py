@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.plumbing.errors import UserError
-from generator.plumbing.numbers import percent
+from generator.plumbing.numbers import percent_exact, percent_rounded_down, percent_rounded_up
 from generator.plumbing.settings import Settings
 from generator.stages.results import CompletenessSummary
 
@@ -22,11 +22,15 @@ def check_gates(settings: Settings, accuracy: float, completeness: CompletenessS
                         "model's weights and layers")
     gates = settings.gates
     if accuracy < gates.min_accuracy:
-        raise GateError(f"quality gate failed: test accuracy {percent(accuracy)} is below the minimum "
-                        f"{percent(gates.min_accuracy)} (gates.min_accuracy); the published site was left as it was")
+        # The measured value is rounded towards its side of the gate, so it never reads as on it; the
+        # gate itself is shown exactly as set.
+        raise GateError(f"quality gate failed: test accuracy {percent_rounded_down(accuracy)} (rounded down) is below "
+                        f"the minimum {percent_exact(gates.min_accuracy, 2)} (gates.min_accuracy); the published site "
+                        "was left as it was")
     share = completeness.maps_above_tolerance / max(completeness.maps, 1)
     if share > gates.max_incomplete_share:
         raise GateError(f"quality gate failed: {completeness.maps_above_tolerance} of {completeness.maps} IG "
-                        f"maps ({percent(share, 3)}) miss the {percent(completeness.tolerance, 0)} completeness "
-                        f"tolerance, above the maximum {percent(gates.max_incomplete_share, 3)} "
+                        f"maps ({percent_rounded_up(share, 3)}, rounded up) miss the "
+                        f"{percent_exact(completeness.tolerance)} completeness tolerance, above the maximum "
+                        f"{percent_exact(gates.max_incomplete_share, 3)} "
                         "(gates.max_incomplete_share); the published site was left as it was")

@@ -20,6 +20,10 @@ import numpy as np
 
 from generator.stages.model import ModelError
 
+PER_INTENSITY = "per unit of intensity"
+"""The unit of a gradient-like map after its score's name ("logit per unit of intensity"): maps are
+taken with respect to the intensity pixel/255, 0 black to 1 white, whatever scale the model reads.
+The one wording of the colour bars, figures and Methods pages."""
 SUM_TOLERANCE = 1e-3
 """How far from 1 a row of probabilities may sum (float32 softmax rows sum to 1 within ~1e-6)."""
 PROBABILITIES_FIX = ('save the model so that it outputs the scores before its softmax, or set '
@@ -70,9 +74,9 @@ class ScoreWords:
 
     @property
     def per_intensity(self) -> str:
-        """The unit of the gradient-like maps: "logit per unit of pixel/255" (every map is taken
-        with respect to pixel/255, whatever scale the model reads)."""
-        return f"{self.noun} per unit of pixel/255"
+        """The unit of the gradient-like maps: "logit per unit of intensity" (:data:`PER_INTENSITY`;
+        every map is taken with respect to the intensity pixel/255, whatever scale the model reads)."""
+        return f"{self.noun} {PER_INTENSITY}"
 
 
 def score_words(output: str) -> ScoreWords:

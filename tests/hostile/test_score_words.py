@@ -87,7 +87,7 @@ def test_no_page_of_a_probabilities_report_says_logit_and_each_says_log_probabil
     class_page = pages["classes/class-2.md"]
     assert "the class 2 log-probability minus the runner-up log-probability" in class_page
     assert "shows the maps of the class 2 log-probability;" in class_page
-    assert "(log-probability per unit of pixel/255)" in class_page and "(log-probability units)" in class_page
+    assert "(log-probability per unit of intensity)" in class_page and "(log-probability units)" in class_page
     assert "Δlog p 0.00" in class_page
     wrong = pages["misclassified.md"]
     assert ("the contrast log-probability predicted − log-probability true" in wrong
@@ -113,7 +113,7 @@ def test_a_default_report_reads_as_before(tmp_path):
     assert ("evenly spaced values of the *margin* (the class 2 logit minus the runner-up logit) from\n"
             in class_page)
     assert "shows the maps of the class 2 logit; all maps of a method share the colour scale above\n" in class_page
-    assert "(logit per unit of pixel/255)" in class_page and "(logit units)" in class_page
+    assert "(logit per unit of intensity)" in class_page and "(logit units)" in class_page
     assert "ΣIG 0.00 · Δlogit 0.00 ·" in class_page
     wrong = default["misclassified.md"]
     assert ("Each image has three rows of maps: for the logit of the\npredicted class, for the logit of the true "
@@ -133,12 +133,12 @@ def test_a_default_report_reads_as_before(tmp_path):
 
 def test_the_gallery_colour_scales_carry_the_unit_of_the_score():
     units = {m.key: m.scale.unit for m in synthetic_inputs().gallery.methods}
-    assert units["gradient"] == "logit per unit of pixel/255" and units["integrated_gradients"] == "logit units"
+    assert units["gradient"] == "logit per unit of intensity" and units["integrated_gradients"] == "logit units"
     probabilities = {m.key: m.scale.unit for m in probabilities_inputs().gallery.methods}
-    assert probabilities == {"gradient": "log-probability per unit of pixel/255",
-                             "saliency": "log-probability per unit of pixel/255",
+    assert probabilities == {"gradient": "log-probability per unit of intensity",
+                             "saliency": "log-probability per unit of intensity",
                              "gradient_x_input": "log-probability units",
-                             "smoothgrad": "log-probability per unit of pixel/255",
+                             "smoothgrad": "log-probability per unit of intensity",
                              "integrated_gradients": "log-probability units",
                              "expected_gradients": "log-probability units"}
 
@@ -147,9 +147,9 @@ def test_the_example_figure_labels_its_colour_bars_in_the_units_of_the_score():
     example = next(e for e in synthetic_inputs().examples if e.contrast is not None)
     scales = map_scales([example])
     labels = [panel.label for panel in example_panels(scales)]
-    assert labels == ["pixel intensity", "∂logit/∂x\n(logit per unit of pixel/255)",
-                      "|∂logit/∂x|\n(logit per unit of pixel/255)", "x · ∂logit/∂x\n(logit units)",
-                      "mean ∂logit/∂x, noisy x\n(logit per unit of pixel/255)", "IG (logit units)", "EG (logit units)"]
+    assert labels == ["pixel intensity", "∂logit/∂x\n(logit per unit of intensity)",
+                      "|∂logit/∂x|\n(logit per unit of intensity)", "x · ∂logit/∂x\n(logit units)",
+                      "mean ∂logit/∂x, noisy x\n(logit per unit of intensity)", "IG (logit units)", "EG (logit units)"]
     title, ig, eg = contrast_panels(example, scales, NAMES)
     assert title == f"contrast: logit {example.predicted} (predicted) − logit {example.true_label} (true); red " \
                     f"pushed towards {example.predicted}"
@@ -157,9 +157,9 @@ def test_the_example_figure_labels_its_colour_bars_in_the_units_of_the_score():
                                               "IG (logit units)", f"EG of logit {example.predicted} − logit "
                                                                   f"{example.true_label}")
     labels = [panel.label for panel in example_panels(scales, PROBABILITIES)]
-    assert labels == ["pixel intensity", "∂log p/∂x\n(log p per unit of pixel/255)",
-                      "|∂log p/∂x|\n(log p per unit of pixel/255)", "x · ∂log p/∂x\n(log-probability units)",
-                      "mean ∂log p/∂x, noisy x\n(log p per unit of pixel/255)", "IG (log-probability units)",
+    assert labels == ["pixel intensity", "∂log p/∂x\n(log p per unit of intensity)",
+                      "|∂log p/∂x|\n(log p per unit of intensity)", "x · ∂log p/∂x\n(log-probability units)",
+                      "mean ∂log p/∂x, noisy x\n(log p per unit of intensity)", "IG (log-probability units)",
                       "EG (log-probability units)"]
     texts = [*contrast_panels(example, scales, NAMES, PROBABILITIES)[:1],
              *(f"{p.title} {p.label}" for p in contrast_panels(example, scales, NAMES, PROBABILITIES)[1:])]
@@ -217,7 +217,7 @@ def test_a_probabilities_build_says_log_probability_on_every_generated_page_and_
     assert "logit" not in trust.replace("cnn/logits", "").replace("from the logits down", "")
     manifest = json.loads((project / "site" / "manifest.json").read_text())
     assert {scale["unit"] for scale in manifest["colour_scales"].values()} == {
-        "log-probability units", "log-probability per unit of pixel/255"}
+        "log-probability units", "log-probability per unit of intensity"}
     home = (docs / "index.md").read_text(encoding="utf-8")
     assert ("| Architecture | gradient&#95;gallery&#95;cnn&#91;Conv2D&#40;32, 3×3, relu&#41; → MaxPooling2D&#40;2&#41; → "
             "Conv2D&#40;64, 3×3, relu&#41; → MaxPooling2D&#40;2&#41; → Flatten → Dropout&#40;0.5&#41; → "
