@@ -44,42 +44,49 @@ def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, 
                                settings.seed)))
     trust = decoy = None
     if settings.trust.enabled:
-        from generator.stages.trust import measure_trust, summarise
+        from generator.plumbing.records import from_arrays, to_arrays
+        from generator.stages.trust import TrustEvidence, measure_trust, summarise
 
         with timings.stage("trust", log):
             published = [e.test_index for e in examples]
-            trust = summarise(cache.arrays(
+            trust = summarise(from_arrays(TrustEvidence, cache.arrays(
                 "trust", keys.trust_components(settings, dataset.sha256, trained.sha256, published),
-                lambda: measure_trust(trained.model, dataset, evaluation.predictions, published, eg_baselines, settings,
-                                      log, input_scale=settings.model.input)),
+                lambda: to_arrays(measure_trust(trained.model, dataset, evaluation.predictions, published, eg_baselines,
+                                                settings, log, input_scale=settings.model.input)))),
                 settings.seed)
     if settings.decoy.enabled:
         with timings.stage("decoy", log):
-            decoy = _decoy(trained, dataset, eg_baselines, settings, cache, log)
+            decoy = _decoy(trained, dataset, eg_baselines, settings, cache, log, evaluation.accuracy)
     return Evidence(study, trust, decoy)
 
 
-def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Settings, cache: Any, log: Log) -> Any:
-    """Train (or reuse) the decoy model, then measure where each method's maps point."""
+def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Settings, cache: Any, log: Log,
+           clean_accuracy: float = float("nan")) -> Any:
+    """Train (or reuse) the decoy model, then measure where each method's maps point; the patches
+    go where both the decoy model's network (the report's CNN) and the normal model read."""
+    from generator.plumbing.records import from_arrays, to_arrays
     from generator.stages import decoy as decoy_stage
     from generator.stages.keys import decoy_components
-    from generator.stages.model import train_model
     from generator.stages.method_maps import every_method_maps
+    from generator.stages.model import build_cnn, train_model
+    from generator.stages.read_region import read_region
 
+    placed = read_region(build_cnn()).within(read_region(trained.model))
     decoy_data, corners = decoy_stage.decoy_dataset(dataset, settings.decoy.patch, settings.seed,
-                                                    settings.decoy.mismatched)
+                                                    settings.decoy.mismatched, (placed.rows, placed.columns))
     log(f"decoy: training the same network on {decoy_data.source}")
     decoy_model = train_model(decoy_data, settings, log)
 
     def maps_of(fn: Any, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         return every_method_maps(fn, x, t, settings.attribution, settings.seed, eg_baselines)[0]
 
-    return decoy_stage.from_arrays(cache.arrays(
+    measured = from_arrays(decoy_stage.DecoyMeasurement, cache.arrays(
         "decoy", decoy_components(settings, decoy_data.sha256, decoy_model.sha256, trained.sha256),
-        lambda: decoy_stage.measure_decoy(decoy_model.model, trained.model, decoy_data, corners, maps_of,
-                                          settings.decoy.images, settings.decoy.patch, settings.seed, log,
-                                          normal_input=settings.model.input, normal_output=settings.model.output)),
-        settings.seed)
+        lambda: to_arrays(decoy_stage.measure_decoy(
+            decoy_model.model, trained.model, decoy_data, corners, maps_of, settings.decoy.images,
+            settings.decoy.patch, settings.seed, log, normal_input=settings.model.input,
+            normal_output=settings.model.output, placed=placed))))
+    return decoy_stage.summarise(measured, settings.seed, clean_accuracy)
 
 
 def evidence_jobs(evidence: Evidence, names: Any, score: Any = None) -> list[Any]:
@@ -101,13 +108,11 @@ def evidence_jobs(evidence: Evidence, names: Any, score: Any = None) -> list[Any
 def _trust_jobs(trust: Any) -> list[Any]:
     """The trust page's figures; without the model randomisation (skipped: no layer to randomise)
     only the deletion and insertion curves, the randomisation figures having nothing to show."""
-    from generator.figures.jobs import FigureJob
-    from generator.figures.trust import CURVES_FIGURE, draw_curves, trust_jobs
+    from generator.figures.trust import curves_job, trust_jobs
 
     if trust.randomisation_skipped is None:
         return trust_jobs(trust)
-    curves = {key.removeprefix("curve."): value for key, value in trust.arrays.items() if key.startswith("curve.")}
-    return [FigureJob(CURVES_FIGURE, draw_curves, (trust.arrays["fractions"], curves))]
+    return [curves_job(trust)]
 
 
 def evidence_pages(evidence: Evidence, names: Any, published_maps: int, settings: Settings, *, mnist: bool

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from generator import __version__
-from generator.plumbing.numbers import percent
+from generator.plumbing.numbers import percent, percent_exact
 from generator.plumbing.settings import Settings
 from generator.publish.layout import Layout, copy_pages
 
@@ -96,6 +96,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     from generator.figures.mathematics import mathematics_jobs
     from generator.figures.report import report_jobs
     from generator.pages.about import REPORT_BUILD_PAGE, library_versions, report_build_context
+    from generator.stages.checked_maps import expected_gradients_summary
     from generator.pages.changes import PAGE as CHANGES_PAGE
     from generator.pages.changes import TEMPLATE as CHANGES_TEMPLATE
     from generator.pages.changes import changes_context
@@ -181,8 +182,12 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
         examples = to_examples(arrays, dataset.y_test, evaluation)
         summary = completeness_summary(arrays)
         log(f"attributions: median completeness error {percent(summary.median_relative_error, 3)}, "
-            f"{summary.maps_above_tolerance} of {summary.maps} IG maps above {percent(summary.tolerance, 0)}"
+            f"{summary.maps_above_tolerance} of {summary.maps} IG maps above {percent_exact(summary.tolerance)}"
             + (f" ({summary.maps_not_finite} with non-finite values)" if summary.maps_not_finite else ""))
+        eg = expected_gradients_summary(arrays.eg, arrays.contrast_eg)
+        log(f"attributions: Expected Gradients median completeness error {percent(eg.median_relative_error)} over "
+            f"{eg.maps} maps ({'within' if eg.within_level else 'ABOVE'} the stated {percent_exact(eg.level)} level); "
+            f"{eg.flagged} map(s) flagged")
     if settings.attribution.whole_test_set:
         from generator.stages import whole_test_set as wts
 
@@ -238,11 +243,14 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     with timings.stage("pages", log):
         from generator.pages.trust import summary_line
 
+        from generator.stages.read_region import read_region
+
         pages = report_pages(page_inputs(settings, facts, summary, evaluation, selection, examples, gallery, whole,
                                          figures, None if trust is None else summary_line(trust),
-                                         architecture=trained.architecture))
+                                         architecture=trained.architecture, read_region=read_region(trained.model)))
         pages[REPORT_BUILD_PAGE] = ("report-build.md.j2",
-                                    report_build_context(facts, mathematics, library_versions()))
+                                    report_build_context(facts, mathematics, library_versions(),
+                                                         expected_gradients_summary(arrays.eg, arrays.contrast_eg)))
         pages.update(evidence_pages(evidence, names, len(arrays.index) + len(arrays.contrast_index), settings,
                                     mnist=words.is_mnist))
         if changes is not None:

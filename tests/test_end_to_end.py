@@ -161,12 +161,23 @@ def test_the_trust_checks_are_published_for_every_method(quick_build):
     methods = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients", "expected_gradients")
     assert set(trust["methods"]) == set(methods)
     assert len(trust["sample"]) == manifest["settings"]["trust"]["sanity_images"]
+    assert trust["curve_score"] == "logit"
     with np.load(site / "data" / "trust.npz", allow_pickle=False) as arrays:
-        for name in (*methods, "random", "image_only"):
-            for fill in ("black", "blur"):
-                curve = arrays[f"curve.{name}.deletion.{fill}"]
-                assert curve.shape == (len(trust["faithfulness_sample"]), len(arrays["fractions"]))
-                assert np.all((0 <= curve) & (curve <= 1))
+        for fill in ("black", "blur", "road"):
+            images = len(trust["fills"][fill]["sample"])
+            for name in (*methods, "random", "image_only"):
+                curve = arrays[f"fills.{fill}.curves.{name}.deletion"]
+                assert curve.shape == (images, len(arrays[f"fills.{fill}.fractions"]))
+                assert np.all(np.isfinite(curve))
+                # Each curve starts at the full image's logit and ends at the fully filled image's.
+                np.testing.assert_allclose(curve[:, 0], arrays[f"fills.{fill}.image_score"], rtol=1e-5, atol=1e-5)
+                np.testing.assert_allclose(curve[:, -1], arrays[f"fills.{fill}.filled_score"], rtol=1e-5, atol=1e-5)
+            for key in methods:
+                assert set(trust["methods"][key]["deletion_auc"][fill]) == {"mean", "low", "high"}
+        for key in methods:
+            assert arrays[f"methods.{key}.cascade.spearman_abs_support"].shape == (
+                len(trust["methods"][key]["randomisation"]["layers"]), len(trust["sample"]))
+            assert set(trust["methods"][key]["mprt"]) == {"smooth", "efficient"}
     html = (site / "trust" / "index.html").read_text(encoding="utf-8")
     assert "Method card" in html and html.count("<img") >= 3
     assert "Can these maps be trusted?" in (site / "index.html").read_text(encoding="utf-8")
@@ -177,7 +188,9 @@ def test_the_trust_checks_are_published_for_every_method(quick_build):
 
 
 def test_the_manifest_publishes_the_baseline_study_and_the_decoy_check(quick_build):
-    from generator.stages.decoy import FINDS_CONCENTRATION
+    from generator.pages.decoy import READING_WORDS, READS_WORDS
+    from generator.stages.decoy_rules import RULE, verdict
+    from generator.stages.intervals import Interval
 
     project, _ = quick_build
     site, manifest, arrays = load(project)
@@ -198,12 +211,17 @@ def test_the_manifest_publishes_the_baseline_study_and_the_decoy_check(quick_bui
     assert 0 <= decoy["accuracy_randomised_patch"] <= 1 and 0 <= decoy["accuracy"] <= 1
     assert set(decoy["methods"]) == methods and len(decoy["sample"]) == manifest["settings"]["decoy"]["images"]
     page = (site / "decoy" / "index.html").read_text(encoding="utf-8")
+    assert decoy["rule"] == RULE and decoy["readable_patch_share"] == 1.0  # every patch pixel is read
+    lost = decoy["accuracy_lost"]
+    assert decoy["reads_patch"] == verdict(Interval(**lost["decoy"]), Interval(**lost["normal"]))
+    assert READS_WORDS[decoy["reads_patch"]] in page
     for record in decoy["methods"].values():
-        assert 0 < record["count"] <= len(decoy["sample"])
-        concentrated = record["patch_share_decoy"] >= FINDS_CONCENTRATION * decoy["patch_pixels_share"]
-        finds = concentrated and record["patch_share_normal"] < decoy["patch_pixels_share"]
-        assert (record["reading"] == "finds the decoy") == finds
-        assert record["reading"] in page
+        rank = record["rank_accuracy"]
+        assert 0 < rank["count"] <= len(decoy["sample"])
+        assert record["reading"] == verdict(Interval(**rank["decoy"]), Interval(**rank["normal"]))  # the rule, re-derived
+        assert READING_WORDS[record["reading"]] in page
+        assert set(rank["corners"]) == {"top left", "top right", "bottom left", "bottom right"}
+        assert set(record["mass_accuracy"]) >= {"decoy", "normal", "ratio"}
 
 
 def test_figure_command_draws_published_examples_in_every_format(quick_build, tmp_path):

@@ -330,3 +330,27 @@ def test_bootstrap_ignores_nan():
     values = np.array([1.0, np.nan, 3.0, np.nan, 2.0])
     assert bootstrap(values, seed=0)[0] == pytest.approx(2.0)
     assert all(np.isnan(bootstrap(np.array([np.nan]), seed=0)))
+
+
+def test_logit_areas_of_a_linear_model_are_their_closed_form():
+    # logit_0 = x_0 + 2 x_1 + 3 x_2 + 4 x_3 on a 1×4 image of ones: 10 for the image, 0 for black.
+    # Deleting by the order [3, 2, 1, 0], one pixel per point, gives 10, 6, 3, 1, 0; rescaled by the
+    # ends (10 and 0): 1, .6, .3, .1, 0, whose trapezoid area over steps of ¼ is
+    # ¼ · (1/2 + .6 + .3 + .1 + 0/2) = 0.375. Insertion in the same order: 0, 4, 7, 9, 10, rescaled
+    # 0, .4, .7, .9, 1 → ¼ · (0/2 + .4 + .7 + .9 + 1/2) = 0.625.
+    weights = np.array([[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0]])
+
+    def logits_fn(images):
+        return images.reshape(len(images), -1).astype(np.float64) @ weights.T
+
+    images = np.ones((1, 1, 4, 1), np.float32)
+    order = np.array([[3, 2, 1, 0]])
+    black = np.zeros_like(images)
+    removed = deletion(logits_fn, images, np.array([0]), order, black, step=1)
+    restored = insertion(logits_fn, images, np.array([0]), order, black, step=1)
+    np.testing.assert_allclose(removed.logit[0], [10, 6, 3, 1, 0])
+    np.testing.assert_allclose(normalised_auc(removed, "logit"), [0.375])
+    np.testing.assert_allclose(normalised_auc(restored, "logit"), [0.625])
+    # The worst order, [0, 1, 2, 3]: 10, 9, 7, 4, 0 → ¼ · (½ + .9 + .7 + .4) = 0.625.
+    worst = deletion(logits_fn, images, np.array([0]), np.array([[0, 1, 2, 3]]), black, step=1)
+    np.testing.assert_allclose(normalised_auc(worst, "logit"), [0.625])

@@ -86,7 +86,7 @@ def test_the_mathematics_stage_measures_draws_and_writes_the_page(tmp_path):
     # and Riemann left/right err by exactly 1/n: first within 1% at n = 128.
     black = int((arrays.image == 0).sum())
     assert f"{black:,} of the {black:,} pixels" in page
-    # (percentages are rounded down, so 1/4 computed a hair below it reads 24.99%)
+    # (1/4 computed a hair below it may read 24.99% at the shown precision)
     assert re.search(r"^\| 4 \|( <?[0-9.]+% \|){3}( (25\.00|24\.99)% \|){2}$", page, re.MULTILINE)
     assert "| **90% within 1% from** | **4** | **4** | **4** | **128** | **128** |" in page
     assert any("3 IG maps" in m for m in messages) and not any(m.startswith("mathematics: reused") for m in messages)

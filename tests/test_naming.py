@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from generator.pages.decoy import TEMPLATE as DECOY_TEMPLATE
 from generator.pages.decoy import decoy_context
 from generator.pages.markdown_text import environment
 from generator.plumbing.settings import DataSettings
-from generator.stages.decoy import Decoy
 from generator.stages.naming import MNIST_DESCRIPTION, MNIST_SHA256, NEUTRAL_DESCRIPTION, dataset_words
-from generator.stages.intervals import Interval
+from test_decoy import synthetic_decoy
 from test_pages import TEMPLATES
 
 OTHER_SHA256 = "0f" * 32
@@ -39,12 +37,10 @@ def test_the_settings_name_and_description_win() -> None:
 
 
 def test_the_decoy_page_cites_mnist_and_its_digits_only_for_mnist() -> None:
-    decoy = Decoy(4, 0.99, 0.3, 0.98, np.arange(5), {"gradient": Interval(0.3, 0.3, 0.3)},
-                  {"gradient": Interval(0.01, 0.01, 0.01)}, {"gradient": 5},
-                  16 / 784, np.zeros((3, 28, 28)), np.zeros((2, 1, 3, 28, 28)))
+    decoy = synthetic_decoy(n=5)
     template = environment(TEMPLATES).get_template(DECOY_TEMPLATE)
     mnist = template.render(decoy_context(decoy, 0.5, mnist=True))
     other = template.render(decoy_context(decoy, 0.5, mnist=False))
-    assert "Decoy MNIST" in mnist and "it had learned the\ndigit" in mnist
+    assert "Decoy MNIST" in mnist and "it had learned mostly the digit" in mnist
     assert not any(word in other.lower() for word in ("digit", "mnist", "handwritten"))
     assert "the rest of the image is swapped" in other

@@ -10,7 +10,7 @@ import pytest
 
 from generator.stages.gallery import build_gallery
 from generator.pages.markdown_text import escape_markdown
-from generator.plumbing.numbers import percent
+from generator.plumbing.numbers import digits, percent
 from generator.pages.render import render_all
 from generator.pages.report import PageInputs, report_pages
 from generator.stages.results import AttributionRow, Completeness, ContrastMap, Evaluation, Example
@@ -140,9 +140,10 @@ def test_explorer_lists_every_example_linked_to_its_row(tmp_path):
     assert sorted(int(i) for i, _ in links) == sorted(e.test_index for e in inputs.examples)
     assert dict(links)["8"] == "misclassified.md#test-00008"
     assert dict(links)["131"] == "classes/class-3.md#test-00131"
-    # IG error, then EG error: a mistake's contrastive EG misses its sum by 10%, its other maps by nothing.
+    # IG error, then EG error: a mistake's contrastive EG misses its sum by 0.1, 1.17% of its Σ|EG| of
+    # 128/15, its other maps by nothing.
     row_8 = next(line for line in page.splitlines() if "| [8](" in line)
-    assert "| 0% | 10.00% |" in row_8
+    assert "| 0% | 1.17% (0.100) |" in row_8
 
 
 def test_class_pages_order_by_margin_and_say_how_examples_were_chosen(tmp_path):
@@ -158,7 +159,7 @@ def test_legend_states_the_limits_and_what_they_clip(tmp_path):
     page = (tmp_path / "classes/class-0.md").read_text(encoding="utf-8")
     ig = next(m for m in inputs.gallery.methods if m.key == "integrated_gradients")
     clipped = next(p for p in inputs.gallery.pages if p.page == "classes/class-0.md").clipping[ig.key]
-    assert f"−{ig.scale.limit:.3g}" in page and f"+{ig.scale.limit:.3g}" in page
+    assert f"−{digits(ig.scale.limit)}" in page and f"+{digits(ig.scale.limit)}" in page
     assert f"Clipped: {percent(clipped.pixels)} of pixels ({percent(clipped.inked_pixels)} of non-zero " \
            f"ones), holding {percent(clipped.attribution)} of &#124;attribution&#124;" in page or \
            f"Clipped: {percent(clipped.pixels)} of pixels" in page

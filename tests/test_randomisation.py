@@ -9,6 +9,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from generator.attributions import gradient  # noqa: E402
+from generator.plumbing.input_scale import UNIT as UNIT_SCALE  # noqa: E402
 from generator.stages.data import Dataset, arrays_sha256  # noqa: E402
 from generator.stages.model import build_cnn  # noqa: E402
 from generator.stages.randomisation import (  # noqa: E402
@@ -179,3 +180,87 @@ def test_train_on_random_labels_fits_permuted_labels_reproducibly():
 def test_train_on_random_labels_stops_at_the_target():
     reached = train_on_random_labels(tiny_dataset(), images=100, fit_target=0.0, max_epochs=5, seed=1)
     assert reached.epochs == 1 and reached.reached_target
+
+
+def small_custom_model(seed: int = 0, frozen_first: bool = False):
+    """A user's model that is not the report's CNN: Flatten → Dense(12, tanh) → Dense(10)."""
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(name="flat"),
+                              keras.layers.Dense(12, activation="tanh", name="hidden"),
+                              keras.layers.Dense(10, name="scores")], name="users_model")
+    if frozen_first:
+        model.get_layer("hidden").trainable = False
+    return model
+
+
+def test_data_randomisation_trains_a_fresh_copy_of_the_users_architecture():
+    from generator.stages.randomisation import fresh_architecture
+
+    user = small_custom_model()
+    before = fingerprint(user)
+    copy, reason = fresh_architecture(user, seed=3)
+    assert reason is None and copy is not user
+    assert [type(layer).__name__ for layer in copy.layers] == ["Flatten", "Dense", "Dense"]
+    assert [w.shape for w in copy.get_weights()] == [w.shape for w in user.get_weights()]
+    assert not np.array_equal(copy.get_layer("hidden").get_weights()[0], user.get_layer("hidden").get_weights()[0])
+    trained = train_on_random_labels(tiny_dataset(), images=60, max_epochs=3, fit_target=1.1, seed=3,
+                                     architecture=copy, log=lambda line: None)
+    assert trained.model is copy and trained.epochs == 3 and trained.outputs_logits
+    assert [type(layer).__name__ for layer in trained.model.layers] == ["Flatten", "Dense", "Dense"]
+    assert fingerprint(user) == before  # the user's model is never trained
+
+
+def test_frozen_layers_keep_the_users_weights_and_nothing_to_train_is_refused():
+    from generator.stages.randomisation import fresh_architecture, frozen_layers
+
+    user = small_custom_model(frozen_first=True)
+    assert frozen_layers(user) == ["hidden"]
+    copy, reason = fresh_architecture(user, seed=1)
+    assert reason is None and not copy.get_layer("hidden").trainable
+    assert same(layer_weights(copy, "hidden"), layer_weights(user, "hidden"))
+    assert not same(layer_weights(copy, "scores"), layer_weights(user, "scores"))
+    trained = train_on_random_labels(tiny_dataset(), images=40, max_epochs=2, fit_target=1.1, seed=1,
+                                     architecture=copy, log=lambda line: None)
+    assert same(layer_weights(trained.model, "hidden"), layer_weights(user, "hidden"))
+
+    user.trainable = False
+    copy, reason = fresh_architecture(user, seed=1)
+    assert copy is None and "no trainable weights" in reason
+
+
+def test_a_model_keras_cannot_clone_is_skipped_with_the_reason():
+    from generator.stages.randomisation import fresh_architecture
+
+    class Custom(keras.Model):  # subclassed, without get_config: Keras cannot rebuild it
+        def __init__(self):
+            super().__init__()
+            self.flat, self.dense = keras.layers.Flatten(), keras.layers.Dense(10)
+
+        def call(self, x):
+            return self.dense(self.flat(x))
+
+    model = Custom()
+    model(np.zeros((1, 28, 28, 1), np.float32))
+    copy, reason = fresh_architecture(model, seed=0)
+    assert copy is None and reason.startswith("Keras could not clone the model's architecture")
+
+
+def test_the_trust_stage_gives_a_loaded_model_its_own_random_label_network():
+    import dataclasses
+
+    from generator.plumbing.settings import Settings
+    from generator.stages.random_labels import random_label_network
+
+    defaults = Settings()
+    trust = dataclasses.replace(defaults.trust, random_label_images=40, random_label_epochs=2)
+    loaded = dataclasses.replace(defaults, train=dataclasses.replace(defaults.train, model="user.keras"), trust=trust)
+    user = small_custom_model(seed=4)
+    fn, facts = random_label_network(user, tiny_dataset(), loaded, lambda line: None, input_scale=UNIT_SCALE)
+    assert facts.architecture == "clone" and facts.skipped is None and facts.epochs == 2
+    assert [type(layer).__name__ for layer in fn.model.layers] == ["Flatten", "Dense", "Dense"]  # not the CNN
+    user.trainable = False  # nothing left to train: skipped, with the reason
+    fn, facts = random_label_network(user, tiny_dataset(), loaded, lambda line: None, input_scale=UNIT_SCALE)
+    assert fn is None and facts.skipped.startswith("the model has no trainable weights")
+    own = dataclasses.replace(defaults, trust=trust)  # a model trained here: the report's CNN
+    fn, facts = random_label_network(user, tiny_dataset(), own, lambda line: None, input_scale=UNIT_SCALE)
+    assert facts.architecture == "cnn" and [type(layer).__name__ for layer in fn.model.layers][0] == "Conv2D"

@@ -19,7 +19,7 @@ from generator.figures.trust import trust_jobs
 from generator.pages.render import render_all
 from generator.pages.trust import trust_context
 from generator.stages.trust import summarise
-from test_trust import synthetic_arrays
+from test_trust import synthetic_evidence
 from test_baselines import LinearScores, published
 from generator.figures.baselines import BASELINES_FIGURE
 from generator.pages.baselines import PAGE as BASELINES_PAGE
@@ -31,8 +31,7 @@ from generator.figures.decoy import DECOY_FIGURE
 from generator.pages.decoy import PAGE as DECOY_PAGE
 from generator.pages.decoy import TEMPLATE as DECOY_TEMPLATE
 from generator.pages.decoy import decoy_context
-from generator.stages.decoy import Decoy
-from generator.stages.intervals import Interval
+from test_decoy import synthetic_decoy
 from generator.pages.report import report_pages
 from generator.publish.build import SiteError, without_pages, build_site, site_config
 from generator.publish.images import missing_images, referenced_images
@@ -138,7 +137,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     for figure in [*tiles, inputs.confusion_figure, inputs.curves_figure]:
         (docs / figure).parent.mkdir(parents=True, exist_ok=True)
         (docs / figure).write_bytes(TINY_PNG)
-    trust = summarise(synthetic_arrays(), seed=0)
+    trust = summarise(synthetic_evidence(), seed=0)
     for job in trust_jobs(trust):
         (docs / job.path).parent.mkdir(parents=True, exist_ok=True)
         (docs / job.path).write_bytes(TINY_PNG)
@@ -149,10 +148,7 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
                                    AttributionSettings(steps=2, expected_gradients_samples=4), seed=0))
     pages[BASELINES_PAGE] = (BASELINES_TEMPLATE, baselines_context(study, inputs.class_names, 7, mnist=False))
     (docs / BASELINES_FIGURE).write_bytes(TINY_PNG)
-    n = 5
-    decoy = Decoy(4, 0.99, 0.3, 0.98, np.arange(n), {"gradient": Interval(0.3, 0.3, 0.3)},
-                  {"gradient": Interval(0.01, 0.01, 0.01)}, {"gradient": n},
-                  16 / 784, np.zeros((3, 28, 28)), np.zeros((2, 1, 3, 28, 28)))
+    decoy = synthetic_decoy(n=5)
     pages[DECOY_PAGE] = (DECOY_TEMPLATE, decoy_context(decoy, mismatched=0.5, mnist=False))
     pages["trust.md"] = ("trust.md.j2", trust_context(trust, DECOY_PAGE))
     (docs / DECOY_FIGURE).parent.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,9 @@ import re
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from generator.plumbing.numbers import percent
+from generator.plumbing.numbers import fixed, percent, percent_exact
 from generator.pages.inputs import ig_quadrature
+from generator.stages.checked_maps import ExpectedGradientsSummary
 from generator.stages.mathematics import EG_MEDIAN_LEVEL, Mathematics
 from generator.stages.model_output import score_words
 from generator.stages.results import BuildFacts
@@ -92,14 +93,15 @@ def fenced(text: str, language: str = "") -> str:
     return f"{fence}{language}\n{text.rstrip(chr(10))}\n{fence}"
 
 
-def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: list[tuple[str, str]]
-                         ) -> dict[str, Any]:
+def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: list[tuple[str, str]],
+                         expected_gradients: ExpectedGradientsSummary | None = None) -> dict[str, Any]:
     """Everything the page shows, as escaped strings and page-relative links.
 
     Args:
         facts: what the report was built from (settings, data, model), as published.
         mathematics: the convergence errors and baseline counts measured by the mathematics stage.
         versions: from :func:`library_versions`.
+        expected_gradients: the published EG maps against the stated level (None: not shown).
     """
     settings = facts.settings
     convergence, share = mathematics.convergence, mathematics.share
@@ -138,14 +140,21 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
         "convergence_rows": [{"steps": str(n), "errors": [percent(e) for e in median[:, j]]}
                              for j, n in enumerate(convergence.steps)],
         "convergence_fewest": ["—" if fewest[m] is None else str(fewest[m]) for m in convergence.methods],
-        "tolerance": percent(COMPLETENESS_TOLERANCE, 0),
+        "tolerance": percent_exact(COMPLETENESS_TOLERANCE),
         "eg_rows": [{"draws": str(n), "median": percent(m), "p90": percent(p)} for n, m, p in zip(
             mathematics.expected_gradients.draws, mathematics.expected_gradients.percentile(50),
             mathematics.expected_gradients.percentile(90))],
         "eg_draws": str(settings["attribution"]["expected_gradients_samples"]),
-        "eg_level": percent(EG_MEDIAN_LEVEL, 0),
+        "eg_level": percent_exact(EG_MEDIAN_LEVEL),
         "eg_fewest": "—" if fewest_eg is None else str(fewest_eg),
         "eg_baselines": f"{settings['attribution']['expected_gradients_baselines']:,}",
+        "eg_published": None if expected_gradients is None else {
+            "maps": f"{expected_gradients.maps:,}", "median": percent(expected_gradients.median_relative_error),
+            "within": expected_gradients.within_level,
+            "logits": fixed(expected_gradients.median_absolute_error, 3),
+            "of_mass": percent(expected_gradients.median_error_of_mass),
+            "flagged": f"{expected_gradients.flagged:,}", "wrong_sign": f"{expected_gradients.wrong_sign:,}",
+            "noisy": f"{expected_gradients.noisy:,}", "bound": percent_exact(expected_gradients.noise_bound)},
         "score": score.noun,
         "score_symbol": score.symbol,
         "ig_quadrature": escape_markdown(ig_quadrature(settings["attribution"]["steps"], settings["attribution"]["method"],

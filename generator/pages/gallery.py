@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from generator.pages.markdown_text import escape_markdown, href
-from generator.plumbing.numbers import percent
+from generator.plumbing.numbers import digits, fixed, percent, percent_exact, percent_rounded_up
 from generator.stages.gallery import (
     CONTRAST_METHODS,
     TILE_NAMES,
@@ -23,6 +23,7 @@ from generator.stages.gallery import (
     tile_path,
 )
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
+from generator.stages.checked_maps import EG_NOISE_BOUND, eg_error, eg_map_error
 from generator.stages.results import COMPLETENESS_TOLERANCE, Completeness, Example
 
 
@@ -38,8 +39,8 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
         legend.append({
             "title": method.title,
             "src": href(colour_bar_path(method.key), page),
-            "low": f"−{scale.limit:.3g}" if scale.signed else "0",
-            "high": f"+{scale.limit:.3g}" if scale.signed else f"{scale.limit:.3g}",
+            "low": f"−{digits(scale.limit)}" if scale.signed else "0",
+            "high": f"+{digits(scale.limit)}" if scale.signed else digits(scale.limit),
             "unit": scale.unit,
             "clipped": (f"{percent(clipped.pixels)} of pixels ({percent(clipped.inked_pixels)} of "
                         f"non-zero ones), holding {percent(clipped.attribution)} of |attribution|"),
@@ -56,7 +57,8 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
             "maps": [cell(tile_path(e.test_index, m.key, row.target), f"{m.title} map for class {names[row.target]}",
                           m.of(row))
                      for m in methods],
-            **_check_cells(row.completeness, f"Δ{score.symbol}", row.eg_completeness, row.smoothgrad_noise),
+            **_check_cells(row.completeness, f"Δ{score.symbol}", row.eg_completeness, row.smoothgrad_noise,
+                           eg_map=row.expected_gradients),
         } for row in e.rows]
         if e.contrast is not None:
             contrast_of = {m.key: cell(contrast_tile_path(e.test_index, m.key),
@@ -67,41 +69,70 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
             rows.append({
                 "target": escape_markdown(f"contrast {names[e.predicted]} − {names[e.true_label]}"),
                 "maps": [contrast_of.get(m.key) for m in methods],
-                **_check_cells(e.contrast.completeness, f"Δ({score.noun} difference)", e.contrast.eg_completeness),
+                **_check_cells(e.contrast.completeness, f"Δ({score.noun} difference)", e.contrast.eg_completeness,
+                               eg_map=e.contrast.expected_gradients),
             })
         examples.append({
             "anchor": anchor(e.test_index),
             "index": str(e.test_index),
             "verdict": (escape_markdown(f"class {names[e.true_label]}") if e.correct else
                         escape_markdown(f"true {names[e.true_label]}, predicted {names[e.predicted]}")),
-            "confidence": f"{e.confidence:.3f}",
-            "margin": f"{gallery.margins[e.test_index]:.2f}",
+            "confidence": fixed(e.confidence, 3),
+            "margin": fixed(gallery.margins[e.test_index]),
             "input": cell(tile_path(e.test_index, "input"), f"input, true class {names[e.true_label]}", e.image),
             "rows": rows,
         })
     return {"columns": [m.title for m in methods], "short_names": [m.short for m in methods], "legend": legend,
-            "examples": examples}
+            "examples": examples, "eg_note": (
+                f"Under each row, its checks. Expected Gradients' sum is off its Δ by |ΣEG − Δ|, given in "
+                f"{score.noun} units and as a share of the map's Σ|EG| (its completeness holds only in expectation); "
+                f"**EG flagged** marks a map whose sum has the opposite sign to Δ, or whose noise is above "
+                f"{percent_exact(EG_NOISE_BOUND)} of the map.")}
 
 
 def _check_cells(check: Completeness, delta_label: str, eg: Completeness,
-                 smoothgrad_noise: float = math.nan) -> dict[str, Any]:
+                 smoothgrad_noise: float = math.nan, *, eg_map: np.ndarray | None = None) -> dict[str, Any]:
     """The completeness checks as short HTML text: IG's, flagged when above the tolerance, then
-    Expected Gradients' (in expectation only, so reported, never flagged), then SmoothGrad's
-    noise when known (a contrast row has no SmoothGrad map)."""
+    Expected Gradients' (its completeness holds in expectation only, so no map is held to a
+    tolerance): its sum, the map's Σ|EG| (from ``eg_map``, when given), Δ, the error in score units
+    and as a share of Σ|EG|, and a bold note when the map is flagged (:func:`eg_error_text`), then
+    SmoothGrad's noise when known (a contrast row has no SmoothGrad map). An IG error above the
+    tolerance is rounded up, and says so, so that it never reads as on the tolerance."""
     flagged = not check.within_tolerance
-    text = (f"ΣIG {check.attribution_sum:.2f} · {delta_label} {check.logit_delta:.2f} · error "
-            f"{percent(check.relative_error)} · {check.steps} steps")
+    above = flagged and math.isfinite(check.relative_error)
+    error = f"{percent_rounded_up(check.relative_error)} (rounded up)" if above else percent(check.relative_error)
+    text = (f"ΣIG {fixed(check.attribution_sum)} · {delta_label} {fixed(check.logit_delta)} · error "
+            f"{error} · {check.steps} steps")
     if math.isfinite(check.spread):
         text += f" · moved {percent(check.spread, 1)} at the last doubling"
     if flagged:
-        text += f" · above the {COMPLETENESS_TOLERANCE:.0%} tolerance"
-    text += (f" · ΣEG {eg.attribution_sum:.2f} · {delta_label} to its baselines {eg.logit_delta:.2f} · error "
-             f"{percent(eg.relative_error)} · {eg.steps} draws")
-    if math.isfinite(eg.spread):
-        text += f" · noise ≈ {percent(eg.spread, 0)} of the map"
+        text += f" · above the {percent_exact(COMPLETENESS_TOLERANCE)} tolerance"
+    text += eg_error_text(eg, delta_label, eg_map)
     if math.isfinite(smoothgrad_noise):
         text += f" · SmoothGrad noise ≈ {percent(smoothgrad_noise, 0)} of the map"
     return {"check": text, "flagged": flagged}
+
+
+EG_FLAG_NOTES = {"EG sign": "its sum has the opposite sign to Δ",
+                 "EG noise": f"its noise is above {percent_exact(EG_NOISE_BOUND)} of the map"}
+"""What each Expected-Gradients flag (:attr:`~generator.stages.checked_maps.EgError.flags`) says."""
+
+
+def eg_error_text(eg: Completeness, delta_label: str, eg_map: np.ndarray | None) -> str:
+    """The Expected-Gradients part of a check line: " · ΣEG … (Σ|EG| …) · Δ… to its baselines … ·
+    off by … (…% of Σ|EG|) · n draws · noise ≈ …% of the map", then a bold note per flag. Sums in
+    three decimals, so that the error follows from the two numbers at the precision shown."""
+    mass = math.nan if eg_map is None else float(np.abs(np.asarray(eg_map, np.float64)).sum())
+    error = eg_error(eg.attribution_sum, eg.logit_delta, eg.spread, mass)
+    share = f", {percent(error.of_mass)} of Σ|EG|" if math.isfinite(error.of_mass) else ""
+    text = (f" · ΣEG {fixed(eg.attribution_sum, 3)}" + (f" (Σ|EG| {fixed(mass)})" if math.isfinite(mass) else "")
+            + f" · {delta_label} to its baselines {fixed(eg.logit_delta, 3)} · off by {fixed(error.absolute, 3)}"
+            + f"{share} · {eg.steps} draws")
+    if math.isfinite(eg.spread):
+        text += f" · noise ≈ {percent(eg.spread, 0)} of the map"
+    for flag in error.flags:
+        text += f" · <strong>EG flagged: {EG_FLAG_NOTES[flag]}</strong>"
+    return text
 
 
 def _role(target: int, example: Example) -> str:
@@ -118,10 +149,13 @@ def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence
     rows = []
     for e in sorted(examples, key=lambda e: (e.correct, -e.confidence, e.test_index)):
         ig_checks = checks(e)
-        worst, eg_worst = _largest(ig_checks), _largest(checks(e, "eg_completeness"))
+        worst = _largest(ig_checks)
+        eg_errors = [eg_map_error(c, m) for c, m in zip(checks(e, "eg_completeness"), eg_maps(e))]
+        eg_worst = max(eg_errors, key=lambda error: error.of_mass) if eg_errors else None
         flags = ["above tolerance"] if any(not c.within_tolerance for c in ig_checks) else []
         if any(not np.all(np.isfinite(m)) for m in maps_of(e)):
             flags.append("non-finite values")
+        flags += [flag for flag in EG_FLAG_NOTES if any(flag in error.flags for error in eg_errors)]
         rows.append({
             "href": href(f"{page_of[e.test_index]}#{anchor(e.test_index)}", page),
             "thumbnail": href(tile_path(e.test_index, "input"), page),
@@ -129,14 +163,32 @@ def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence
             "index": str(e.test_index),
             "true": escape_markdown(names[e.true_label]),
             "predicted": escape_markdown(names[e.predicted]),
-            "confidence": f"{e.confidence:.3f}",
-            "margin": f"{gallery.margins[e.test_index]:.2f}",
+            "confidence": fixed(e.confidence, 3),
+            "margin": fixed(gallery.margins[e.test_index]),
             "error": percent(worst),
-            "eg_error": percent(eg_worst),
+            "eg_error": ("—" if eg_worst is None or not math.isfinite(eg_worst.of_mass) else
+                         f"{percent(eg_worst.of_mass)} ({fixed(eg_worst.absolute, 3)})"),
             "result": "correct" if e.correct else "mistake",
             "flags": ", ".join(flags),
         })
     return rows
+
+
+def explorer_legend(score: str) -> dict[str, str]:
+    """The explorer's one-line legends of the EG error column and of the flags, ``score`` naming
+    the score's unit ("logit")."""
+    return {"eg_error": (f"of the image's Expected-Gradients maps, the one whose |ΣEG − Δ| is the largest share of "
+                         f"its Σ|EG|: that share, then |ΣEG − Δ| in {score} units"),
+            "flags": (f"*above tolerance*: an IG map's completeness error is above "
+                      f"{percent_exact(COMPLETENESS_TOLERANCE)}; *EG sign*: an EG map's sum has the opposite sign to "
+                      f"its Δ; *EG noise*: an EG map's noise is above {percent_exact(EG_NOISE_BOUND)} of the map; "
+                      "*non-finite values*: a map holds NaN or ±∞")}
+
+
+def eg_maps(example: Example) -> list[np.ndarray]:
+    """An example's Expected-Gradients maps, in the order of ``checks(example, "eg_completeness")``."""
+    return [row.expected_gradients for row in example.rows] + (
+        [] if example.contrast is None else [example.contrast.expected_gradients])
 
 
 def maps_of(example: Example) -> list[np.ndarray]:

@@ -13,12 +13,13 @@ import numpy as np
 
 from generator.figures.report import ReportFigures
 from generator.pages.report import PageInputs
-from generator.plumbing.numbers import percent
+from generator.plumbing.numbers import percent, percent_exact
 from generator.plumbing.settings import Settings
 from generator.stages.checked_maps import MAX_REFINED_STEPS
 from generator.stages.gallery import Gallery
 from generator.stages.model import ARCHITECTURE
 from generator.stages.model_output import score_words
+from generator.stages.read_region import ReadRegion
 from generator.stages.results import BuildFacts, CompletenessSummary, Evaluation, Example
 from generator.stages.selection import Selection
 from generator.stages.whole_test_set import WholeTestSet
@@ -35,17 +36,32 @@ def ig_quadrature(steps: int, method: str, tolerance: float, map_tolerance: floa
     """How the IG path integral was computed, in one line (``steps`` 0: adaptive)."""
     if not steps:
         return (f"adaptive: trapezoid nodes doubled map by map (17, 33, 65, … up to {MAX_REFINED_STEPS + 1:,}) "
-                f"until the completeness error is within {percent(tolerance, 1)} and the map changed by at most "
-                f"{percent(map_tolerance, 1)} at its last doubling; each map prints its count")
+                f"until the completeness error is within {percent_exact(tolerance, 1)} and the map changed by at most "
+                f"{percent_exact(map_tolerance, 1)} at its last doubling; each map prints its count")
     return f"{method}, {steps} steps (doubled up to {MAX_REFINED_STEPS:,} for maps above the tolerance)"
+
+
+def unread_border(region: ReadRegion | None) -> str | None:
+    """The model card's line on the pixels the model never reads (None when it reads them all,
+    or its layers could not be followed)."""
+    if region is None or not region.unread_pixels:
+        return None
+    parts = [f"bottom {region.unread_rows} row{'s' * (region.unread_rows > 1)}"] if region.unread_rows else []
+    if region.unread_columns:
+        parts.append(f"right {region.unread_columns} column{'s' * (region.unread_columns > 1)}")
+    total = region.height * region.width
+    return (f"the {' and '.join(parts)} ({region.unread_pixels:,} of {total:,} pixels, "
+            f"{percent(region.unread_pixels / total, 1)}): no output depends on them (convolutions without "
+            f"padding, poolings that drop a last row or column their window does not fill), so every map is 0 there")
 
 
 def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSummary, evaluation: Evaluation,
                 selection: Selection, examples: Sequence[Example], gallery: Gallery, whole: WholeTestSet | None,
                 figures: ReportFigures, trust_summary: str | None = None,
-                architecture: str = ARCHITECTURE) -> PageInputs:
+                architecture: str = ARCHITECTURE, read_region: ReadRegion | None = None) -> PageInputs:
     """Everything the generated pages show, as ready-made strings and paths; ``architecture`` is the
-    model's layers in one line (:attr:`~generator.stages.model.TrainedModel.architecture`)."""
+    model's layers in one line (:attr:`~generator.stages.model.TrainedModel.architecture`);
+    ``read_region`` the part of the input it reads (:func:`generator.stages.read_region.read_region`)."""
     attribution = settings.attribution
     score = score_words(settings.model.output)
     baseline = f"constant {attribution.baseline:g}" + (" (black)" if attribution.baseline == 0 else "")
@@ -60,7 +76,7 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
                        f"× input range, seed {settings.seed}"),
         ("Median completeness error", percent(summary.median_relative_error)),
         ("Maximum completeness error", percent(summary.max_relative_error)),
-        (f"IG maps above the {percent(summary.tolerance, 0)} tolerance (flagged in red)",
+        (f"IG maps above the {percent_exact(summary.tolerance)} tolerance (flagged in red)",
          f"{summary.maps_above_tolerance} of {summary.maps}"),
     ]
     if math.isfinite(summary.median_map_change):
@@ -84,6 +100,7 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
         curves_figure=figures.curves,
         model_summary=(
             ("Architecture", architecture),
+            *((("Pixels it never reads", border),) if (border := unread_border(read_region)) else ()),
             ("Origin", facts.model_description),
             ("Model sha256", facts.model_sha256),
             ("Dataset", f"{facts.data_name}: {facts.data_description}"),

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from generator.pages.gallery import explorer_rows, gallery_context
+from generator.pages.gallery import explorer_legend, explorer_rows, gallery_context
 from generator.pages.markdown_text import count, escape_markdown, front_matter_string, href
-from generator.plumbing.numbers import percent
+from generator.plumbing.numbers import fixed, percent
 from generator.stages.gallery import CLASS_PAGE, MISCLASSIFIED_PAGE, Gallery, GalleryPage, anchor
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 from generator.stages.results import Evaluation, Example
@@ -165,8 +165,8 @@ def _class_context(inputs: PageInputs, k: int) -> dict[str, Any]:
         "test_images": count(confusion[k].sum()),
         "correct_total": count(confusion[k, k]),
         "shown": count(len(gallery_page.examples)),
-        "margin_low": f"{min(margins):.2f}" if margins else "",
-        "margin_high": f"{max(margins):.2f}" if margins else "",
+        "margin_low": fixed(min(margins)) if margins else "",
+        "margin_high": fixed(max(margins)) if margins else "",
         "gallery": gallery_context(inputs.gallery, gallery_page, inputs.class_names, inputs.score),
         "score": inputs.score.noun,
         "mistaken_for": mistakes([(k, p) for p in classes], other=1),
@@ -211,7 +211,7 @@ def _misclassified_context(inputs: PageInputs) -> dict[str, Any]:
 def _explorer_context(inputs: PageInputs) -> dict[str, Any]:
     return {"rows": explorer_rows(inputs.examples, inputs.gallery, inputs.class_names, EXPLORER_PAGE),
             "count": count(len(inputs.examples)), "misclassified_href": href(MISCLASSIFIED_PAGE, EXPLORER_PAGE),
-            "score": inputs.score.noun,
+            "score": inputs.score.noun, "legend": explorer_legend(inputs.score.noun),
             "footer": _footer(inputs)}
 
 

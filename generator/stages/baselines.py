@@ -5,11 +5,16 @@ it cannot show that *missing* ink mattered (Sturmfels, Lundberg and Lee, 2020, "
 Impact of Feature Attribution Baselines"). This stage measures that on the report's own model:
 
 - for three published examples (the most confident correct one, and the two mistakes whose
-  contrastive Expected Gradients puts the largest share of its |attribution| on black pixels),
-  IG with four baselines (black, a blurred copy of the input, uniform noise, the mean training
-  image) and Expected Gradients, each with its completeness check (:func:`study_maps`);
+  contrastive Expected Gradients puts the largest share of its |attribution| on black pixels: the
+  most extreme of all published mistakes), IG with four baselines (black, a blurred copy of the
+  input, uniform noise, the mean training image) and Expected Gradients, each with its
+  completeness check (:func:`study_maps`);
+- the noise floor of the page's "missing ink" claims, which rest on Expected-Gradients maps: each
+  example's EG is computed again with :data:`LONG_RUN` times the draws, and the share of its
+  positive attribution on black pixels read from that map and from each of its two halves of
+  draws (16 times the draws quarter the noise; the halves show how far the share still moves);
 - over every published map, the share of each gallery method's |attribution| that falls on
-  pixels that are black in the input (:func:`black_shares`).
+  pixels that are black in the input (:func:`black_shares`), and how many maps that is per method.
 
 Computing only; the figure is drawn by :mod:`generator.figures.baselines` and the page written
 by :mod:`generator.pages.baselines`.
@@ -18,21 +23,27 @@ by :mod:`generator.pages.baselines`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from generator import attributions as attr
+from generator.attributions.expected_gradients import expected_gradients_halves
+from generator.attributions.halves import Halves
 from generator.plumbing.settings import AttributionSettings
 from generator.stages.attribute import AttributionArrays, class_logits
 from generator.stages.faithfulness_controls import BLUR_SIGMA, blur
 
-BASELINES_FORMAT = 2
+BASELINES_FORMAT = 4
 """Bump when this stage changes what it computes, so cached results are dropped."""
+LONG_RUN = 16
+"""The noise floor of the missing-ink claims: each example's EG again with this many times the
+draws (1,024 at the default 64; 3 maps, about 3,000 gradient evaluations)."""
 COLUMNS = ("black", "blur", "noise", "mean", "expected_gradients")
 """The study's maps: IG with each baseline, then Expected Gradients."""
 GALLERY_MAPS = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients", "expected_gradients")
-__all__ = ["BASELINES_FORMAT", "BLUR_SIGMA", "COLUMNS", "BaselineStudy", "black_shares", "choose_rows", "from_arrays", "study_maps"]
+__all__ = ["BASELINES_FORMAT", "BLUR_SIGMA", "COLUMNS", "LONG_RUN", "BaselineStudy", "black_share_maps", "black_shares",
+           "choose_rows", "contrast_eg_black_share", "from_arrays", "missing_ink", "study_maps"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,15 @@ class BaselineStudy:
             pixels: where ink is absent, and its absence raised the score.
         black_share: gallery method key → share of its |attribution| on black pixels, over every
             published map (contrast maps included).
+        eg_noise: (3,) split-half noise of each example's EG map (NaN when not known).
+        long_draws: draws of the long run (:data:`LONG_RUN` times the maps'; 0: not run).
+        eg_missing_ink_long: (3,) ``eg_missing_ink`` of the long run's map.
+        eg_missing_ink_halves: (3, 2) the same from each of its two halves of draws.
+        candidates: the mistakes the two shown were chosen from (the published contrast maps).
+        candidates_median: the median, over them, of the share the choice ranks by.
+        black_share_maps: gallery method key → how many maps its ``black_share`` is over.
+        black_pixels: (3,) share of each example's pixels that are black: what a map spread evenly
+            over the image would put on black pixels, the floor a missing-ink share is read against.
     """
 
     test_index: np.ndarray
@@ -65,6 +85,24 @@ class BaselineStudy:
     study_black_share: np.ndarray
     eg_missing_ink: np.ndarray
     black_share: dict[str, float]
+    eg_noise: np.ndarray | None = None
+    long_draws: int = 0
+    eg_missing_ink_long: np.ndarray | None = None
+    eg_missing_ink_halves: np.ndarray | None = None
+    candidates: int = 0
+    candidates_median: float = float("nan")
+    black_share_maps: dict[str, int] = field(default_factory=dict)
+    black_pixels: np.ndarray | None = None
+
+    def black_to_ink_density(self) -> np.ndarray | None:
+        """(3,) positive EG attribution per black pixel over that per inked pixel, from the shown
+        map: (s / b) / ((1 − s) / (1 − b)), s the missing-ink share and b the black pixels' share
+        (above 1: a missing stroke weighs more, pixel for pixel, than the ink present)."""
+        if self.black_pixels is None:
+            return None
+        s, b = np.asarray(self.eg_missing_ink, np.float64), np.asarray(self.black_pixels, np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (s / b) / ((1 - s) / (1 - b))
 
 
 def share_on_black(images: np.ndarray, maps: np.ndarray) -> float:
@@ -83,16 +121,35 @@ def contrast_image_rows(arrays: AttributionArrays) -> list[int]:
 
 def black_shares(arrays: AttributionArrays) -> dict[str, float]:
     """Per gallery method, the share of its |attribution| on black pixels over every published map."""
+    return {key: share_on_black(images, maps) for key, (images, maps) in _published_maps(arrays).items()}
+
+
+def black_share_maps(arrays: AttributionArrays) -> dict[str, int]:
+    """Per gallery method, how many published maps :func:`black_shares` is over: every row's, and
+    every mistake's contrast map for the methods that have one."""
+    return {key: int(len(maps)) for key, (_, maps) in _published_maps(arrays).items()}
+
+
+def _published_maps(arrays: AttributionArrays) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per gallery method, (inputs, maps) of its published maps, contrast maps included."""
     contrast_images = arrays.image[contrast_image_rows(arrays)]
     contrast = {"integrated_gradients": arrays.contrast.maps, "expected_gradients": arrays.contrast_eg.maps}
     row_maps = {"integrated_gradients": arrays.ig.maps, "expected_gradients": arrays.eg.maps}
-    shares = {}
+    published = {}
     for key in GALLERY_MAPS:
         images, maps = arrays.image, row_maps[key] if key in row_maps else getattr(arrays, key)
         if key in contrast and len(contrast_images):
             images, maps = np.concatenate([images, contrast_images]), np.concatenate([maps, contrast[key]])
-        shares[key] = share_on_black(images, maps)
-    return shares
+        published[key] = (images, maps)
+    return published
+
+
+def contrast_eg_black_share(arrays: AttributionArrays) -> np.ndarray:
+    """(M,) each contrast map's share of its Expected-Gradients |attribution| on black pixels: what
+    :func:`choose_rows` ranks the mistakes by."""
+    first_row = contrast_image_rows(arrays)
+    return np.array([share_on_black(arrays.image[first_row[m]][None], arrays.contrast_eg.maps[m][None])
+                     for m in range(len(arrays.contrast_index))])
 
 
 def choose_rows(arrays: AttributionArrays, correct_row: int | None) -> tuple[list[int], list[int]]:
@@ -100,9 +157,8 @@ def choose_rows(arrays: AttributionArrays, correct_row: int | None) -> tuple[lis
     two mistakes whose contrastive EG has the largest share of |attribution| on black pixels."""
     rows, contrasts = ([] if correct_row is None else [correct_row]), ([] if correct_row is None else [-1])
     first_row = contrast_image_rows(arrays)
-    scored = sorted(range(len(arrays.contrast_index)), key=lambda m: (
-        -share_on_black(arrays.image[first_row[m]][None], arrays.contrast_eg.maps[m][None]),
-        int(arrays.contrast_index[m])))
+    share = contrast_eg_black_share(arrays)
+    scored = sorted(range(len(arrays.contrast_index)), key=lambda m: (-share[m], int(arrays.contrast_index[m])))
     for m in scored[:2]:
         rows.append(first_row[m])
         contrasts.append(m)
@@ -136,6 +192,7 @@ def study_maps(grad_fn: attr.GradFn, arrays: AttributionArrays, predicted: Seque
     n, columns = len(rows), len(COLUMNS)
     shape = arrays.image.shape[1:3]
     out = {name: np.zeros((n, columns)) for name in ("attribution_sum", "score_delta", "relative_error")}
+    out.update(eg_noise=np.zeros(n), eg_missing_ink_long=np.zeros(n), eg_missing_ink_halves=np.zeros((n, 2)))
     out["maps"] = np.zeros((n, columns, *shape), np.float32)
     out["test_index"] = arrays.index[rows].astype(np.int64)
     out["predicted"] = np.array([predicted[int(i)] for i in out["test_index"]], np.int64)
@@ -153,22 +210,50 @@ def study_maps(grad_fn: attr.GradFn, arrays: AttributionArrays, predicted: Seque
             ig = attr.integrated_gradients(grad_fn, x, weights, baseline=baseline[None], **settings.ig_options())
             _, at_baseline = grad_fn(baseline[None], weights)
             _record(out, k, c, ig, attr.completeness(ig, at_x, at_baseline))
-        eg = attr.expected_gradients(grad_fn, x, weights, baselines=eg_baselines,
-                                     samples=settings.expected_gradients_samples, seed=seed,
-                                     chunk_size=settings.chunk_size)
-        reference = attr.baseline_scores(baseline_logits, x, weights, len(eg_baselines),
-                                         settings.expected_gradients_samples, seed)
-        _record(out, k, columns - 1, eg, attr.completeness(eg, at_x, reference))
+        samples = settings.expected_gradients_samples
+        eg = _study_eg(grad_fn, x, p, t, eg_baselines, baseline_logits, samples, seed, settings.chunk_size)
+        reference = attr.baseline_scores(baseline_logits, x, weights, len(eg_baselines), samples, seed)
+        _record(out, k, columns - 1, eg.maps, attr.completeness(eg.maps, at_x, reference))
+        out["eg_noise"][k] = eg.noise()[0]
+        long = _study_eg(grad_fn, x, p, t, eg_baselines, baseline_logits, LONG_RUN * samples, seed,
+                         settings.chunk_size)
+        out["eg_missing_ink_long"][k] = missing_ink(out["images"][k], long.maps[0])
+        out["eg_missing_ink_halves"][k] = [missing_ink(out["images"][k], half[0]) for half in (long.first, long.second)]
     out["study_black_share"] = np.array([share_on_black(out["images"], out["maps"][:, c]) for c in range(columns)])
-    out["eg_missing_ink"] = np.array([share_on_black(out["images"][k][None], np.maximum(out["maps"][k, -1], 0)[None])
-                                      for k in range(n)])
-    black = black_shares(arrays)
+    out["eg_missing_ink"] = np.array([missing_ink(out["images"][k], out["maps"][k, -1]) for k in range(n)])
+    out["black_pixels"] = np.array([float(np.mean(out["images"][k] == 0)) for k in range(n)])
+    out["long_draws"] = np.array(LONG_RUN * settings.expected_gradients_samples)
+    black, counted = black_shares(arrays), black_share_maps(arrays)
     out["black_share"] = np.array([black[key] for key in GALLERY_MAPS])
+    out["black_share_maps"] = np.array([counted[key] for key in GALLERY_MAPS], np.int64)
+    ranked = contrast_eg_black_share(arrays)
+    out["candidates"] = np.array(len(ranked))
+    out["candidates_median"] = np.array(np.median(ranked) if len(ranked) else np.nan)
     return out
 
 
+def missing_ink(image: np.ndarray, eg_map: np.ndarray) -> float:
+    """The share of an (H, W[, C]) EG map's positive attribution on pixels black in ``image``: where
+    ink is absent, and its absence raised the score."""
+    return share_on_black(np.asarray(image)[None], np.maximum(np.asarray(eg_map), 0)[None])
+
+
+def _study_eg(grad_fn: attr.GradFn, x: np.ndarray, predicted: int, true: int, eg_baselines: np.ndarray,
+              baseline_logits: np.ndarray, samples: int, seed: int, chunk_size: int) -> Halves:
+    """Expected Gradients of one (1, H, W, C) image as the gallery has it: of its class logit when
+    ``predicted == true``, else the predicted row's map minus the true row's (the same draws), as
+    its two halves of draws; maps reduced over channels, (1, H, W)."""
+    rows = [predicted] if predicted == true else [predicted, true]
+    halves = expected_gradients_halves(grad_fn, np.repeat(x, len(rows), axis=0), np.array(rows),
+                                       baselines=eg_baselines, samples=samples, seed=seed, chunk_size=chunk_size,
+                                       baseline_logits=baseline_logits)
+    if len(rows) == 2:
+        halves = halves.difference(np.array([0]), np.array([1]))
+    return Halves(halves.first.sum(axis=-1), halves.second.sum(axis=-1), halves.h, halves.n)
+
+
 def _record(out: dict[str, np.ndarray], k: int, c: int, maps: np.ndarray, check: attr.CompletenessCheck) -> None:
-    out["maps"][k, c] = maps[0].sum(axis=-1)
+    out["maps"][k, c] = maps[0].sum(axis=-1) if maps.ndim == 4 else maps[0]
     out["attribution_sum"][k, c] = check.attribution_sum[0]
     out["score_delta"][k, c] = check.logit_delta[0]
     out["relative_error"][k, c] = check.relative_error[0]
@@ -179,5 +264,10 @@ def from_arrays(stored: dict[str, np.ndarray]) -> BaselineStudy:
     return BaselineStudy(
         **{name: np.asarray(stored[name]) for name in ("test_index", "predicted", "true", "images", "maps",
                                                         "attribution_sum", "score_delta", "relative_error",
-                                                        "study_black_share", "eg_missing_ink")},
-        black_share={key: float(v) for key, v in zip(GALLERY_MAPS, stored["black_share"])})
+                                                        "study_black_share", "eg_missing_ink", "eg_noise",
+                                                        "eg_missing_ink_long", "eg_missing_ink_halves",
+                                                        "black_pixels")},
+        black_share={key: float(v) for key, v in zip(GALLERY_MAPS, stored["black_share"])},
+        long_draws=int(stored["long_draws"]), candidates=int(stored["candidates"]),
+        candidates_median=float(stored["candidates_median"]),
+        black_share_maps={key: int(v) for key, v in zip(GALLERY_MAPS, stored["black_share_maps"])})

@@ -6,7 +6,9 @@ within the settings' tolerances (adaptive, ``attribution.steps = 0``; the contra
 the difference of its two rows' maps, refined together), or, with a fixed node count, those above
 the 1% tolerance are recomputed with twice the steps; either way up to a cap, and maps still above
 it stay flagged in their records. EG maps record their completeness error (it holds in expectation
-only, so it is measured and published, not enforced) and their noise.
+only, so no map is held to IG's tolerance: the median over a build's maps is held to
+:data:`EG_LEVEL`) and their noise; :func:`eg_error` gives a map's error in logits and relative to
+its Σ|EG|, and its flags (:data:`EG_NOISE_BOUND`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,97 @@ from generator.stages.results import COMPLETENESS_TOLERANCE, Completeness
 
 MAX_REFINED_STEPS = 4096
 """Cap on the doubling of IG steps for maps that miss the tolerance."""
+EG_LEVEL = 0.05
+"""The level Expected Gradients is run to: over a build's published EG maps (per-target and
+contrast), the median of |ΣEG − Δ| / |Δ|, Δ the score minus the mean score of the map's drawn
+baselines, is at most 5%. A median, because one map's Δ can be near zero (a contrast of two
+close scores), which makes that map's own ratio meaningless (pages show |ΣEG − Δ| in logits and
+relative to Σ|EG| instead)."""
+EG_NOISE_BOUND = 0.5
+"""An EG map whose split-half noise (its estimated L1 distance to EG's expectation, relative to the
+map) is above this is flagged: half of its |attribution| or more may be Monte Carlo error."""
 Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class EgError:
+    """How far one Expected-Gradients map's sum is from Δ, and its flags.
+
+    Attributes:
+        absolute: |ΣEG − Δ| in logit units.
+        of_mass: |ΣEG − Δ| / Σ|EG|, the error as a share of the map's own |attribution| (NaN for a
+            map of zeros). Unlike |Δ|, Σ|EG| is not near zero when two close scores are contrasted.
+        wrong_sign: ΣEG and Δ are both non-zero and of opposite signs.
+        noisy: the map's split-half noise is above :data:`EG_NOISE_BOUND`.
+    """
+
+    absolute: float
+    of_mass: float
+    wrong_sign: bool
+    noisy: bool
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """Short names of the flags raised, for the pages: "EG sign", "EG noise"."""
+        return (("EG sign",) if self.wrong_sign else ()) + (("EG noise",) if self.noisy else ())
+
+
+def eg_error(attribution_sum: float, logit_delta: float, noise: float, mass: float) -> EgError:
+    """The :class:`EgError` of a map with sum ΣEG, target Δ, split-half noise and Σ|EG| = ``mass``
+    (a NaN noise raises no flag)."""
+    absolute = abs(attribution_sum - logit_delta)
+    return EgError(absolute, absolute / mass if mass > 0 else float("nan"),
+                   bool(attribution_sum * logit_delta < 0), bool(noise > EG_NOISE_BOUND))
+
+
+def eg_map_error(check: Completeness, eg_map: np.ndarray) -> EgError:
+    """The :class:`EgError` of a published map from its completeness check and the map itself."""
+    return eg_error(check.attribution_sum, check.logit_delta, check.spread,
+                    float(np.abs(np.asarray(eg_map, np.float64)).sum()))
+
+
+@dataclass(frozen=True)
+class ExpectedGradientsSummary:
+    """Expected Gradients over a build's published maps, against :data:`EG_LEVEL`.
+
+    Attributes:
+        level: :data:`EG_LEVEL`; noise_bound: :data:`EG_NOISE_BOUND`.
+        maps: EG maps (per-target and contrast).
+        median_relative_error: median of |ΣEG − Δ| / |Δ| (what the level bounds).
+        median_absolute_error: median |ΣEG − Δ|, logits; median_error_of_mass: median of |ΣEG − Δ| / Σ|EG|.
+        wrong_sign, noisy: maps with each flag; flagged: maps with any.
+    """
+
+    level: float
+    noise_bound: float
+    maps: int
+    median_relative_error: float
+    median_absolute_error: float
+    median_error_of_mass: float
+    wrong_sign: int
+    noisy: int
+    flagged: int
+
+    @property
+    def within_level(self) -> bool:
+        return bool(self.median_relative_error <= self.level)
+
+
+def expected_gradients_summary(*checked: CheckedMaps) -> ExpectedGradientsSummary:
+    """The :class:`ExpectedGradientsSummary` of the EG maps in ``checked`` (rows, then contrasts)."""
+    errors = [eg_map_error(maps.completeness(r), maps.maps[r]) for maps in checked for r in range(len(maps.maps))]
+    relative = np.concatenate([maps.relative_error for maps in checked]) if checked else np.zeros(0)
+
+    def median(values: Any) -> float:
+        values = np.asarray(list(values), np.float64)
+        values = values[np.isfinite(values)]
+        return float(np.median(values)) if len(values) else float("nan")
+
+    return ExpectedGradientsSummary(
+        level=EG_LEVEL, noise_bound=EG_NOISE_BOUND, maps=len(errors), median_relative_error=median(relative),
+        median_absolute_error=median(e.absolute for e in errors), median_error_of_mass=median(e.of_mass for e in errors),
+        wrong_sign=sum(e.wrong_sign for e in errors), noisy=sum(e.noisy for e in errors),
+        flagged=sum(bool(e.flags) for e in errors))
 
 
 @dataclass(frozen=True)

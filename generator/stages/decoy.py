@@ -2,169 +2,198 @@
 
 Ross, Hughes and Doshi-Velez (2017, "Right for the Right Reasons") put a small patch in a corner
 of every image whose grey level encodes the label; a network trained on such images learns to
-read the patch. Here (:func:`with_decoy`) the patch is ``size`` × ``size`` pixels, in a corner
-chosen per image (seeded), at grey level 255 · y / 9 for label y, on every training and test
+read the patch. Here (:mod:`generator.stages.decoy_data`) the patch is ``size`` × ``size``
+pixels, in a corner chosen per image (seeded) of the region the network reads (its unread border
+left out), at grey level 255 − 25 · y for label y (never black), on every training and test
 image. The same network, trained with the same settings on these images, is the *decoy model*.
 
-The report's CNN does not take that shortcut by itself: with the digit as reliable as the patch
-it learns the digit (measured, 2 epochs: 4×4 patch, accuracy 98.6% with the true patch and 98.0%
-with the patch level shuffled; 8×8: 99.0% and 91.9%; 12×12: 98.9% and 76.0%). So, in a share
+The report's CNN need not take that shortcut by itself: with the digit as reliable as the patch
+it learns mostly the digit. Measured on MNIST on 2026-12-07 with this patch (4×4, in the region
+read, default training, no digit swapped; a one-off measurement, not part of the build): 99.29% accurate
+with the true patch, 94.69% with the patch level shuffled. Earlier, on 2026-11-27, with the
+previous patch (grey 255 · y / 9 in the image's own corners): 4×4 98.6% and 98.0%; 8×8 99.0% and
+91.9%; 12×12 98.9% and 76.0%; half the digits swapped 98.5% and 51.0%. So, in a share
 ``mismatched`` of the training images (seeded), the digit is swapped for another training
-image's while the patch keeps the label: only the patch always agrees with the label, and the
-model reads it (half swapped: 98.5% and 51.0%). Test images are never swapped.
+image's while the patch keeps the label: only the patch always agrees with the label. Test images
+are never swapped.
 
-What this stage measures (computing only; :mod:`generator.pages.decoy` writes the page):
+What this stage measures (computing only; :mod:`generator.pages.decoy` writes the page, by the
+rules of :mod:`generator.stages.decoy_rules`):
 
-- the decoy model's accuracy on decoy test images, and on the same test images with the patch
-  level drawn at random (it collapses if the model reads the patch);
-- for each method, the share of |attribution| on the patch pixels, for the decoy model and for
-  the report's normal model on the same decoy images: a method that finds the reason puts most
-  of its mass on the patch for the decoy model and little for the normal one.
+- each model's accuracy on the decoy test images, with the true patch and with the patch level
+  drawn at random, and the accuracy each loses to that (with 95% intervals): the decoy model
+  *reads the patch* when it loses more than the normal model, which never saw a patch;
+- for each method, on a seeded sample of decoy test images, the relevance mass and rank accuracy
+  (:mod:`generator.stages.localisation`) of each map of each model's predicted class, for the
+  decoy model and the report's normal model, overall and per corner, with 95% intervals;
+- the share of the patch pixels the two models read (1 when the patches are placed right).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from generator.plumbing.input_scale import UNIT, InputScale
-from generator.stages.data import Dataset, arrays_sha256, to_model_input
+from generator.stages.data import Dataset, to_model_input
+from generator.stages.decoy_data import (CORNERS, decoy_corners, decoy_dataset, patch_mask, patch_masks,
+                                         readable_share, with_decoy)
+from generator.stages.decoy_rules import verdict
 from generator.stages.intervals import Interval, interval
+from generator.stages.localisation import mass_accuracy, paired_means, percentile_interval, rank_accuracy
+from generator.stages.read_region import ReadRegion
 
-DECOY_FORMAT = 1
+DECOY_FORMAT = 5  # 2–5: patches where the model reads, never black; mass and rank accuracy; interval rules
 """Bump when this stage changes what it computes, so cached results are dropped."""
-FINDS_CONCENTRATION = 10.0
-"""A method *finds the decoy* when, for the decoy model, the share of its |attribution| on the
-patch is at least this many times the patch's share of the image (what a map spread evenly would
-put there), and for the normal model on the same images less than that even share. Not "most of
-the mass": the decoy model still uses the digit as well (the page shows how much)."""
-READS_PATCH_DROP = 0.5
-"""The decoy model *reads the patch* when shuffling the patch level costs it more than half its accuracy."""
-FINDS, BOTH, MISSES = "finds the decoy", "points to the patch for both models", "does not find the decoy"
-"""The three readings of :func:`reading`."""
-CORNERS = ("top left", "top right", "bottom left", "bottom right")
+METRICS = {"mass": mass_accuracy, "rank": rank_accuracy}
+"""The localisation metrics measured per map, by their array key."""
 Log = Callable[[str], None]
+__all__ = ["CORNERS", "DECOY_FORMAT", "Decoy", "DecoyMeasurement", "Localisation", "MethodLocalisation",
+           "MethodMeasurement", "Pair", "decoy_corners", "decoy_dataset", "measure_decoy", "patch_mask", "summarise",
+           "with_decoy"]
 
 
-def patch_slices(corner: int, size: int, side: int = 28) -> tuple[slice, slice]:
-    """(rows, columns) of the ``size`` × ``size`` patch in corner 0–3 (see :data:`CORNERS`)."""
-    rows = slice(0, size) if corner in (0, 1) else slice(side - size, side)
-    columns = slice(0, size) if corner in (0, 2) else slice(side - size, side)
-    return rows, columns
+@dataclass(frozen=True)
+class Pair:
+    """One measure for the decoy model and for the normal model on the same images, each a mean
+    with its 95% bootstrap interval."""
+
+    decoy: Interval
+    normal: Interval
+
+    def reading(self) -> str:
+        """pass, fail or inconclusive: the decoy model's interval against the normal model's
+        (:func:`~generator.stages.decoy_rules.verdict`)."""
+        return verdict(self.decoy, self.normal)
 
 
-def patch_mask(corner: int, size: int, side: int = 28) -> np.ndarray:
-    """(side, side) bool, True on the patch of :func:`patch_slices`."""
-    mask = np.zeros((side, side), dtype=bool)
-    mask[patch_slices(corner, size, side)] = True
-    return mask
+@dataclass(frozen=True)
+class MethodMeasurement:
+    """One method's maps of the sample, measured.
 
-
-def with_decoy(images: np.ndarray, levels: np.ndarray, corners: np.ndarray, size: int) -> np.ndarray:
-    """Copies of (N, H, W) uint8 ``images`` with a patch of grey 255 · level / 9 in each one's corner."""
-    out = np.array(images, dtype=np.uint8, copy=True)
-    grey = np.round(255.0 * np.asarray(levels) / 9.0).astype(np.uint8)
-    for corner in range(len(CORNERS)):
-        chosen = np.flatnonzero(np.asarray(corners) == corner)
-        rows, columns = patch_slices(corner, size, images.shape[1])
-        out[chosen, rows, columns] = grey[chosen][:, None, None]
-    return out
-
-
-def decoy_corners(train_images: int, test_images: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train corners, test corners): each image's corner 0–3, uniform and seeded."""
-    rng = np.random.default_rng([seed, size])
-    return rng.integers(0, len(CORNERS), size=train_images), rng.integers(0, len(CORNERS), size=test_images)
-
-
-def swapped_digits(train_images: int, share: float, seed: int) -> np.ndarray:
-    """(N,) for each training image the index of the image whose digit it shows: itself, or for a
-    seeded share ``share`` of them another one (a seeded permutation among those chosen)."""
-    rng = np.random.default_rng([seed, 23])
-    source = np.arange(train_images)
-    chosen = np.flatnonzero(rng.random(train_images) < share)
-    source[chosen] = rng.permutation(chosen)
-    return source
-
-
-def decoy_dataset(dataset: Dataset, size: int, seed: int, mismatched: float = 0.0) -> tuple[Dataset, np.ndarray]:
-    """Decoy MNIST from ``dataset``: every image gets its label's patch in a seeded corner, and a
-    share ``mismatched`` of the training images another image's digit (see the module).
-
-    Returns:
-        (the decoy dataset, the (N_test,) corner of each test image).
+    Attributes:
+        mass, rank: (2, n) relevance mass and rank accuracy of each sampled image's map by the
+            decoy model (row 0) and the normal model (row 1); NaN where a map is 0 everywhere.
+        example_maps: (2, k, H, W) the maps of the figure's images (the sample's
+            ``example_positions``) by both models: the maps those positions' values were computed on.
+        nonzero: (2, n) how many pixels of each map are not 0 (what mass accuracy divides among).
     """
-    train_corners, test_corners = decoy_corners(len(dataset.y_train), len(dataset.y_test), size, seed)
-    digits = dataset.x_train[swapped_digits(len(dataset.y_train), mismatched, seed)]
-    arrays = (with_decoy(digits, dataset.y_train, train_corners, size), dataset.y_train,
-              with_decoy(dataset.x_test, dataset.y_test, test_corners, size), dataset.y_test)
-    for array in arrays:
-        array.setflags(write=False)
-    return Dataset(*arrays, source=f"{dataset.source}, with a {size}×{size} decoy patch "
-                                    f"({mismatched:.0%} of training images swapped)",
-                   sha256=arrays_sha256(*arrays)), test_corners
+
+    mass: np.ndarray
+    rank: np.ndarray
+    example_maps: np.ndarray
+    nonzero: np.ndarray
 
 
-def patch_share(maps: np.ndarray, corners: np.ndarray, size: int) -> np.ndarray:
-    """(N,) share of each (H, W) map's |attribution| on its image's patch pixels (NaN if all zero)."""
-    maps = np.abs(np.asarray(maps, dtype=np.float64))
-    masks = np.stack([patch_mask(int(c), size, maps.shape[1]) for c in corners])
-    total = maps.sum(axis=(1, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, (maps * masks).sum(axis=(1, 2)) / total, np.nan)
+@dataclass(frozen=True)
+class DecoyMeasurement:
+    """What the decoy stage measures, and what its cache holds (:mod:`generator.plumbing.records`).
+
+    Attributes:
+        size: patch side in pixels.
+        placed: the region the patches are placed in: the pixels the decoy model's network and the
+            normal model read (its unread border is a finding about the architecture).
+        normal_region: the region the normal model reads (the model card's border).
+        readable_share: the share of the sampled images' patch pixels the two trained models read.
+        accuracy, shuffled_accuracy: the decoy model's accuracy on decoy test images, with the true
+            patch and with the patch level drawn at random (this one with its interval: whether it
+            stays above chance says whether the model reads more than the patch).
+        normal_accuracy, normal_shuffled_accuracy: the same for the report's normal model.
+        accuracy_lost: what shuffling costs each model (per-image paired), with intervals.
+        sample: (n,) test indices whose maps were measured; corners: (n,) their patches' corners.
+        example_positions: (k,) positions in ``sample`` of the figure's images (the first of each corner);
+        examples: (k, H, W) those decoy inputs.
+        methods: method key → its measured maps.
+    """
+
+    size: int
+    placed: ReadRegion
+    normal_region: ReadRegion
+    readable_share: float
+    accuracy: float
+    shuffled_accuracy: Interval
+    normal_accuracy: float
+    normal_shuffled_accuracy: float
+    accuracy_lost: Pair
+    sample: np.ndarray
+    corners: np.ndarray
+    example_positions: np.ndarray
+    examples: np.ndarray
+    methods: dict[str, MethodMeasurement]
+
+
+@dataclass(frozen=True)
+class Localisation:
+    """One localisation metric of one method, for both models.
+
+    Attributes:
+        values: (2, n) the metric of each sampled image's map by the decoy model (row 0) and the
+            normal model (row 1); NaN where a map is 0 everywhere.
+        means: the means over the images where both are numbers, with their intervals.
+        ratio, difference: decoy mean ÷ normal mean and decoy mean − normal mean, with intervals
+            from the same (paired) resamples of the images.
+        corners: corner name → the means over the images with the patch in that corner.
+        count: images where both maps have some attribution (those the means are over).
+    """
+
+    values: np.ndarray
+    means: Pair
+    ratio: Interval
+    difference: Interval
+    corners: dict[str, Pair]
+    count: int
+
+
+@dataclass(frozen=True)
+class MethodLocalisation:
+    """A method's relevance mass accuracy and relevance rank accuracy (see :mod:`generator.stages.localisation`)."""
+
+    mass: Localisation
+    rank: Localisation
+    example_maps: np.ndarray
+    """(2, k, H, W) the figure's maps (see :class:`MethodMeasurement`)."""
+    nonzero_median: tuple[float, float]
+    """The median count of pixels that are not 0 in a map, by the decoy model and by the normal model."""
+
+    def reading(self) -> str:
+        """Whether the method finds the decoy, by :data:`~generator.stages.decoy_rules.RULE` on rank accuracy."""
+        return self.rank.means.reading()
 
 
 @dataclass(frozen=True)
 class Decoy:
-    """What the *Does it find a cheating model?* page shows.
-
-    Attributes:
-        size: patch side in pixels.
-        accuracy: the decoy model's accuracy on decoy test images.
-        shuffled_accuracy: its accuracy on the same images with the patch level drawn at random.
-        normal_accuracy: the report's model's accuracy on decoy test images.
-        sample: (n,) test indices whose maps were measured.
-        share_decoy, share_normal: method key → the mean over the sample, with its 95% bootstrap
-            interval, of each map's share of |attribution| on the patch, for the decoy and the
-            normal model (each attributing its own predicted class).
-        counts: method key → how many sampled images had a map with some attribution for both models.
-        patch_pixels: share of the image the patch covers (a map spread evenly would put this much there).
-        examples: (3, H, W) decoy inputs of the example grid; example_maps: (2, methods, 3, H, W)
-            their maps by the decoy model (0) and the normal model (1).
-    """
+    """What the *Does it find a cheating model?* page shows: :class:`DecoyMeasurement`'s fields
+    (``methods`` summarised as :class:`MethodLocalisation`) and ``clean_accuracy``, the normal
+    model's accuracy on the test images without a patch (NaN: not known)."""
 
     size: int
+    placed: ReadRegion
+    normal_region: ReadRegion
+    readable_share: float
     accuracy: float
-    shuffled_accuracy: float
+    shuffled_accuracy: Interval
     normal_accuracy: float
+    normal_shuffled_accuracy: float
+    accuracy_lost: Pair
     sample: np.ndarray
-    share_decoy: dict[str, Interval]
-    share_normal: dict[str, Interval]
-    counts: dict[str, int]
-    patch_pixels: float
+    corners: np.ndarray
+    example_positions: np.ndarray
     examples: np.ndarray
-    example_maps: np.ndarray
+    methods: dict[str, MethodLocalisation]
+    clean_accuracy: float
 
-    def reads_patch(self) -> bool:
-        """Whether shuffling the patch level costs the decoy model more than :data:`READS_PATCH_DROP` of its accuracy."""
-        return self.shuffled_accuracy < (1 - READS_PATCH_DROP) * self.accuracy
-
-    def reading(self, key: str) -> str:
-        """Method ``key``'s reading, by the rule of :data:`FINDS_CONCENTRATION`: one of
-        :data:`FINDS`, :data:`BOTH` or :data:`MISSES`."""
-        concentrated = self.share_decoy[key].mean >= FINDS_CONCENTRATION * self.patch_pixels
-        if concentrated and self.share_normal[key].mean < self.patch_pixels:
-            return FINDS
-        return BOTH if concentrated else MISSES
+    def reads_patch(self) -> str:
+        """Whether the decoy model reads the patch, by :data:`~generator.stages.decoy_rules.READS_RULE`."""
+        return self.accuracy_lost.reading()
 
 
 def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, test_corners: np.ndarray,
                   maps_of: Callable[[object, np.ndarray, np.ndarray], dict[str, np.ndarray]], images: int,
                   size: int, seed: int, log: Log, normal_input: InputScale = UNIT,
-                  normal_output: str = "logits") -> dict[str, np.ndarray]:
-    """The stage's arrays (what it caches); see :func:`from_arrays`.
+                  normal_output: str = "logits", placed: ReadRegion | None = None) -> DecoyMeasurement:
+    """Measure both models on the decoy test images (what the stage caches); see :func:`summarise`.
 
     Args:
         decoy_model, normal_model: Keras models; the decoy model is the report's CNN trained here
@@ -175,49 +204,98 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
         images: how many decoy test images (seeded sample) to attribute.
         size: patch side; seed: seeds the sample and the shuffled levels.
         log: progress sink.
+        placed: the region the patches were placed in (:func:`~generator.stages.decoy_data.decoy_dataset`'s
+            extent); the whole image when None.
     """
     from generator import attributions as attr
+    from generator.stages.read_region import read_region
 
-    x_test = to_model_input(decoy.x_test)
+    shape = tuple(int(d) for d in decoy.x_test.shape[1:3])
+    placed = placed or ReadRegion(*shape, *shape)
+    extent = (placed.rows, placed.columns)
     decoy_fn = attr.GradientFunction(decoy_model)
     normal_fn = attr.GradientFunction(normal_model, input_scale=normal_input, output=normal_output)
-    decoy_predictions = np.argmax(decoy_fn.logits(x_test), axis=1)
-    normal_predictions = np.argmax(normal_fn.logits(x_test), axis=1)
     shuffled_levels = np.random.default_rng([seed, 9]).integers(0, 10, size=len(decoy.y_test))
-    shuffled = to_model_input(with_decoy(decoy.x_test, shuffled_levels, test_corners, size))
-    out: dict[str, np.ndarray] = {
-        "accuracy": np.array(np.mean(decoy_predictions == decoy.y_test)),
-        "shuffled_accuracy": np.array(np.mean(np.argmax(decoy_fn.logits(shuffled), axis=1) == decoy.y_test)),
-        "normal_accuracy": np.array(np.mean(normal_predictions == decoy.y_test)),
-        "size": np.array(size),
-    }
-    log(f"decoy: accuracy {float(out['accuracy']):.1%} on decoy test images, "
-        f"{float(out['shuffled_accuracy']):.1%} with the patch level shuffled")
+    x_test = to_model_input(decoy.x_test)
+    x_shuffled = to_model_input(with_decoy(decoy.x_test, shuffled_levels, test_corners, size, extent))
+    predictions = {(model, patch): np.argmax(fn.logits(x), axis=1)
+                   for model, fn in (("decoy", decoy_fn), ("normal", normal_fn))
+                   for patch, x in (("true", x_test), ("shuffled", x_shuffled))}
+    correct = {key: (value == decoy.y_test).astype(np.float64) for key, value in predictions.items()}
+    accuracy = {key: float(value.mean()) for key, value in correct.items()}
+    log(f"decoy: accuracy {accuracy['decoy', 'true']:.1%} on decoy test images, "
+        f"{accuracy['decoy', 'shuffled']:.1%} with the patch level shuffled")
+    lost = Pair(*(counted_interval(correct[model, "true"] - correct[model, "shuffled"], seed)
+                  for model in ("decoy", "normal")))
     sample = np.sort(np.random.default_rng([seed, 17]).choice(len(decoy.y_test), size=min(images, len(decoy.y_test)),
                                                               replace=False))
-    x = x_test[sample]
-    decoy_maps = maps_of(decoy_fn, x, decoy_predictions[sample])
-    normal_maps = maps_of(normal_fn, x, normal_predictions[sample])
-    for key in decoy_maps:
-        out[f"share_decoy.{key}"] = patch_share(decoy_maps[key], test_corners[sample], size)
-        out[f"share_normal.{key}"] = patch_share(normal_maps[key], test_corners[sample], size)
-    out["sample"] = sample
-    out["methods"] = np.array(list(decoy_maps))
-    shown = np.arange(min(3, len(sample)))
-    out["examples"] = x[shown].sum(axis=-1)
-    out["example_maps"] = np.stack([np.stack([maps[key][shown] for key in decoy_maps])
-                                    for maps in (decoy_maps, normal_maps)]).astype(np.float32)
-    return out
+    x, corners = x_test[sample], np.asarray(test_corners)[sample]
+    masks = patch_masks(corners, size, extent, shape)
+    shown = first_of_each_corner(corners)
+    maps = [maps_of(fn, x, predictions[model, "true"][sample])
+            for model, fn in (("decoy", decoy_fn), ("normal", normal_fn))]
+    methods = {key: MethodMeasurement(
+        *(np.stack([metric(model_maps[key], masks) for model_maps in maps]) for metric in METRICS.values()),
+        np.stack([model_maps[key][shown] for model_maps in maps]).astype(np.float32),
+        np.stack([np.count_nonzero(model_maps[key], axis=(1, 2)) for model_maps in maps])) for key in maps[0]}
+    normal_region = read_region(normal_model)
+    read = read_region(decoy_model).within(normal_region)
+    return DecoyMeasurement(size, placed, normal_region,
+                            readable_share(corners, size, extent, (read.rows, read.columns)),
+                            accuracy["decoy", "true"], counted_interval(correct["decoy", "shuffled"], seed),
+                            accuracy["normal", "true"], accuracy["normal", "shuffled"], lost, sample, corners, shown,
+                            x[shown].sum(axis=-1), methods)
 
 
-def from_arrays(stored: dict[str, np.ndarray], seed: int) -> Decoy:
-    """The stage's result from its cached arrays; ``seed`` seeds the bootstrap intervals."""
-    methods = [str(m) for m in stored["methods"]]
-    size = int(stored["size"])
-    return Decoy(size, float(stored["accuracy"]), float(stored["shuffled_accuracy"]), float(stored["normal_accuracy"]),
-                 np.asarray(stored["sample"]), {m: interval(stored[f"share_decoy.{m}"], seed) for m in methods},
-                 {m: interval(stored[f"share_normal.{m}"], seed) for m in methods},
-                 {m: int(np.sum(np.isfinite(stored[f"share_decoy.{m}"]) & np.isfinite(stored[f"share_normal.{m}"])))
-                  for m in methods},
-                 size * size / float(np.prod(stored["examples"].shape[1:])), np.asarray(stored["examples"]),
-                 np.asarray(stored["example_maps"]))
+def counted_interval(values: np.ndarray, seed: int, resamples: int = 1000, level: float = 0.95) -> Interval:
+    """The mean of ``values`` that take a few distinct values (each test image's 0/1 correctness,
+    or its −1/0/1 change) and its percentile-bootstrap interval, each resample drawn as counts: how
+    many of each value n values drawn with replacement hold is multinomial, the same distribution
+    as resampling the images one by one (:func:`~generator.stages.intervals.interval`), at a cost
+    that does not grow with n (0.36 s for 10,000 images one by one, on 2 cores under load)."""
+    levels, counts = np.unique(np.asarray(values, dtype=np.float64), return_counts=True)
+    draws = np.random.default_rng(seed).multinomial(counts.sum(), counts / counts.sum(), size=resamples)
+    low, high = np.quantile(draws @ levels / counts.sum(), [(1.0 - level) / 2.0, (1.0 + level) / 2.0])
+    return Interval(float(np.mean(values)), float(low), float(high))
+
+
+def first_of_each_corner(corners: np.ndarray) -> np.ndarray:
+    """(k,) positions of the first image with its patch in each corner, in corner order (corners
+    with no image left out): the figure's examples, chosen before any map is seen."""
+    corners = np.asarray(corners)
+    return np.array([int(np.flatnonzero(corners == c)[0]) for c in range(len(CORNERS)) if np.any(corners == c)],
+                    dtype=np.int64)
+
+
+def localisation(values: np.ndarray, corners: np.ndarray, seed: int) -> Localisation:
+    """A metric's (2, n) per-image ``values`` (decoy model, normal model) summarised: means with
+    their 95% bootstrap intervals over the images where both are numbers, the ratio and the
+    difference of the means from the same resamples, and the means per corner."""
+    values = np.asarray(values, dtype=np.float64)
+    both = np.all(np.isfinite(values), axis=0)
+    kept, kept_corners = values[:, both], np.asarray(corners)[both]
+    if kept.shape[1] == 0:
+        nothing = Interval(float("nan"), float("nan"), float("nan"))
+        return Localisation(values, Pair(nothing, nothing), nothing, nothing,
+                            {name: Pair(nothing, nothing) for name in CORNERS}, 0)
+    means = paired_means(kept.T, seed)
+    decoy_mean, normal_mean = kept.mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = Interval(float(np.divide(decoy_mean, normal_mean)), *percentile_interval(means[:, 0] / means[:, 1]))
+    difference = Interval(float(decoy_mean - normal_mean), *percentile_interval(means[:, 0] - means[:, 1]))
+    per_corner = {name: Pair(interval(kept[0, kept_corners == c], seed), interval(kept[1, kept_corners == c], seed))
+                  for c, name in enumerate(CORNERS)}
+    return Localisation(values, Pair(interval(kept[0], seed), interval(kept[1], seed)), ratio, difference,
+                        per_corner, int(both.sum()))
+
+
+def summarise(measured: DecoyMeasurement, seed: int, clean_accuracy: float = float("nan")) -> Decoy:
+    """The page's result from the stage's measurement; ``seed`` seeds the bootstrap intervals;
+    ``clean_accuracy``: the normal model's accuracy on the test images without a patch."""
+    methods = {key: MethodLocalisation(localisation(method.mass, measured.corners, seed),
+                                       localisation(method.rank, measured.corners, seed), method.example_maps,
+                                       tuple(float(np.median(row)) for row in method.nonzero))
+               for key, method in measured.methods.items()}
+    shared = {field.name: getattr(measured, field.name)
+              for field in fields(DecoyMeasurement) if field.name != "methods"}
+    return Decoy(**shared, methods=methods, clean_accuracy=float(clean_accuracy))

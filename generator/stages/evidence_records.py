@@ -10,38 +10,57 @@ import numpy as np
 from generator.plumbing.numbers import significant
 from generator.stages.baselines import COLUMNS as BASELINE_COLUMNS
 from generator.stages.baselines import BaselineStudy
-from generator.stages.decoy import Decoy
+from generator.stages.decoy import CORNERS, Decoy
 from generator.stages.trust import Trust
 
 
 def trust_record(trust: Trust) -> dict[str, Any]:
-    """The ``trust`` object of the manifest: the sample and, per method and control, the means
-    (and for the areas their 95% bootstrap intervals) shown on the trust page."""
-    def means(intervals: Any) -> list[float]:
-        return [i.mean for i in intervals]
+    """The ``trust`` object of the manifest: the samples and, per method and control, the numbers
+    shown on the trust page, each measured one as ``{mean, low, high}`` (95% bootstrap interval)
+    unless it is a list of per-layer means."""
+    from dataclasses import asdict
+
+    from generator.stages.similarity import METRICS
+
+    def similarities(values: Any) -> dict[str, dict[str, float]]:
+        return {m: getattr(values, m).to_dict() for m in METRICS}
+
+    def per_layer(steps: Any) -> dict[str, Any]:
+        return {**{m: [getattr(step, m).mean for step in steps] for m in METRICS},
+                "intervals": {m: [getattr(step, m).to_dict() for step in steps] for m in METRICS}}
 
     def areas(values: dict[str, Any]) -> dict[str, dict[str, float]]:
         return {fill: value.to_dict() for fill, value in values.items()}
 
+    evidence = trust.evidence
     return {
         "sample": [int(i) for i in trust.sample],
         "faithfulness_sample": [int(i) for i in trust.faithfulness_sample],
         "file": "data/trust.npz",
+        "curve_score": evidence.curve_score,
+        "fills": {fill: {"sample": [int(i) for i in evidence.fills[fill].sample],
+                         "fractions": [float(f) for f in evidence.fills[fill].fractions],
+                         "image_score": ends.image_score.to_dict(), "filled_score": ends.filled_score.to_dict(),
+                         "images_with_areas": ends.usable}
+                  for fill, ends in trust.ends.items()},
+        "smooth_mprt": {"sample": [int(trust.sample[i]) for i in evidence.smooth_sample],
+                        "copies": evidence.smooth_samples, "noise": evidence.smooth_noise},
         "methods": {key: {
-            "randomisation": {"layers": list(trust.layers), **{m: means(v) for m, v in method.cascade.items()},
-                              "independent": {m: means(v) for m, v in method.independent.items()}},
-            "data_randomisation": {m: method.data_randomisation[m].mean for m in ("spearman_abs", "ssim")},
-            "deletion_auc": areas(method.deletion_auc),
-            "insertion_auc": areas(method.insertion_auc),
-            "random_target": {m: method.random_target[m].mean for m in ("spearman_abs", "ssim")},
-            "image_only": {m: method.image_only[m].mean for m in ("spearman_abs", "spearman", "ssim")},
-            "image_only_randomised": {m: method.image_only_randomised[m].mean for m in ("spearman_abs", "spearman", "ssim")},
+            "randomisation": {"layers": list(trust.layers), **per_layer(method.cascade),
+                              "independent": per_layer(method.independent)},
+            "mprt": {"efficient": method.efficient_mprt.to_dict(), "smooth": method.smooth_mprt.to_dict()},
+            "data_randomisation": similarities(method.data_randomisation),
+            "deletion_auc": areas(method.areas.deletion),
+            "insertion_auc": areas(method.areas.insertion),
+            "random_target": similarities(method.random_target),
+            "image_only": {m: getattr(method.image_only, m).mean for m in METRICS},
+            "image_only_randomised": {m: getattr(method.image_only_randomised, m).mean for m in METRICS},
             "both_zero_share": method.both_zero,
             "ms_per_image": method.ms_per_image,
         } for key, method in trust.methods.items()},
-        "controls": {name: {"deletion_auc": areas(c["deletion_auc"]), "insertion_auc": areas(c["insertion_auc"])}
+        "controls": {name: {"deletion_auc": areas(c.deletion), "insertion_auc": areas(c.insertion)}
                      for name, c in trust.controls.items()},
-        "random_labels": dict(trust.random_labels),
+        "random_labels": asdict(trust.random_labels),
         "unreachable_share": trust.unreachable_share,
         "randomisation_skipped": trust.randomisation_skipped,
     }
@@ -58,20 +77,43 @@ def baselines_record(study: BaselineStudy) -> dict[str, Any]:
 
 
 def decoy_record(decoy: Decoy) -> dict[str, Any]:
-    """The ``decoy`` object: the decoy model's accuracies and, per method, the mean share of
-    |attribution| on the patch for the decoy and the normal model, with the page's reading."""
+    """The ``decoy`` object: the rules in words; the decoy model's and the normal model's accuracies
+    and what shuffling the patch level costs each, with the reading; where the patches were placed
+    and the share of their pixels the models read; per method, relevance mass and rank accuracy for
+    both models (overall, per corner, and their ratio and difference), each ``{mean, low, high}``,
+    and the method's reading (pass, fail or inconclusive)."""
+    from generator.stages.decoy_data import GREY_STEP, GREY_TOP
+    from generator.stages.decoy_rules import READS_RULE, RULE, VERDICT_METRIC
+
+    def pair(value: Any) -> dict[str, dict[str, float]]:
+        return {"decoy": value.decoy.to_dict(), "normal": value.normal.to_dict()}
+
+    def metric(value: Any) -> dict[str, Any]:
+        return {**pair(value.means), "ratio": value.ratio.to_dict(), "difference": value.difference.to_dict(),
+                "corners": {corner: pair(means) for corner, means in value.corners.items()}, "count": value.count}
+
+    placed = decoy.placed
     return {
+        "rule": RULE,
+        "reads_patch_rule": READS_RULE,
+        "verdict_metric": VERDICT_METRIC,
         "patch_size": decoy.size,
+        "patch_grey": f"{GREY_TOP} - {GREY_STEP} * label",
+        "placed_in": {"rows": placed.rows, "columns": placed.columns},
+        "unread_border": {"rows": placed.unread_rows, "columns": placed.unread_columns, "pixels": placed.unread_pixels},
+        "readable_patch_share": decoy.readable_share,
         "accuracy": decoy.accuracy,
-        "accuracy_randomised_patch": decoy.shuffled_accuracy,
+        "accuracy_randomised_patch": decoy.shuffled_accuracy.mean,
+        "accuracy_randomised_patch_interval": decoy.shuffled_accuracy.to_dict(),
         "normal_model_accuracy": decoy.normal_accuracy,
+        "normal_model_accuracy_randomised_patch": decoy.normal_shuffled_accuracy,
+        "normal_model_clean_accuracy": decoy.clean_accuracy,
+        "accuracy_lost": pair(decoy.accuracy_lost),
         "reads_patch": decoy.reads_patch(),
-        "patch_pixels_share": decoy.patch_pixels,
+        "patch_pixels_share": decoy.size * decoy.size / (placed.height * placed.width),
         "sample": [int(i) for i in decoy.sample],
-        "methods": {key: {"patch_share_decoy": decoy.share_decoy[key].mean,
-                          "patch_share_decoy_interval": [decoy.share_decoy[key].low, decoy.share_decoy[key].high],
-                          "patch_share_normal": decoy.share_normal[key].mean,
-                          "patch_share_normal_interval": [decoy.share_normal[key].low, decoy.share_normal[key].high],
-                          "count": decoy.counts[key],
-                          "reading": decoy.reading(key)} for key in decoy.share_decoy},
+        "corners": [CORNERS[int(c)] for c in decoy.corners],
+        "methods": {key: {"mass_accuracy": metric(method.mass), "rank_accuracy": metric(method.rank),
+                          "pixels_not_zero_median": dict(zip(("decoy", "normal"), method.nonzero_median)),
+                          "reading": method.reading()} for key, method in decoy.methods.items()},
     }

@@ -10,7 +10,10 @@ first; the faster the score rises, the better. Both summarise a curve by the are
 
 Removing a pixel means replacing it by a ``fill`` image: black (the Integrated-Gradients
 baseline) or a blurred copy of the image (RISE's choice for insertion, which keeps the image's
-low frequencies and is less far from the data than black). The rankings this module compares
+low frequencies and is less far from the data than black); ROAD's imputation, which depends on
+the removed set, is :mod:`.road`. The trust stage follows the target's logit (the score the maps
+explain) and compares areas by :func:`normalised_auc` with ``which="logit"``; the softmax
+probability, which saturates, is kept in :class:`Curves` only. The rankings this module compares
 against are the controls of the report: random orders (:func:`random_rankings`) and an
 image-only order that never looks at the model (:func:`edge_ranking`).
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from generator.plumbing.cache import fingerprint
 from generator.plumbing.settings import Settings
 
-ATTRIBUTION_FORMAT = 8
+ATTRIBUTION_FORMAT = 9  # 9: Expected Gradients with its control variate (issue 23)
 """Bump when the attribution code changes what it computes, so cached results are dropped."""
 
 
@@ -50,7 +50,8 @@ def whole_test_set_components(settings: Settings, data_sha256: str, model_sha256
 
 def trust_components(settings: Settings, data_sha256: str, model_sha256: str, published: list[int]) -> dict[str, str]:
     """What the trust checks depend on: data, model, the published examples they sample, the
-    trust and attribution settings, and the code of this stage and of the engine."""
+    trust and attribution settings, which network the data randomisation trains (the report's CNN,
+    or a copy of a loaded model), and the code of this stage and of the engine."""
     from generator.stages.trust import TRUST_FORMAT
 
     attribution = settings.to_dict()["attribution"]
@@ -59,6 +60,8 @@ def trust_components(settings: Settings, data_sha256: str, model_sha256: str, pu
         "model": model_key(model_sha256, settings),
         "published examples": fingerprint(sorted(published)),
         "trust settings": fingerprint(settings.to_dict()["trust"], attribution, settings.seed),
+        # A loaded model's data randomisation trains a copy of its own architecture, not the CNN.
+        "random-label network": "copy of the loaded model" if settings.train.model else "the report's CNN",
         "trust code": f"{TRUST_FORMAT}.{ATTRIBUTION_FORMAT}",
     }
 

@@ -15,7 +15,8 @@ from generator.evidence import Evidence
 from generator.plumbing.fileio import write_bytes_if_changed, write_text_if_changed
 from generator.stages.attribute import AttributionArrays
 from generator.plumbing.numbers import significant
-from generator.stages.checked_maps import CheckedMaps
+from generator.stages.checked_maps import CheckedMaps, eg_map_error, expected_gradients_summary
+from generator.attributions.expected_gradients import MIN_SLOPE_DRAWS
 from generator.stages.evidence_records import baselines_record, decoy_record, trust_record
 from generator.stages.gallery import Gallery, anchor
 from generator.stages.model_output import attributed_score
@@ -121,10 +122,34 @@ def completeness_record(ig: CheckedMaps, r: int) -> dict[str, Any]:
 
 def eg_completeness_record(eg: CheckedMaps, r: int) -> dict[str, Any]:
     """Expected Gradients' completeness: ``logit_delta`` is the logit minus the mean logit of the
-    map's drawn baselines; it holds in expectation, so there is no tolerance to be within.
+    map's drawn baselines; it holds in expectation, so there is no tolerance to be within (the
+    median over the maps is held to ``attribution.expected_gradients.level``).
+    ``absolute_error``: |attribution_sum − logit_delta| in logits; ``error_of_mass``: the same over
+    the map's Σ|EG| (``relative_error`` divides by |logit_delta|, which can be near zero).
     ``noise``: the map's estimated relative L1 distance to the EG it estimates, from its two halves
-    of draws."""
-    return {**_check_numbers(eg, r), "draws": int(eg.steps[r]), "noise": significant(eg.spread[r])}
+    of draws. ``flags``: "EG sign" (its sum and logit_delta have opposite signs), "EG noise" (noise
+    above ``attribution.expected_gradients.noise_bound``)."""
+    error = eg_map_error(eg.completeness(r), eg.maps[r])
+    return {**_check_numbers(eg, r), "draws": int(eg.steps[r]), "noise": significant(eg.spread[r]),
+            "absolute_error": significant(error.absolute), "error_of_mass": significant(error.of_mass),
+            "flags": list(error.flags)}
+
+
+def expected_gradients_record(arrays: AttributionArrays, settings: dict[str, Any]) -> dict[str, Any]:
+    """The ``attribution.expected_gradients`` object: the stated level, the median completeness
+    error over every published EG map (per-target and contrast) that it bounds, and the maps
+    flagged (sum of the wrong sign, or noise above the bound), with the estimator's settings."""
+    summary = expected_gradients_summary(arrays.eg, arrays.contrast_eg)
+    draws = settings["attribution"]["expected_gradients_samples"]
+    return {"level": summary.level, "median_relative_error": summary.median_relative_error,
+            "within_level": summary.within_level, "flagged": summary.flagged, "maps": summary.maps,
+            "wrong_sign": summary.wrong_sign, "noisy": summary.noisy, "noise_bound": summary.noise_bound,
+            "median_absolute_error": summary.median_absolute_error,
+            "median_error_of_mass": summary.median_error_of_mass,
+            "estimator": ("mean of the draws" if draws < 2 * MIN_SLOPE_DRAWS else
+                          "mean of the draws corrected by their completeness residuals (control variate)"),
+            "draws": draws,
+            "baselines": settings["attribution"]["expected_gradients_baselines"], "seed": settings["seed"]}
 
 
 def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: Any,
@@ -212,6 +237,7 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
                         "smoothgrad": {"samples": attribution["smoothgrad_samples"],
                                        "noise_level": attribution["smoothgrad_noise"], "seed": settings["seed"]},
                         "completeness": dataclasses.asdict(completeness_summary(arrays)),
+                        "expected_gradients": expected_gradients_record(arrays, settings),
                         "black_share": None if study is None else dict(study.black_share),
                         "file": "data/attributions.npz", "arrays": list(NPZ_KEYS)},
         "selection": {"per_class": settings["selection"]["per_class"],
@@ -233,5 +259,9 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
 
 
 def write_trust_arrays(trust: Trust, path: Path) -> bool:
-    """Publish the per-image numbers and curves behind the trust page."""
-    return write_bytes_if_changed(path, npz_bytes({key: np.asarray(value) for key, value in sorted(trust.arrays.items())}))
+    """Publish the per-image numbers and curves behind the trust page: the stage's evidence,
+    flattened by :func:`generator.plumbing.records.to_arrays` (keys listed in the README)."""
+    from generator.plumbing.records import to_arrays
+
+    arrays = to_arrays(trust.evidence)
+    return write_bytes_if_changed(path, npz_bytes({key: np.asarray(arrays[key]) for key in sorted(arrays)}))

@@ -29,6 +29,7 @@ from generator.plumbing.cache import fingerprint
 from generator.plumbing.settings import Settings
 from generator.plumbing.stage_cache import StageCache
 from generator.stages.attribute import AttributionArrays
+from generator.stages.checked_maps import EG_LEVEL
 from generator.stages.keys import ATTRIBUTION_FORMAT
 from generator.stages.results import COMPLETENESS_TOLERANCE, Example
 
@@ -71,10 +72,9 @@ class Convergence:
 
 EG_DRAWS = (16, 32, 64, 128, 256)
 """Draws per Expected-Gradients map compared on the report-build page."""
-EG_MEDIAN_LEVEL = 0.05
-"""The stated level for Expected Gradients: the page names the fewest draws whose median
-completeness error is within it (EG's completeness holds in expectation only, so no single map
-is held to IG's 1% tolerance)."""
+EG_MEDIAN_LEVEL = EG_LEVEL
+"""The one stated level for Expected Gradients (:data:`generator.stages.checked_maps.EG_LEVEL`):
+the page names the fewest draws whose median completeness error over these rows is within it."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def expected_gradients_draws(grad_fn: attr.GradFn, images: np.ndarray, targets: 
         baseline_logits = class_logits(grad_fn, baselines)
         for j, n in enumerate(draws):
             maps = attr.expected_gradients(grad_fn, x, t, baselines=baselines, samples=n, seed=seed,
-                                           chunk_size=chunk_size)
+                                           chunk_size=chunk_size, baseline_logits=baseline_logits)
             reference = attr.baseline_scores(baseline_logits, x, t, len(baselines), n, seed)
             errors[j] = attr.completeness(maps, at_input, reference).relative_error
     return ExpectedGradientsDraws(tuple(int(n) for n in draws), rows, errors)

@@ -7,7 +7,8 @@ Two randomisations make models that should give different maps:
   layers re-initialised, either *cascading* from the logits down to the input
   (:func:`cascade`) or one layer at a time (:func:`independent`);
 * **data randomisation** (their section 3.2): the same architecture trained, by the same
-  code, on labels permuted at random (:func:`train_on_random_labels`), so it can only memorise.
+  code, on labels permuted at random, so it can only memorise: :mod:`.random_labels`
+  (:func:`train_on_random_labels`, re-exported here).
 
 The trained model is never changed: every randomised model is a new clone. Layers inside
 sub-models (``keras.Sequential([cnn, Softmax()])``, a functional model calling a trained network)
@@ -18,20 +19,14 @@ is :mod:`generator.stages.similarity`'s job.
 from __future__ import annotations
 
 import hashlib
-import time
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
-import numpy as np
+from generator.stages.random_labels import (DEFAULT_MAX_EPOCHS, RandomLabelModel, fresh_architecture, frozen_layers,
+                                            random_labels, train_on_random_labels)
 
-from generator.stages.data import Dataset, to_model_input
-from generator.stages.model import build_cnn, compile_cnn, seed_everything
-
-DEFAULT_MAX_EPOCHS = 60
-"""Epoch budget of :func:`train_on_random_labels`. Measured on two cores with 500 images, Adam
-3e-3 and batches of 32: about 0.15 s per epoch, and 90% of the random labels fitted after about
-40 epochs (test accuracy then at chance). With the report's own settings (Adam 1e-3, batches of
-128) and 5,000 images, 150 epochs (184 s) fitted 83.5%."""
+__all__ = ["DEFAULT_MAX_EPOCHS", "RandomLabelModel", "cascade", "find_layer", "fresh_architecture", "frozen_layers",
+           "independent", "layer_seed", "layers_from_the_output", "not_randomisable", "random_labels",
+           "randomised_copy", "randomised_models", "train_on_random_labels", "weighted_layers"]
 
 
 def weighted_layers(model: Any) -> tuple[list[str], list[str]]:
@@ -187,103 +182,3 @@ def randomised_models(model: Any, seed: int) -> tuple[list[tuple[str, list[tuple
     except (ValueError, TypeError, KeyError) as error:  # what Keras raises for a config it cannot rebuild
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         return [], f"Keras could not copy the model to re-draw its layers ({first_line})"
-
-
-@dataclass(frozen=True)
-class RandomLabelModel:
-    """The report's CNN trained on randomly permuted labels (Adebayo et al.'s data randomisation).
-
-    Attributes:
-        model: the trained Keras model (outputs logits).
-        epochs: epochs run.
-        train_fit: share of its training images whose (random) label it predicts, dropout off.
-        reached_target: True when ``train_fit`` reached the target before the epoch budget ran out.
-        test_accuracy: accuracy on the real test labels (near chance, 0.1, if it only memorised).
-        seconds: wall time of the training loop (fits and fit checks, not the test evaluation).
-        labels: (images,) int64 the random labels it was trained on.
-        fit_per_epoch: ``train_fit`` after each epoch.
-    """
-
-    model: Any
-    epochs: int
-    train_fit: float
-    reached_target: bool
-    test_accuracy: float
-    seconds: float
-    labels: np.ndarray
-    fit_per_epoch: tuple[float, ...]
-
-
-def random_labels(labels: np.ndarray, seed: int) -> np.ndarray:
-    """``labels`` in an order given by a permutation seeded by ``seed`` (same class counts)."""
-    return np.asarray(labels, dtype=np.int64)[np.random.default_rng(seed).permutation(len(labels))]
-
-
-def train_on_random_labels(
-    dataset: Dataset,
-    *,
-    images: int = 500,
-    learning_rate: float = 3e-3,
-    batch_size: int = 32,
-    fit_target: float = 0.9,
-    max_epochs: int = DEFAULT_MAX_EPOCHS,
-    seed: int,
-    log: Callable[[str], None] = print,
-) -> RandomLabelModel:
-    """Train the report's CNN on the first ``images`` training images with permuted labels.
-
-    Same architecture (:func:`~generator.stages.model.build_cnn`), optimiser (Adam) and loss
-    (:func:`~generator.stages.model.compile_cnn`) as the report's model, with the step size and
-    batch given here: memorising labels that carry no signal takes many more steps than
-    learning digits, so it gets a larger learning rate and smaller batches. No validation split
-    (nothing to validate against random labels). After every epoch the model, in inference
-    mode (dropout off), is scored on its own random labels; training stops as soon as it fits
-    ``fit_target`` of them, or after ``max_epochs``.
-
-    Args:
-        dataset: the checked data.
-        images: how many of the first training images to fit.
-        learning_rate: Adam's step size.
-        batch_size: images per step.
-        fit_target: share of random labels to fit before stopping.
-        max_epochs: epoch budget.
-        seed: seeds the label permutation, the initial weights and the shuffling.
-        log: receives one progress line per epoch.
-
-    Returns:
-        The model and how far it got.
-    """
-    import keras
-
-    if images < 1 or max_epochs < 1:
-        raise ValueError(f"need at least one image and one epoch, got images={images}, max_epochs={max_epochs}")
-    count = min(images, len(dataset.x_train))
-    x = to_model_input(dataset.x_train[:count])
-    labels = random_labels(dataset.y_train[:count], seed)
-    seed_everything(seed)
-    model = build_cnn(input_shape=x.shape[1:])
-    compile_cnn(model, learning_rate)
-    fits: list[float] = []
-    start = time.perf_counter()
-
-    class FitCheck(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-            fits.append(_accuracy(model, x, labels))
-            log(f"random labels: epoch {len(fits)}: fits {fits[-1]:.1%} of {count:,} random labels "
-                f"({time.perf_counter() - start:.1f} s)")
-            if fits[-1] >= fit_target:
-                model.stop_training = True
-
-    model.fit(x, labels, batch_size=batch_size, epochs=max_epochs, shuffle=True, verbose=0, callbacks=[FitCheck()])
-    seconds = time.perf_counter() - start
-    test_accuracy = _accuracy(model, to_model_input(dataset.x_test), dataset.y_test)
-    labels.setflags(write=False)
-    return RandomLabelModel(model, len(fits), fits[-1], fits[-1] >= fit_target, test_accuracy, seconds,
-                            labels, tuple(fits))
-
-
-def _accuracy(model: Any, x: np.ndarray, labels: np.ndarray, chunk: int = 2000) -> float:
-    """Share of images whose top logit is their label, dropout off."""
-    hits = sum(int(np.sum(np.argmax(model(x[i:i + chunk], training=False), axis=1) == labels[i:i + chunk]))
-               for i in range(0, len(x), chunk))
-    return hits / len(x)

@@ -7,12 +7,19 @@ the same image on a randomised model by
 * Spearman rank correlation of the signed maps and of their absolute values (``|map|``,
   because the sign of a gradient can flip while its support stays), and
 * SSIM (Wang, Bovik, Sheikh & Simoncelli, 2004, "Image Quality Assessment: From Error
-  Visibility to Structural Similarity") of the two maps, each scaled to [0, 1] on its own.
+  Visibility to Structural Similarity") of the two maps, each scaled to [0, 1] on its own;
+* Spearman of ``|map|`` on the *support* only, the pixels where either map is non-zero
+  (:func:`spearman_support_rows`): pixels that are zero in both maps tie whatever the weights
+  (a black pixel times any gradient), and on MNIST they are most of the image.
 
-Pure NumPy, vectorised over the N images.
+The two repairs of the test by Hedström et al. (2023), Efficient and Smooth MPRT, are in :mod:`.mprt`.
+
+Pure NumPy, vectorised over the N images where the measure allows.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -154,25 +161,72 @@ def ssim_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return ssim_map.mean(axis=(1, 2))
 
 
-def similarity(maps_a: np.ndarray, maps_b: np.ndarray) -> dict[str, np.ndarray]:
-    """The three per-image similarity measures of the sanity checks.
+@dataclass(frozen=True)
+class Comparison:
+    """How alike two sets of maps of the same images are, image by image.
+
+    Every field is a float64 array whose last axis runs over the N images ((N,) for one
+    comparison, (L, N) for one per cascade layer).
+
+    Attributes:
+        spearman_abs: Spearman of |a| and |b| over every pixel (Adebayo et al.'s measure).
+        spearman_abs_support: the same on the pixels where a or b is non-zero only.
+        spearman: Spearman of the signed maps.
+        ssim: SSIM of the maps, each scaled to [0, 1] on its own.
+    """
+
+    spearman_abs: np.ndarray
+    spearman_abs_support: np.ndarray
+    spearman: np.ndarray
+    ssim: np.ndarray
+
+
+METRICS = tuple(field.name for field in fields(Comparison))
+"""The measures of a :class:`Comparison`, in its field order."""
+
+
+def similarity(maps_a: np.ndarray, maps_b: np.ndarray) -> Comparison:
+    """The per-image similarity measures of the sanity checks.
 
     Args:
         maps_a: (N, H, W) maps, e.g. from the trained model.
         maps_b: (N, H, W) maps of the same images and targets, e.g. from a randomised model.
 
     Returns:
-        ``{"spearman_abs": ρ(|a|, |b|), "spearman": ρ(a, b), "ssim": SSIM(a, b)}``, each (N,) float64.
+        ρ(|a|, |b|), ρ(|a|, |b|) on the support, ρ(a, b) and SSIM(a, b), each (N,) float64.
     """
     maps_a = np.asarray(maps_a)
     maps_b = np.asarray(maps_b)
     if maps_a.shape != maps_b.shape or maps_a.ndim != 3:
         raise ValueError(f"expected two (N, H, W) arrays of the same shape, got {maps_a.shape} and {maps_b.shape}")
-    return {
-        "spearman_abs": spearman_rows(np.abs(maps_a), np.abs(maps_b)),
-        "spearman": spearman_rows(maps_a, maps_b),
-        "ssim": ssim_rows(maps_a, maps_b),
-    }
+    return Comparison(
+        spearman_abs=spearman_rows(np.abs(maps_a), np.abs(maps_b)),
+        spearman_abs_support=spearman_support_rows(maps_a, maps_b),
+        spearman=spearman_rows(maps_a, maps_b),
+        ssim=ssim_rows(maps_a, maps_b),
+    )
+
+
+def spearman_support_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Spearman of |a| and |b| over the support S = {pixels where a ≠ 0 or b ≠ 0}, per image.
+
+    A pixel that is zero in both maps ties there whatever either model does; leaving the joint
+    zeros out measures how alike the two maps rank the pixels that either of them uses.
+
+    Args:
+        a: (N, ...) maps.
+        b: (N, ...) maps, same shape.
+
+    Returns:
+        (N,) float64; NaN where the support has fewer than 2 pixels or |a| or |b| is constant on it.
+    """
+    a, b = _paired(a, b)
+    rho = np.full(len(a), np.nan)
+    for row, (x, y) in enumerate(zip(np.abs(a), np.abs(b))):
+        support = (x != 0) | (y != 0)
+        if np.count_nonzero(support) >= 2:
+            rho[row] = spearman_rows(x[support][None], y[support][None])[0]
+    return rho
 
 
 def _paired(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

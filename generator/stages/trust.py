@@ -6,12 +6,19 @@ read the :class:`Trust` this returns):
 - **Model randomisation** (Adebayo et al. 2018, "Sanity Checks for Saliency Maps"): the
   weighted layers are re-initialised from the logits down, cumulatively (cascade) and one at a
   time (independent); a method whose maps stay similar does not depend on what those layers
-  learned.
-- **Data randomisation** (same paper): the same network trained on permuted labels; its maps
-  should not look like the trained model's.
-- **Faithfulness** (Samek et al. 2017; Petsiuk et al. 2018): deleting the pixels a map ranks
-  highest should make the score fall fast, inserting them should make it rise fast, faster
-  than a random order and an image-only (edge) order.
+  learned. Similarity is measured by Spearman of |map| over every pixel and over the support
+  (pixels non-zero in either map), signed Spearman and SSIM (:mod:`.similarity`); with every
+  layer randomised also by Efficient MPRT (the rise in the map's entropy) and Smooth MPRT
+  (Spearman of |map| after averaging over noisy copies of the input), both from Hedström et
+  al. (2023).
+- **Data randomisation** (same paper): the same architecture trained on permuted labels (the
+  report's CNN, or a fresh copy of a loaded model, :func:`~.randomisation.fresh_architecture`);
+  its maps should not look like the trained model's.
+- **Faithfulness** (Samek et al. 2017; Petsiuk et al. 2018; Rong et al. 2022): deleting the
+  pixels a map ranks highest should make the target's score (the logit, or log p for a model of
+  probabilities: the score the maps are of) fall fast, inserting them should make it rise fast,
+  faster than a random order and an image-only (edge) order; with three fills, black, a blurred
+  copy and ROAD's noisy linear imputation (:mod:`.road`).
 - **Random target**: a map should change when the class it explains changes.
 
 Each trained map, and each map of the fully randomised model, is also compared with the image's
@@ -19,16 +26,17 @@ Sobel edge magnitude, a map with no model in it: what two maps of one image can 
 sharing anything the network learned.
 
 A model with no layer to randomise (:func:`~generator.stages.randomisation.randomised_models`)
-skips the model randomisation, with its reason logged and kept (``Trust.randomisation_skipped``);
-the other checks run as usual.
+skips the model randomisation, and a loaded model Keras cannot clone or train skips the data
+randomisation, each with its reason logged and kept; the other checks run as usual.
 
-Per-image numbers are cached by the hashes of the data, the model and the settings (they
-cost more than the rest of the report's attributions); the intervals are bootstrapped from
-them when read.
+The stage returns a :class:`~.trust_records.TrustEvidence` of per-image numbers (cached, by the
+hashes of the data, the model and the settings, through :func:`generator.plumbing.records.to_arrays`);
+:func:`~.trust_summary.summarise` bootstraps the intervals the page shows.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -38,16 +46,37 @@ from generator import attributions as attr
 from generator.plumbing.input_scale import UNIT, InputScale
 from generator.plumbing.settings import Settings
 from generator.stages import faithfulness as faith
+from generator.stages import road
 from generator.stages.method_maps import METHOD_KEYS, every_method_maps
-from generator.stages.intervals import NOT_MEASURED, Interval, interval
-from generator.stages.similarity import similarity
+from generator.stages.mprt import discrete_entropy, relative_rise, smooth_mprt
+from generator.stages.similarity import METRICS, Comparison, similarity
+from generator.stages.trust_records import FillEvidence, MethodSanity, OrderCurves, Trust, TrustEvidence
+from generator.stages.trust_summary import summarise
 
 Log = Callable[[str], None]
-TRUST_FORMAT = 8
+TRUST_FORMAT = 9
 """Bump when this stage changes what it computes, so cached results are dropped."""
-METRICS = ("spearman_abs", "spearman", "ssim")
-FILLS = ("black", "blur")
+FILLS = ("black", "blur", "road")
 DIRECTIONS = ("deletion", "insertion")
+ROAD_STEP_SHARE = 0.1
+"""ROAD's curves are scored every 10% of the pixels, as Rong et al. evaluate them: each point is a
+linear system per image (:mod:`.road`), so the 2% steps of the other fills would cost five times
+as much."""
+ROAD_IMAGES = 100
+"""Images of the faithfulness sample (a seeded subset) whose ROAD curves are measured. Each image
+needs 144 linear systems (9 interior points of 16 curves: 8 orders, 2 directions); on two busy
+cores they took 0.14 ms (random orders) to 0.6 ms (orders that remove the strokes first) apiece
+(2026-12-07), so 200 images added about 20 s to the stage and all 500 would add about 50 s."""
+SMOOTH_MPRT_SAMPLES = 6
+"""Noisy copies per image whose maps Smooth MPRT averages (Hedström et al. use 50 on ImageNet;
+each copy costs every method's maps again, under two models)."""
+SMOOTH_MPRT_NOISE = 0.1
+"""σ of Smooth MPRT's Gaussian input noise, as a share of each image's range (their default)."""
+SMOOTH_MPRT_IMAGES = 16
+"""Images of the sanity sample (seeded subset) Smooth MPRT is measured on."""
+
+__all__ = ["DIRECTIONS", "FILLS", "METHOD_KEYS", "METRICS", "TRUST_FORMAT", "Trust", "TrustEvidence",
+           "measure_trust", "random_other_classes", "summarise", "trust_sample"]
 
 
 def random_other_classes(targets: np.ndarray, classes: int, seed: int) -> np.ndarray:
@@ -56,192 +85,172 @@ def random_other_classes(targets: np.ndarray, classes: int, seed: int) -> np.nda
     return (np.asarray(targets) + shift) % classes
 
 
-def sanity_arrays(model: object, images: np.ndarray, targets: np.ndarray, random_label_model: object,
-                  settings: Settings, baselines: np.ndarray, log: Log,
-                  input_scale: InputScale = UNIT) -> dict[str, np.ndarray]:
-    """Per-image similarities of every method's maps: trained model against each randomised copy
-    (cascade and independent), against the random-label model, and against a random target.
-    ``model`` and its copies read ``input_scale`` and output ``settings.model.output``; the
-    random-label model, trained here, reads pixel/255 and outputs logits (its maps are of log p_t
-    too when the model's are). Without a layer to randomise, the randomised copies are left out
-    and ``randomisation_skipped`` says why."""
+@dataclass(frozen=True)
+class Sanity:
+    """What the randomisation and random-target checks measure on the sanity sample."""
+
+    methods: dict[str, MethodSanity]
+    layers: tuple[str, ...]
+    skipped_layers: tuple[str, ...]
+    grid: np.ndarray
+    unreachable_share: float
+    smooth_sample: np.ndarray
+    randomisation_skipped: str | None
+
+
+def stacked(comparisons: list[Comparison], images: int) -> Comparison:
+    """One :class:`Comparison` of (L, N) arrays from L comparisons of (N,) arrays ((0, N) for none)."""
+    return Comparison(**{m: np.array([getattr(c, m) for c in comparisons]).reshape(len(comparisons), images)
+                         for m in METRICS})
+
+
+def not_measured(images: int) -> Comparison:
+    """The comparison of a check that did not run: NaN for every image."""
+    return Comparison(**{m: np.full(images, np.nan) for m in METRICS})
+
+
+def noisy_copies(images: np.ndarray, copies: int, noise: float, seed: int) -> np.ndarray:
+    """(copies, N, H, W, C) float32: x + ε, ε ~ N(0, (noise · (max x − min x))²) per image, seeded."""
+    spread = noise * (images.max(axis=(1, 2, 3)) - images.min(axis=(1, 2, 3)))
+    draws = np.random.default_rng(seed).standard_normal((copies, *images.shape))
+    return (images[None] + draws * spread[None, :, None, None, None]).astype(np.float32)
+
+
+def sanity_evidence(model: object, images: np.ndarray, targets: np.ndarray, random_label_fn: attr.GradFn | None,
+                    settings: Settings, baselines: np.ndarray, log: Log, input_scale: InputScale = UNIT) -> Sanity:
+    """Every method's maps of the sanity sample compared with the trained model's: under each
+    randomised copy (cascade and independent), the random-label network (``random_label_fn``; NaN
+    when None), a random target and the image's edge map; Efficient and Smooth MPRT at the fully
+    randomised copy. Without a layer to randomise, the randomised comparisons are NaN and
+    ``randomisation_skipped`` says why."""
     from generator.stages.randomisation import randomised_models, weighted_layers
 
     attribution, seed, output = settings.attribution, settings.seed, settings.model.output
-    trained_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size, input_scale=input_scale,
-                                       output=output)
+
+    def gradient_function(network: object) -> attr.GradientFunction:
+        return attr.GradientFunction(network, chunk_size=attribution.chunk_size, input_scale=input_scale, output=output)
+
+    def maps_of(fn: attr.GradFn, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        return every_method_maps(fn, x, t, attribution, seed, baselines)[0]
+
+    n = len(images)
+    trained_fn = gradient_function(model)
     trained_fn(images[:1], targets[:1])  # compile before timing
     trained, ms = every_method_maps(trained_fn, images, targets, attribution, seed, baselines)
     layers, skipped = weighted_layers(model)
-    out: dict[str, np.ndarray] = {"layers": np.array(layers, dtype=str), "skipped": np.array(skipped, dtype=str)}
-    out.update({f"ms.{key}": np.array(value) for key, value in ms.items()})
-
-    def compare(name: str, other: dict[str, np.ndarray], reference: dict[str, np.ndarray] = trained) -> None:
-        for key in METHOD_KEYS:
-            for metric, values in similarity(reference[key], other[key]).items():
-                out.setdefault(f"{name}.{key}.{metric}", []).append(values)  # type: ignore[union-attr]
-
-    fully_randomised: dict[str, np.ndarray] = {}
+    comparisons: dict[str, dict[str, list[Comparison]]] = {"cascade": {k: [] for k in METHOD_KEYS},
+                                                           "independent": {k: [] for k in METHOD_KEYS}}
     done: dict[frozenset[str], dict[str, np.ndarray]] = {}  # the same layers randomised give the same model
+    grid = [np.stack([trained[k][:2] for k in METHOD_KEYS])]
+    fully_randomised: dict[str, np.ndarray] | None = None
+    full_copy = None
     variants, reason = randomised_models(model, seed)
     if reason is not None:
         log(f"trust: model randomisation skipped: {reason}")
-        out["randomisation_skipped"] = np.array(reason)
     for variant, copies in variants:
         for position, (layer, copy) in enumerate(copies):
             randomised = frozenset(layers[:position + 1] if variant == "cascade" else [layer])
             log(f"trust: {variant} randomisation up to {layer}" if variant == "cascade" else
                 f"trust: {variant} randomisation of {layer}")
             if randomised not in done:
-                copy_fn = attr.GradientFunction(copy, chunk_size=attribution.chunk_size, input_scale=input_scale,
-                                                output=output)
-                done[randomised], _ = every_method_maps(copy_fn, images, targets, attribution, seed, baselines)
+                done[randomised] = maps_of(gradient_function(copy), images, targets)
             maps = done[randomised]
-            compare(variant, maps)
+            for key in METHOD_KEYS:
+                comparisons[variant][key].append(similarity(trained[key], maps[key]))
             if variant == "cascade":
-                out.setdefault("grid", []).append(np.stack([maps[k][:2] for k in METHOD_KEYS]))  # type: ignore[union-attr]
-                fully_randomised = maps
-    random_label_fn = attr.GradientFunction(random_label_model if output == "logits" else
-                                            attr.with_softmax(random_label_model), chunk_size=attribution.chunk_size,
-                                            output=output)
-    data_maps, _ = every_method_maps(random_label_fn, images, targets, attribution, seed, baselines)
-    compare("data", data_maps)
-    other_maps, _ = every_method_maps(trained_fn, images, random_other_classes(targets, trained_fn.classes, seed),
-                                      attribution, seed, baselines)
-    compare("target", other_maps)
-    # A map of the image alone, no model: what any two maps of the same image may share.
-    edge_map = faith.edge_magnitude(images)
-    edges = {key: edge_map for key in METHOD_KEYS}
-    compare("image_only", edges)
-    trained_grid = np.stack([trained[k][:2] for k in METHOD_KEYS])[None]
-    if reason is not None:
-        out["unreachable_share"] = np.array(np.nan)
-        out["grid"] = trained_grid  # (1, methods, 2, H, W): the trained maps only
-    else:
-        compare("image_only_randomised", edges, reference=fully_randomised)
-        for key in METHOD_KEYS:  # where both maps are exactly zero they tie, whatever the weights
-            out[f"both_zero.{key}"] = np.mean((trained[key] == 0) & (fully_randomised[key] == 0), axis=(1, 2))
-        out["unreachable_share"] = np.array(np.mean(np.all(trained["gradient"] == 0, axis=0)
-                                                    & np.all(fully_randomised["gradient"] == 0, axis=0)))
-        out["grid"] = np.concatenate([trained_grid, np.stack(out["grid"])])  # (L + 1, methods, 2, H, W)
-    return {key: np.asarray(value, dtype=np.float32) if isinstance(value, list) else value
-            for key, value in out.items()}
+                grid.append(np.stack([maps[k][:2] for k in METHOD_KEYS]))
+                fully_randomised, full_copy = maps, copy
+    data_maps = None if random_label_fn is None else maps_of(random_label_fn, images, targets)
+    other_maps = maps_of(trained_fn, images, random_other_classes(targets, trained_fn.classes, seed))
+    edge_map = faith.edge_magnitude(images)  # a map of the image alone, no model
+    smooth_sample = np.sort(np.random.default_rng(seed + 2).choice(n, size=min(SMOOTH_MPRT_IMAGES, n), replace=False))
+    smooth = {key: np.full(len(smooth_sample), np.nan) for key in METHOD_KEYS}
+    if full_copy is not None:
+        log(f"trust: Smooth MPRT, {SMOOTH_MPRT_SAMPLES} noisy copies of {len(smooth_sample)} images, trained "
+            "and fully randomised")
+        noisy = noisy_copies(images[smooth_sample], SMOOTH_MPRT_SAMPLES, SMOOTH_MPRT_NOISE, seed + 3)
+        flat = noisy.reshape(-1, *images.shape[1:])
+        repeated = np.tile(targets[smooth_sample], SMOOTH_MPRT_SAMPLES)
+        before = maps_of(trained_fn, flat, repeated)
+        after = maps_of(gradient_function(full_copy), flat, repeated)
+        shape = (SMOOTH_MPRT_SAMPLES, len(smooth_sample), *images.shape[1:3])
+        smooth = {key: smooth_mprt(before[key].reshape(shape), after[key].reshape(shape)) for key in METHOD_KEYS}
+
+    def method(key: str) -> MethodSanity:
+        full = None if fully_randomised is None else fully_randomised[key]
+        entropy = discrete_entropy(trained[key])
+        entropy_randomised = np.full(n, np.nan) if full is None else discrete_entropy(full)
+        rise = relative_rise(entropy, entropy_randomised)  # Efficient MPRT
+        return MethodSanity(
+            cascade=stacked(comparisons["cascade"][key], n), independent=stacked(comparisons["independent"][key], n),
+            data=not_measured(n) if data_maps is None else similarity(trained[key], data_maps[key]),
+            target=similarity(trained[key], other_maps[key]),
+            image_only=similarity(trained[key], edge_map),
+            image_only_randomised=not_measured(n) if full is None else similarity(full, edge_map),
+            both_zero=(np.full(n, np.nan) if full is None else
+                       np.mean((trained[key] == 0) & (full == 0), axis=(1, 2))),
+            entropy_trained=entropy, entropy_randomised=entropy_randomised, efficient_mprt=rise,
+            smooth_mprt=smooth[key], ms_per_image=float(ms[key]))
+
+    unreachable = (float("nan") if fully_randomised is None else
+                   float(np.mean(np.all(trained["gradient"] == 0, axis=0)
+                                 & np.all(fully_randomised["gradient"] == 0, axis=0))))
+    return Sanity({key: method(key) for key in METHOD_KEYS}, tuple(layers), tuple(skipped),
+                  np.stack(grid).astype(np.float32), unreachable, smooth_sample, reason)
 
 
-def faithfulness_arrays(model: object, images: np.ndarray, targets: np.ndarray, random_orders: int,
-                        settings: Settings, baselines: np.ndarray, log: Log,
-                        input_scale: InputScale = UNIT) -> dict[str, np.ndarray]:
-    """Deletion and insertion curves (softmax probability of the target) and their areas, for
-    every method's ranking, for ``random_orders`` random rankings per image (each image its own,
-    averaged per image) and for the image-only edge ranking, with a black and a blurred fill."""
+def faithfulness_evidence(model: object, images: np.ndarray, targets: np.ndarray, random_orders: int,
+                          settings: Settings, baselines: np.ndarray, log: Log,
+                          input_scale: InputScale = UNIT) -> dict[str, FillEvidence]:
+    """Deletion and insertion curves of the target's score (the logit, or log p for a model of
+    probabilities) and their rescaled areas (:func:`~.faithfulness.normalised_auc`), for every
+    method's ranking, ``random_orders`` random rankings per image (each image its own; curves and
+    areas averaged per image) and the image-only edge ranking, with a black fill, a blurred fill
+    (2% steps) and ROAD's noisy linear imputation (10% steps)."""
     attribution, seed = settings.attribution, settings.seed
     grad_fn = attr.GradientFunction(model, chunk_size=attribution.chunk_size, input_scale=input_scale,
                                     output=settings.model.output)
     maps, _ = every_method_maps(grad_fn, images, targets, attribution, seed, baselines)
-    logits_fn = grad_fn.logits
+    score_fn = grad_fn.logits
     pixels = int(np.prod(images.shape[1:3]))
     step = faith.step_pixels(pixels)
     orders: dict[str, list[np.ndarray]] = {key: [faith.ranking(maps[key])] for key in METHOD_KEYS}
     orders["random"] = list(faith.random_rankings(random_orders, len(images), pixels, seed))
     orders["image_only"] = [faith.edge_ranking(images[..., 0])]
-    fills = {"black": np.zeros_like(images), "blur": faith.blur(images)}
-    ends = {name: faith.end_logits(logits_fn, images, fill) for name, fill in fills.items()}  # shared by every order
-    out: dict[str, np.ndarray] = {}
+    fill_images = {"black": np.zeros_like(images), "blur": faith.blur(images)}
+    ends = {name: faith.end_logits(score_fn, images, fill) for name, fill in fill_images.items()}  # every order's
+    ends["road"] = ends["black"]  # with every pixel removed, ROAD has nothing to interpolate from: black
+    road_counts = np.round(np.linspace(0.0, 1.0, int(round(1 / ROAD_STEP_SHARE)) + 1) * pixels).astype(np.int64)
+    road_rows = np.sort(np.random.default_rng(seed + 4).choice(len(images), size=min(ROAD_IMAGES, len(images)),
+                                                               replace=False))
+    rows = {"black": np.arange(len(images)), "blur": np.arange(len(images)), "road": road_rows}
+    curves: dict[str, dict[str, OrderCurves]] = {fill: {} for fill in FILLS}
+    fractions: dict[str, np.ndarray] = {}
     for name, rankings in orders.items():
         log(f"trust: deletion and insertion curves of {name} ({len(rankings)} order(s) per image)")
-        for fill_name, fill in fills.items():
-            for direction, curve_fn in (("deletion", faith.deletion), ("insertion", faith.insertion)):
-                curves = [curve_fn(logits_fn, images, targets, order, fill, step, ends=ends[fill_name])
-                          for order in rankings]
-                probability = np.mean([c.probability for c in curves], axis=0)
-                out[f"curve.{name}.{direction}.{fill_name}"] = probability.astype(np.float32)
-                out[f"auc.{name}.{direction}.{fill_name}"] = np.mean(
-                    [faith.normalised_auc(c) for c in curves], axis=0).astype(np.float32)
-                out["fractions"] = curves[0].fractions
-    return out
+        for fill in FILLS:
+            paths = {}
+            for direction in DIRECTIONS:
+                if fill == "road":
+                    paths[direction] = [road.road_curves(score_fn, images[road_rows], targets[road_rows],
+                                                         order[road_rows], road_counts, direction == "deletion", seed,
+                                                         ends=tuple(e[road_rows] for e in ends[fill]))
+                                        for order in rankings]
+                else:
+                    walk = faith.deletion if direction == "deletion" else faith.insertion
+                    paths[direction] = [walk(score_fn, images, targets, order, fill_images[fill], step, ends=ends[fill])
+                                        for order in rankings]
+            fractions[fill] = paths["deletion"][0].fractions
+            curves[fill][name] = OrderCurves(**{
+                key: value for direction in DIRECTIONS for key, value in (
+                    (direction, np.mean([c.logit for c in paths[direction]], axis=0).astype(np.float32)),
+                    (f"{direction}_area", np.mean([faith.normalised_auc(c, "logit") for c in paths[direction]],
+                                                  axis=0)))})
+    def end_scores(fill: str, end: int) -> np.ndarray:
+        return ends[fill][end][rows[fill], np.asarray(targets)[rows[fill]]].astype(np.float64)
 
-
-@dataclass(frozen=True)
-class MethodTrust:
-    """One method's evidence. Similarities compare with the trained model's maps."""
-
-    cascade: dict[str, tuple[Interval, ...]]  # metric → one interval per layer (Trust.layers order)
-    independent: dict[str, tuple[Interval, ...]]
-    data_randomisation: dict[str, Interval]  # metric → interval
-    random_target: dict[str, Interval]
-    image_only: dict[str, Interval]  # the trained map against the image's Sobel edge magnitude
-    image_only_randomised: dict[str, Interval]  # the fully randomised model's map against it
-    both_zero: float  # share of pixels exactly zero in both the trained and the fully randomised map
-    deletion_auc: dict[str, Interval]  # fill → interval
-    insertion_auc: dict[str, Interval]
-    ms_per_image: float
-
-
-@dataclass(frozen=True)
-class Trust:
-    """Everything the trust section shows.
-
-    Attributes:
-        sample: test indices of the sanity-check sample (published examples, predicted class).
-        faithfulness_sample: test indices of the faithfulness sample.
-        layers: weighted layers in cascade order (logits first); skipped: layers without weights.
-        methods: method key → its evidence.
-        controls: "random" / "image_only" → {"deletion_auc" | "insertion_auc": fill → interval}.
-        random_labels: the data-randomisation model: epochs, share of its random training labels
-            it fits, whether it reached the target fit, accuracy on the real test labels, seconds;
-            and how it was trained: images, learning rate, batch size, epoch budget.
-        unreachable_share: share of pixel positions whose gradient is exactly 0 in every image of
-            the sample, for the trained and the fully randomised model alike (positions the
-            architecture lets reach no output); NaN when the model randomisation was skipped.
-        arrays: the raw per-image numbers and curves (published as data/trust.npz).
-        randomisation_skipped: why the model randomisation did not run (no layer to randomise),
-            or None when it ran; when it did not, ``cascade`` and ``independent`` are empty and
-            the fully randomised model's numbers are NaN.
-    """
-
-    sample: np.ndarray
-    faithfulness_sample: np.ndarray
-    layers: tuple[str, ...]
-    skipped: tuple[str, ...]
-    methods: dict[str, MethodTrust]
-    controls: dict[str, dict[str, dict[str, Interval]]]
-    random_labels: dict[str, float]
-    unreachable_share: float
-    arrays: dict[str, np.ndarray]
-    randomisation_skipped: str | None = None
-
-
-def summarise(arrays: dict[str, np.ndarray], seed: int) -> Trust:
-    """The intervals and means of the cached per-image numbers."""
-    def areas(name: str, direction: str) -> dict[str, Interval]:
-        return {fill: interval(arrays[f"auc.{name}.{direction}.{fill}"], seed) for fill in FILLS}
-
-    def per_layer(name: str) -> tuple[Interval, ...]:  # none when the model randomisation was skipped
-        return tuple(interval(row, seed) for row in arrays.get(name, ()))
-
-    def randomised(name: str) -> Interval:
-        return interval(arrays[name][0], seed) if name in arrays else NOT_MEASURED
-
-    methods = {key: MethodTrust(
-        cascade={m: per_layer(f"cascade.{key}.{m}") for m in METRICS},
-        independent={m: per_layer(f"independent.{key}.{m}") for m in METRICS},
-        data_randomisation={m: interval(arrays[f"data.{key}.{m}"][0], seed) for m in METRICS},
-        random_target={m: interval(arrays[f"target.{key}.{m}"][0], seed) for m in METRICS},
-        image_only={m: interval(arrays[f"image_only.{key}.{m}"][0], seed) for m in METRICS},
-        image_only_randomised={m: randomised(f"image_only_randomised.{key}.{m}") for m in METRICS},
-        both_zero=float(np.mean(arrays[f"both_zero.{key}"])) if f"both_zero.{key}" in arrays else float("nan"),
-        deletion_auc=areas(key, "deletion"), insertion_auc=areas(key, "insertion"),
-        ms_per_image=float(arrays[f"ms.{key}"])) for key in METHOD_KEYS}
-    controls = {name: {"deletion_auc": areas(name, "deletion"), "insertion_auc": areas(name, "insertion")}
-                for name in ("random", "image_only")}
-    epochs, fit, reached, accuracy, seconds = (float(v) for v in arrays["random_labels"])
-    images, learning_rate, batch_size, budget = (float(v) for v in arrays["random_label_settings"])
-    return Trust(np.asarray(arrays["sample"]), np.asarray(arrays["faithfulness_sample"]),
-                 tuple(str(s) for s in arrays["layers"]), tuple(str(s) for s in arrays["skipped"]), methods, controls,
-                 {"epochs": epochs, "train_fit": fit, "reached_target": bool(reached), "test_accuracy": accuracy,
-                  "seconds": seconds, "images": images, "learning_rate": learning_rate, "batch_size": batch_size,
-                  "epoch_budget": budget}, float(arrays["unreachable_share"]),
-                 arrays, str(arrays["randomisation_skipped"]) if "randomisation_skipped" in arrays else None)
+    return {fill: FillEvidence(rows[fill], fractions[fill], end_scores(fill, 0), end_scores(fill, 1), curves[fill])
+            for fill in FILLS}
 
 
 def trust_sample(published: Sequence[int], size: int, seed: int) -> np.ndarray:
@@ -254,31 +263,28 @@ def trust_sample(published: Sequence[int], size: int, seed: int) -> np.ndarray:
 
 def measure_trust(model: object, dataset: object, predictions: np.ndarray, published: Sequence[int],
                   baselines: np.ndarray, settings: Settings, log: Log,
-                  input_scale: InputScale = UNIT) -> dict[str, np.ndarray]:
+                  input_scale: InputScale = UNIT) -> TrustEvidence:
     """The per-image numbers of every check (what the stage caches); see :func:`summarise`.
     ``baselines``: the images Expected Gradients draws from, as in the gallery; ``input_scale``: ``model``'s."""
     from generator.stages.data import to_model_input
-    from generator.stages.randomisation import train_on_random_labels
+    from generator.stages.model_output import score_words
 
     trust, seed = settings.trust, settings.seed
     sample = trust_sample(published, trust.sanity_images, seed)
     faithful = np.sort(np.random.default_rng(seed + 1).choice(
         len(dataset.y_test), size=min(trust.faithfulness_images, len(dataset.y_test)), replace=False))
-    log(f"trust: training the same network on {trust.random_label_images:,} images with permuted labels")
-    random_labels = train_on_random_labels(
-        dataset, images=trust.random_label_images, learning_rate=trust.random_label_learning_rate,
-        batch_size=trust.random_label_batch_size, max_epochs=trust.random_label_epochs, seed=seed, log=log)
-    log(f"trust: it fits {random_labels.train_fit:.0%} of its random labels after {random_labels.epochs} epochs; "
-        f"test accuracy {random_labels.test_accuracy:.1%}")
-    out = sanity_arrays(model, to_model_input(dataset.x_test[sample]), np.asarray(predictions)[sample],
-                        random_labels.model, settings, baselines, log, input_scale)
-    out.update(faithfulness_arrays(model, to_model_input(dataset.x_test[faithful]), np.asarray(predictions)[faithful],
-                                   trust.random_orders, settings, baselines, log, input_scale))
-    out["sample"], out["faithfulness_sample"] = sample, faithful
-    out["random_orders"] = np.array(trust.random_orders)
-    out["random_label_settings"] = np.array([min(trust.random_label_images, len(dataset.y_train)),
-                                             trust.random_label_learning_rate, trust.random_label_batch_size,
-                                             trust.random_label_epochs], dtype=np.float64)
-    out["random_labels"] = np.array([random_labels.epochs, random_labels.train_fit, random_labels.reached_target,
-                                     random_labels.test_accuracy, random_labels.seconds], dtype=np.float64)
-    return out
+    from generator.stages.random_labels import random_label_network
+
+    random_label_fn, random_labels = random_label_network(model, dataset, settings, log, input_scale)
+    sanity = sanity_evidence(model, to_model_input(dataset.x_test[sample]), np.asarray(predictions)[sample],
+                             random_label_fn, settings, baselines, log, input_scale)
+    fills = faithfulness_evidence(model, to_model_input(dataset.x_test[faithful]), np.asarray(predictions)[faithful],
+                                  trust.random_orders, settings, baselines, log, input_scale)
+    fills = {fill: dataclasses.replace(value, sample=faithful[value.sample]) for fill, value in fills.items()}
+    return TrustEvidence(
+        sample=np.asarray(sample, dtype=np.int64), faithfulness_sample=np.asarray(faithful, dtype=np.int64),
+        smooth_sample=sanity.smooth_sample, layers=sanity.layers, skipped_layers=sanity.skipped_layers,
+        methods=sanity.methods, fills=fills, random_labels=random_labels, unreachable_share=sanity.unreachable_share,
+        grid=sanity.grid, curve_score=score_words(settings.model.output).noun, random_orders=trust.random_orders,
+        smooth_samples=SMOOTH_MPRT_SAMPLES, smooth_noise=SMOOTH_MPRT_NOISE,
+        randomisation_skipped=sanity.randomisation_skipped)

@@ -30,7 +30,7 @@
   }
 
   /* Explorer: click a column head to sort (numbers as numbers, largest first; text A to Z),
-     type to filter, choose all images, the mistakes or the correct ones. */
+     type to filter, choose all images, the mistakes, the correct ones or the flagged ones. */
   function cellValue(row, column) {
     var text = row.cells[column].textContent.trim();
     var number = parseFloat(text.replace(/[%#,]/g, ""));
@@ -50,10 +50,13 @@
       return head.textContent.trim();
     });
     var resultColumn = heads.indexOf("Result");
+    var flagsColumn = heads.indexOf("Flags");
     var show = document.createElement("select");
     show.className = "gg-show md-input";
     show.setAttribute("aria-label", "Which images to list");
-    [["all", "All images"], ["mistake", "Mistakes only"], ["correct", "Correct only"]].forEach(function (option) {
+    var options = [["all", "All images"], ["mistake", "Mistakes only"], ["correct", "Correct only"]];
+    if (flagsColumn >= 0) { options.push(["flagged", "Flagged only"]); }
+    options.forEach(function (option) {
       var element = document.createElement("option");
       element.value = option[0];
       element.textContent = option[1];
@@ -73,8 +76,10 @@
       var query = filter.value.trim().toLowerCase();
       var shown = 0;
       Array.prototype.forEach.call(body.rows, function (row) {
-        var match = (!query || row.textContent.toLowerCase().indexOf(query) !== -1) &&
-          (show.value === "all" || resultColumn < 0 || row.cells[resultColumn].textContent.trim() === show.value);
+        var kept = show.value === "all" ||
+          (show.value === "flagged" ? row.cells[flagsColumn].textContent.trim() !== "" :
+            resultColumn < 0 || row.cells[resultColumn].textContent.trim() === show.value);
+        var match = (!query || row.textContent.toLowerCase().indexOf(query) !== -1) && kept;
         row.hidden = !match;
         if (match) { shown += 1; }
       });
@@ -85,7 +90,8 @@
     var params = new URLSearchParams(window.location.search);
     // ?q=TEXT opens the table filtered; so does the site search's highlight term (?h=TEXT), if any.
     if (params.get("q") || params.get("h")) { filter.value = params.get("q") || params.get("h"); }
-    if (["mistake", "correct"].indexOf(params.get("show")) !== -1) { show.value = params.get("show"); }
+    if (["mistake", "correct", "flagged"].indexOf(params.get("show")) !== -1 &&
+        show.querySelector("option[value=\"" + params.get("show") + "\"]")) { show.value = params.get("show"); }
     update();
 
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (head, column) {

@@ -369,36 +369,50 @@ def normalization_only() -> object:
 
 
 def test_without_a_randomisable_layer_the_model_randomisation_is_skipped_with_its_reason(dataset):
+    from generator.attributions import GradientFunction
     from generator.plumbing.settings import Settings
-    from generator.stages.trust import sanity_arrays
+    from generator.stages.trust import sanity_evidence
 
     lines = []
     x = to_model_input(dataset.x_test[:2])
-    out = sanity_arrays(normalization_only(), x, np.array([0, 1]), build_cnn(), Settings(), x, lines.append)
+    out = sanity_evidence(normalization_only(), x, np.array([0, 1]), GradientFunction(build_cnn()), Settings(), x,
+                          lines.append)
     reason = ("no layer's weights can be re-drawn: normalization holds weights without an initializer to draw "
               "them from")
-    assert f"trust: model randomisation skipped: {reason}" in lines and str(out["randomisation_skipped"]) == reason
-    assert not [key for key in out if key.startswith(("cascade.", "independent.", "image_only_randomised."))]
-    assert out["grid"].shape == (1, 6, 2, 28, 28) and np.isnan(out["unreachable_share"])
-    assert "data.gradient.ssim" in out and "target.gradient.ssim" in out  # the other checks ran
+    assert f"trust: model randomisation skipped: {reason}" in lines and out.randomisation_skipped == reason
+    gradient = out.methods["gradient"]
+    assert gradient.cascade.ssim.shape == gradient.independent.ssim.shape == (0, 2)
+    assert np.isnan(gradient.image_only_randomised.ssim).all() and np.isnan(gradient.smooth_mprt).all()
+    assert out.grid.shape == (1, 6, 2, 28, 28) and np.isnan(out.unreachable_share)
+    assert np.isfinite(gradient.data.ssim).all() and np.isfinite(gradient.target.ssim).all()  # the other checks ran
 
 
 def test_a_skipped_model_randomisation_is_said_on_the_page_and_in_the_manifest(tmp_path):
+    import dataclasses
+
     from test_pages import TEMPLATES
-    from test_trust import synthetic_arrays
+    from test_trust import synthetic_evidence
 
     from generator.evidence import Evidence, evidence_jobs
     from generator.figures.trust import CURVES_FIGURE
     from generator.pages.render import render_all
     from generator.pages.trust import PAGE, TEMPLATE, summary_line, trust_context
+    from generator.plumbing.records import from_arrays, to_arrays
     from generator.stages.evidence_records import trust_record
-    from generator.stages.trust import summarise
+    from generator.stages.similarity import Comparison
+    from generator.stages.trust import TrustEvidence, summarise
 
-    arrays = {key: value for key, value in synthetic_arrays().items()
-              if not key.startswith(("cascade.", "independent.", "image_only_randomised.", "both_zero."))}
-    arrays.update(layers=np.array([], dtype=str), grid=arrays["grid"][:1], unreachable_share=np.array(np.nan),
-                  randomisation_skipped=np.array("no layer's weights can be re-drawn: <b>norm</b> holds weights"))
-    trust = summarise(arrays, seed=0)
+    evidence = synthetic_evidence()
+    n = len(evidence.sample)
+    none, nan = Comparison(*(np.zeros((0, n)),) * 4), np.full(n, np.nan)
+    evidence = dataclasses.replace(
+        evidence, layers=(), grid=evidence.grid[:1], unreachable_share=float("nan"),
+        randomisation_skipped="no layer's weights can be re-drawn: <b>norm</b> holds weights",
+        methods={key: dataclasses.replace(m, cascade=none, independent=none, both_zero=nan,
+                                          image_only_randomised=Comparison(nan, nan, nan, nan),
+                                          entropy_randomised=nan, efficient_mprt=nan, smooth_mprt=np.full(8, np.nan))
+                 for key, m in evidence.methods.items()})
+    trust = summarise(from_arrays(TrustEvidence, to_arrays(evidence)), seed=0)  # as read back from the cache
     assert trust.randomisation_skipped.startswith("no layer's weights")
     assert summary_line(trust).startswith("The network's weights could not be randomised for this model")
     assert trust_record(trust)["randomisation_skipped"] == trust.randomisation_skipped
