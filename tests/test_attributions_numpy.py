@@ -1,20 +1,23 @@
-"""Integrated Gradients against closed forms, with pure-NumPy gradient functions."""
+"""Integrated Gradients against closed forms, with pure-NumPy gradient functions.
+
+Each test draws from its own seeded generator (the models take it too), so no test depends on
+which tests ran before it (test_expected_gradients reuses these models).
+"""
 
 import numpy as np
 import pytest
 
 from generator.attributions import METHODS, completeness, integrated_gradients
 
-RNG = np.random.default_rng(0)
 SHAPE = (4, 5, 2)
 
 
 class LinearLogits:
     """f_t(x) = w_t · x + b_t, so ∂f_t/∂x = w_t everywhere and IG = (x − x′) ⊙ w_t."""
 
-    def __init__(self, classes=3):
-        self.w = RNG.normal(size=(classes, *SHAPE)).astype(np.float32)
-        self.b = RNG.normal(size=classes).astype(np.float32)
+    def __init__(self, rng: np.random.Generator, classes=3):
+        self.w = rng.normal(size=(classes, *SHAPE)).astype(np.float32)
+        self.b = rng.normal(size=classes).astype(np.float32)
         self.calls = []
 
     def logits(self, images, targets):
@@ -28,8 +31,8 @@ class LinearLogits:
 class QuadraticLogit:
     """f(x) = Σ a_i x_i², so IG_i = a_i (x_i² − x′_i²) exactly."""
 
-    def __init__(self):
-        self.a = RNG.normal(size=SHAPE).astype(np.float32)
+    def __init__(self, rng: np.random.Generator):
+        self.a = rng.normal(size=SHAPE).astype(np.float32)
 
     def __call__(self, images, targets):
         return (2 * self.a * images).astype(np.float32), np.sum(self.a * images**2, axis=(1, 2, 3))
@@ -37,8 +40,9 @@ class QuadraticLogit:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_linear_model_ig_is_exact_for_every_rule(method):
-    model = LinearLogits()
-    images = RNG.uniform(size=(6, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(0)
+    model = LinearLogits(rng)
+    images = rng.uniform(size=(6, *SHAPE)).astype(np.float32)
     targets = np.array([0, 1, 2, 2, 1, 0])
     baseline = 0.25
     ig = integrated_gradients(model, images, targets, steps=3, method=method, baseline=baseline)
@@ -48,16 +52,18 @@ def test_linear_model_ig_is_exact_for_every_rule(method):
 
 
 def test_quadratic_model_ig_matches_closed_form_with_two_gauss_nodes():
-    model = QuadraticLogit()
-    images = RNG.uniform(size=(3, *SHAPE)).astype(np.float32)
-    baseline = RNG.uniform(size=SHAPE).astype(np.float32)
+    rng = np.random.default_rng(1)
+    model = QuadraticLogit(rng)
+    images = rng.uniform(size=(3, *SHAPE)).astype(np.float32)
+    baseline = rng.uniform(size=SHAPE).astype(np.float32)
     ig = integrated_gradients(model, images, np.zeros(3, int), steps=2, baseline=baseline)
     np.testing.assert_allclose(ig, model.a * (images**2 - baseline**2), rtol=1e-5, atol=1e-6)
 
 
 def test_completeness_holds_and_reports_relative_error():
-    model = QuadraticLogit()
-    images = RNG.uniform(size=(3, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(2)
+    model = QuadraticLogit(rng)
+    images = rng.uniform(size=(3, *SHAPE)).astype(np.float32)
     targets = np.zeros(3, int)
     ig = integrated_gradients(model, images, targets, steps=4)
     _, at_x = model(images, targets)
@@ -70,9 +76,13 @@ def test_completeness_holds_and_reports_relative_error():
 
 
 def test_missing_x_minus_baseline_factor_would_break_completeness():
-    """Guards the formula itself: the path average of gradients alone is not IG."""
-    model = QuadraticLogit()
-    images = RNG.uniform(0.5, 1.0, size=(2, *SHAPE)).astype(np.float32)
+    """Guards the formula itself: the path average of gradients alone is not IG. With a_i > 0
+    and x_i in [0.5, 0.9] it sums to Σ a_i x_i ≥ Σ a_i x_i² / 0.9, at least 11% off whatever the
+    draw (with signed a_i the two sums could agree by chance)."""
+    rng = np.random.default_rng(3)
+    model = QuadraticLogit(rng)
+    model.a = np.abs(model.a)
+    images = rng.uniform(0.5, 0.9, size=(2, *SHAPE)).astype(np.float32)
     targets = np.zeros(2, int)
     ig = integrated_gradients(model, images, targets, steps=8)
     average_gradient = ig / images
@@ -84,11 +94,12 @@ def test_missing_x_minus_baseline_factor_would_break_completeness():
 
 @pytest.mark.parametrize("chunk_size", [1, 5, 7, 24, 1000])
 def test_chunk_size_does_not_change_results_and_bounds_calls(chunk_size):
-    model = QuadraticLogit()
-    images = RNG.uniform(size=(5, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(4)
+    model = QuadraticLogit(rng)
+    images = rng.uniform(size=(5, *SHAPE)).astype(np.float32)
     targets = np.zeros(5, int)
     reference = integrated_gradients(model, images, targets, steps=12, chunk_size=10_000)
-    linear = LinearLogits()
+    linear = LinearLogits(rng)
     result = integrated_gradients(model, images, targets, steps=12, chunk_size=chunk_size)
     np.testing.assert_allclose(result, reference, rtol=1e-6, atol=1e-7)
     integrated_gradients(linear, images, targets, steps=12, chunk_size=chunk_size)
@@ -97,10 +108,11 @@ def test_chunk_size_does_not_change_results_and_bounds_calls(chunk_size):
 
 
 def test_batch_order_does_not_change_results():
-    model = LinearLogits()
-    images = RNG.uniform(size=(7, *SHAPE)).astype(np.float32)
-    targets = RNG.integers(0, 3, size=7)
-    order = RNG.permutation(7)
+    rng = np.random.default_rng(5)
+    model = LinearLogits(rng)
+    images = rng.uniform(size=(7, *SHAPE)).astype(np.float32)
+    targets = rng.integers(0, 3, size=7)
+    order = rng.permutation(7)
     ig = integrated_gradients(model, images, targets, steps=5, chunk_size=9)
     shuffled = integrated_gradients(model, images[order], targets[order], steps=5, chunk_size=9)
     np.testing.assert_allclose(shuffled, ig[order], rtol=1e-6)

