@@ -178,9 +178,15 @@ def test_the_trust_checks_are_published_for_every_method(quick_build):
             assert arrays[f"methods.{key}.cascade.spearman_abs_support"].shape == (
                 len(trust["methods"][key]["randomisation"]["layers"]), len(trust["sample"]))
             assert set(trust["methods"][key]["mprt"]) == {"smooth", "efficient"}
-    html = (site / "trust" / "index.html").read_text(encoding="utf-8")
-    assert "Method card" in html and html.count("<img") >= 3
+    trust_html = (site / "trust" / "index.html").read_text(encoding="utf-8")
+    assert "Method card" in trust_html and trust_html.count("<img") >= 3
     assert "Can these maps be trusted?" in (site / "index.html").read_text(encoding="utf-8")
+    # Every verdict, re-derived by the rules from the numbers the manifest publishes, is the
+    # manifest's and the page's; the rules come first on the page; the home page counts the same.
+    from test_trust import check_every_verdict, check_home_line
+
+    check_every_verdict(trust, (project / "site_src" / "trust.md").read_text(encoding="utf-8"))
+    check_home_line(trust, html.unescape((project / "site_src" / "index.md").read_text(encoding="utf-8")))
     decoy = (site / "decoy" / "index.html").read_text(encoding="utf-8")
     assert "Does it find a cheating model?" in decoy and "decoy.png" in decoy
     baselines = (site / "methods" / "baselines" / "index.html").read_text(encoding="utf-8")
@@ -200,9 +206,12 @@ def test_the_manifest_publishes_the_baseline_study_and_the_decoy_check(quick_bui
     black = manifest["attribution"]["black_share"]
     assert set(black) == methods
     assert black["integrated_gradients"] == 0 and black["gradient_x_input"] == 0 and black["expected_gradients"] > 0
-    study = manifest["baselines"]
+    study = dict(manifest["baselines"])
+    ink = study.pop("missing_ink")  # the numbers beside the page's missing-ink claims, one per example
     assert set(study) == {"black", "blur", "noise", "mean", "expected_gradients"}
     assert study["black"]["black_share"] == 0 and study["expected_gradients"]["black_share"] > 0
+    assert ink["test_index"] == study["black"]["test_index"] and len(ink["share"]) == len(ink["test_index"])
+    assert all(0 <= share <= 1 for share in ink["share"] + ink["black_pixels"])
     for record in study.values():
         assert record["median_relative_error"] == pytest.approx(np.median(record["relative_error"]), rel=1e-5)
         assert set(record["test_index"]) <= {e["test_index"] for e in manifest["examples"]}

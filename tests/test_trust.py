@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 
 import numpy as np
 
-from generator.figures.trust import trust_jobs
+from generator.figures.trust import TITLES, trust_jobs
 from generator.pages.render import render_all
 from generator.plumbing.numbers import fixed
 from generator.plumbing.records import from_arrays, to_arrays
-from generator.pages.trust import absolute_rank_notes, reading, summary_line, trust_context
+from generator.stages.intervals import Interval
+from generator.pages.trust import grouped, summary_line, trust_context
 from generator.stages.evidence_records import trust_record
 from generator.stages.similarity import Comparison
 from generator.stages.trust import METHOD_KEYS, METRICS, random_other_classes, summarise, trust_sample
 from generator.stages.trust_records import (FillEvidence, MethodSanity, OrderCurves, RandomLabelFacts,
                                             TrustEvidence)
+from generator.stages.trust_rules import (FAIL, INCONCLUSIVE, LOWER_IS_BETTER, NO_CHANGE, PASS, RULES, better_control,
+                                          judge, trust_verdicts)
 from test_pages import TEMPLATES
 
 LAYERS = ("logits", "conv2d_1", "conv2d")
@@ -77,58 +82,55 @@ def test_the_evidence_round_trips_through_the_flat_arrays_exactly():
     assert summarise(back, seed=0).methods == summarise(evidence, seed=0).methods
 
 
-def test_readings_state_each_measure_and_follow_the_signed_rule():
+def test_verdicts_follow_the_rules_on_hand_chosen_numbers():
     trust = summarise(synthetic_evidence(), seed=0)
-    lines = {key: reading(key, trust.methods[key], trust) for key in METHOD_KEYS}
-    assert "its signed map stays similar (signed Spearman 0.90, SSIM 0.90;" in lines["gradient_x_input"]
-    assert "its signed map looks like a random-label network's" in lines["gradient_x_input"]
-    assert "its signed map differs from a random-label network's" in lines["gradient"]
-    assert "with every layer randomised its signed map changes (signed Spearman 0.10, SSIM 0.10" in lines["gradient"]
-    assert "keeps a Spearman correlation of 0.10 over every pixel and 0.10 over its non-zero pixels" in lines["gradient"]
-    assert "over its non-zero pixels; its entropy rises (Efficient MPRT 0.20" in lines["gradient"]
-    assert "its entropy falls (Efficient MPRT -0.10 [" in lines["gradient_x_input"]
-    assert "]): its histogram becomes more concentrated, the opposite of what" in lines["gradient_x_input"]
-    assert "Saliency:" in lines["saliency"] and "its map differs from a random-label network's" in lines["saliency"]
-    assert ("deletion: beats both controls with the black, blurred and ROAD fills; insertion: beats both controls "
-            "with the black, blurred and ROAD fills" in lines["integrated_gradients"])
-    assert "deletion: does not beat both controls with any fill" in lines["gradient"]
-    assert lines["gradient"].endswith("for a random other class its signed map has a rank similarity of 0.30 and "
-                                      "its |map| 0.30.")
-    assert lines["saliency"].endswith("for a random other class its map keeps a rank similarity of 0.95.")
+    verdicts = trust_verdicts(trust)
+    for key in METHOD_KEYS:  # every map changes: 0.1 or 0.9 against 1
+        assert verdicts[key].model_randomisation.verdict == verdicts[key].data_randomisation.verdict == PASS, key
+        assert verdicts[key].model_randomisation.images == 30
+        expected = PASS if key == "integrated_gradients" else FAIL  # 0.1 or 0.6 against about 0.5
+        for direction in ("deletion", "insertion"):
+            assert {j.verdict for j in getattr(verdicts[key], direction).values()} == {expected}, (key, direction)
 
     evidence = synthetic_evidence()
     road = evidence.fills["road"].curves
     road["integrated_gradients"] = dataclasses.replace(road["integrated_gradients"],
                                                        deletion_area=road["random"].deletion_area)  # chance, with ROAD
-    trust = summarise(evidence, seed=0)
-    assert ("deletion: beats both controls with the black and blurred fills; insertion"
-            in reading("integrated_gradients", trust.methods["integrated_gradients"], trust))
-    assert summary_line(trust).endswith("on deletion these beat both controls: Integrated Gradients with the black "
-                                        "and blurred fills; none with the ROAD fill.")
+    gradient = evidence.methods["gradient"]
+    unchanged = dataclasses.replace(gradient.cascade, spearman_abs_support=np.ones_like(gradient.cascade.ssim))
+    evidence.methods["gradient"] = dataclasses.replace(gradient, cascade=unchanged, data=dataclasses.replace(
+        gradient.data, spearman_abs_support=np.full(30, np.nan)))  # the same map; a map with nothing to rank
+    verdicts = trust_verdicts(summarise(evidence, seed=0))
+    assert verdicts["integrated_gradients"].deletion["road"].verdict in (INCONCLUSIVE, FAIL)
+    assert verdicts["integrated_gradients"].deletion["road"].control_name in ("random", "image_only")
+    assert verdicts["gradient"].model_randomisation.verdict == FAIL  # the whole interval at 1
+    data = verdicts["gradient"].data_randomisation
+    assert data.verdict == FAIL and data.images == 0  # nothing to measure
 
 
-def test_a_stable_magnitude_with_a_changing_sign_shows_both_numbers():
+def test_the_control_is_the_better_model_free_order_on_each_fill():
+    evidence = synthetic_evidence()
+    for fill, better in (("black", "random"), ("blur", "image_only")):
+        curves = evidence.fills[fill].curves
+        worse = "image_only" if better == "random" else "random"
+        curves[worse] = dataclasses.replace(curves[worse], deletion_area=curves[worse].deletion_area + 0.2,
+                                            insertion_area=curves[worse].insertion_area - 0.2)
+    verdicts = trust_verdicts(summarise(evidence, seed=0))["gradient"]
+    assert verdicts.deletion["black"].control_name == verdicts.insertion["black"].control_name == "random"
+    assert verdicts.deletion["blur"].control_name == verdicts.insertion["blur"].control_name == "image_only"
+
+
+def test_random_target_has_numbers_and_no_verdict(tmp_path):
     evidence = synthetic_evidence()
     gradient = evidence.methods["gradient"]
     evidence.methods["gradient"] = dataclasses.replace(gradient, target=dataclasses.replace(
         gradient.target, spearman_abs=np.full(30, 0.85), spearman=np.full(30, -0.1)))
     trust = summarise(evidence, seed=0)
-    line = reading("gradient", trust.methods["gradient"], trust)
-    assert line.endswith("its signed map has a rank similarity of -0.10 and its |map| 0.85.")
-    assert "changes with the class" not in line  # no verdict without a rule
-
-
-def test_readings_use_the_absolute_rank_for_saliency():
-    evidence = synthetic_evidence()
-    for key in ("gradient", "saliency"):  # the border layout survives, the signs do not
-        cascade = evidence.methods[key].cascade
-        evidence.methods[key] = dataclasses.replace(evidence.methods[key], cascade=dataclasses.replace(
-            cascade, spearman_abs=np.full_like(cascade.spearman_abs, 0.7)))
-    trust = summarise(evidence, seed=0)
-    line = reading("gradient", trust.methods["gradient"], trust)
-    assert "Gradient: with every layer randomised its signed map changes" in line
-    assert ("Saliency: with every layer randomised its map changes only partly (Spearman 0.70 over every pixel, "
-            "0.10 over its non-zero pixels; SSIM 0.10)" in reading("saliency", trust.methods["saliency"], trust))
+    assert "random_target" not in trust_record(trust)["methods"]["gradient"]["verdicts"]
+    render_all({"trust.md": ("trust.md.j2", trust_context(trust))}, TEMPLATES, tmp_path)
+    page = (tmp_path / "trust.md").read_text(encoding="utf-8")
+    assert "| Gradient | -0.10 [-0.10, -0.10] | 0.85 [0.85, 0.85] |" in page
+    assert "\n- Gradient: " not in page  # numbers only: no reading of them without a rule
 
 
 def test_intervals_contain_their_means_and_are_reproducible():
@@ -164,6 +166,14 @@ def test_manifest_record_has_every_published_key():
     for control in ("random", "image_only"):
         assert set(record["controls"][control]["insertion_auc"]) == {"black", "blur", "road"}
     assert record["random_labels"]["architecture"] == "cnn" and record["random_labels"]["skipped"] is None
+    assert record["rules"] == RULES and set(RULES) >= {"model_randomisation", "deletion", "random_target"}
+    for key in METHOD_KEYS:
+        verdicts = record["methods"][key]["verdicts"]
+        assert set(verdicts) == {"model_randomisation", "data_randomisation", "deletion", "insertion"}
+        assert set(verdicts["deletion"]) == set(verdicts["insertion"]) == {"black", "blur", "road"}
+        assert verdicts["model_randomisation"] in (PASS, FAIL, INCONCLUSIVE)
+        basis = record["methods"][key]["verdict_basis"]["deletion"]["road"]
+        assert set(basis) == {"verdict", "effect", "control", "control_name", "images"}
 
 
 def test_the_page_states_every_method_and_control_with_its_numbers(tmp_path):
@@ -193,7 +203,9 @@ def test_a_skipped_data_randomisation_is_said_on_the_page(tmp_path):
     render_all({"trust.md": ("trust.md.j2", trust_context(trust))}, TEMPLATES, tmp_path)
     page = (tmp_path / "trust.md").read_text(encoding="utf-8")
     assert "Not run for this model: the model has no trainable weights" in page
-    assert "not compared with a random-label network (it could not be trained)" in page
+    assert "| Gradient | **pass**<br>0.10 [0.10, 0.10] | not run |" in page
+    assert page_verdicts(page)["Gradient"]["data_randomisation"] is None
+    assert trust_record(trust)["methods"]["gradient"]["verdicts"]["data_randomisation"] is None
 
 
 def test_samples_and_random_targets_are_seeded():
@@ -208,20 +220,150 @@ def test_samples_and_random_targets_are_seeded():
 
 def test_the_home_page_sentence_counts_from_the_same_rules():
     line = summary_line(summarise(synthetic_evidence(), seed=0))
-    assert line == ("Of the 6 methods, Gradient, Saliency, SmoothGrad, Integrated Gradients and Expected Gradients change "
-                    "when the network's weights are randomised, by the rule on the signed map (the trust page says how "
-                    "much of the ranking of |map| stays); on deletion these beat both controls: Integrated Gradients "
-                    "with the black, blurred and ROAD fills.")
+    assert line == ("Verdicts for the 6 methods by the rules the trust page states before its results: model "
+                    "randomisation, pass for all 6; data randomisation, pass for all 6; deletion with the black, "
+                    "blurred and ROAD fills, pass for Integrated Gradients, fail for Gradient, Saliency, Gradient × "
+                    "input, SmoothGrad and Expected Gradients; insertion with the black, blurred and ROAD fills, pass "
+                    "for Integrated Gradients, fail for Gradient, Saliency, Gradient × input, SmoothGrad and Expected "
+                    "Gradients. A pass on randomisation says that a map depends on the learned weights, not how much.")
 
 
-def test_a_high_absolute_rank_similarity_after_randomisation_is_explained_by_the_numbers():
-    notes = absolute_rank_notes(summarise(synthetic_evidence(similar="gradient_x_input"), seed=0))
-    assert len(notes) == 1 and notes[0].startswith("Gradient × input: 0.90 over every pixel, 0.90 over the pixels")
-    assert "exactly zero on 80% of the pixels" in notes[0] and "wherever the image is black" in notes[0]
+def test_what_two_maps_share_without_the_weights_is_shown_as_numbers(tmp_path):
+    trust = summarise(synthetic_evidence(similar="gradient_x_input"), seed=0)
+    render_all({"trust.md": ("trust.md.j2", trust_context(trust))}, TEMPLATES, tmp_path)
+    page = (tmp_path / "trust.md").read_text(encoding="utf-8")
+    assert "14% of the pixel positions have a\ngradient of exactly zero" in page
+    assert "| Gradient × input | 80% | 0.40 | 0.70 |" in page and "| Saliency | 10% | 0.40 | 0.70 |" in page
 
-    evidence = synthetic_evidence(similar="gradient")
-    notes = absolute_rank_notes(summarise(evidence, seed=0))
-    assert len(notes) == 1 and "follows the image's edges more closely" in notes[0]  # randomised 0.7 > trained 0.4
-    gradient = evidence.methods["gradient"]
-    evidence.methods["gradient"] = dataclasses.replace(gradient, image_only_randomised=gradient.image_only)
-    assert "cannot say" in absolute_rank_notes(summarise(evidence, seed=0))[0]
+
+# ---- every verdict, re-derived from what the manifest publishes (also run on a real build by
+# ---- tests/test_end_to_end.py) --------------------------------------------------------------
+
+def _interval(value: dict | None) -> Interval:
+    value = value or {}
+    return Interval(*(np.nan if value.get(k) is None else float(value[k]) for k in ("mean", "low", "high")))
+
+
+def rederived_verdicts(record: dict) -> dict[str, dict[str, str | None]]:
+    """Every verdict of the ``trust`` manifest object, re-derived with :func:`judge` from the
+    numbers it publishes where the page shows them (the randomisation intervals, the areas, the
+    controls' areas); the basis is read only for the count of images each effect is defined for.
+    Checks that each published basis is those numbers. Keys: "model_randomisation", …,
+    "deletion, black", …"""
+    derived = {}
+    for key, method in record["methods"].items():
+        basis, mine = method["verdict_basis"], {}
+        skipped = record["randomisation_skipped"] is not None
+        checks = (("model_randomisation", None if skipped else
+                   method["randomisation"]["intervals"]["spearman_abs_support"][-1]),
+                  ("data_randomisation", None if record["random_labels"]["skipped"] else
+                   method["data_randomisation"]["spearman_abs_support"]))
+        for check, published in checks:
+            if published is None:
+                assert basis[check]["images"] == 0
+                mine[check] = None
+                continue
+            effect = _interval(published)
+            assert _interval(basis[check]["effect"]) == effect or np.isnan(effect.mean), (key, check)
+            assert basis[check]["control"] == NO_CHANGE.to_dict() and basis[check]["control_name"] == "no_change"
+            mine[check] = judge(effect, NO_CHANGE, basis[check]["images"], lower_is_better=True)
+        for direction in ("deletion", "insertion"):
+            for fill in record["fills"]:
+                controls = {name: _interval(c[f"{direction}_auc"][fill]) for name, c in record["controls"].items()}
+                name, control = better_control(controls, LOWER_IS_BETTER[direction])
+                images = basis[direction][fill]["images"]
+                assert images == record["fills"][fill]["images_with_areas"], (key, direction, fill)
+                assert basis[direction][fill]["control_name"] == name, (key, direction, fill)
+                mine[f"{direction}, {fill}"] = judge(_interval(method[f"{direction}_auc"][fill]), control, images,
+                                                     LOWER_IS_BETTER[direction])
+        derived[key] = mine
+    return derived
+
+
+def published_verdicts(record: dict) -> dict[str, dict[str, str | None]]:
+    """The manifest's own verdicts, keyed as :func:`rederived_verdicts`."""
+    def flat(verdicts: dict) -> dict[str, str | None]:
+        return {**{c: verdicts[c] for c in ("model_randomisation", "data_randomisation")},
+                **{f"{d}, {fill}": v for d in ("deletion", "insertion") for fill, v in verdicts[d].items()}}
+
+    return {key: flat(method["verdicts"]) for key, method in record["methods"].items()}
+
+
+def page_verdicts(page: str) -> dict[str, dict[str, str | None]]:
+    """The verdicts of the trust page's method card, read from its Markdown tables, keyed by
+    method title as :func:`rederived_verdicts`; "not run" as None."""
+    found: dict[str, dict[str, str | None]] = {}
+    headers = {"Model randomisation": "model_randomisation", "Data randomisation": "data_randomisation"}
+    header: list[str] = []
+    for line in page.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        if not cells or set(cells[0]) <= set("-:"):
+            header = header if cells else []
+            continue
+        if cells[0] == "Method":
+            header = cells
+            continue
+        if not header or cells[0].startswith("*"):
+            continue
+        for heading, cell in zip(header[1:], cells[1:]):
+            check = headers.get(heading)
+            if check is None and heading.endswith(" fill") and ": " in heading:
+                direction, fill = heading.removesuffix(" fill").split(": ")
+                check = f"{direction.lower()}, {dict(black='black', blurred='blur', ROAD='road')[fill]}"
+            if check is not None:
+                verdict = re.match(r"\*\*(\w+)\*\*<br>|not run$", cell)
+                assert verdict, (cells[0], heading, cell)
+                found.setdefault(cells[0], {})[check] = verdict.group(1)
+    return found
+
+
+def check_every_verdict(record: dict, page: str) -> None:
+    """The manifest's verdicts are the rules' on its own numbers, and the page shows the same."""
+    derived = rederived_verdicts(record)
+    assert published_verdicts(record) == derived
+    assert page_verdicts(page) == {TITLES[key]: verdicts for key, verdicts in derived.items()}
+    assert record["rules"] == RULES
+    first_result = page.index("## Method card")
+    for words in RULES.values():
+        assert 0 <= page.find(words) < first_result, words[:60]  # every rule in full, before any result
+
+
+def test_the_methods_page_states_every_rule_in_the_words_the_report_prints():
+    from pathlib import Path
+
+    text = " ".join((Path(__file__).parents[1] / "site_src" / "methods" / "trust-checks.md").read_text(
+        encoding="utf-8").split())
+    for key, words in RULES.items():
+        assert words in text, key
+        assert not set(words) & set("*_|[]<>`#\\"), key  # plain prose, the same in Markdown as in the manifest
+
+
+def check_home_line(record: dict, line: str) -> None:
+    """The home page's line names, for every check and fill, the methods by their published verdicts."""
+    published = published_verdicts(record)
+    verdicts = {key: published[key] for key in METHOD_KEYS}  # the page's order (the manifest's keys are sorted)
+    for check in ("model_randomisation", "data_randomisation"):
+        skipped = (record["randomisation_skipped"] if check == "model_randomisation"
+                   else record["random_labels"]["skipped"]) is not None
+        said = "not run (" if skipped else grouped({key: v[check] for key, v in verdicts.items()})
+        assert f"{check.replace('_', ' ')}, {said}" in line, check
+    for direction in ("deletion", "insertion"):
+        for fill, name in (("black", "black"), ("blur", "blurred"), ("road", "ROAD")):
+            clause = re.search(rf"{direction} with the ([^;]*\b{name}\b[^;]*?) fills?, ([^;.]*)", line)
+            assert clause, (direction, fill)
+            assert clause.group(2) == grouped({key: v[f"{direction}, {fill}"] for key, v in verdicts.items()})
+
+
+def test_every_verdict_is_re_derived_from_the_manifest_and_shown_on_the_page(tmp_path):
+    from generator.stages.manifest import finite_or_none
+
+    evidence = synthetic_evidence()
+    road = evidence.fills["road"].curves
+    road["gradient"] = dataclasses.replace(road["gradient"], deletion_area=road["random"].deletion_area)  # inconclusive
+    trust = summarise(evidence, seed=0)
+    record = json.loads(json.dumps(finite_or_none(trust_record(trust)), allow_nan=False))  # as published
+    render_all({"trust.md": ("trust.md.j2", trust_context(trust))}, TEMPLATES, tmp_path)
+    page = (tmp_path / "trust.md").read_text(encoding="utf-8")
+    check_every_verdict(record, page)
+    check_home_line(record, summary_line(trust))
+    assert {v for m in published_verdicts(record).values() for v in m.values()} == {PASS, FAIL, INCONCLUSIVE}

@@ -5,6 +5,7 @@ Drawing only: the maps and numbers come from :mod:`generator.stages.baselines`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from generator.figures.example import SIGNED_CMAP, robust_scale
 from generator.figures.jobs import FigureJob
 from generator.plumbing.numbers import fixed, percent
 from generator.stages.baselines import BLUR_SIGMA, BaselineStudy
+from generator.stages.checked_maps import EgError
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 
 BASELINES_FIGURE = "figures/mathematics/baselines.png"
@@ -31,9 +33,22 @@ def row_title(study: BaselineStudy, k: int, names: Sequence[str], score: ScoreWo
     return f"test #{index}: true {names[t]}, predicted {names[p]} · {score.of(names[p])} − {score.of(names[t])}"
 
 
+def completeness_label(study: BaselineStudy, k: int, c: int, eg: EgError, noun: str) -> str:
+    """The line under map ``c`` of row ``k``: Σ map and Δ, then IG's relative error; for Expected
+    Gradients (the last column), whose Δ can be near zero, the error as the gallery shows it:
+    |ΣEG − Δ| in ``noun`` units and as a share of the map's Σ|EG| (sums in three decimals, so
+    that the error follows from them at the precision shown)."""
+    if c < len(COLUMN_TITLES) - 1:
+        return (f"Σ {fixed(study.attribution_sum[k, c])} · Δ {fixed(study.score_delta[k, c])}\n"
+                f"error {percent(study.relative_error[k, c])}")
+    share = f" · {percent(eg.of_mass)} of Σ|EG|" if math.isfinite(eg.of_mass) else ""
+    return (f"Σ {fixed(study.attribution_sum[k, c], 3)} · Δ {fixed(study.score_delta[k, c], 3)}\n"
+            f"off by {fixed(eg.absolute, 3)} {noun}{share}")
+
+
 def draw_baselines(study: BaselineStudy, names: Sequence[str], path: Path, *, score: ScoreWords = LOGIT_WORDS) -> bool:
     """One row per example: the input, then each map on the row's one symmetric scale, each with
-    its completeness line (Σ map, the score difference it should sum to, relative error); ``score``
+    its completeness line (:func:`completeness_label`); ``score``
     names what the maps are of in the row titles."""
     rows, columns = len(study.test_index), len(COLUMN_TITLES)
     width, height = 2.0 * (columns + 1), 0.5 + 2.55 * max(rows, 1)
@@ -42,6 +57,7 @@ def draw_baselines(study: BaselineStudy, names: Sequence[str], path: Path, *, sc
         if rows == 0:
             figure.text(0.5, 0.5, "No example is published in this build.", ha="center", va="center")
             return
+        eg_errors = study.eg_errors()
         grid = figure.subplots(rows, columns + 1, squeeze=False)
         figure.subplots_adjust(left=0.01, right=0.93, top=1 - 0.55 / height, bottom=0.03, wspace=0.08, hspace=0.75)
         for k in range(rows):
@@ -53,8 +69,7 @@ def draw_baselines(study: BaselineStudy, names: Sequence[str], path: Path, *, sc
                 ax = grid[k, c + 1]
                 shown = ax.imshow(study.maps[k, c], cmap=SIGNED_CMAP, norm=norm, interpolation="nearest")
                 ax.set_title(COLUMN_TITLES[c], fontsize=8)
-                ax.set_xlabel(f"Σ {fixed(study.attribution_sum[k, c])} · Δ {fixed(study.score_delta[k, c])}\n"
-                              f"error {percent(study.relative_error[k, c])}", fontsize=7)
+                ax.set_xlabel(completeness_label(study, k, c, eg_errors[k], score.noun), fontsize=7)
             figure.colorbar(shown, ax=grid[k, -1], fraction=0.05, pad=0.04, extend="both").ax.tick_params(labelsize=7)
             top = grid[k, 0].get_position().y1
             figure.text(0.5, top + 0.42 / height, row_title(study, k, names, score), ha="center", fontsize=9,
@@ -74,4 +89,4 @@ def baselines_jobs(study: BaselineStudy | None, names: Sequence[str], score: Sco
     return [FigureJob(BASELINES_FIGURE, draw_baselines, (study, tuple(names)), {"score": score})]
 
 
-__all__ = ["BASELINES_FIGURE", "baselines_jobs", "draw_baselines", "row_title"]
+__all__ = ["BASELINES_FIGURE", "baselines_jobs", "completeness_label", "draw_baselines", "row_title"]

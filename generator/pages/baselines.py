@@ -13,7 +13,7 @@ from generator.figures.trust import TITLES
 from generator.pages.markdown_text import escape_markdown, href, listed
 from generator.plumbing.numbers import fixed, percent
 from generator.stages.baselines import LONG_RUN, BaselineStudy
-from generator.stages.checked_maps import eg_error
+from generator.stages.checked_maps import EgError
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 
 PAGE = "methods/baselines.md"
@@ -31,16 +31,13 @@ def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int, *, 
     columns = [title.replace("\n", " ") for title in COLUMN_TITLES]
     ig_errors = study.relative_error[:, :-1]
     eg_errors = study.relative_error[:, -1]
-    eg_off = [eg_error(float(study.attribution_sum[k, -1]), float(study.score_delta[k, -1]), math.nan, math.nan)
-              for k in range(len(study.test_index))]
     counted = study.black_share_maps
     return {
         "figure": href(BASELINES_FIGURE, PAGE),
         "maps": f"{maps:,}",
         "shares": [{"method": TITLES[k], "share": percent(v, 1), "maps": f"{counted.get(k, maps):,}"}
                    for k, v in shares.items()],
-        "eg_off": (f"{fixed(min(e.absolute for e in eg_off), 2)} to {fixed(max(e.absolute for e in eg_off), 2)} in "
-                   f"{score.noun} units, as the figure's Σ and Δ show") if eg_off else "—",
+        "eg_off": _eg_off(study.eg_errors(), score.noun),
         "candidates": f"{study.candidates:,}" if study.candidates else "",
         "candidates_median": percent(study.candidates_median, 1) if study.candidates else "",
         "draws": f"{study.long_draws // LONG_RUN:,}" if study.long_draws else "",
@@ -62,6 +59,17 @@ def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int, *, 
         "mnist": mnist,
         "score": score.noun,
     }
+
+
+def _eg_off(errors: Sequence[EgError], noun: str) -> str:
+    """Expected Gradients' completeness errors as the gallery shows them: the range of |ΣEG − Δ| in
+    score units (three decimals, as the figure's Σ and Δ), then as a share of each map's Σ|EG|."""
+    if not errors:
+        return "—"
+    absolute = [e.absolute for e in errors]
+    text = f"{fixed(min(absolute), 3)} to {fixed(max(absolute), 3)} {noun}"
+    of_mass = [e.of_mass for e in errors if math.isfinite(e.of_mass)]
+    return text + (f", {percent(min(of_mass))} to {percent(max(of_mass))} of Σ|EG|" if of_mass else "")
 
 
 def _noise_floor(study: BaselineStudy, k: int) -> dict[str, str]:

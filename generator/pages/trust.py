@@ -1,8 +1,9 @@
-"""The trust section's context: the method card, the readings derived from the numbers, and the
+"""The trust section's context: the rules, the method card of verdicts with their effects, and the
 numbers of each check, as ready-made strings.
 
-Every reading states the numbers it rests on; the one threshold left (:data:`DEPENDS_BELOW`, on the
-signed map) is stated on the page, and is under review.
+Every verdict on the page and in the home page's line comes from
+:mod:`generator.stages.trust_rules`, whose words the page prints before the results; nothing here
+reads the numbers any other way.
 """
 
 from __future__ import annotations
@@ -21,15 +22,13 @@ from generator.stages.road import ROAD_NOISE
 from generator.stages.similarity import METRICS
 from generator.stages.trust import METHOD_KEYS, Trust
 from generator.stages.trust_records import MethodTrust, SimilarityIntervals
+from generator.stages.trust_rules import RULE_TITLES, RULES, Judgement, MethodVerdicts, trust_verdicts
 
 PAGE = "trust.md"
 TEMPLATE = "trust.md.j2"
-DEPENDS_BELOW = 0.5
-"""The rule on the *signed* map (under review): with every layer randomised, both its signed
-Spearman correlation and its SSIM with the trained map below this (and likewise against the
-random-label network). It shows that the sign pattern and the look of the map changed, no more:
-the |map| measures beside it show how much of the ranking of the pixels stayed."""
 FILL_NAMES = {"black": "black", "blur": "blurred", "road": "ROAD"}
+CONTROL_NAMES = {"random": "random order", "image_only": "edge order"}
+"""The model-free orders, as a verdict's control cell names them."""
 
 
 def _number(value: Interval) -> str:
@@ -38,26 +37,13 @@ def _number(value: Interval) -> str:
     return f"{fixed(value.mean)} [{fixed(value.low)}, {fixed(value.high)}]"
 
 
-def beats(method: Interval, control: Interval, lower_is_better: bool) -> bool:
-    """The method's 95% interval lies entirely on the better side of the control's."""
-    return method.high < control.low if lower_is_better else method.low > control.high
-
-
-TIES_ABOVE = 0.25
-"""A method whose trained and fully randomised maps are both exactly zero on more than this
-share of the pixels gets that share named as what its |map| rank similarity rests on."""
-WHY_ZERO = {"gradient_x_input": "it is x times a gradient, zero wherever the image is black",
-            "integrated_gradients": "it is (x − x′) times a gradient, zero wherever the image is the black baseline",
-            "expected_gradients": "it averages (x − x′) times a gradient, zero wherever the image and every drawn "
-                                  "baseline are black"}
-"""Why a method's map is exactly zero whatever the weights (the share itself is measured)."""
-
 UNSIGNED = {"saliency"}
 """Methods without a sign: their signed and |map| Spearman correlations are the same number."""
 
 
 def rank_measure(key: str) -> str:
-    """The rank similarity the signed-map rule uses: signed Spearman, or for an unsigned method that of |map|."""
+    """The rank similarity the independent-randomisation table shows first: signed Spearman, or for an
+    unsigned method that of |map|."""
     return "spearman_abs" if key in UNSIGNED else "spearman"
 
 
@@ -66,124 +52,74 @@ def fully_randomised(method: MethodTrust) -> SimilarityIntervals | None:
     return method.cascade[-1] if method.cascade else None
 
 
-CHANGE_WORDS = {"changed": "changes", "partly": "changes only partly", "similar": "stays similar"}
+def verdict_cell(judgement: Judgement) -> str:
+    """The verdict in bold and, under it, the effect with its 95% interval ("not run" for a check
+    that did not run; "nothing to measure" under a fail that had none)."""
+    if judgement.verdict is None:
+        return "not run"
+    if judgement.images == 0:
+        return f"**{judgement.verdict}**<br>nothing to measure"
+    return f"**{judgement.verdict}**<br>{_number(judgement.effect)}"
 
 
-def signed_changed(values: SimilarityIntervals, key: str) -> str:
-    """"changed", "partly" or "similar": how many of (rank similarity, SSIM) reach DEPENDS_BELOW."""
-    above = sum(value >= DEPENDS_BELOW for value in (getattr(values, rank_measure(key)).mean, values.ssim.mean))
-    return ("changed", "partly", "similar")[above]
+def control_cell(judgement: Judgement) -> str:
+    """The control a curve verdict is against: the order's name and, under it, its area."""
+    return f"{CONTROL_NAMES[judgement.control_name]}<br>{_number(judgement.control)}"
 
 
-def faithfulness_phrase(method: MethodTrust, trust: Trust) -> str:
-    """Per direction, the fills with which the method beats both controls (never pooled)."""
-    parts = []
-    for direction, lower_is_better in (("deletion", True), ("insertion", False)):
-        mine = getattr(method.areas, direction)
-        fills = [FILL_NAMES[fill] for fill in mine if all(
-            beats(mine[fill], getattr(control, direction)[fill], lower_is_better) for control in trust.controls.values())]
-        parts.append(f"{direction}: beats both controls with the {listed(fills)} fill{'s' if len(fills) > 1 else ''}"
-                     if fills else f"{direction}: does not beat both controls with any fill")
-    return "; ".join(parts)
+def verdict_rows(trust: Trust, verdicts: dict[str, MethodVerdicts]) -> list[dict[str, Any]]:
+    """One row of verdict cells per method: both randomisations, deletion and insertion per fill."""
+    return [{"name": TITLES[key], "model": verdict_cell(v.model_randomisation),
+             "data": verdict_cell(v.data_randomisation),
+             "deletion": {fill: verdict_cell(j) for fill, j in v.deletion.items()},
+             "insertion": {fill: verdict_cell(j) for fill, j in v.insertion.items()}}
+            for key, v in verdicts.items()]
 
 
-def mprt_phrase(method: MethodTrust) -> str:
-    """Efficient MPRT's sign, by its interval against 0 (no change)."""
-    rise = method.efficient_mprt
-    if not np.isfinite(rise.mean):
-        return ""
-    trend = "rises" if rise.low > 0 else "falls" if rise.high < 0 else "does not change measurably"
-    note = (": its histogram becomes more concentrated, the opposite of what the check expects of a map that depends "
-            "on the weights" if rise.high < 0 else "")
-    return f"; its entropy {trend} (Efficient MPRT {_number(rise)}){note}"
+def control_row(verdicts: dict[str, MethodVerdicts]) -> dict[str, dict[str, str]]:
+    """Per direction and fill, the control every method's verdict is against (the same for all)."""
+    first = next(iter(verdicts.values()))
+    return {direction: {fill: control_cell(j) for fill, j in getattr(first, direction).items()}
+            for direction in ("deletion", "insertion")}
 
 
-def weights_phrase(key: str, method: MethodTrust, trust: Trust) -> str:
-    """What the model randomisation shows of the method, each measure by its own number."""
-    full = fully_randomised(method)
-    if trust.randomisation_skipped is not None or full is None:
-        return "not tested against randomised weights (the model randomisation was skipped)"
-    if key in UNSIGNED:
-        numbers = (f"Spearman {fixed(full.spearman_abs.mean)} over every pixel, "
-                   f"{fixed(full.spearman_abs_support.mean)} over its non-zero pixels; SSIM {fixed(full.ssim.mean)}")
-        return (f"with every layer randomised its map {CHANGE_WORDS[signed_changed(full, key)]} ({numbers})"
-                + mprt_phrase(method))
-    top_only = method.cascade[0].spearman.mean
-    signed = (f"with every layer randomised its signed map {CHANGE_WORDS[signed_changed(full, key)]} (signed "
-              f"Spearman {fixed(full.spearman.mean)}, SSIM {fixed(full.ssim.mean)}; signed Spearman "
-              f"{fixed(top_only)} with only {escape_markdown(trust.layers[0])} randomised)")
-    absolute = (f", while the ranking of |map| keeps a Spearman correlation of {fixed(full.spearman_abs.mean)} over "
-                f"every pixel and {fixed(full.spearman_abs_support.mean)} over its non-zero pixels")
-    return signed + absolute + mprt_phrase(method)
+def rule_paragraphs() -> list[dict[str, str]]:
+    """Each rule's title and words (project text, written without Markdown syntax)."""
+    return [{"title": RULE_TITLES[key], "words": words} for key, words in RULES.items()]
 
 
-def reading(key: str, method: MethodTrust, trust: Trust) -> str:
-    """One line per method: each check's numbers in words, by the rules of this module."""
-    weights = weights_phrase(key, method, trust)
-    if trust.random_labels.skipped is not None:
-        data = "not compared with a random-label network (it could not be trained)"
-    else:
-        kind = "map" if key in UNSIGNED else "signed map"
-        data = {"changed": f"its {kind} differs from a random-label network's",
-                "partly": f"its {kind} partly resembles a random-label network's",
-                "similar": f"its {kind} looks like a random-label network's"}[
-            signed_changed(method.data_randomisation, key)]
-    target = method.random_target
-    if key in UNSIGNED:
-        other = f"for a random other class its map keeps a rank similarity of {fixed(target.spearman_abs.mean)}"
-    else:
-        other = (f"for a random other class its signed map has a rank similarity of {fixed(target.spearman.mean)} "
-                 f"and its |map| {fixed(target.spearman_abs.mean)}")
-    return f"{TITLES[key]}: {weights}; {data}; {faithfulness_phrase(method, trust)}; {other}."
-
-
-def absolute_rank_notes(trust: Trust) -> list[str]:
-    """For each method whose Spearman of |map| over every pixel stays at or above DEPENDS_BELOW with
-    every layer randomised, one sentence on what, by the numbers on the page, the two maps share."""
-    notes: list[str] = []
-    if trust.randomisation_skipped is not None:
-        return notes
-    for key, method in trust.methods.items():
-        full = fully_randomised(method)
-        if full is None or not full.spearman_abs.mean >= DEPENDS_BELOW:
-            continue
-        trained, randomised = method.image_only.spearman_abs, method.image_only_randomised.spearman_abs
-        edges = (f"its rank similarity of |map| to the image's edge map is {fixed(trained.mean)} trained and "
-                 f"{fixed(randomised.mean)} randomised")
-        if method.both_zero > TIES_ABOVE:
-            why = (f"both maps are exactly zero on {percent(method.both_zero, 0)} of the pixels, and tie there"
-                   + (f" ({WHY_ZERO[key]})" if key in WHY_ZERO else ""))
-        elif beats(randomised, trained, lower_is_better=False):
-            why = f"the randomised map follows the image's edges more closely than the trained one: {edges}"
-        else:
-            why = f"the image's edges do not account for it ({edges}); this report cannot say what the rest is"
-        notes.append(f"{TITLES[key]}: {fixed(full.spearman_abs.mean)} over every pixel, "
-                     f"{fixed(full.spearman_abs_support.mean)} over the pixels non-zero in either map; {why}.")
-    return notes
+def grouped(verdicts: dict[str, str | None]) -> str:
+    """"pass for all 6" or "pass for A and B, fail for C": the methods grouped by verdict."""
+    groups: dict[str, list[str]] = {}
+    for key, value in verdicts.items():
+        groups.setdefault(value or "not run", []).append(TITLES[key])
+    if len(groups) == 1:
+        return f"{next(iter(groups))} for all {len(verdicts)}"
+    order = ("pass", "fail", "inconclusive", "not run")
+    return ", ".join(f"{name} for {listed(groups[name])}" for name in order if name in groups)
 
 
 def summary_line(trust: Trust) -> str:
-    """One sentence for the home page, counted from the readings' rules."""
-    names = [TITLES[key] for key in METHOD_KEYS]
-
-    def which(items: list[str]) -> str:
-        return "none" if not items else "all" if len(items) == len(names) else listed(items)
-
-    deletion = {fill: [TITLES[k] for k, m in trust.methods.items()
-                       if all(beats(m.areas.deletion[fill], c.deletion[fill], True) for c in trust.controls.values())]
-                for fill in trust.ends}
-    groups: dict[str, list[str]] = {}  # the same methods beat both controls with these fills
-    for fill, methods in deletion.items():
-        groups.setdefault(which(methods), []).append(FILL_NAMES[fill])
-    fills = "; ".join(f"{who} with the {listed(names)} fill{'s' if len(names) > 1 else ''}"
-                      for who, names in groups.items())
-    if trust.randomisation_skipped is not None:
-        return (f"The network's weights could not be randomised for this model; of the {len(names)} methods, "
-                f"these beat both controls on deletion: {fills}.")
-    changed = [TITLES[k] for k, m in trust.methods.items() if signed_changed(fully_randomised(m), k) == "changed"]
-    return (f"Of the {len(names)} methods, {which(changed)} change when the network's weights are randomised, by the "
-            f"rule on the signed map (the trust page says how much of the ranking of |map| stays); on deletion these "
-            f"beat both controls: {fills}.")
+    """One sentence for the home page: each check's verdicts, counted by the rules (fills with the
+    same verdicts for every method share a clause)."""
+    verdicts = trust_verdicts(trust)
+    why_not = {"model_randomisation": "the network's weights could not be randomised for this model",
+               "data_randomisation": "no network could be trained on random labels for this model"}
+    skipped = {"model_randomisation": trust.randomisation_skipped is not None,
+               "data_randomisation": trust.random_labels.skipped is not None}
+    parts = [f"{check.replace('_', ' ')}, not run ({why_not[check]})" if skipped[check] else
+             f"{check.replace('_', ' ')}, {grouped({k: getattr(v, check).verdict for k, v in verdicts.items()})}"
+             for check in ("model_randomisation", "data_randomisation")]
+    for direction in ("deletion", "insertion"):
+        by_fill: dict[str, list[str]] = {}
+        for fill in trust.evidence.fills:
+            who = grouped({k: getattr(v, direction)[fill].verdict for k, v in verdicts.items()})
+            by_fill.setdefault(who, []).append(FILL_NAMES[fill])
+        parts += [f"{direction} with the {listed(fills)} fill{'s' if len(fills) > 1 else ''}, {who}"
+                  for who, fills in by_fill.items()]
+    return (f"Verdicts for the {len(verdicts)} methods by the rules the trust page states before its results: "
+            f"{'; '.join(parts)}. A pass on randomisation says that a map depends on the learned weights, not "
+            "how much.")
 
 
 def _similarity_cells(values: SimilarityIntervals | None) -> dict[str, str]:
@@ -209,7 +145,10 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
             "deletion": {fill: _number(value) for fill, value in method.areas.deletion.items()},
             "insertion": {fill: _number(value) for fill, value in method.areas.insertion.items()},
             "ms": fixed(method.ms_per_image),
-            "reading": reading(key, method, trust),
+            "both_zero": "—" if not np.isfinite(method.both_zero) else percent(method.both_zero, 0),
+            "edges_trained": fixed(method.image_only.spearman_abs.mean),
+            "edges_randomised": "—" if not np.isfinite(method.image_only_randomised.spearman_abs.mean) else fixed(
+                method.image_only_randomised.spearman_abs.mean),
         }
 
     def control(name: str) -> dict[str, Any]:
@@ -222,7 +161,11 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
     pixels = int(np.prod(evidence.grid.shape[-2:]))
     step = int(round(float(black.fractions[1]) * pixels))  # the step the curves were computed with
     road = evidence.fills["road"]
+    verdicts = trust_verdicts(trust)
     return {
+        "rules": rule_paragraphs(),
+        "verdicts": verdict_rows(trust, verdicts),
+        "verdict_controls": control_row(verdicts),
         "methods": [row(key) for key in METHOD_KEYS],
         "controls": [control("random"), control("image_only")],
         "fills": [{"key": fill, "name": FILL_NAMES[fill]} for fill in evidence.fills],
@@ -253,8 +196,6 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
                           "seconds": fixed(labels.seconds, 1), "images": f"{labels.images:,}",
                           "learning_rate": f"{labels.learning_rate:g}", "batch_size": f"{labels.batch_size}",
                           "budget": f"{labels.epoch_budget}"},
-        "depends_below": f"{DEPENDS_BELOW:g}",
-        "abs_notes": absolute_rank_notes(trust),
         "independent_layers": [escape_markdown(layer) for layer in trust.layers],
         "independent": [{"name": TITLES[key], "cells": [
             f"{fixed(getattr(step_values, rank_measure(key)).mean)} / {fixed(step_values.spearman_abs_support.mean)} / "

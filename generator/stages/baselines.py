@@ -32,6 +32,7 @@ from generator.attributions.expected_gradients import expected_gradients_halves
 from generator.attributions.halves import Halves
 from generator.plumbing.settings import AttributionSettings
 from generator.stages.attribute import AttributionArrays, class_logits
+from generator.stages.checked_maps import EgError, eg_error
 from generator.stages.faithfulness_controls import BLUR_SIGMA, blur
 
 BASELINES_FORMAT = 4
@@ -103,6 +104,15 @@ class BaselineStudy:
         s, b = np.asarray(self.eg_missing_ink, np.float64), np.asarray(self.black_pixels, np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (s / b) / ((1 - s) / (1 - b))
+
+    def eg_errors(self) -> list[EgError]:
+        """Per example, its Expected-Gradients map's completeness error as the gallery shows it
+        (:func:`~generator.stages.checked_maps.eg_error`): |ΣEG − Δ| in score units and as a share
+        of the map's Σ|EG|, with its flags (noise from ``eg_noise``; none when it is not known)."""
+        noise = np.full(len(self.test_index), np.nan) if self.eg_noise is None else self.eg_noise
+        return [eg_error(float(self.attribution_sum[k, -1]), float(self.score_delta[k, -1]), float(noise[k]),
+                         float(np.abs(np.asarray(self.maps[k, -1], np.float64)).sum()))
+                for k in range(len(self.test_index))]
 
 
 def share_on_black(images: np.ndarray, maps: np.ndarray) -> float:

@@ -2,7 +2,8 @@
 
 Both rules compare a 95% bootstrap interval with its control's interval on the same images, the
 same way (:func:`verdict`); the words of each rule (:data:`RULE`, :data:`READS_RULE`) are printed
-by the page above the results and published in the manifest.
+by the page above the results and published in the manifest. The trust checks' rules
+(:mod:`generator.stages.trust_rules`) read their intervals with the same :func:`verdict`.
 
 Which metric the map rule reads: relevance **rank** accuracy (:mod:`generator.stages.localisation`),
 not mass accuracy. Mass accuracy divides by the whole map's mass, so it depends on how many

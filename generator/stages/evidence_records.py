@@ -15,12 +15,16 @@ from generator.stages.trust import Trust
 
 
 def trust_record(trust: Trust) -> dict[str, Any]:
-    """The ``trust`` object of the manifest: the samples and, per method and control, the numbers
-    shown on the trust page, each measured one as ``{mean, low, high}`` (95% bootstrap interval)
-    unless it is a list of per-layer means."""
+    """The ``trust`` object of the manifest: the rules in words (``rules``); the samples and, per
+    method and control, the numbers shown on the trust page, each measured one as ``{mean, low,
+    high}`` (95% bootstrap interval) unless it is a list of per-layer means; per method the
+    ``verdicts`` ("pass", "fail", "inconclusive", or None for a check that did not run; deletion and
+    insertion per fill) and the ``verdict_basis`` each rests on (effect, control, the control's
+    name and the images the effect is defined for), from :mod:`generator.stages.trust_rules`."""
     from dataclasses import asdict
 
     from generator.stages.similarity import METRICS
+    from generator.stages.trust_rules import RULES, trust_verdicts
 
     def similarities(values: Any) -> dict[str, dict[str, float]]:
         return {m: getattr(values, m).to_dict() for m in METRICS}
@@ -32,8 +36,16 @@ def trust_record(trust: Trust) -> dict[str, Any]:
     def areas(values: dict[str, Any]) -> dict[str, dict[str, float]]:
         return {fill: value.to_dict() for fill, value in values.items()}
 
+    def judged(verdicts: Any, read: Any) -> dict[str, Any]:
+        return {"model_randomisation": read(verdicts.model_randomisation),
+                "data_randomisation": read(verdicts.data_randomisation),
+                **{direction: {fill: read(j) for fill, j in getattr(verdicts, direction).items()}
+                   for direction in ("deletion", "insertion")}}
+
     evidence = trust.evidence
+    verdicts = trust_verdicts(trust)
     return {
+        "rules": dict(RULES),
         "sample": [int(i) for i in trust.sample],
         "faithfulness_sample": [int(i) for i in trust.faithfulness_sample],
         "file": "data/trust.npz",
@@ -57,6 +69,8 @@ def trust_record(trust: Trust) -> dict[str, Any]:
             "image_only_randomised": {m: getattr(method.image_only_randomised, m).mean for m in METRICS},
             "both_zero_share": method.both_zero,
             "ms_per_image": method.ms_per_image,
+            "verdicts": judged(verdicts[key], lambda judgement: judgement.verdict),
+            "verdict_basis": judged(verdicts[key], lambda judgement: judgement.to_dict()),
         } for key, method in trust.methods.items()},
         "controls": {name: {"deletion_auc": areas(c.deletion), "insertion_auc": areas(c.insertion)}
                      for name, c in trust.controls.items()},
@@ -68,12 +82,46 @@ def trust_record(trust: Trust) -> dict[str, Any]:
 
 def baselines_record(study: BaselineStudy) -> dict[str, Any]:
     """The ``baselines`` object: per baseline of the study (and Expected Gradients), the median
-    completeness error and the share of |attribution| on black pixels over the study's examples."""
-    return {name: {"median_relative_error": float(np.median(study.relative_error[:, c])),
-                   "black_share": float(study.study_black_share[c]),
-                   "test_index": [int(i) for i in study.test_index],
-                   "relative_error": [significant(e) for e in study.relative_error[:, c]]}
-            for c, name in enumerate(BASELINE_COLUMNS)}
+    completeness error and the share of |attribution| on black pixels over the study's examples;
+    Expected Gradients' errors also in score units and relative to each map's Σ|EG|; and
+    ``missing_ink``, the numbers the page shows beside each missing-ink claim (see
+    :func:`missing_ink_record`)."""
+    record: dict[str, Any] = {
+        name: {"median_relative_error": float(np.median(study.relative_error[:, c])),
+               "black_share": float(study.study_black_share[c]),
+               "test_index": [int(i) for i in study.test_index],
+               "relative_error": [significant(e) for e in study.relative_error[:, c]]}
+        for c, name in enumerate(BASELINE_COLUMNS)}
+    errors = study.eg_errors()
+    record["expected_gradients"].update(absolute_error=[significant(e.absolute) for e in errors],
+                                        error_of_mass=[significant(e.of_mass) for e in errors])
+    record["missing_ink"] = missing_ink_record(study)
+    return record
+
+
+def missing_ink_record(study: BaselineStudy) -> dict[str, Any]:
+    """The ``baselines.missing_ink`` object, per example of the study (in ``test_index`` order):
+    ``share``, the share of its positive Expected-Gradients attribution on black pixels;
+    ``share_long`` and ``share_halves``, the same from ``long_draws`` draws and from each half of
+    them (null when the long run did not run); ``black_pixels``, the share of its pixels that are
+    black; ``density``, a black pixel's positive attribution over an inked one's. Then
+    ``candidates``, the mistakes the two shown were chosen from, and ``candidates_median``, the
+    median over them of the share of |attribution| on black pixels; ``black_share_maps``, how many
+    published maps each method's ``attribution.black_share`` is over."""
+    def listed(values: Any) -> list[Any] | None:
+        return None if values is None else np.asarray(values, np.float64).tolist()
+
+    long_run = bool(study.long_draws) and study.eg_missing_ink_long is not None
+    return {"test_index": [int(i) for i in study.test_index],
+            "share": listed(study.eg_missing_ink),
+            "long_draws": study.long_draws,
+            "share_long": listed(study.eg_missing_ink_long) if long_run else None,
+            "share_halves": listed(study.eg_missing_ink_halves) if long_run else None,
+            "black_pixels": listed(study.black_pixels),
+            "density": listed(study.black_to_ink_density()),
+            "candidates": study.candidates,
+            "candidates_median": float(study.candidates_median) if study.candidates else None,
+            "black_share_maps": dict(study.black_share_maps)}
 
 
 def decoy_record(decoy: Decoy) -> dict[str, Any]:

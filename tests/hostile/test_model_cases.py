@@ -414,7 +414,8 @@ def test_a_skipped_model_randomisation_is_said_on_the_page_and_in_the_manifest(t
                  for key, m in evidence.methods.items()})
     trust = summarise(from_arrays(TrustEvidence, to_arrays(evidence)), seed=0)  # as read back from the cache
     assert trust.randomisation_skipped.startswith("no layer's weights")
-    assert summary_line(trust).startswith("The network's weights could not be randomised for this model")
+    assert ("model randomisation, not run (the network's weights could not be randomised for this model); data "
+            "randomisation, pass for all 6;" in summary_line(trust))
     assert trust_record(trust)["randomisation_skipped"] == trust.randomisation_skipped
     jobs = evidence_jobs(Evidence(None, trust, None), None)
     assert [job.path for job in jobs] == [CURVES_FIGURE]
@@ -422,7 +423,8 @@ def test_a_skipped_model_randomisation_is_said_on_the_page_and_in_the_manifest(t
     page = (tmp_path / PAGE).read_text()
     assert "Not run for this model: no layer's weights can be re-drawn: &#60;b&#62;norm&#60;/b&#62; holds" in page
     assert "cascade-1.png" not in page and "randomisation.png" not in page and "faithfulness.png" in page
-    assert "not tested against randomised weights" in page
+    assert "| Gradient | not run | **pass**<br>" in page  # the method card: no verdict for a check that did not run
+    assert trust_record(trust)["methods"]["gradient"]["verdicts"]["model_randomisation"] is None
 
 
 # End to end, on a copy of the quick build's project: the review's recipes with its cached CNN.
