@@ -8,6 +8,7 @@ and :func:`evidence_pages`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -75,7 +76,7 @@ def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Setti
     decoy_data, corners = decoy_stage.decoy_dataset(dataset, settings.decoy.patch, settings.seed,
                                                     settings.decoy.mismatched, (placed.rows, placed.columns))
     log(f"decoy: training the same network on {decoy_data.source}")
-    decoy_model = train_model(decoy_data, settings, log)
+    decoy_model = train_model(decoy_data, decoy_training(settings), log)
 
     def maps_of(fn: Any, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         return every_method_maps(fn, x, t, settings.attribution, settings.seed, eg_baselines)[0]
@@ -85,8 +86,16 @@ def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Setti
         lambda: to_arrays(decoy_stage.measure_decoy(
             decoy_model.model, trained.model, decoy_data, corners, maps_of, settings.decoy.images,
             settings.decoy.patch, settings.seed, log, normal_input=settings.model.input,
-            normal_output=settings.model.output, placed=placed))))
-    return decoy_stage.summarise(measured, settings.seed, clean_accuracy)
+            normal_output=settings.model.output, placed=placed, chunk_size=settings.attribution.chunk_size))))
+    return dataclasses.replace(decoy_stage.summarise(measured, settings.seed, clean_accuracy),
+                               training=decoy_model.description)
+
+
+def decoy_training(settings: Settings) -> Settings:
+    """The report's training settings on the first ``decoy.train_images`` images (fewer when the
+    report's model itself trains on fewer)."""
+    limits = [n for n in (settings.train.train_subset, settings.decoy.train_images) if n]
+    return dataclasses.replace(settings, train=dataclasses.replace(settings.train, train_subset=min(limits, default=0)))
 
 
 def evidence_jobs(evidence: Evidence, names: Any, score: Any = None) -> list[Any]:

@@ -90,7 +90,7 @@ def build(settings: Settings, log: Log = _print, config: Path | None = None) -> 
 
 def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     """The stages in order; see the module docstring."""
-    from generator.attributions import GradientFunction
+    from generator.attributions import shared_gradient_function
     from generator.figures.changes import changes_jobs
     from generator.figures.jobs import draw_all
     from generator.figures.mathematics import mathematics_jobs
@@ -169,8 +169,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
                                settings.attribution.expected_gradients_samples)
         if warning:
             log(f"selection: warning: {warning}")
-    grad_fn = GradientFunction(trained.model, chunk_size=settings.attribution.chunk_size, input_scale=scale,
-                               output=settings.model.output)
+    grad_fn = shared_gradient_function(trained.model, chunk_size=settings.attribution.chunk_size, input_scale=scale,
+                                       output=settings.model.output)
     eg_baselines = to_model_input(dataset.x_train[baseline_sample(
         len(dataset.x_train), settings.attribution.expected_gradients_baselines, settings.seed)])
     with timings.stage("attributions", log):

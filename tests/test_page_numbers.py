@@ -59,6 +59,7 @@ from generator.figures.trust import TITLES
 from generator.stages.baselines import COLUMNS as BASELINE_COLUMNS
 from generator.stages.faithfulness import bootstrap
 from generator.stages.randomisation import train_on_random_labels
+from generator.stages.precision import Z_95
 from generator.stages.road import ROAD_NOISE
 
 PERCENT = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?%")
@@ -391,6 +392,18 @@ def trust(page: Page, m: dict[str, Any]) -> None:
             page.cell(layers, TITLES[key], i + 1, f"{TITLES[key]} with layer {i + 1} alone randomised",
                       [independent[rank(key)][i], independent["spearman_abs_support"][i], independent["ssim"][i]])
     smooth = t["smooth_mprt"]
+    target = m["settings"]["trust"]["area_precision"]
+    page.prose(r"(?:within|at most)\s+±(?P<v>[\d.]+\d)(?:, see| wide)", "the areas' precision target (a setting)",
+               target, how="exact", count=2)
+    precision = t["sample_precision"]
+    page.prose(r"within\s+±(?P<v>[\d.]+\d) \(`trust.similarity_precision`", "the randomisation effects' target",
+               m["settings"]["trust"]["similarity_precision"], how="exact")
+    page.prose(r"the widest is ±(?P<v>[\d.]+\d)", "the randomisation effects' widest half-width", precision["half_width"])
+    page.prose(r"(?P<v>[\d.]+\d) · s / √n", "the normal quantile of a 95% interval (stages/precision.py)", Z_95)
+    precise = page.table("Fill", "Images", "Widest half-width")
+    for row, fill in (("black", "black"), ("blurred", "blur"), ("ROAD", "road")):
+        page.cell(precise, row, "Widest half-width", f"the {fill} fill's widest half-width",
+                  [t["fills"][fill]["precision"]["half_width"]])
     page.prose(r"\(σ = (?P<v>\S+%) of the image's range\)", "Smooth MPRT's noise", smooth["noise"], how="exact")
     labels = t["random_labels"]
     page.prose(r"larger step \((?P<v>[^)]+)\)", "the random-label learning rate (a setting)", labels["learning_rate"],
@@ -483,6 +496,11 @@ def decoy(page: Page, m: dict[str, Any]) -> None:
     d = m["decoy"]
     page.prose(r"(?P<v>measured\s+on MNIST on \d{4}-\d\d-\d\d when this check was written, not by this build.*?shuffled)",
                "a measurement the page dates (not this build's, not in the manifest)", None, None)
+    # The decoy model's training, in the model card's words (the manifest's decoy.training), number by number.
+    said = [float(token.rstrip("%")) / (100 if token.endswith("%") else 1)
+            for token in (t.group() for t in page.pattern.finditer(d["training"]))]
+    page.prose(r"trained the same way on these images\s+\((?P<v>.*?)\), is the", "the decoy model's training", *said,
+               how="exact")
     page.prose(r"So in (?P<v>\S+%) of the training", "the swapped share (a setting)", m["settings"]["decoy"]["mismatched"],
                how="exact")
     page.prose(r"both models read (?P<v>\S+%) of the measured", "the readable share of the patches",

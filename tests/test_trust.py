@@ -57,14 +57,16 @@ def synthetic_evidence(n: int = 30, similar: str = "gradient_x_input", class_bli
                                        insertion=np.linspace(0, 10, points) * np.ones((n, 1)),
                                        deletion_area=deletion + 0.01 * rng.normal(size=n),
                                        insertion_area=1 - deletion + 0.01 * rng.normal(size=n))
-        fills[fill] = FillEvidence(np.arange(n), np.linspace(0, 1, points), np.full(n, 9.8), np.full(n, 0.5), curves)
+        fills[fill] = FillEvidence(np.arange(n), np.linspace(0, 1, points), np.full(n, 9.8), np.full(n, 0.5), curves,
+                                   0.05, n, 0.04)
     random_labels = RandomLabelFacts("cnn", 500, 3e-3, 32, 60, 15, 0.22, False, 0.08, 20.0)
     return TrustEvidence(
         sample=np.arange(100, 100 + n), faithfulness_sample=np.arange(n), smooth_sample=np.arange(8),
         layers=LAYERS, skipped_layers=("flatten", "dropout"), methods=methods, fills=fills,
         random_labels=random_labels, unreachable_share=0.14,
         grid=rng.normal(size=(len(LAYERS) + 1, len(METHOD_KEYS), 2, 28, 28)), curve_score="logit",
-        random_orders=1, smooth_samples=6, smooth_noise=0.1)
+        random_orders=1, smooth_samples=6, smooth_noise=0.1, similarity_target=0.05, similarity_half_width=0.03,
+        sanity_maximum=n)
 
 
 def test_the_evidence_round_trips_through_the_flat_arrays_exactly():
@@ -209,7 +211,9 @@ def test_a_skipped_data_randomisation_is_said_on_the_page(tmp_path):
 
 
 def test_samples_and_random_targets_are_seeded():
-    assert trust_sample(range(50), 100, 0).tolist() == list(range(50))
+    every = trust_sample(range(50), 100, 0)  # all of them, in a seeded order (any prefix is a random sample)
+    assert sorted(every.tolist()) == list(range(50)) and every.tolist() != list(range(50))
+    assert trust_sample(range(500), 20, 1).tolist() == trust_sample(range(500), 100, 1)[:20].tolist()
     assert trust_sample(range(500), 20, 1).tolist() == trust_sample(range(500), 20, 1).tolist()
     assert len(set(trust_sample(range(500), 20, 1))) == 20
     targets = np.arange(40) % 10

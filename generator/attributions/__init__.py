@@ -6,7 +6,7 @@ shaped like the images. Only :mod:`.adapter` touches TensorFlow.
 """
 
 from .adapter import (GradFn, GradientFunction, as_grad_fn, contrast_weights, logits_model, scoring_model,
-                      with_softmax)
+                      shared_gradient_function, with_softmax)
 from .completeness import CompletenessCheck, completeness, completeness_check
 from .expected_gradients import baseline_scores, expected_gradients
 from .gradient import gradient
@@ -22,6 +22,7 @@ __all__ = [
     "GradFn",
     "GradientFunction",
     "as_grad_fn",
+    "shared_gradient_function",
     "baseline_scores",
     "completeness",
     "contrast_weights",

@@ -15,6 +15,7 @@ Everything else in :mod:`generator.attributions` is NumPy.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable, Protocol
 
 import numpy as np
@@ -251,6 +252,23 @@ class GradientFunction:
             grads[start:stop] = g.numpy()
             scores[start:stop] = z.numpy()
         return grads, scores
+
+
+_SHARED: "weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], GradientFunction]]" = weakref.WeakKeyDictionary()
+"""Per Keras model, while it lives: its gradient functions by their arguments."""
+
+
+def shared_gradient_function(model: Any, chunk_size: int = 512, input_scale: InputScale = UNIT,
+                             output: str = "logits") -> GradientFunction:
+    """The one :class:`GradientFunction` of ``model`` with these arguments, made on first use and
+    then shared by every stage that asks (the gallery, the trust checks, the decoy check), so that
+    its compiled functions are traced once. The model's weights must not change in place
+    meanwhile (the randomisation checks change copies)."""
+    functions = _SHARED.setdefault(model, {})
+    key = (chunk_size, input_scale, output)
+    if key not in functions:
+        functions[key] = GradientFunction(model, chunk_size=chunk_size, input_scale=input_scale, output=output)
+    return functions[key]
 
 
 def as_grad_fn(model_or_fn: Any, chunk_size: int = 512) -> GradFn:

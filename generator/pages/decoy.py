@@ -14,7 +14,7 @@ import numpy as np
 
 from generator.figures.decoy import DECOY_FIGURE
 from generator.figures.trust import TITLES
-from generator.pages.markdown_text import href
+from generator.pages.markdown_text import escape_markdown, href
 from generator.plumbing.numbers import fixed, percent, percent_exact
 from generator.stages.decoy import Decoy, Pair
 from generator.stages.decoy_data import CORNERS, GREY_STEP, GREY_TOP
@@ -156,6 +156,7 @@ def decoy_context(decoy: Decoy, mismatched: float, trust_page: bool = True, *, m
         "size": f"{decoy.size}",
         "grey_top": f"{GREY_TOP}", "grey_step": f"{GREY_STEP}", "grey_last": f"{GREY_TOP - 9 * GREY_STEP}",
         "mismatched": percent_exact(mismatched),
+        "training": escape_markdown(decoy.training.removeprefix("trained here: ")) or "the report's settings",
         "border": border_words(decoy),
         "unread": f"{placed.unread_pixels:,}",
         "pixels": f"{placed.height * placed.width:,}",

@@ -22,6 +22,7 @@ from generator.stages.road import ROAD_NOISE
 from generator.stages.similarity import METRICS
 from generator.stages.trust import METHOD_KEYS, Trust
 from generator.stages.trust_records import MethodTrust, SimilarityIntervals
+from generator.stages.trust_sanity import SANITY_BATCH
 from generator.stages.trust_rules import RULE_TITLES, RULES, Judgement, MethodVerdicts, trust_verdicts
 
 PAGE = "trust.md"
@@ -178,7 +179,16 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
             trust.randomisation_skipped),
         "sample": f"{len(trust.sample):,}",
         "faithfulness_sample": f"{len(trust.faithfulness_sample):,}",
-        "road_sample": f"{len(road.sample):,}",
+        "fill_images": {fill: f"{len(value.sample):,}" for fill, value in evidence.fills.items()},
+        "precision": [{"name": FILL_NAMES[fill], "images": f"{len(value.sample):,}", "maximum": f"{value.maximum:,}",
+                       "half_width": fixed(value.half_width, 3), "reached": value.reached}
+                      for fill, value in evidence.fills.items()],
+        "area_precision": f"{black.target:g}",
+        "sanity_batch": f"{SANITY_BATCH}",
+        "similarity_target": f"{evidence.similarity_target:g}",
+        "similarity_half_width": fixed(evidence.similarity_half_width, 3),
+        "similarity_reached": bool(evidence.similarity_half_width <= evidence.similarity_target),
+        "sanity_maximum": f"{evidence.sanity_maximum:,}",
         "road_step": percent(float(road.fractions[1]), 0),
         "road_noise": f"{ROAD_NOISE:g}",
         "smooth_samples": f"{evidence.smooth_samples}",

@@ -164,18 +164,29 @@ class TrustSettings:
     enabled: bool = True
     """Run the checks and publish the section."""
     sanity_images: int = 100
-    """Published examples whose maps are recomputed under every randomised model."""
+    """The most published examples whose maps are recomputed under every randomised model (taken in
+    a seeded order, 25 at a time, until ``similarity_precision`` is reached)."""
+    similarity_precision: float = 0.05
+    """Half-width the 95% interval of every randomisation verdict's effect (Spearman of |map| on
+    the support, each method, model and data randomisation) is measured to."""
     faithfulness_images: int = 500
-    """Test images (a seeded sample, correct and misclassified) for the deletion and insertion curves."""
+    """The most test images (a seeded sample, correct and misclassified, taken in its seeded order)
+    for the deletion and insertion curves; each fill stops earlier once its areas are as precise as
+    ``area_precision`` asks (ROAD's at most 100)."""
+    area_precision: float = 0.05
+    """Half-width the 95% interval of every deletion and insertion area is measured to (each
+    method's and each control's, per fill): images are added 50 at a time until it is reached."""
     random_orders: int = 1
     """Random pixel orders per image for the random control. Each image draws its own (seeded), so
-    the control's mean curve already averages one order per image, 500 in all; more per image
+    the control's mean curve already averages one order per image, one per image it took; more per image
     only narrows each image's own area, at the cost of a method's whole curves per order."""
-    random_label_images: int = 500
-    """Training images the data-randomisation model memorises (labels permuted, seeded)."""
+    random_label_images: int = 250
+    """Training images the data-randomisation model memorises (labels permuted, seeded). On
+    2026-12-07 the report's CNN fitted 250 of them to 92% in 20 epochs (2.7 s), 500 to 91% in 28
+    (4.4 s), with the same randomisation effects to within their intervals."""
     random_label_epochs: int = 60
-    """Epoch budget of the data-randomisation model (about 0.15 s each on two cores); it stops
-    earlier, at about 40 epochs, once it fits 90% of its random labels."""
+    """Epoch budget of the data-randomisation model; it stops earlier, at 20–30 epochs for the
+    default images, once it fits 90% of its random labels."""
     random_label_learning_rate: float = 3e-3
     """Adam's step size for the data-randomisation model: memorising labels with no signal takes
     more and larger steps than learning digits (1e-3 fits 5,000 such labels to only 84% in 150 epochs)."""
@@ -193,6 +204,12 @@ class DecoySettings:
     """Side in pixels of the corner patch whose grey level encodes the label."""
     images: int = 100
     """Decoy test images (a seeded sample) whose maps are measured for both models."""
+    train_images: int = 20_000
+    """Training images of the decoy model (the first N, as ``train.train_subset``; 0: as many as the
+    report's model). It learns to read the patch long before it matches the report's model on the
+    digits: on 2026-12-07, two epochs on 20,000 images took 5.8 s where 60,000 took 19.8 s, and the
+    model was 97.9% accurate with the true patch and 51.1% with the patch level drawn at random
+    (99.1% and 32.0% from 60,000); the page's rule checks that it reads the patch on every build."""
     mismatched: float = 0.5
     """Share of the training images whose digit is swapped for another's while the patch keeps the
     label, so that only the patch always agrees with it. At 0 the report's CNN learns the digit and
@@ -265,7 +282,7 @@ QUICK_OVERRIDES: dict[str, dict[str, Any]] = {
     "train": {"epochs": 1, "train_subset": 6000},
     "selection": {"per_class": 2, "max_misclassified": 12},
     "attribution": {"expected_gradients_samples": 16},
-    "trust": {"sanity_images": 12, "faithfulness_images": 40, "random_orders": 1, "random_label_images": 500,
+    "trust": {"sanity_images": 12, "faithfulness_images": 40, "random_orders": 1, "random_label_images": 250,
               "random_label_epochs": 3},
     "decoy": {"enabled": False, "images": 12},
 }

@@ -183,6 +183,8 @@ class Decoy:
     examples: np.ndarray
     methods: dict[str, MethodLocalisation]
     clean_accuracy: float
+    training: str = ""
+    """How the decoy model was trained (the model card's words), when known."""
 
     def reads_patch(self) -> str:
         """Whether the decoy model reads the patch, by :data:`~generator.stages.decoy_rules.READS_RULE`."""
@@ -192,7 +194,8 @@ class Decoy:
 def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, test_corners: np.ndarray,
                   maps_of: Callable[[object, np.ndarray, np.ndarray], dict[str, np.ndarray]], images: int,
                   size: int, seed: int, log: Log, normal_input: InputScale = UNIT,
-                  normal_output: str = "logits", placed: ReadRegion | None = None) -> DecoyMeasurement:
+                  normal_output: str = "logits", placed: ReadRegion | None = None,
+                  chunk_size: int = 512) -> DecoyMeasurement:
     """Measure both models on the decoy test images (what the stage caches); see :func:`summarise`.
 
     Args:
@@ -206,6 +209,8 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
         log: progress sink.
         placed: the region the patches were placed in (:func:`~generator.stages.decoy_data.decoy_dataset`'s
             extent); the whole image when None.
+        chunk_size: images per gradient call (the normal model's gradient function is the
+            gallery's when it matches, :func:`~generator.attributions.shared_gradient_function`).
     """
     from generator import attributions as attr
     from generator.stages.read_region import read_region
@@ -213,8 +218,9 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
     shape = tuple(int(d) for d in decoy.x_test.shape[1:3])
     placed = placed or ReadRegion(*shape, *shape)
     extent = (placed.rows, placed.columns)
-    decoy_fn = attr.GradientFunction(decoy_model)
-    normal_fn = attr.GradientFunction(normal_model, input_scale=normal_input, output=normal_output)
+    decoy_fn = attr.GradientFunction(decoy_model, chunk_size=chunk_size)
+    normal_fn = attr.shared_gradient_function(normal_model, chunk_size=chunk_size, input_scale=normal_input,
+                                              output=normal_output)
     shuffled_levels = np.random.default_rng([seed, 9]).integers(0, 10, size=len(decoy.y_test))
     x_test = to_model_input(decoy.x_test)
     x_shuffled = to_model_input(with_decoy(decoy.x_test, shuffled_levels, test_corners, size, extent))

@@ -47,13 +47,19 @@ def trust_record(trust: Trust) -> dict[str, Any]:
     return {
         "rules": dict(RULES),
         "sample": [int(i) for i in trust.sample],
+        "sample_precision": {"target": evidence.similarity_target, "maximum": evidence.sanity_maximum,
+                             "half_width": evidence.similarity_half_width,
+                             "reached": bool(evidence.similarity_half_width <= evidence.similarity_target)},
         "faithfulness_sample": [int(i) for i in trust.faithfulness_sample],
         "file": "data/trust.npz",
         "curve_score": evidence.curve_score,
         "fills": {fill: {"sample": [int(i) for i in evidence.fills[fill].sample],
                          "fractions": [float(f) for f in evidence.fills[fill].fractions],
                          "image_score": ends.image_score.to_dict(), "filled_score": ends.filled_score.to_dict(),
-                         "images_with_areas": ends.usable}
+                         "images_with_areas": ends.usable,
+                         "precision": {"target": evidence.fills[fill].target, "maximum": evidence.fills[fill].maximum,
+                                       "half_width": evidence.fills[fill].half_width,
+                                       "reached": evidence.fills[fill].reached}}
                   for fill, ends in trust.ends.items()},
         "smooth_mprt": {"sample": [int(trust.sample[i]) for i in evidence.smooth_sample],
                         "copies": evidence.smooth_samples, "noise": evidence.smooth_noise},
@@ -145,6 +151,7 @@ def decoy_record(decoy: Decoy) -> dict[str, Any]:
         "rule": RULE,
         "reads_patch_rule": READS_RULE,
         "verdict_metric": VERDICT_METRIC,
+        "training": decoy.training,
         "patch_size": decoy.size,
         "patch_grey": f"{GREY_TOP} - {GREY_STEP} * label",
         "placed_in": {"rows": placed.rows, "columns": placed.columns},

@@ -84,6 +84,10 @@ class FillEvidence:
         image_score: (N,) the target's score of the full image (every path's one end).
         filled_score: (N,) its score with every pixel filled (the other end).
         curves: order name (a method key, "random", "image_only") → its curves.
+        target: the half-width every area's 95% interval was to reach (``trust.area_precision``).
+        maximum: the most images this fill could take.
+        half_width: the widest normal-approximation half-width of its areas where it stopped
+            (:mod:`.precision`); at most ``target`` unless it stopped at ``maximum``.
     """
 
     sample: np.ndarray
@@ -91,6 +95,14 @@ class FillEvidence:
     image_score: np.ndarray
     filled_score: np.ndarray
     curves: dict[str, OrderCurves]
+    target: float
+    maximum: int
+    half_width: float
+
+    @property
+    def reached(self) -> bool:
+        """Whether the fill's areas reached the target precision before its maximum."""
+        return bool(self.half_width <= self.target)
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,9 @@ class TrustEvidence:
         smooth_samples, smooth_noise: noisy copies per image of Smooth MPRT and their noise
             (σ as a share of each image's range).
         randomisation_skipped: why the model randomisation did not run, or None.
+        similarity_target, similarity_half_width, sanity_maximum: the half-width the randomisation
+            effects' 95% intervals were to reach, the widest reached (normal approximation), and
+            the most images the sample could take (see :mod:`.trust_sanity`).
     """
 
     sample: np.ndarray
@@ -157,6 +172,9 @@ class TrustEvidence:
     smooth_samples: int
     smooth_noise: float
     randomisation_skipped: str | None = None
+    similarity_target: float = float("nan")
+    similarity_half_width: float = float("nan")
+    sanity_maximum: int = 0
 
 
 @dataclass(frozen=True)
