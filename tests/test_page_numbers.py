@@ -24,8 +24,8 @@ The mappings rely on these page structures (update them with the pages):
   re-derived here); the measures table (found by its "Efficient MPRT" column), the random-label
   table (its exact header), the another-class table (by "ms per image") and the "Zero in both
   maps" table, all by column heading; the independent-randomisation table (a column per layer,
-  "a / b / c" cells); the ends table (rows black, blurred, ROAD); the deletion and insertion
-  table (columns by position, method and control rows); the prose of the unreachable pixels, the
+  "a / b / c" cells); the ends table (rows black, blurred, ROAD); the controls' deletion
+  and insertion table (columns by position, a row per control); the prose of the unreachable pixels, the
   data randomisation, Smooth MPRT, ROAD and the deletion step.
 - decoy (decoy.md): the dated hand-written measurement; the swapped share, the readable share,
   the chance rank accuracy; the accuracies and the accuracy lost (in pp) of both models; the rank
@@ -431,11 +431,10 @@ def trust(page: Page, m: dict[str, Any]) -> None:
         page.cell(ends, row, "Full image", f"the {fill} curves' full-image score", interval(fills[fill]["image_score"]))
         page.cell(ends, row, "Fully filled image", f"the {fill} curves' filled score",
                   interval(fills[fill]["filled_score"]))
-    areas = page.table("Method", "Deletion, black", "Insertion, black")
+    areas = page.table("Control", "Deletion, black", "Insertion, black")
     columns = [(i, name) for i, name in enumerate(areas.header) if i]
     direction = "deletion"
-    rows = [(TITLES[key], methods[key]) for key in METHODS] + [(TITLES[name], t["controls"][name])
-                                                               for name in ("random", "image_only")]
+    rows = [(TITLES[name], t["controls"][name]) for name in ("random", "image_only")]
     for i, heading in columns:
         direction = heading.split(",")[0].lower() if "," in heading else direction
         fill = {"black": "black", "blurred": "blur", "road": "road"}[heading.split(", ")[-1].lower()]
@@ -527,7 +526,7 @@ def decoy(page: Page, m: dict[str, Any]) -> None:
                d["normal_model_accuracy"])
     page.prose(r"(?:\(|clean )(?P<v>\S+%)(?: on the test images without a patch|: the patch did not move it)",
                "the normal model's clean accuracy", d["normal_model_clean_accuracy"])
-    page.prose(r"and (?P<v>\S+%) with the level shuffled", "the normal model, patch level shuffled",
+    page.prose(r"and (?P<v>\S+%) with the level drawn at random", "the normal model, patch level shuffled",
                d["normal_model_accuracy_randomised_patch"])
     rank = page.table("Method", "Decoy model", "Normal model", "Difference")
     mass = page.table("Method", "Decoy model", "Normal model", "Decoy ÷ normal")

@@ -131,7 +131,7 @@ def test_random_target_has_numbers_and_no_verdict(tmp_path):
     assert "random_target" not in trust_record(trust)["methods"]["gradient"]["verdicts"]
     render_all({"trust.md": ("trust.md.j2", trust_context(trust))}, TEMPLATES, tmp_path)
     page = (tmp_path / "trust.md").read_text(encoding="utf-8")
-    assert "| Gradient | -0.10 [-0.10, -0.10] | 0.85 [0.85, 0.85] |" in page
+    assert "| Gradient | -0.10 [-0.10,\u00a0-0.10] | 0.85 [0.85,\u00a00.85] |" in page
     assert "\n- Gradient: " not in page  # numbers only: no reading of them without a rule
 
 
@@ -188,8 +188,8 @@ def test_the_page_states_every_method_and_control_with_its_numbers(tmp_path):
     ig = trust.methods["integrated_gradients"]
     for value in (ig.areas.deletion["road"], ig.areas.insertion["blur"], ig.smooth_mprt, ig.efficient_mprt,
                   ig.cascade[-1].spearman_abs_support, ig.random_target.spearman):
-        assert f"{fixed(value.mean)} [{fixed(value.low)}, {fixed(value.high)}]" in page
-    assert "| ROAD | 9.80 [9.80, 9.80] | 0.50 [0.50, 0.50] | 30 of 30 |" in page  # the insertion ceiling
+        assert f"{fixed(value.mean)} [{fixed(value.low)},\u00a0{fixed(value.high)}]" in page  # wraps whole
+    assert "| ROAD | 9.80 [9.80,\u00a09.80] | 0.50 [0.50,\u00a00.50] | 30 of 30 |" in page  # the insertion ceiling
     assert "fits 22.0% of its\nrandom training labels: the epoch budget ran out before 90%" in page
     assert len(trust_jobs(trust)) == 4  # two cascade grids, the similarity curves, the faithfulness curves
 
@@ -205,7 +205,7 @@ def test_a_skipped_data_randomisation_is_said_on_the_page(tmp_path):
     render_all({"trust.md": ("trust.md.j2", trust_context(trust))}, TEMPLATES, tmp_path)
     page = (tmp_path / "trust.md").read_text(encoding="utf-8")
     assert "Not run for this model: the model has no trainable weights" in page
-    assert "| Gradient | **pass**<br>0.10 [0.10, 0.10] | not run |" in page
+    assert "| Gradient | **pass**<br>0.10 [0.10,\u00a00.10] | not run |" in page
     assert page_verdicts(page)["Gradient"]["data_randomisation"] is None
     assert trust_record(trust)["methods"]["gradient"]["verdicts"]["data_randomisation"] is None
 

@@ -51,7 +51,7 @@ def draw_baselines(study: BaselineStudy, names: Sequence[str], path: Path, *, sc
     its completeness line (:func:`completeness_label`); ``score``
     names what the maps are of in the row titles."""
     rows, columns = len(study.test_index), len(COLUMN_TITLES)
-    width, height = 2.0 * (columns + 1), 0.5 + 2.55 * max(rows, 1)
+    width, height = 2.0 * (columns + 1), 0.8 + 2.55 * max(rows, 1)
 
     def draw(figure: Figure) -> None:
         if rows == 0:
@@ -59,7 +59,7 @@ def draw_baselines(study: BaselineStudy, names: Sequence[str], path: Path, *, sc
             return
         eg_errors = study.eg_errors()
         grid = figure.subplots(rows, columns + 1, squeeze=False)
-        figure.subplots_adjust(left=0.01, right=0.93, top=1 - 0.55 / height, bottom=0.03, wspace=0.08, hspace=0.75)
+        figure.subplots_adjust(left=0.01, right=0.93, top=1 - 0.55 / height, bottom=0.5 / height, wspace=0.08, hspace=0.75)
         for k in range(rows):
             scale = robust_scale([study.maps[k]])
             norm = Normalize(-scale, scale)

@@ -21,7 +21,7 @@ from generator.plumbing.fileio import remove_stale
 from generator.plumbing.parallel import run_in_processes
 
 Log = Callable[[str], None]
-FIGURE_FORMAT = 8  # 8: the baseline study's EG error of Σ|EG|; 7: user text never mathtext; 6: EG; 5: tiles
+FIGURE_FORMAT = 9  # 9: the baseline study's last labels inside the figure; 8: EG error of Σ|EG|; 7: user text never mathtext; 6: EG; 5: tiles
 """Bump when the drawing code changes what it draws, so every figure is redrawn."""
 FIGURE_FOLDERS = ("tiles", "means", "mathematics", "changes", "trust", "examples")
 """Folders under ``figures/`` whose files all come from jobs (stale ones are deleted)."""

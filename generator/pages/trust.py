@@ -35,7 +35,7 @@ CONTROL_NAMES = {"random": "random order", "image_only": "edge order"}
 def _number(value: Interval) -> str:
     if not all(np.isfinite([value.mean, value.low, value.high])):
         return "—"
-    return f"{fixed(value.mean)} [{fixed(value.low)}, {fixed(value.high)}]"
+    return f"{fixed(value.mean)} [{fixed(value.low)},\u00a0{fixed(value.high)}]"  # the interval wraps whole
 
 
 UNSIGNED = {"saliency"}
