@@ -52,7 +52,7 @@ from generator.stages.trust_sanity import (SMOOTH_MPRT_NOISE, SMOOTH_MPRT_SAMPLE
 from generator.stages.trust_summary import summarise
 
 Log = Callable[[str], None]
-TRUST_FORMAT = 10  # 10: curves in 5% steps; images until the verdicts' effects are precise
+TRUST_FORMAT = 11  # 11: Smooth MPRT on 8 images; 10: curves in 5% steps; images until the verdicts' effects are precise
 """Bump when this stage changes what it computes, so cached results are dropped."""
 __all__ = ["DIRECTIONS", "FILLS", "METHOD_KEYS", "METRICS", "TRUST_FORMAT", "Trust", "TrustEvidence",
            "measure_trust", "random_other_classes", "sanity_evidence", "summarise", "trust_sample"]
