@@ -187,7 +187,7 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
         "sanity_batch": f"{SANITY_BATCH}",
         "similarity_target": f"{evidence.similarity_target:g}",
         "similarity_half_width": fixed(evidence.similarity_half_width, 3),
-        "similarity_reached": bool(evidence.similarity_half_width <= evidence.similarity_target),
+        "similarity_reached": evidence.similarity_reached,
         "sanity_maximum": f"{evidence.sanity_maximum:,}",
         "road_step": percent(float(road.fractions[1]), 0),
         "road_noise": f"{ROAD_NOISE:g}",

@@ -49,7 +49,7 @@ def trust_record(trust: Trust) -> dict[str, Any]:
         "sample": [int(i) for i in trust.sample],
         "sample_precision": {"target": evidence.similarity_target, "maximum": evidence.sanity_maximum,
                              "half_width": evidence.similarity_half_width,
-                             "reached": bool(evidence.similarity_half_width <= evidence.similarity_target)},
+                             "reached": evidence.similarity_reached},
         "faithfulness_sample": [int(i) for i in trust.faithfulness_sample],
         "file": "data/trust.npz",
         "curve_score": evidence.curve_score,

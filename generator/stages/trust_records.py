@@ -176,6 +176,11 @@ class TrustEvidence:
     similarity_half_width: float = float("nan")
     sanity_maximum: int = 0
 
+    @property
+    def similarity_reached(self) -> bool:
+        """Whether the randomisation effects reached their target precision before the maximum."""
+        return bool(self.similarity_half_width <= self.similarity_target)
+
 
 @dataclass(frozen=True)
 class SimilarityIntervals:

@@ -56,10 +56,14 @@ class Sanity:
     layers: tuple[str, ...]
     skipped_layers: tuple[str, ...]
     grid: np.ndarray
-    unreachable_share: float
     smooth_sample: np.ndarray
     randomisation_skipped: str | None
-    unreachable: np.ndarray | None = None  # (H, W): no output depends on the pixel, trained or randomised
+    unreachable: np.ndarray | None  # (H, W): no output depends on the pixel, trained or randomised
+
+    @property
+    def unreachable_share(self) -> float:
+        """Share of pixel positions no output depends on (NaN when the randomisation was skipped)."""
+        return float("nan") if self.unreachable is None else float(np.mean(self.unreachable))
 
 
 def stacked(comparisons: list[Comparison], images: int) -> Comparison:
@@ -166,8 +170,7 @@ def sanity_evidence(model: object, images: np.ndarray, targets: np.ndarray, rand
     unreachable = (None if fully_randomised is None else
                    np.all(trained["gradient"] == 0, axis=0) & np.all(fully_randomised["gradient"] == 0, axis=0))
     return Sanity({key: method(key) for key in METHOD_KEYS}, tuple(layers), tuple(skipped),
-                  np.stack(grid).astype(np.float32), float("nan") if unreachable is None else float(np.mean(unreachable)),
-                  smooth_sample, reason, unreachable)
+                  np.stack(grid).astype(np.float32), smooth_sample, reason, unreachable)
 
 
 def _joined_comparison(parts: list[Comparison]) -> Comparison:
@@ -193,8 +196,7 @@ def joined(parts: list[Sanity]) -> Sanity:
     masks = [p.unreachable for p in parts]
     unreachable = None if any(mask is None for mask in masks) else np.logical_and.reduce(masks)
     return Sanity({key: method(key) for key in METHOD_KEYS}, first.layers, first.skipped_layers, first.grid,
-                  float("nan") if unreachable is None else float(np.mean(unreachable)), first.smooth_sample,
-                  first.randomisation_skipped, unreachable)
+                  first.smooth_sample, first.randomisation_skipped, unreachable)
 
 
 def headline(sanity: Sanity) -> list[np.ndarray]:
@@ -215,15 +217,19 @@ def precise_sanity(model: object, images: np.ndarray, targets: np.ndarray, rando
     in), n growing by :data:`SANITY_BATCH` until every verdict's effect is as precise as
     ``trust.similarity_precision`` asks, or every image is taken."""
     parts: list[Sanity] = []
+    taken: Sanity | None = None  # the batches so far, joined: the last look's is the result
 
     def extend(n: int) -> list[np.ndarray]:
+        nonlocal taken
         start = sum(len(p.methods[METHOD_KEYS[0]].target.ssim) for p in parts)
         parts.append(sanity_evidence(model, images[start:n], targets[start:n], random_label_fn, settings, baselines,
                                      log if start == 0 else (lambda line: None), input_scale, start=start))
-        return headline(joined(parts))
+        taken = joined(parts)
+        return headline(taken)
 
     stop = until_precise(StoppingRule(settings.trust.similarity_precision, SANITY_BATCH, len(images)), len(images),
                          extend)
     log(f"trust: randomisation checks on {stop.images} images, widest 95% half-width {stop.half_width:.3f} "
         f"(target {stop.target:g})")
-    return joined(parts), stop
+    assert taken is not None  # until_precise looks at least once or raises
+    return taken, stop
