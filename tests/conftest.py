@@ -11,6 +11,7 @@ import pytest
 from generator.publish.layout import site_files
 
 ROOT = Path(__file__).resolve().parents[1]
+pytest_plugins = ["browser_support"]  # Chromium, the served quick site, page helpers
 
 
 def copy_project(destination: Path) -> Path:

@@ -13,198 +13,24 @@ Without Chromium the tests skip, except in CI (``CI=true``), where ``.ci/run`` i
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import json
-import os
 import re
-import shutil
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from conftest import run_build
+from browser_support import PAGES, RAW_TEX, check_rendered, open_page, search_site
 
 pytest.importorskip("tensorflow")
 
 pytestmark = pytest.mark.slow  # every test needs the built quick site
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic",
-                 # Offline for real: no host name resolves but the loopback address the site is served from.
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
-PAGES = {
-    "home": "",
-    "class": "classes/class-3/",
-    "misclassified": "misclassified/",
-    "explorer": "explorer/",
-    "trust": "trust/",
-    "trust-checks": "methods/trust-checks/",
-    "integrated-gradients": "methods/integrated-gradients/",
-    "more-methods": "methods/more-methods/",
-}
-MATH_PAGES = {"integrated-gradients", "more-methods", "trust-checks"}
-RAW_TEX = re.compile(r"\\\(|\\\[|\$[^$\s][^$\n]*\$")
-SCROLL_IMAGES_INTO_VIEW = """async () => {
-    for (const image of document.images) {
-        image.scrollIntoView({block: "center"});
-        await new Promise(resolve => setTimeout(resolve, 25));
-    }
-    await Promise.all([...document.images].map(image => image.complete ? null :
-        new Promise(resolve => { image.addEventListener("load", resolve); image.addEventListener("error", resolve); })));
-    window.scrollTo(0, 0);
-}"""
-
-
-def chromium_executable() -> str | None:
-    """$GG_CHROMIUM, else Debian's chromium (or chromium-browser) on the PATH."""
-    for candidate in (os.environ.get("GG_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
-        pass
-
-
-@contextmanager
-def _serve(site: Path) -> Iterator[str]:
-    """``site`` over HTTP on a free loopback port; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def served_site(quick_build) -> Iterator[str]:
-    """The quick site (built by MkDocs, the default engine) over HTTP; yields its base URL."""
-    project, _ = quick_build
-    with _serve(project / "site") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def zensical_site(quick_build, tmp_path_factory) -> Iterator[str]:
-    """The quick report rebuilt with ``--engine zensical`` in a copy of its project (cache included,
-    so nothing is retrained), over HTTP; yields its base URL."""
-    if importlib.util.find_spec("zensical") is None:
-        reason = 'zensical is not installed (pip install -e ".[test]")'
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"{reason}; the test extra installs it, so CI must run this test")
-        pytest.skip(reason)
-    source, _ = quick_build
-    project = tmp_path_factory.mktemp("zensical") / "project"
-    shutil.copytree(source, project, symlinks=True)
-    result = run_build(project, "--quick", "--config", "decoy.toml", "--engine", "zensical")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "model: reusing cached" in result.stdout, result.stdout[-3000:]
-    with _serve(project / "site") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    executable = chromium_executable()
-    if executable is None:
-        reason = ("no Chromium found: install Debian's chromium package (apt-get install chromium) "
-                  "or set GG_CHROMIUM to a Chromium binary")
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"{reason}; .ci/run installs it, so CI must run this test")
-        pytest.skip(reason)
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("GG_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nscreenshots: {folder}")
-    return folder
-
-
-class _Watch:
-    """Console errors, page errors, failed or non-loopback requests of one page."""
-
-    def __init__(self, page: sync_api.Page) -> None:
-        self.problems: list[str] = []
-        page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        page.on("request", self._request)
-        page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} ({r.failure})"))
-        page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-
-    def _request(self, request: sync_api.Request) -> None:
-        parts = urlsplit(request.url)
-        if parts.scheme in ("data", "blob", "about"):
-            return
-        if parts.hostname != "127.0.0.1":
-            self.problems.append(f"request left the loopback host: {request.url}")
-
-
-def _open(browser: sync_api.Browser, url: str, scheme: str = "light", width: int = 1366, load_all: bool = True
-          ) -> tuple[sync_api.BrowserContext, sync_api.Page, _Watch]:
-    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme,
-                                  service_workers="block")
-    page = context.new_page()
-    watch = _Watch(page)
-    page.goto(url, wait_until="load")
-    if load_all:
-        page.evaluate(SCROLL_IMAGES_INTO_VIEW)
-    return context, page, watch
-
-
-def _check_rendered(page: sync_api.Page, name: str) -> None:
-    broken = page.evaluate("() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))"
-                           ".map(i => i.getAttribute('src'))")
-    assert broken == [], f"{name}: images not loaded: {broken}"
-    if name in MATH_PAGES:
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
-        page.evaluate("() => MathJax.startup.promise")
-        assert page.locator("mjx-container").count() >= 5, f"{name}: formulas were not typeset"
-        assert page.locator("mjx-merror").count() == 0, f"{name}: MathJax reports a TeX error"
-    visible = page.locator(".md-content").inner_text()
-    assert RAW_TEX.findall(visible) == [], f"{name}: TeX source left in the visible text"
-
-
-def _search(page: sync_api.Page, text: str) -> sync_api.Locator:
-    """Type ``text`` into the site search until the search worker answers; the result links."""
-    search = page.locator("input.md-search__input")
-    search.click()
-    results = page.locator(".md-search-result__item a")
-    for _ in range(30):  # the search worker answers once it has loaded the index
-        search.fill("")
-        search.press_sequentially(text, delay=20)
-        page.wait_for_timeout(500)
-        if results.count():
-            break
-    return results
 
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_renders_offline_without_errors(browser, served_site, screenshots, name):
-    context, page, watch = _open(browser, served_site + PAGES[name])
+    context, page, watch = open_page(browser, served_site + PAGES[name])
     try:
         assert page.locator("img").count() >= (0 if name in ("more-methods", "trust-checks") else 1), f"{name}: no image"
-        _check_rendered(page, name)
+        check_rendered(page, name)
         page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
         assert watch.problems == []
     finally:
@@ -213,10 +39,10 @@ def test_page_renders_offline_without_errors(browser, served_site, screenshots, 
 
 @pytest.mark.parametrize("name", ["home", "integrated-gradients"])
 def test_dark_palette_renders(browser, served_site, screenshots, name):
-    context, page, watch = _open(browser, served_site + PAGES[name], scheme="dark")
+    context, page, watch = open_page(browser, served_site + PAGES[name], scheme="dark")
     try:
         assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
-        _check_rendered(page, name)
+        check_rendered(page, name)
         page.screenshot(path=str(screenshots / f"{name}-dark.png"), full_page=False)
         assert watch.problems == []
     finally:
@@ -225,7 +51,7 @@ def test_dark_palette_renders(browser, served_site, screenshots, name):
 
 @pytest.mark.parametrize("site", ["served_site", "zensical_site"])
 def test_clicking_a_figure_zooms_it_in_the_lightbox(browser, request, screenshots, site):
-    context, page, watch = _open(browser, request.getfixturevalue(site) + PAGES["home"])
+    context, page, watch = open_page(browser, request.getfixturevalue(site) + PAGES["home"])
     try:
         figure = page.locator("a.gg-zoom").first  # javascripts/lightbox.js wraps every figure in one
         figure.wait_for(state="attached", timeout=10_000)
@@ -266,9 +92,9 @@ def test_mathjax_and_the_lightbox_are_downloaded_only_by_pages_that_need_them(br
 
 
 def test_search_finds_methods_but_not_gallery_pages(browser, served_site):
-    context, page, watch = _open(browser, served_site)
+    context, page, watch = open_page(browser, served_site)
     try:
-        results = _search(page, "predicted")
+        results = search_site(page, "predicted")
         assert results.count(), "the search returned nothing"
         targets = [results.nth(i).get_attribute("href") for i in range(results.count())]
         snippets = page.locator(".md-search-result").inner_text()
@@ -293,9 +119,9 @@ SMALLEST_TEXT = """() => Math.min(...[...document.querySelectorAll('.md-content 
 @pytest.mark.parametrize("name", ["class", "misclassified", "explorer"])
 def test_gallery_reads_at_desktop_and_phone_width(browser, served_site, screenshots, name, width, smallest_map,
                                                   scheme):
-    context, page, watch = _open(browser, served_site + PAGES[name], scheme=scheme, width=width)
+    context, page, watch = open_page(browser, served_site + PAGES[name], scheme=scheme, width=width)
     try:
-        _check_rendered(page, name)
+        check_rendered(page, name)
         if name != "explorer":
             sizes = page.evaluate("() => [...document.querySelectorAll('.gg-map img, .gg-input img')]"
                                   ".map(i => i.getBoundingClientRect().width)")
@@ -311,7 +137,7 @@ def test_gallery_reads_at_desktop_and_phone_width(browser, served_site, screensh
 
 
 def test_overlay_switch_blends_each_map_over_its_input(browser, served_site, screenshots):
-    context, page, watch = _open(browser, served_site + PAGES["misclassified"])
+    context, page, watch = open_page(browser, served_site + PAGES["misclassified"])
     try:
         button = page.locator(".gg-overlay-toggle")
         map_cell = page.locator(".gg-example .gg-map").first
@@ -339,7 +165,7 @@ def _explorer_rows(page):
 def test_explorer_sorts_by_confidence_and_filters_by_test_index(browser, served_site, quick_build):
     project, _ = quick_build
     manifest = json.loads((project / "site" / "manifest.json").read_text())
-    context, page, watch = _open(browser, served_site + PAGES["explorer"], load_all=False)
+    context, page, watch = open_page(browser, served_site + PAGES["explorer"], load_all=False)
     try:
         heads = page.evaluate("() => [...document.querySelectorAll('.gg-explorer thead th')].map(h => h.textContent.trim())")
         confidence, result, index = heads.index("Confidence"), heads.index("Result"), heads.index("Test #")
@@ -377,7 +203,7 @@ def test_deep_links_land_on_their_row(browser, served_site, quick_build):
     manifest = json.loads((project / "site" / "manifest.json").read_text())
     for example in (manifest["examples"][-1], next(e for e in manifest["examples"] if e["page"] == "misclassified.md")):
         url = served_site + example["page"].removesuffix(".md") + "/#" + example["anchor"]
-        context, page, watch = _open(browser, url, width=390, load_all=False)
+        context, page, watch = open_page(browser, url, width=390, load_all=False)
         try:
             page.wait_for_timeout(300)
             top = page.locator(f"#{example['anchor']}").evaluate("e => e.getBoundingClientRect().top")
@@ -391,9 +217,9 @@ def test_searching_a_test_index_finds_the_explorer(browser, served_site, quick_b
     project, _ = quick_build
     manifest = json.loads((project / "site" / "manifest.json").read_text())
     test_index = str(manifest["examples"][-1]["test_index"])
-    context, page, watch = _open(browser, served_site, load_all=False)
+    context, page, watch = open_page(browser, served_site, load_all=False)
     try:
-        results = _search(page, test_index)
+        results = search_site(page, test_index)
         hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
         explorer = next(h for h in hrefs if "explorer" in h)
         page.goto(urljoin(page.url, explorer), wait_until="load")
@@ -410,10 +236,10 @@ def test_searching_a_test_index_finds_the_explorer(browser, served_site, quick_b
                                   "trust-checks"])
 def test_the_zensical_build_renders_offline_without_errors(browser, zensical_site, screenshots, name):
     """Pages load, every image loads, every formula is typeset, nothing leaves the loopback host."""
-    context, page, watch = _open(browser, zensical_site + PAGES[name])
+    context, page, watch = open_page(browser, zensical_site + PAGES[name])
     try:
         assert page.locator(".md-content img").count() >= (0 if name in ("more-methods", "trust-checks") else 1)
-        _check_rendered(page, name)
+        check_rendered(page, name)
         page.screenshot(path=str(screenshots / f"zensical-{name}.png"), full_page=True)
         assert watch.problems == []
     finally:
@@ -424,7 +250,7 @@ def test_the_zensical_build_renders_offline_without_errors(browser, zensical_sit
 def test_the_zensical_build_searches_methods_but_not_gallery_pages(browser, zensical_site):
     """Zensical's own search (its search.json, results in a shadow DOM that Playwright's locators
     pierce) honours the pages' search exclusion and shows the formulas as plain text."""
-    context, page, watch = _open(browser, zensical_site, load_all=False)
+    context, page, watch = open_page(browser, zensical_site, load_all=False)
     try:
         page.locator(".md-search__button").click()
         results = page.locator("a[role=option]")
