@@ -250,7 +250,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
                                          architecture=trained.architecture, read_region=read_region(trained.model)))
         pages[REPORT_BUILD_PAGE] = ("report-build.md.j2",
                                     report_build_context(facts, mathematics, library_versions(),
-                                                         expected_gradients_summary(arrays.eg, arrays.contrast_eg)))
+                                                         expected_gradients_summary(arrays.eg, arrays.contrast_eg),
+                                                         summary.nodes))
         pages.update(evidence_pages(evidence, names, len(arrays.index) + len(arrays.contrast_index), settings,
                                     mnist=words.is_mnist))
         if changes is not None:

@@ -1,5 +1,6 @@
 """`gradient-gallery build --quick` from data to a strict MkDocs site, checked like a reader would."""
 
+import collections
 import hashlib
 import html
 import json
@@ -108,6 +109,26 @@ def test_published_arrays_match_the_manifest_and_obey_completeness(quick_build):
     flagged = sum(not t["completeness"]["within_tolerance"] for e in manifest["examples"] for t in e["targets"])
     flagged += sum(not e["contrast"]["completeness"]["within_tolerance"] for e in wrong)
     assert summary["maps_above_tolerance"] == flagged
+
+
+def test_the_manifest_and_pages_name_the_quadrature_the_maps_really_used(quick_build):
+    """The rule and node counts come from the published maps, not from the settings' defaults:
+    an adaptive build's maps are trapezoid sums whatever ``attribution.method`` says."""
+    project, _ = quick_build
+    manifest = json.loads((project / "site" / "manifest.json").read_text())
+    quadrature = manifest["attribution"]["quadrature"]
+    checks = [t["completeness"] for e in manifest["examples"] for t in e["targets"]]
+    checks += [e["contrast"]["completeness"] for e in manifest["examples"] if e.get("contrast")]
+    used = collections.Counter(str(c["steps"]) for c in checks)
+    assert quadrature["nodes"] == dict(sorted(used.items(), key=lambda item: int(item[0])))
+    adaptive = manifest["settings"]["attribution"]["steps"] == 0
+    assert quadrature["adaptive"] is adaptive
+    assert quadrature["rule"] == ("trapezoid" if adaptive else manifest["settings"]["attribution"]["method"])
+    home = (project / "site_src" / "index.md").read_text()
+    line = html.unescape(next(row for row in home.splitlines() if row.startswith("| IG quadrature")))
+    fewest = min(used, key=int)
+    assert f"the {len(checks):,} published maps used {int(fewest):,} nodes ({used[fewest]:,} map" in line, line
+    assert "17, 33" not in line and ("trapezoid" in line) is adaptive
 
 
 def test_published_model_reproduces_the_recorded_predictions(quick_build):

@@ -94,7 +94,8 @@ def fenced(text: str, language: str = "") -> str:
 
 
 def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: list[tuple[str, str]],
-                         expected_gradients: ExpectedGradientsSummary | None = None) -> dict[str, Any]:
+                         expected_gradients: ExpectedGradientsSummary | None = None,
+                         nodes: dict[int, int] | None = None) -> dict[str, Any]:
     """Everything the page shows, as escaped strings and page-relative links.
 
     Args:
@@ -102,6 +103,7 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
         mathematics: the convergence errors and baseline counts measured by the mathematics stage.
         versions: from :func:`library_versions`.
         expected_gradients: the published EG maps against the stated level (None: not shown).
+        nodes: how many published IG maps used each number of quadrature nodes.
     """
     settings = facts.settings
     convergence, share = mathematics.convergence, mathematics.share
@@ -159,7 +161,7 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
         "score_symbol": score.symbol,
         "ig_quadrature": escape_markdown(ig_quadrature(settings["attribution"]["steps"], settings["attribution"]["method"],
                                                        settings["attribution"]["tolerance"],
-                                                       settings["attribution"]["map_tolerance"])),
+                                                       settings["attribution"]["map_tolerance"], nodes or {})),
         "baseline": escape_markdown(f"{settings['attribution']['baseline']:g}"),
         "share": {"maps": f"{share.maps:,}", "pixels": f"{share.baseline_pixels:,}",
                   "zero": f"{share.baseline_zero:,}", "percent": percent(share.share),

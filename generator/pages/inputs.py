@@ -32,13 +32,24 @@ def dataset_summary(facts: BuildFacts) -> str:
             f"{facts.test_images:,} test images)")
 
 
-def ig_quadrature(steps: int, method: str, tolerance: float, map_tolerance: float) -> str:
-    """How the IG path integral was computed, in one line (``steps`` 0: adaptive)."""
+def ig_quadrature(steps: int, method: str, tolerance: float, map_tolerance: float, nodes: dict[int, int]) -> str:
+    """How the IG path integral was computed, in one line (``steps`` 0: adaptive), with how many of
+    the published maps used each number of nodes (``nodes``: node count → maps)."""
     if not steps:
-        return (f"adaptive: trapezoid nodes doubled map by map (17, 33, 65, … up to {MAX_REFINED_STEPS + 1:,}) "
-                f"until the completeness error is within {percent_exact(tolerance, 1)} and the map changed by at most "
-                f"{percent_exact(map_tolerance, 1)} at its last doubling; each map prints its count")
-    return f"{method}, {steps} steps (doubled up to {MAX_REFINED_STEPS:,} for maps above the tolerance)"
+        rule = (f"adaptive trapezoid: the intervals of each map halved until its completeness error is within "
+                f"{percent_exact(tolerance, 1)} and the map changed by at most {percent_exact(map_tolerance, 1)} at "
+                f"its last halving (at most {MAX_REFINED_STEPS + 1:,} nodes)")
+    else:
+        rule = f"{method}, {steps} steps (doubled up to {MAX_REFINED_STEPS:,} for maps above the tolerance)"
+    return rule + ("; " + node_use(nodes) if nodes else "")
+
+
+def node_use(nodes: dict[int, int]) -> str:
+    """"the 502 maps used 65 nodes (273 maps), 129 (118), …": every count, fewest nodes first."""
+    total = sum(nodes.values())
+    used = [f"{n:,} ({count:,} map{'s' * (count != 1)})" for n, count in sorted(nodes.items())]
+    used[0] = used[0].replace(" (", " nodes (", 1)
+    return f"the {total:,} published maps used {', '.join(used)}"
 
 
 def unread_border(region: ReadRegion | None) -> str | None:
@@ -70,7 +81,7 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
         ("Maps", "gradient, saliency, gradient × input, SmoothGrad, Integrated Gradients, Expected Gradients; "
                  f"for mistakes also contrastive IG and EG ({score.noun} predicted − {score.noun} true)"),
         ("IG quadrature", ig_quadrature(attribution.steps, attribution.method, attribution.tolerance,
-                                          attribution.map_tolerance)),
+                                          attribution.map_tolerance, summary.nodes)),
         ("IG baseline", baseline),
         ("SmoothGrad", f"{attribution.smoothgrad_samples} samples, noise σ = {attribution.smoothgrad_noise:g} "
                        f"× input range, seed {settings.seed}"),

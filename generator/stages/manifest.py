@@ -96,7 +96,23 @@ def completeness_summary(arrays: AttributionArrays) -> CompletenessSummary:
         max_map_change=float(np.max(change)) if len(change) else float("nan"),
         median_eg_noise=float(np.median(noise)) if len(noise) else float("nan"),
         max_eg_noise=float(np.max(noise)) if len(noise) else float("nan"),
+        nodes=node_counts(np.concatenate([arrays.ig.steps, arrays.contrast.steps])),
     )
+
+
+def node_counts(nodes: np.ndarray) -> dict[int, int]:
+    """How many maps used each number of quadrature nodes, fewest nodes first."""
+    values, counts = np.unique(np.asarray(nodes, dtype=np.int64), return_counts=True)
+    return {int(v): int(c) for v, c in zip(values, counts)}
+
+
+def quadrature_record(attribution: dict[str, Any], summary: CompletenessSummary) -> dict[str, Any]:
+    """The ``attribution.quadrature`` object: the rule the published IG maps were really computed
+    with (adaptive interval halving uses the trapezoid rule, whatever ``attribution.method`` says)
+    and how many maps used each number of nodes."""
+    adaptive = attribution["steps"] == 0
+    return {"rule": "trapezoid" if adaptive else attribution["method"], "adaptive": adaptive,
+            "nodes": {str(n): count for n, count in summary.nodes.items()}}
 
 
 def _finite_values(*arrays: np.ndarray) -> np.ndarray:
@@ -222,6 +238,8 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
     settings = facts.settings
     study, trust, decoy = (None, None, None) if evidence is None else (evidence.baselines, evidence.trust, evidence.decoy)
     attribution = settings["attribution"]
+    summary = completeness_summary(arrays)
+    completeness = {k: v for k, v in dataclasses.asdict(summary).items() if k != "nodes"}
     return {
         "tool": {"name": "gradient-gallery", "version": facts.tool_version},
         "settings": settings,
@@ -232,11 +250,11 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
                   "test_accuracy": facts.test_accuracy,
                   "per_class_accuracy": [float(a) for a in evaluation.per_class_accuracy],
                   "confusion": evaluation.confusion.tolist()},
-        "attribution": {"target": attributed_score(settings["model"]["output"]), "method": attribution["method"],
-                        "steps": attribution["steps"], "baseline": attribution["baseline"],
+        "attribution": {"target": attributed_score(settings["model"]["output"]),
+                        "quadrature": quadrature_record(attribution, summary), "baseline": attribution["baseline"],
                         "smoothgrad": {"samples": attribution["smoothgrad_samples"],
                                        "noise_level": attribution["smoothgrad_noise"], "seed": settings["seed"]},
-                        "completeness": dataclasses.asdict(completeness_summary(arrays)),
+                        "completeness": completeness,
                         "expected_gradients": expected_gradients_record(arrays, settings),
                         "black_share": None if study is None else dict(study.black_share),
                         "file": "data/attributions.npz", "arrays": list(NPZ_KEYS)},

@@ -186,6 +186,7 @@ class CompletenessSummary:
             (adaptive IG; NaN if none is known).
         median_eg_noise, max_eg_noise: over the Expected-Gradients maps' estimated noise (the
             per-target and the contrast maps; NaN if none is known).
+        nodes: how many IG maps used each number of quadrature nodes, fewest nodes first.
     """
 
     tolerance: float
@@ -198,6 +199,7 @@ class CompletenessSummary:
     max_map_change: float = float("nan")
     median_eg_noise: float = float("nan")
     max_eg_noise: float = float("nan")
+    nodes: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
