@@ -89,9 +89,11 @@ def test_primes_on_the_baseline_leaves_other_superscripts_alone():
 
 
 def test_an_aligned_environment_becomes_a_table_of_rows():
-    markup = mathml("\\begin{aligned} a &= b + c \\\\ d &= e \\end{aligned}", display=True)
-    reader = read(markup)
-    assert reader.tags.count("mtr") == 2 and reader.tags.count("mtd") == 4
+    """Written as a bare environment in the Markdown (arithmatex escapes its ``&`` as ``&amp;``)."""
+    page = typeset_page(arithmatex("Text\n\n\\begin{aligned} a &= b + c \\\\ d &= e \\end{aligned}\n"))
+    reader = read(page)
+    assert '<div class="gg-formula"><math display="block">' in page
+    assert reader.tags.count("mtr") == 2 and reader.tags.count("mtd") == 4 and "merror" not in reader.tags
 
 
 def test_less_than_and_ampersand_inside_a_formula_stay_escaped_in_the_page():
