@@ -45,6 +45,7 @@ PAGES = {
     "more-methods": "methods/more-methods/",
 }
 MATH_PAGES = {"integrated-gradients", "more-methods", "trust-checks"}
+"""Pages of :data:`PAGES` that hold formulas (at least five each), typeset as MathML by the build."""
 RAW_TEX = re.compile(r"\\\(|\\\[|\$[^$\s][^$\n]*\$")
 SCROLL_IMAGES_INTO_VIEW = """async () => {
     for (const image of document.images) {
@@ -177,12 +178,40 @@ def check_rendered(page: sync_api.Page, name: str) -> None:
                            ".map(i => i.getAttribute('src'))")
     assert broken == [], f"{name}: images not loaded: {broken}"
     if name in MATH_PAGES:
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
-        page.evaluate("() => MathJax.startup.promise")
-        assert page.locator("mjx-container").count() >= 5, f"{name}: formulas were not typeset"
-        assert page.locator("mjx-merror").count() == 0, f"{name}: MathJax reports a TeX error"
+        check_formulas(page, name)
     visible = page.locator(".md-content").inner_text()
     assert RAW_TEX.findall(visible) == [], f"{name}: TeX source left in the visible text"
+
+
+def check_formulas(page: sync_api.Page, name: str, at_least: int = 5) -> None:
+    """The page shows at least ``at_least`` formulas as MathML, none of them an error, no TeX left."""
+    assert page.locator(".md-content math").count() >= at_least, f"{name}: formulas were not typeset"
+    assert page.locator("merror").count() == 0, f"{name}: a formula is a MathML error"
+    assert page.locator(".arithmatex").count() == 0, f"{name}: a formula was left as TeX"
+    visible = page.locator(".md-content").inner_text()
+    assert RAW_TEX.findall(visible) == [], f"{name}: TeX source left in the visible text"
+
+
+def first_load(browser: sync_api.Browser, url: str, width: int = 1280) -> tuple[dict[str, int], sync_api.Page]:
+    """Open ``url`` in a fresh context (empty cache) without scrolling and wait until the network is idle.
+
+    Returns:
+        The body size in bytes of every response the page received, by URL path; and the page,
+        whose context the caller closes.
+    """
+    context = browser.new_context(viewport={"width": width, "height": 900}, service_workers="block")
+    page = context.new_page()
+    sizes: dict[str, int] = {}
+
+    def finished(request: sync_api.Request) -> None:
+        # The body as received (the test server does not compress); Chromium reports no
+        # transfer size for the search worker's script, so sizes() would leave it out.
+        response = request.response()
+        sizes[urlsplit(request.url).path] = len(response.body()) if response is not None else 0
+
+    page.on("requestfinished", finished)
+    page.goto(url, wait_until="networkidle")
+    return sizes, page
 
 
 def search_site(page: sync_api.Page, text: str) -> sync_api.Locator:

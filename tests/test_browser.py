@@ -1,8 +1,8 @@
 """The quick site in a real browser: headless Chromium, served from 127.0.0.1 only.
 
 Opens the report, a class page, the misclassified page and mathematics pages, and checks what
-a reader would notice: every image loads, every formula is typeset (no TeX source left in
-the visible text, no MathJax error), the console stays clean, and no request leaves the
+a reader would notice: every image loads, every formula is MathML (no TeX source left in
+the visible text, no MathML error), the console stays clean, and no request leaves the
 loopback host. Screenshots go to ``$GG_SCREENSHOTS`` (or a pytest temporary folder): look at
 them.
 
@@ -18,7 +18,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from browser_support import PAGES, RAW_TEX, check_rendered, open_page, search_site
+from browser_support import MATH_PAGES, PAGES, RAW_TEX, check_formulas, check_rendered, open_page, search_site
 
 pytest.importorskip("tensorflow")
 
@@ -70,15 +70,15 @@ def test_clicking_a_figure_zooms_it_in_the_lightbox(browser, request, screenshot
         context.close()
 
 
-LIBRARIES_NEEDED = {"class": set(), "home": {"glightbox"}, "trust-checks": {"mathjax"},
-                    "integrated-gradients": {"glightbox", "mathjax"}}
-"""The vendored libraries each page needs: MathJax where there are formulas, GLightbox where a
-figure can be zoomed; gallery pages (tiles only) need neither."""
+LIBRARIES_NEEDED = {"class": set(), "home": {"glightbox"}, "trust-checks": set(), "more-methods": set(),
+                    "integrated-gradients": {"glightbox"}}
+"""The vendored libraries each page needs: GLightbox where a figure can be zoomed; gallery pages
+(tiles only) need none, and formulas need none (the build writes them as MathML)."""
 
 
 @pytest.mark.parametrize("site", ["served_site", "zensical_site"])
 @pytest.mark.parametrize("name", list(LIBRARIES_NEEDED))
-def test_mathjax_and_the_lightbox_are_downloaded_only_by_pages_that_need_them(browser, request, site, name):
+def test_formulas_download_nothing_and_the_lightbox_only_pages_that_need_it(browser, request, site, name):
     context = browser.new_context(service_workers="block")
     page = context.new_page()
     requested: list[str] = []
@@ -87,6 +87,9 @@ def test_mathjax_and_the_lightbox_are_downloaded_only_by_pages_that_need_them(br
         page.goto(request.getfixturevalue(site) + PAGES[name], wait_until="networkidle")
         vendored = {path.split("/assets/vendor/")[1].split("/")[0] for path in requested if "/assets/vendor/" in path}
         assert vendored == LIBRARIES_NEEDED[name]
+        assert [path for path in requested if "mathjax" in path.lower() or path.endswith((".woff", ".woff2"))] == []
+        if name in MATH_PAGES:  # the Zensical build's pages too
+            check_formulas(page, name)
     finally:
         context.close()
 

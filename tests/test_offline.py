@@ -1,4 +1,4 @@
-"""The built quick site loads nothing from another host, and its formulas are all arithmatex.
+"""The built quick site loads nothing from another host, and its formulas are all MathML.
 
 A static scan of every HTML, CSS and JavaScript file of the site (source maps aside: browsers
 fetch them only with the developer tools open). Links a reader may follow (``<a href>`` to a
@@ -40,10 +40,6 @@ CONDITIONAL_LOADS = {
     # test_conditional_loads_stay_dormant keeps it that way for this site.
     "https://unpkg.com/mermaid@": "only for pages holding a Mermaid diagram (class 'mermaid')",
     "https://unpkg.com/resize-observer-polyfill": "only in browsers without ResizeObserver (none since 2020)",
-    # MathJax's speech rule engine fetches its locale files only for speech output, which only
-    # the MathJax menu can switch on; javascripts/mathjax.js disables that menu.
-    "https://cdn.jsdelivr.net/npm/speech-rule-engine@": "only for MathJax speech output (menu disabled)",
-    "https://cdn.jsdelivr.net/npm/sre-mathmaps-ie@": "the same, for Internet Explorer",
 }
 RESOURCE_ATTRIBUTES = {"src", "srcset", "poster", "data", "background", "action", "formaction"}
 MATH_PAGES = ("methods/index.html", "methods/gradient/index.html", "methods/saliency/index.html",
@@ -81,7 +77,7 @@ class _ResourceScan(HTMLParser):
 
 
 class _TextOutsideMath(HTMLParser):
-    """Text of a page outside arithmatex elements, scripts, styles and code; and the arithmatex sources."""
+    """Text of a page outside MathML, scripts, styles and code; and the tags and text of its formulas."""
 
     SKIPPED = {"script", "style", "code", "pre"}
 
@@ -89,14 +85,19 @@ class _TextOutsideMath(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.text: list[str] = []
         self.math: list[str] = []
-        self._stack: list[tuple[str, bool, bool]] = []  # (tag, is arithmatex, is skipped)
+        self.math_tags: list[str] = []
+        self.leftovers = 0  # arithmatex elements: formulas the build did not typeset
+        self._stack: list[tuple[str, bool, bool]] = []  # (tag, is a formula, is skipped)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = (dict(attrs).get("class") or "").split()
         if tag in ("br", "img", "hr", "input", "meta", "link", "wbr", "source"):
             return
-        self._stack.append((tag, "arithmatex" in classes, tag in self.SKIPPED))
-        if "arithmatex" in classes:
+        self.leftovers += "arithmatex" in classes
+        if any(math for _, math, _ in self._stack):
+            self.math_tags.append(tag)
+        self._stack.append((tag, tag == "math", tag in self.SKIPPED))
+        if tag == "math":
             self.math.append("")
 
     def handle_endtag(self, tag: str) -> None:
@@ -151,7 +152,7 @@ def test_scripts_load_nothing_from_another_host(quick_build):
     project, _ = quick_build
     site = project / "site"
     scripts = _files(site, ".js", ".mjs")
-    assert any("mathjax" in str(s) for s in scripts) and any("glightbox" in s.name for s in scripts)
+    assert any("glightbox" in s.name for s in scripts) and not any("mathjax" in str(s) for s in scripts)
     offending = []
     for script in scripts:
         text = script.read_text(encoding="utf-8", errors="replace")
@@ -181,30 +182,26 @@ def test_the_javascript_scan_would_catch_a_cdn_load():
 
 @pytest.mark.slow
 def test_conditional_loads_stay_dormant(quick_build):
-    """The CDN fallbacks of the theme and of MathJax are never triggered by this site."""
+    """The CDN fallbacks of the theme are never triggered by this site."""
     project, _ = quick_build
     site = project / "site"
     for page in _files(site, ".html"):
         html = page.read_text(encoding="utf-8")
         assert 'class="mermaid"' not in html, page
         assert "md-source" not in html, f"{page}: a repo_url makes Material call the GitHub API"
-    config = (site / "javascripts" / "mathjax.js").read_text(encoding="utf-8")
-    assert re.search(r"enableMenu:\s*false", config), "the MathJax menu can switch on speech (CDN locale files)"
 
 
 @pytest.mark.slow
-def test_math_pages_hold_formulas_only_inside_arithmatex_elements(quick_build):
+def test_math_pages_hold_formulas_only_as_mathml(quick_build):
     project, _ = quick_build
     site = project / "site"
     for name in MATH_PAGES:
         scan = _TextOutsideMath()
         scan.feed((site / name).read_text(encoding="utf-8"))
         outside = "".join(scan.text)
-        assert scan.math, f"{name} has no formula: the page or the arithmatex setup is broken"
-        for formula in scan.math:
-            formula = formula.strip()
-            assert (formula.startswith("\\(") and formula.endswith("\\)")) or (
-                formula.startswith("\\[") and formula.endswith("\\]")), f"{name}: {formula[:80]}"
+        assert scan.math, f"{name} has no formula: the page or the typesetting is broken"
+        assert scan.leftovers == 0 and "merror" not in scan.math_tags, name
+        assert not any("\\" in formula for formula in scan.math), f"{name}: TeX inside a formula"
         for raw in ("\\(", "\\)", "\\[", "\\]", "$$"):
             assert raw not in outside, f"{name}: raw {raw!r} outside arithmatex"
         dollars = re.findall(r"\$[^$\s][^$]*?\$", outside)
@@ -212,17 +209,15 @@ def test_math_pages_hold_formulas_only_inside_arithmatex_elements(quick_build):
 
 
 @pytest.mark.slow
-def test_mathjax_and_glightbox_are_served_by_the_site_and_loaded_by_its_own_scripts(quick_build):
-    """The libraries are in the site; no page names them, the site's scripts load them where needed
-    (tests/test_browser.py checks which pages download them)."""
+def test_glightbox_is_served_by_the_site_and_loaded_by_its_own_script(quick_build):
+    """GLightbox is in the site; no page names it, the site's script loads it where needed
+    (tests/test_browser.py checks which pages download it). Formulas need no library at all."""
     project, _ = quick_build
     site = project / "site"
     vendored = site / "assets" / "vendor"
-    assert (vendored / "mathjax" / "tex-mml-chtml.js").stat().st_size > 100_000
-    assert list((vendored / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
-    assert (vendored / "mathjax" / "LICENSE").is_file() and (vendored / "glightbox" / "LICENSE").is_file()
-    assert (vendored / "glightbox" / "glightbox.min.js").is_file()
+    assert sorted(p.name for p in vendored.iterdir()) == ["glightbox"]
+    assert (vendored / "glightbox" / "LICENSE").is_file() and (vendored / "glightbox" / "glightbox.min.js").is_file()
     for page in _files(site, ".html"):
         html = page.read_text(encoding="utf-8")
         assert "assets/vendor/" not in html, page
-        assert "javascripts/mathjax.js" in html and "javascripts/lightbox.js" in html, page
+        assert "javascripts/lightbox.js" in html and "mathjax" not in html.lower(), page

@@ -121,8 +121,10 @@ def test_a_small_site_builds_with_zensical(tmp_path):
     site = tmp_path / "site"
     home = (site / "index.html").read_text()
     assert "<title>Home - Title &amp; &lt;i&gt;</title>" in home  # escaped once, as with MkDocs
-    assert "javascripts/mathjax.js" in home and "javascripts/lightbox.js" in home
-    assert (site / "assets" / "vendor" / "mathjax" / "tex-mml-chtml.js").is_file()
+    assert "javascripts/lightbox.js" in home and (site / "assets" / "vendor" / "glightbox").is_dir()
+    maths = (site / "maths" / "index.html").read_text()
+    assert maths.count("<math") == 2 and 'class="arithmatex"' not in maths, "formulas typeset after Zensical"
+    assert '<div class="gg-formula"><math display="block">' in maths
     assert (site / "figure.png").is_file()
     index = json.loads((site / "search.json").read_text())
     texts = " ".join(item["text"] for item in index["items"])

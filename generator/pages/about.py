@@ -39,7 +39,7 @@ LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Material for MkDocs", ("mkdocs-material",)),
     ("PyMdown Extensions", ("pymdown-extensions",)),
     ("mkdocs-glightbox", ("mkdocs-glightbox",)),
-    ("MathJax (django-static-mathjax)", ("django-static-mathjax",)),
+    ("math-core (formulas as MathML)", ("math-core",)),
 )
 """(display name, distribution names to try in order) of every library the report depends on."""
 

@@ -1,1 +1,1 @@
-"""The site engine: a strict MkDocs build, the vendored MathJax, the atomic publish."""
+"""The site engine: a strict MkDocs (or Zensical) build, formulas typeset as MathML, the atomic publish."""

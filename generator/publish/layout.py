@@ -34,7 +34,7 @@ GENERATED_SOURCES = (
     "assets/vendor/*",
 )
 """Paths under ``site_src/`` that builds write (never hand-written; git-ignored), as glob patterns:
-the generated pages, figures and data, and the vendored MathJax and GLightbox files."""
+the generated pages, figures and data, and the vendored GLightbox files."""
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,6 @@ mkdocs.yml but runs only the plugins it re-implemented), so nothing it needs may
 an engine plugin. :func:`vendor_assets` writes these files into ``<docs>/assets/vendor/``,
 where every engine copies them to the built site like any other static file:
 
-- ``mathjax/``: the MathJax files of :mod:`generator.publish.mathjax`, loaded by the site script
-  ``javascripts/mathjax.js`` only on pages that hold formulas;
 - ``glightbox/``: GLightbox's script, stylesheet and licence, as shipped inside the installed
   ``mkdocs-glightbox`` package (only its files are used, not its MkDocs plugin), loaded by
   ``javascripts/lightbox.js`` only on pages with a figure to zoom.
@@ -53,11 +51,7 @@ def glightbox_files() -> list[tuple[Path, str]]:
 
 def vendored_files() -> list[tuple[Path, str]]:
     """Every file to vendor as (source, path relative to :data:`VENDOR_DIR`), sorted by target path."""
-    from generator.publish.mathjax import mathjax_root
-    from generator.publish.mathjax import vendored_files as mathjax_files
-
-    files = [(source, f"mathjax/{relative}") for source, relative in mathjax_files(mathjax_root())]
-    files += [(source, f"glightbox/{relative}") for source, relative in glightbox_files()]
+    files = [(source, f"glightbox/{relative}") for source, relative in glightbox_files()]
     return sorted(files, key=lambda item: item[1])
 
 

@@ -1,8 +1,9 @@
 """Build the site with Zensical (PyPI ``zensical``), the successor of Material for MkDocs.
 
 Zensical reads mkdocs.yml but runs only the MkDocs plugins it re-implemented. This site needs
-none: its MathJax and GLightbox are in the pages before any engine runs
-(:mod:`generator.publish.vendor`), loaded by the site's own scripts. What this module adapts:
+none: its GLightbox is in the pages before any engine runs (:mod:`generator.publish.vendor`),
+loaded by the site's own script, and its formulas are typeset after the engine has run
+(:mod:`generator.publish.formulas`). What this module adapts:
 
 - **Where things are.** Zensical wants ``docs_dir`` and ``site_dir`` inside the folder of its
   config file and keeps its cache (``.cache/``) there. So every build gets a private work

@@ -1,0 +1,78 @@
+"""The Methods pages as a reader meets them: formulas drawn by the browser from the MathML the
+build wrote, no script or font downloaded for them, and a first load that stays small.
+
+Needs the quick site and Chromium (see tests/browser_support.py). The Zensical build's formulas
+are checked in tests/test_browser.py, which builds it once for all its tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_support import check_formulas, first_load, open_page
+
+pytest.importorskip("tensorflow")
+
+pytestmark = pytest.mark.slow  # every test needs the built quick site
+
+METHODS_PAGES = {
+    "methods": "methods/",
+    "gradient": "methods/gradient/",
+    "saliency": "methods/saliency/",
+    "integrated-gradients": "methods/integrated-gradients/",
+    "more-methods": "methods/more-methods/",
+    "reading-the-maps": "methods/reading-the-maps/",
+    "trust-checks": "methods/trust-checks/",
+}
+FIRST_LOAD_BUDGET = 500_000
+"""Bytes a Methods page may download before the reader scrolls (all requests, bodies as served)."""
+OVER_BUDGET = {
+    "integrated-gradients": "GLightbox (70 kB) is loaded on arrival because the page has a figure",
+    "reading-the-maps": "GLightbox (70 kB) and the 72-kB example figure above the fold",
+}
+"""Pages over the budget for reasons other than formulas: strict expected failures, so that the
+test says when they come within it."""
+FORMULA_FILES = (".woff", ".woff2", ".otf", ".ttf", "mathjax", "katex")
+
+
+@pytest.mark.parametrize("name", list(METHODS_PAGES))
+def test_methods_page_shows_its_formulas_as_mathml_and_downloads_nothing_for_them(browser, served_site,
+                                                                                  screenshots, name):
+    sizes, page = first_load(browser, served_site + METHODS_PAGES[name])
+    try:
+        check_formulas(page, name)
+        assert [path for path in sizes if any(marker in path.lower() for marker in FORMULA_FILES)] == []
+        page.screenshot(path=str(screenshots / f"math-{name}-1280.png"), full_page=True)
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=OVER_BUDGET[name])) if name in OVER_BUDGET
+    else name for name in METHODS_PAGES])
+def test_methods_page_first_load_stays_within_the_budget(browser, served_site, name):
+    sizes, page = first_load(browser, served_site + METHODS_PAGES[name])
+    page.context.close()
+    total = sum(sizes.values())
+    largest = sorted(sizes.items(), key=lambda item: -item[1])[:5]
+    assert total <= FIRST_LOAD_BUDGET, f"{name}: {total} bytes on first load; largest {largest}"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", ["integrated-gradients", "more-methods", "gradient", "saliency", "trust-checks"])
+def test_display_formulas_scroll_inside_the_column_on_a_phone(browser, served_site, screenshots, name, scheme):
+    context, page, watch = open_page(browser, served_site + METHODS_PAGES[name], scheme=scheme, width=390,
+                                     load_all=False)
+    try:
+        check_formulas(page, name)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
+        boxes = page.evaluate("""() => [...document.querySelectorAll('.gg-formula')].map(d => {
+            const box = d.getBoundingClientRect();
+            return [box.left, box.right, d.scrollWidth > d.clientWidth, getComputedStyle(d).overflowX];
+        })""")
+        assert boxes or name == "trust-checks", f"{name}: no display formula"  # trust-checks has none
+        assert all(left >= 0 and right <= 390 for left, right, _, _ in boxes), boxes
+        assert all(overflow == "auto" for _, _, wide, overflow in boxes if wide), boxes
+        page.screenshot(path=str(screenshots / f"math-{name}-390-{scheme}.png"), full_page=True)
+        assert watch.problems == []
+    finally:
+        context.close()
