@@ -8,7 +8,8 @@ it was and names the first problem the engine reported.
 Both engines build the same mkdocs.yml and pages: everything the site needs (MathJax,
 GLightbox) is in the pages before the engine runs (:mod:`generator.publish.vendor`), and the
 search index's formulas are made plain text after it (:func:`~generator.publish.mathjax.plain_search_index`),
-so no engine plugin is involved. Zensical runs in :mod:`generator.publish.zensical`.
+so no engine plugin is involved; every image gets its width and height after it too
+(:mod:`generator.publish.image_sizes`). Zensical runs in :mod:`generator.publish.zensical`.
 """
 
 from __future__ import annotations
@@ -130,8 +131,8 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
                engine: str = "mkdocs") -> None:
     """Build the site with ``engine`` (strict) and swap it into ``site_dir`` only on success.
 
-    The build goes to ``<parent>/.<site_dir name>.building-<pid>``; the search index's formulas
-    are made plain text there and the site's marker written
+    The build goes to ``<parent>/.<site_dir name>.building-<pid>``; its images get their sizes,
+    the search index's formulas are made plain text there and the site's marker written
     (:func:`~generator.plumbing.output_guard.mark_site`); then the old ``site_dir`` is renamed
     aside, the new one renamed into place and the old one deleted. An existing ``site_dir`` that
     the tool did not write is never renamed or deleted.
@@ -150,6 +151,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
         OutputFolderError: ``site_dir`` is a file or a folder the tool did not write.
     """
     from generator.plumbing.output_guard import mark_site
+    from generator.publish.image_sizes import add_image_sizes
     from generator.publish.mathjax import plain_search_index
 
     if engine not in SITE_ENGINES:
@@ -167,6 +169,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
                                 omit_from_nav)
         else:
             _build_with_mkdocs(config_file, docs_dir, building, site_name, site_url, omit_from_nav)
+        add_image_sizes(building)
         plain_search_index(building)
         mark_site(building)
     except BaseException:
