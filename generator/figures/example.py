@@ -1,7 +1,7 @@
 """Example figures: one test image and all its maps; and the per-class mean maps.
 
-Colour limits come from :class:`MapScales`, shared by every published figure, so that a
-colour means the same value in every map of the site. Drawing only; nothing is computed
+Colour limits come from :class:`MapScales`, the gallery's (one per method), so that a
+colour means the same value here as on the gallery pages. Drawing only; nothing is computed
 here beyond colour limits.
 """
 

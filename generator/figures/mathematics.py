@@ -113,7 +113,7 @@ def draw_baseline(image: np.ndarray, ig: np.ndarray, baseline: float, share: Bas
     def draw(figure: Figure) -> None:
         figure.suptitle(wrap(title, 70), fontsize=FONT, fontweight="bold", parse_math=False)
         axes = figure.subplots(1, 3)
-        figure.subplots_adjust(left=0.02, right=0.92, top=0.8, bottom=0.3, wspace=0.45)
+        figure.subplots_adjust(left=0.02, right=0.92, top=0.8, bottom=0.27, wspace=0.45)
         shown = axes[0].imshow(image, cmap=INPUT_CMAP, norm=Normalize(0, 1), interpolation="none")
         bar = figure.colorbar(shown, ax=axes[0], fraction=0.046)
         bar.set_label("pixel intensity", fontsize=SMALL)
@@ -128,12 +128,12 @@ def draw_baseline(image: np.ndarray, ig: np.ndarray, baseline: float, share: Bas
             ax.set_title(name, fontsize=SMALL)
             ax.set_xticks([])
             ax.set_yticks([])
-        legend = ("light grey: x = baseline, IG = 0    light blue: inked, IG = 0\n"
-                  "black: inked, IG ≠ 0    red: x = baseline, IG ≠ 0")
+        legend = ("light grey: x = baseline, IG = 0 · light blue: inked, IG = 0\n"
+                  "black: inked, IG ≠ 0 · red: x = baseline, IG ≠ 0")
         figure.text(0.5, 0.17, legend, ha="center", va="center", fontsize=SMALL)
         figure.text(0.5, 0.02, wrap(overall, 90), ha="center", va="bottom", fontsize=SMALL, color=theme().muted)
 
-    return save_figure((COLUMN_INCHES, 4.4), draw, path, layout=None)
+    return save_figure((COLUMN_INCHES, 3.9), draw, path, layout=None)
 
 
 CONVERGENCE_FIGURE = "figures/mathematics/convergence.svg"

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+
+from generator.publish.images import image_path
 
 IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
@@ -71,14 +72,9 @@ def intrinsic_size(path: Path) -> tuple[int, int] | None:
 
 
 def _local_file(src: str, page: Path, site: Path) -> Path | None:
-    """The file under ``site`` that ``src`` (as written in ``page``) names; None for other hosts."""
-    parts = urlsplit(src)
-    if parts.scheme or parts.netloc or not parts.path:
-        return None
-    path = unquote(parts.path)
-    target = (site / path.lstrip("/")) if path.startswith("/") else (page.parent / path)
-    target = target.resolve()
-    return target if target.is_file() and target.is_relative_to(site.resolve()) else None
+    """The file of the site that ``src`` (as written in ``page``) names; None for other hosts."""
+    target = image_path(src, page, site)
+    return target if target is not None and target.is_file() and target.is_relative_to(site.resolve()) else None
 
 
 def sized_tag(tag: str, size: tuple[int, int]) -> str:
