@@ -105,6 +105,22 @@ def test_the_lightbox_of_a_dark_page_steps_through_its_dark_figures_only(browser
         context.close()
 
 
+def test_figures_hold_their_place_before_they_load(browser, served_site):
+    """The lazy figures below the fold have their box (and their lightbox link its size) before any
+    of their bytes arrive, so the page does not jump as they load."""
+    context, page, _ = open_page(browser, served_site + FIGURE_PAGES["trust"], load_all=False)
+    try:
+        boxes = page.evaluate("""() => [...document.querySelectorAll(".md-content img[src$='#only-light']")]
+            .map(i => ({loaded: i.complete && i.naturalWidth > 0, width: i.getBoundingClientRect().width,
+                        height: i.getBoundingClientRect().height,
+                        link: (i.closest("a.gg-zoom") || i).getBoundingClientRect().height}))""")
+        assert any(not box["loaded"] for box in boxes), "every figure loaded at once: nothing to check"
+        for box in boxes:
+            assert box["width"] > 300 and box["height"] > 200 and box["link"] >= box["height"] - 1, box
+    finally:
+        context.close()
+
+
 class _Images(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
