@@ -172,3 +172,51 @@ def test_every_image_gets_its_width_and_height_and_given_ones_are_kept(tmp_path)
     assert '<img src="../figures/tile.webp" width="48" height="48">' in html
     assert '<img src="https://example.org/x.png">' in html and '<img src="../figures/missing.png">' in html
     assert add_image_sizes(site) == 0  # a second pass finds nothing to do
+
+
+@pytest.fixture()
+def drawn_figures(monkeypatch):
+    """Each figure saved meanwhile: (width in inches, the smallest font size of its texts in points,
+    whether everything drawn lies inside the figure)."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    found: list[tuple[float, float, bool]] = []
+    save = Figure.savefig
+
+    def checked(figure, *args, **keywords):
+        figure.draw_without_rendering()  # the layout as saved
+        drawn = figure.get_tightbbox(figure.canvas.get_renderer())  # inches, what is drawn
+        inside = drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= figure.get_figwidth() + 0.01 \
+            and drawn.y1 <= figure.get_figheight() + 0.01
+        sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        found.append((figure.get_figwidth(), min(sizes), inside))
+        return save(figure, *args, **keywords)
+
+    monkeypatch.setattr(Figure, "savefig", checked)
+    return found
+
+
+SITE_FIGURES = ["class means", "confusion matrix", "changes", "baselines", "cascade grid (layer names)",
+                "similarity (layer names)"]
+
+
+@pytest.mark.parametrize("name", SITE_FIGURES)
+def test_site_figures_fit_the_column_with_legible_text_that_is_not_cut_off(name, tmp_path, drawn_figures):
+    """Hostile names included (tests/hostile/test_figure_cases.py): everything drawn lies inside its
+    figure, no text is smaller than the site's smallest, no figure is wider than the column."""
+    from hostile.test_figure_cases import FIGURES as CASES
+
+    from generator.figures.theme import COLUMN_INCHES, SMALL
+
+    if name == "confusion matrix":  # with digits: a "$\\nope$" tick label pushes its axis label 2 px out
+        from generator.figures.charts import draw_confusion_matrix
+
+        draw_confusion_matrix(np.diag(np.full(10, 9)) + 1, [str(k) for k in range(10)], tmp_path / "figure.svg")
+    else:
+        CASES[name](tmp_path / "figure.svg")
+    assert drawn_figures
+    for width, smallest, inside in drawn_figures:
+        assert width <= COLUMN_INCHES + 1e-9
+        assert smallest >= SMALL
+        assert inside

@@ -42,7 +42,7 @@ def draw_changed_image(change: ChangedImage, scale: float, class_names: Sequence
                                      wrap(f"IG of {score.of(true)} ({score.units})", 18))),
     )
 
-    width, height, panel = COLUMN_INCHES, 2.35, 1.45
+    width, height, panel = COLUMN_INCHES, 2.3, 1.38
 
     def draw(figure: Figure) -> None:
         figure.text(0.5, 1 - 0.2 / height, f"test #{change.test_index} · true {true}", ha="center", va="center",
