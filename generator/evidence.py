@@ -9,7 +9,7 @@ and :func:`evidence_pages`.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -35,14 +35,15 @@ def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, 
     from generator.stages import keys
 
     with timings.stage("baselines", log):
-        from generator.stages.baselines import from_arrays, study_maps
+        from generator.stages.baselines import baseline_images, from_arrays, study_maps
         from generator.stages.data import to_model_input
 
+        mean_image = to_model_input(dataset.x_train).mean(axis=0)
         study = from_arrays(cache.arrays(
             "baselines", keys.baselines_components(settings, dataset.sha256, trained.sha256),
             lambda: study_maps(grad_fn, arrays, evaluation.predictions, dataset.y_test, example_row,
-                               to_model_input(dataset.x_train).mean(axis=0), eg_baselines, settings.attribution,
-                               settings.seed)))
+                               mean_image, eg_baselines, settings.attribution, settings.seed)))
+        study = replace(study, baselines=baseline_images(study.test_index, arrays, mean_image, settings.seed))
     trust = decoy = None
     if settings.trust.enabled:
         from generator.plumbing.records import from_arrays, to_arrays

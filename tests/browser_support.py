@@ -47,15 +47,19 @@ PAGES = {
 MATH_PAGES = {"integrated-gradients", "more-methods", "trust-checks"}
 """Pages of :data:`PAGES` that hold formulas (at least five each), typeset as MathML by the build."""
 RAW_TEX = re.compile(r"\\\(|\\\[|\$[^$\s][^$\n]*\$")
+# Images the page shows: a figure's variant for the other colour scheme is display:none, and a lazy
+# image that is not displayed is never loaded.
+SHOWN_IMAGES = "[...document.images].filter(i => i.getClientRects().length > 0)"
 SCROLL_IMAGES_INTO_VIEW = """async () => {
-    for (const image of document.images) {
+    const shown = %s;
+    for (const image of shown) {
         image.scrollIntoView({block: "center"});
         await new Promise(resolve => setTimeout(resolve, 25));
     }
-    await Promise.all([...document.images].map(image => image.complete ? null :
+    await Promise.all(shown.map(image => image.complete ? null :
         new Promise(resolve => { image.addEventListener("load", resolve); image.addEventListener("error", resolve); })));
     window.scrollTo(0, 0);
-}"""
+}""" % SHOWN_IMAGES
 
 
 def chromium_executable() -> str | None:
@@ -174,7 +178,7 @@ def open_page(browser: sync_api.Browser, url: str, scheme: str = "light", width:
 
 
 def check_rendered(page: sync_api.Page, name: str) -> None:
-    broken = page.evaluate("() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))"
+    broken = page.evaluate(f"() => {SHOWN_IMAGES}.filter(i => !(i.complete && i.naturalWidth > 0))"
                            ".map(i => i.getAttribute('src'))")
     assert broken == [], f"{name}: images not loaded: {broken}"
     if name in MATH_PAGES:

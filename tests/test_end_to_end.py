@@ -209,9 +209,9 @@ def test_the_trust_checks_are_published_for_every_method(quick_build):
     check_every_verdict(trust, (project / "site_src" / "trust.md").read_text(encoding="utf-8"))
     check_home_line(trust, html.unescape((project / "site_src" / "index.md").read_text(encoding="utf-8")))
     decoy = (site / "decoy" / "index.html").read_text(encoding="utf-8")
-    assert "Does it find a cheating model?" in decoy and "decoy.png" in decoy
+    assert "Does it find a cheating model?" in decoy and "decoy.svg#only-light" in decoy and "decoy-dark.svg#only-dark" in decoy
     baselines = (site / "methods" / "baselines" / "index.html").read_text(encoding="utf-8")
-    assert "Choosing a baseline" in baselines and "baselines.png" in baselines
+    assert "Choosing a baseline" in baselines and "baselines.svg#only-light" in baselines
 
 
 def test_the_manifest_publishes_the_baseline_study_and_the_decoy_check(quick_build):

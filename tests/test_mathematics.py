@@ -10,6 +10,7 @@ import numpy as np
 
 from generator import attributions as attr
 from generator.figures.jobs import draw_all
+from generator.figures.theme import dark_path
 from generator.figures.mathematics import BASELINE_FIGURE, CONVERGENCE_FIGURE, READING_FIGURE, mathematics_jobs
 from generator.pages.about import REPORT_BUILD_PAGE, report_build_context
 from generator.pages.render import render_all
@@ -78,8 +79,9 @@ def test_the_mathematics_stage_measures_draws_and_writes_the_page(tmp_path):
     draw_all(mathematics_jobs(result, arrays, settings), tmp_path, tmp_path / "cache", messages.append)
     render_all({REPORT_BUILD_PAGE: ("report-build.md.j2", report_build_context(FACTS, result, []))},
                ROOT / "templates", tmp_path)
-    for figure in (CONVERGENCE_FIGURE, BASELINE_FIGURE, READING_FIGURE):
-        assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG", figure
+    for figure in (CONVERGENCE_FIGURE, BASELINE_FIGURE, READING_FIGURE):  # each in both themes
+        for variant in (tmp_path / figure, dark_path(tmp_path / figure)):
+            assert b"<svg" in variant.read_bytes()[:400], variant
     page = (tmp_path / REPORT_BUILD_PAGE).read_text(encoding="utf-8")
     assert "12" * 32 in page and "34" * 32 in page
     # Every pixel at the black baseline has IG exactly 0. On f = Σx² the symmetric rules are exact

@@ -126,7 +126,7 @@ def test_changes_page_after_retraining_with_another_seed(project, tmp_path):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     page = (project / "site_src" / "changes.md").read_text()
     assert "Newly misclassified" in page and "Newly fixed" in page
-    shown = sorted((project / "site" / "figures" / "changes").glob("*.png"))
+    shown = sorted((project / "site" / "figures" / "changes").glob("*.svg"))
     assert shown, "no changed image was drawn"
     html = (project / "site" / "changes" / "index.html").read_text()
     for figure in shown:
@@ -136,5 +136,5 @@ def test_changes_page_after_retraining_with_another_seed(project, tmp_path):
     result = run_build(project, "--quick", "--seed", "1")  # no --previous: the page and its nav entry go
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert not (project / "site_src" / "changes.md").exists() and not (project / "site" / "changes").exists()
-    assert not list((project / "site_src" / "figures" / "changes").glob("*.png"))
+    assert not list((project / "site_src" / "figures" / "changes").glob("*.svg"))
     assert "changes/" not in (project / "site" / "index.html").read_text()

@@ -119,40 +119,43 @@ def test_remote_images_count_as_missing(tmp_path):
     assert missing_images(tmp_path) == ["page.html: https://example.org/x.png"]
 
 
+def write_figures(docs: Path, *paths: str) -> None:
+    """A stand-in image at each figure's path, and at its dark variant's for an SVG figure."""
+    from generator.figures.theme import dark_path
+
+    for path in paths:
+        for name in ([path, dark_path(path)] if path.endswith(".svg") else [path]):
+            (docs / name).parent.mkdir(parents=True, exist_ok=True)
+            (docs / name).write_bytes(TINY_PNG)
+
+
 def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     """mkdocs.yml + templates + hand-written pages: no broken link, anchor, image or raw HTML."""
     docs = tmp_path / "docs"
     copy_pages(ROOT / "site_src", docs)  # the hand-written pages only
     hand_written = hand_written_html(docs)
     # What the mathematics stage generates for the Methods pages (tests/test_mathematics.py checks it).
-    for figure in (CONVERGENCE_FIGURE, BASELINE_FIGURE, READING_FIGURE):
-        (docs / figure).parent.mkdir(parents=True, exist_ok=True)
-        (docs / figure).write_bytes(TINY_PNG)
+    write_figures(docs, CONVERGENCE_FIGURE, BASELINE_FIGURE, READING_FIGURE)
     (docs / REPORT_BUILD_PAGE).write_text("# How this report was made\n\n## Settings\n\n## Quadrature convergence\n\n"
                                           "### Expected Gradients draws\n")
     hostile = "</title><script>alert(1)</script>"
     inputs = dataclasses.replace(synthetic_inputs(class_names=(hostile, *(str(k) for k in range(1, 10))),
                                                    title="<b>Report</b>"), repository="https://github.com/owner/repo")
     tiles = [path for path, _, _ in tile_jobs(inputs.gallery)] + [colour_bar_path(m.key) for m in inputs.gallery.methods]
-    for figure in [*tiles, inputs.confusion_figure, inputs.curves_figure]:
-        (docs / figure).parent.mkdir(parents=True, exist_ok=True)
-        (docs / figure).write_bytes(TINY_PNG)
+    write_figures(docs, *tiles, inputs.confusion_figure, inputs.curves_figure)
     trust = summarise(synthetic_evidence(), seed=0)
-    for job in trust_jobs(trust):
-        (docs / job.path).parent.mkdir(parents=True, exist_ok=True)
-        (docs / job.path).write_bytes(TINY_PNG)
+    write_figures(docs, *(job.path for job in trust_jobs(trust)))
     pages = report_pages(inputs)
     pages["trust.md"] = ("trust.md.j2", trust_context(trust))
     study = from_arrays(study_maps(LinearScores(), published(), [0, 1, 2], [0, 2, 0], 0,
                                    np.full((6, 6, 1), 0.25, np.float32), np.zeros((2, 6, 6, 1), np.float32),
                                    AttributionSettings(steps=2, expected_gradients_samples=4), seed=0))
     pages[BASELINES_PAGE] = (BASELINES_TEMPLATE, baselines_context(study, inputs.class_names, 7, mnist=False))
-    (docs / BASELINES_FIGURE).write_bytes(TINY_PNG)
+    write_figures(docs, BASELINES_FIGURE)
     decoy = synthetic_decoy(n=5)
     pages[DECOY_PAGE] = (DECOY_TEMPLATE, decoy_context(decoy, mismatched=0.5, mnist=False))
     pages["trust.md"] = ("trust.md.j2", trust_context(trust, DECOY_PAGE))
-    (docs / DECOY_FIGURE).parent.mkdir(parents=True, exist_ok=True)
-    (docs / DECOY_FIGURE).write_bytes(TINY_PNG)
+    write_figures(docs, DECOY_FIGURE)
     render_all(pages, TEMPLATES, docs)  # no previous report: no Changes page, and none in the nav
     site = tmp_path / "site"
     build_site(ROOT / "mkdocs.yml", docs, site, site_name="<b>Gallery</b>", omit_from_nav=(CHANGES_PAGE,),

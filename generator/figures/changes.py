@@ -4,6 +4,7 @@ class under the previous model and under this one, on one shared scale."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from matplotlib.colors import Normalize
@@ -12,6 +13,8 @@ from matplotlib.figure import Figure
 from generator.figures.charts import save_figure
 from generator.figures.example import Panel, draw_panel, robust_scale, signed_panel
 from generator.figures.jobs import FigureJob
+from generator.figures.method_colours import INPUT_CMAP
+from generator.figures.theme import COLUMN_INCHES, FONT, wrap
 from generator.plumbing.numbers import fixed
 from generator.stages.changes import ChangedImage, Changes
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords, score_words
@@ -30,24 +33,27 @@ def draw_changed_image(change: ChangedImage, scale: float, class_names: Sequence
     names = [str(n) for n in class_names]
     true = names[change.true_label]
     panels = (
-        (change.image, Panel("input", Normalize(0.0, 1.0), "gray", "pixel intensity", "neither")),
+        (change.image, Panel("input", Normalize(0.0, 1.0), INPUT_CMAP, "pixel intensity", "neither")),
         (change.old_ig, signed_panel(f"previous model: predicted {names[change.old_predicted]} "
                                      f"(p={fixed(change.old_confidence)})", scale,
-                                     f"IG of {previous_score.of(true)} ({previous_score.units})")),
+                                     wrap(f"IG of {previous_score.of(true)} ({previous_score.units})", 18))),
         (change.new_ig, signed_panel(f"this model: predicted {names[change.new_predicted]} "
                                      f"(p={fixed(change.new_confidence)})", scale,
-                                     f"IG of {score.of(true)} ({score.units})")),
+                                     wrap(f"IG of {score.of(true)} ({score.units})", 18))),
     )
 
-    def draw(figure: Figure) -> None:
-        figure.text(0.5, 0.93, f"test #{change.test_index} · true {true}", ha="center", fontsize=10,
-                    fontweight="bold", parse_math=False)
-        for column, (values, style) in enumerate(panels):
-            ax = figure.add_axes((0.02 + column * 0.33, 0.06, 0.2, 0.72))
-            bar = figure.add_axes((0.23 + column * 0.33, 0.06, 0.012, 0.72))
-            draw_panel(figure, ax, bar, values, style)
+    width, height, panel = COLUMN_INCHES, 2.3, 1.38
 
-    return save_figure((9.0, 2.6), draw, path, layout=None)
+    def draw(figure: Figure) -> None:
+        figure.text(0.5, 1 - 0.2 / height, f"test #{change.test_index} · true {true}", ha="center", va="center",
+                    fontsize=FONT, fontweight="bold", parse_math=False)
+        for column, (values, style) in enumerate(panels):
+            left = 0.05 + column * width / 3
+            ax = figure.add_axes((left / width, 0.12 / height, panel / width, panel / height))
+            bar = figure.add_axes(((left + panel + 0.06) / width, 0.12 / height, 0.09 / width, panel / height))
+            draw_panel(figure, ax, bar, values, replace(style, title=wrap(style.title, 22)))
+
+    return save_figure((width, height), draw, path, layout=None)
 
 
 def changes_jobs(changes: Changes | None, class_names: Sequence[str], score: ScoreWords = LOGIT_WORDS
@@ -57,7 +63,7 @@ def changes_jobs(changes: Changes | None, class_names: Sequence[str], score: Sco
     if changes is None:
         return [], {}
     shown = changes.newly_misclassified + changes.newly_fixed
-    paths = {c.test_index: f"figures/changes/test-{c.test_index:05d}.png" for c in shown}
+    paths = {c.test_index: f"figures/changes/test-{c.test_index:05d}.svg" for c in shown}
     scale = change_scale(changes)
     words = {"score": score, "previous_score": score_words(changes.previous_output)}
     return [FigureJob(paths[c.test_index], draw_changed_image, (c, scale, tuple(class_names)), words)

@@ -25,6 +25,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter, LogitFormatter, MaxNLocator, ScalarFormatter
 
+from generator.figures.theme import COLUMN_INCHES, FONT, SMALL, theme
 from generator.plumbing.fileio import write_bytes_if_changed
 from generator.stages.results import TrainingHistory
 
@@ -46,7 +47,7 @@ def draw_confusion_matrix(confusion: np.ndarray, class_names: Sequence[str], pat
     """Draw the (K, K) confusion counts, rows = true class, columns = predicted class.
 
     Colour is the share of each true class on a logarithmic scale, so that a handful of
-    errors stays visible next to thousands of correct predictions; zero cells are white.
+    errors stays visible next to thousands of correct predictions; zero cells show the background.
     Every non-zero cell is annotated with its count.
 
     Args:
@@ -68,22 +69,22 @@ def draw_confusion_matrix(confusion: np.ndarray, class_names: Sequence[str], pat
 
     def draw(figure: Figure) -> None:
         ax = figure.subplots()
-        image = ax.imshow(np.ma.masked_equal(shares, 0.0), cmap="Blues", norm=norm, interpolation="nearest")
+        image = ax.imshow(np.ma.masked_equal(shares, 0.0), cmap="Blues", norm=norm, interpolation="none")
         for i in range(k):
             for j in range(k):
                 if counts[i, j]:
                     dark = norm(shares[i, j]) > 0.6
-                    ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=7,
+                    ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=SMALL,
                             color="white" if dark else "black")
         names = [str(name) for name in class_names]
-        ax.set_xticks(range(k), names, fontsize=8, parse_math=False)
-        ax.set_yticks(range(k), names, fontsize=8, parse_math=False)
+        ax.set_xticks(range(k), names, fontsize=SMALL, parse_math=False)
+        ax.set_yticks(range(k), names, fontsize=SMALL, parse_math=False)
         ax.set_xlabel("predicted class")
         ax.set_ylabel("true class")
-        ax.set_title("Confusion matrix (test split)", fontsize=10)
+        ax.set_title("Confusion matrix (test split)", fontsize=FONT)
         colorbar = figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
-        colorbar.set_label("share of the true class (log scale)", fontsize=8)
-        colorbar.ax.tick_params(labelsize=7)
+        colorbar.set_label("share of the true class (log scale)", fontsize=SMALL)
+        colorbar.ax.tick_params(labelsize=SMALL)
 
     return save_figure((6.0, 5.2), draw, path)
 
@@ -109,7 +110,7 @@ def draw_training_curves(history: TrainingHistory, path: Path) -> bool:
             for values, name, style in ((train, "training", "-o"), (validation, "validation", "--s")):
                 if values:
                     ax.plot(range(1, len(values) + 1), values, style, label=name, markersize=4)
-            ax.set_title(title, fontsize=10)
+            ax.set_title(title, fontsize=FONT)
             ax.set_xlabel("epoch")
             ax.set_ylabel(label)
             ax.set_xlim(0.5, max(n_epochs, 1) + 0.5)
@@ -118,12 +119,13 @@ def draw_training_curves(history: TrainingHistory, path: Path) -> bool:
             else:
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(True, alpha=0.3)
+            ax.tick_params(labelsize=SMALL)
             if train or validation:
-                ax.legend(fontsize=8)
+                ax.legend(fontsize=SMALL)
             else:
                 ax.text(0.5, 0.5, "no values", ha="center", va="center", transform=ax.transAxes)
 
-    return save_figure((8.0, 3.2), draw, path)
+    return save_figure((COLUMN_INCHES, 3.2), draw, path)
 
 
 def save_figure(
@@ -133,6 +135,9 @@ def save_figure(
 
     The format follows the suffix of ``path`` (see :data:`FIGURE_FORMATS`): PNG, SVG or PDF,
     each without dates or software versions, so the same drawing always gives the same bytes.
+
+    The figure is drawn in the current :func:`~generator.figures.theme.theme` (its colours, and text
+    kept as text in SVG); the site's figures are SVG, drawn in both themes by their jobs.
 
     Every text that ``draw`` makes (titles, labels, legends, tick labels it names) is literal:
     class names, the report title and layer names are user text, and a ``$`` in them must
@@ -147,7 +152,7 @@ def save_figure(
         raise ValueError(f"cannot write {path.name}: the suffix must be one of {', '.join(FIGURE_FORMATS)}")
     file_format, metadata = FIGURE_FORMATS[path.suffix.lower()]
     buffer = io.BytesIO()
-    with matplotlib.style.context("default"), matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
+    with matplotlib.style.context("default"), matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT, **theme().rc()}):
         figure = Figure(figsize=size, dpi=DPI, layout=layout)
         FigureCanvasAgg(figure)
         try:

@@ -1,14 +1,14 @@
 """Example figures: one test image and all its maps; and the per-class mean maps.
 
-Colour limits come from :class:`MapScales`, shared by every published figure, so that a
-colour means the same value in every map of the site. Drawing only; nothing is computed
+Colour limits come from :class:`MapScales`, the gallery's (one per method), so that a
+colour means the same value here as on the gallery pages. Drawing only; nothing is computed
 here beyond colour limits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,13 +19,13 @@ from matplotlib.figure import Figure
 
 from generator.stages.colour_scale import LIMIT_PERCENTILE, MIN_LIMIT, limit
 from generator.figures.charts import save_figure
+from generator.figures.method_colours import INPUT_CMAP, MAGNITUDE_CMAP, SIGNED_CMAP, method_cmap
+from generator.figures.theme import COLUMN_INCHES as SITE_WIDTH, FONT, SMALL, theme, wrap
 from generator.stages.gallery import method_limit
 from generator.plumbing.numbers import fixed, percent, percent_exact, percent_rounded_up
 from generator.stages.model_output import LOGIT_WORDS, PER_INTENSITY, ScoreWords
 from generator.stages.results import COMPLETENESS_TOLERANCE, ClassMeans, Completeness, Example
 
-SIGNED_CMAP = "RdBu_r"
-MAGNITUDE_CMAP = "viridis"
 MIN_SCALE = MIN_LIMIT
 # Layout in inches: a title band, then per row a row title, panel titles, square maps (each
 # in a column COLUMN_INCHES wide with its colour bar) and the completeness line.
@@ -76,6 +76,7 @@ def map_scales(examples: Sequence[Example], percentile: float = LIMIT_PERCENTILE
 
 
 def signed_panel(title: str, scale: float, label: str) -> Panel:
+    """A panel of a signed map (gradient, Gradient × input, SmoothGrad, IG, EG: one colour map)."""
     return Panel(title, Normalize(-scale, scale), SIGNED_CMAP, label, "both")
 
 
@@ -83,9 +84,10 @@ def example_panels(scales: MapScales, score: ScoreWords = LOGIT_WORDS) -> tuple[
     """The seven columns of :func:`draw_example`, their colour bars labelled in the units of ``score``."""
     gradient, per_intensity = f"∂{score.symbol}/∂x", f"({score.symbol} {PER_INTENSITY})"
     return (
-        Panel("input", Normalize(0.0, 1.0), "gray", "pixel intensity", "neither"),
+        Panel("input", Normalize(0.0, 1.0), INPUT_CMAP, "pixel intensity", "neither"),
         signed_panel("gradient", scales.gradient, f"{gradient}\n{per_intensity}"),
-        Panel("saliency", Normalize(0.0, scales.saliency), MAGNITUDE_CMAP, f"|{gradient}|\n{per_intensity}", "max"),
+        Panel("saliency", Normalize(0.0, scales.saliency), method_cmap("saliency"), f"|{gradient}|\n{per_intensity}",
+              "max"),
         signed_panel("gradient × input", scales.gradient_x_input, f"x · {gradient}\n({score.units})"),
         signed_panel("SmoothGrad", scales.smoothgrad, f"mean {gradient}, noisy x\n{per_intensity}"),
         signed_panel("Integrated Gradients", scales.integrated_gradients, f"IG ({score.units})"),
@@ -187,23 +189,23 @@ def _role(target: int, example: Example) -> str:
 
 def draw_panel(figure: Figure, ax: Axes, bar: Axes, values: np.ndarray, style: Panel) -> None:
     """One map with its colour bar; a text note instead of the map if it is not all finite."""
-    ax.set_title(style.title, fontsize=9)
+    ax.set_title(style.title, fontsize=FONT, parse_math=False)
     ax.set_xticks([])
     ax.set_yticks([])
     values = np.asarray(values)
     if np.all(np.isfinite(values)):
-        ax.imshow(values, cmap=style.cmap, norm=style.norm, interpolation="nearest")
+        ax.imshow(values, cmap=style.cmap, norm=style.norm, interpolation="none")
     else:
         rows, cols = values.shape[:2]
         ax.set_xlim(-0.5, cols - 0.5)
         ax.set_ylim(rows - 0.5, -0.5)
         ax.set_aspect("equal")
-        ax.set_facecolor("0.92")
+        ax.set_facecolor(theme().missing)
         ax.text(0.5, 0.5, "non-finite\nvalues", ha="center", va="center", fontsize=9,
                 color="darkred", transform=ax.transAxes)
     colorbar = figure.colorbar(ScalarMappable(norm=style.norm, cmap=style.cmap), cax=bar, extend=style.extend)
-    colorbar.set_label(style.label, fontsize=7)
-    colorbar.ax.tick_params(labelsize=7)
+    colorbar.set_label(style.label, fontsize=SMALL)
+    colorbar.ax.tick_params(labelsize=SMALL)
 
 
 def draw_class_means(means: ClassMeans, class_names: Sequence[str], path: Path, *,
@@ -220,18 +222,21 @@ def draw_class_means(means: ClassMeans, class_names: Sequence[str], path: Path, 
     groups = (("correct", means.correct, means.signed_correct, means.absolute_correct),
               ("misclassified", means.misclassified, means.signed_misclassified, means.absolute_misclassified))
 
+    width, height, panel = SITE_WIDTH, 2.3, 1.1
+
     def draw(figure: Figure) -> None:
-        figure.text(0.5, 0.95, f"class {name}: mean Integrated Gradients over all its test images (target {name})",
-                    ha="center", va="center", fontsize=10, fontweight="bold", parse_math=False)
+        figure.text(0.5, 1 - 0.22 / height, wrap(f"class {name}: mean Integrated Gradients over all its test images "
+                                                 f"(target {name})", 80),
+                    ha="center", va="center", fontsize=FONT, fontweight="bold", parse_math=False)
         for g, (group, count, mean_signed, mean_absolute) in enumerate(groups):
             for k, (values, style) in enumerate((
                 (mean_signed, signed_panel(f"mean IG, {group} (n={count})", signed, score.units)),
                 (mean_absolute, Panel(f"mean |IG|, {group} (n={count})", Normalize(0, absolute),
                                        MAGNITUDE_CMAP, score.units, "neither")),
             )):
-                left = (2 * g + k) * 0.25 + 0.02
-                ax = figure.add_axes((left, 0.1, 0.17, 0.7))
-                bar = figure.add_axes((left + 0.175, 0.1, 0.012, 0.7))
-                draw_panel(figure, ax, bar, values, style)
+                left = (2 * g + k) * width / 4 + 0.05
+                ax = figure.add_axes((left / width, 0.12 / height, panel / width, panel / height))
+                bar = figure.add_axes(((left + panel + 0.05) / width, 0.12 / height, 0.08 / width, panel / height))
+                draw_panel(figure, ax, bar, values, replace(style, title=wrap(style.title, 18)))
 
-    return save_figure((9.6, 2.6), draw, path, layout=None)
+    return save_figure((width, height), draw, path, layout=None)

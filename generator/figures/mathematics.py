@@ -14,7 +14,9 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from generator.figures.charts import save_figure
-from generator.figures.example import SIGNED_CMAP, robust_scale
+from generator.figures.example import robust_scale
+from generator.figures.method_colours import INPUT_CMAP, method_cmap
+from generator.figures.theme import COLUMN_INCHES, FONT, SMALL, theme, wrap
 from generator.figures.jobs import FigureJob
 from generator.figures.reading import AnnotatedRow, draw_annotated_example
 from generator.plumbing.numbers import percent, percent_exact
@@ -25,6 +27,10 @@ from generator.stages.model_output import LOGIT_WORDS, ScoreWords, score_words
 from generator.stages.results import COMPLETENESS_TOLERANCE
 
 _COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink")
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+_DASHES = ("-", "--", "-.", ":")
+"""Each rule its marker and dash pattern as well as its colour: rules whose errors coincide stay apart."""
+SIGNED_CMAP = method_cmap("integrated_gradients")
 PLOT_FLOOR = 1e-9
 """Relative errors below this (exact zeros included) are drawn at this value on the log axis."""
 def draw_convergence(result: Convergence, configured: tuple[str, float], path: Path, *,
@@ -47,29 +53,33 @@ def draw_convergence(result: Convergence, configured: tuple[str, float], path: P
         for i, method in enumerate(result.methods):
             colour = _COLOURS[i % len(_COLOURS)]
             ax.fill_between(result.steps, low[i], high[i], color=colour, alpha=0.15, linewidth=0)
-            ax.plot(result.steps, median[i], "-o", color=colour, markersize=4, label=method.replace("_", " "))
-        ax.axhline(COMPLETENESS_TOLERANCE, color="black", linestyle="--", linewidth=1)
+            ax.plot(result.steps, median[i], linestyle=_DASHES[i % len(_DASHES)], marker=_MARKERS[i % len(_MARKERS)],
+                    color=colour, markersize=5, markerfacecolor="none" if i % 2 else colour,
+                    label=method.replace("_", " "))
+        ax.axhline(COMPLETENESS_TOLERANCE, color=theme().text, linestyle="--", linewidth=1)
         ax.text(result.steps[-1], COMPLETENESS_TOLERANCE * 1.3, f"{percent_exact(COMPLETENESS_TOLERANCE)} tolerance",
-                ha="right", va="bottom", fontsize=8)
+                ha="right", va="bottom", fontsize=SMALL)
         bottom = max(PLOT_FLOOR, float(np.nanmin(low, initial=1.0)) / 3)
         top = max(1.0, float(np.nanmax(high, initial=1.0)) * 2)
         label, steps = configured
-        ax.axvline(steps, color="0.5", linestyle=":", linewidth=1)
-        ax.text(steps * 1.05, top / 1.5, f"this report: {label}", rotation=90, fontsize=8, color="0.3", va="top")
+        ax.axvline(steps, color=theme().faint, linestyle=":", linewidth=1)
+        ax.text(steps * 1.05, top / 1.5, f"this report: {label}", rotation=90, fontsize=SMALL,
+                color=theme().muted, va="top")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xticks(result.steps, [str(s) for s in result.steps])
         ax.set_ylim(bottom, top)
         ax.set_xlabel("quadrature steps (gradient evaluations per map)")
         ax.set_ylabel(f"completeness relative error\n|ΣIG − Δ{score.symbol}| / |Δ{score.symbol}|")
-        ax.set_title(f"IG completeness error on this model: {len(result.rows)} published maps "
-                     "(line: median, band: 10th–90th percentile)", fontsize=10)
+        ax.set_title(wrap(f"IG completeness error on this model: {len(result.rows)} published maps "
+                          "(line: median, band: 10th–90th percentile)", 70), fontsize=FONT)
         ax.grid(True, which="major", alpha=0.3)
         if len(result.rows) == 0:
             ax.text(0.5, 0.5, "no published maps", ha="center", va="center", transform=ax.transAxes)
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="rule", title_fontsize=8)
+        figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=SMALL,
+                      title="rule", title_fontsize=SMALL)
 
-    return save_figure((9.6, 4.6), draw, path)
+    return save_figure((COLUMN_INCHES, 5.4), draw, path)
 
 
 def draw_baseline(image: np.ndarray, ig: np.ndarray, baseline: float, share: BaselineShare,
@@ -101,36 +111,41 @@ def draw_baseline(image: np.ndarray, ig: np.ndarray, baseline: float, share: Bas
                f"other pixels: {share.other_zero:,} of {share.other_pixels:,}")
 
     def draw(figure: Figure) -> None:
-        figure.suptitle(title, fontsize=10, fontweight="bold", parse_math=False)
+        figure.suptitle(wrap(title, 70), fontsize=FONT, fontweight="bold", parse_math=False)
         axes = figure.subplots(1, 3)
-        figure.subplots_adjust(left=0.02, right=0.95, top=0.78, bottom=0.16, wspace=0.3)
-        shown = axes[0].imshow(image, cmap="gray", norm=Normalize(0, 1), interpolation="nearest")
-        figure.colorbar(shown, ax=axes[0], fraction=0.046).set_label("pixel intensity", fontsize=8)
-        shown = axes[1].imshow(ig, cmap=SIGNED_CMAP, norm=Normalize(-scale, scale), interpolation="nearest")
-        figure.colorbar(shown, ax=axes[1], fraction=0.046, extend="both").set_label(f"IG ({score.units})", fontsize=8)
-        axes[2].imshow(colours[category], interpolation="nearest")
-        for ax, name in zip(axes, ("input x", "Integrated Gradients", f"where IG is exactly 0\n({here} have IG = 0)")):
-            ax.set_title(name, fontsize=9)
+        figure.subplots_adjust(left=0.02, right=0.92, top=0.8, bottom=0.27, wspace=0.45)
+        shown = axes[0].imshow(image, cmap=INPUT_CMAP, norm=Normalize(0, 1), interpolation="none")
+        bar = figure.colorbar(shown, ax=axes[0], fraction=0.046)
+        bar.set_label("pixel intensity", fontsize=SMALL)
+        bar.ax.tick_params(labelsize=SMALL)
+        shown = axes[1].imshow(ig, cmap=SIGNED_CMAP, norm=Normalize(-scale, scale), interpolation="none")
+        bar = figure.colorbar(shown, ax=axes[1], fraction=0.046, extend="both")
+        bar.set_label(f"IG ({score.units})", fontsize=SMALL)
+        bar.ax.tick_params(labelsize=SMALL)
+        axes[2].imshow(colours[category], interpolation="none")
+        for ax, name in zip(axes, ("input x", "Integrated Gradients", wrap(f"where IG is exactly 0 ({here} have IG = 0)",
+                                                                          26))):
+            ax.set_title(name, fontsize=SMALL)
             ax.set_xticks([])
             ax.set_yticks([])
-        legend = ("light grey: x = baseline, IG = 0    light blue: inked, IG = 0    "
-                  "black: inked, IG ≠ 0    red: x = baseline, IG ≠ 0")
-        figure.text(0.5, 0.07, legend, ha="center", fontsize=8)
-        figure.text(0.5, 0.015, overall, ha="center", fontsize=8, color="0.25")
+        legend = ("light grey: x = baseline, IG = 0 · light blue: inked, IG = 0\n"
+                  "black: inked, IG ≠ 0 · red: x = baseline, IG ≠ 0")
+        figure.text(0.5, 0.17, legend, ha="center", va="center", fontsize=SMALL)
+        figure.text(0.5, 0.02, wrap(overall, 90), ha="center", va="bottom", fontsize=SMALL, color=theme().muted)
 
-    return save_figure((9.6, 3.7), draw, path, layout=None)
+    return save_figure((COLUMN_INCHES, 3.9), draw, path, layout=None)
 
 
-CONVERGENCE_FIGURE = "figures/mathematics/convergence.png"
-BASELINE_FIGURE = "figures/mathematics/baseline.png"
-READING_FIGURE = "figures/mathematics/reading-example.png"
+CONVERGENCE_FIGURE = "figures/mathematics/convergence.svg"
+BASELINE_FIGURE = "figures/mathematics/baseline.svg"
+READING_FIGURE = "figures/mathematics/reading-example.svg"
 
 
 def draw_placeholder(text: str, path: Path) -> bool:
     """A figure that only says ``text``, where a figure the pages show cannot be drawn."""
 
     def draw(figure: Figure) -> None:
-        figure.text(0.5, 0.5, text, ha="center", va="center", fontsize=11)
+        figure.text(0.5, 0.5, wrap(text, 60), ha="center", va="center", fontsize=FONT + 2)
 
     return save_figure((6.0, 1.5), draw, path, layout=None)
 

@@ -16,14 +16,15 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from generator.figures.example import SIGNED_CMAP
+from generator.figures.method_colours import INPUT_CMAP, method_cmap
+from generator.figures.theme import COLUMN_INCHES, FONT, SMALL, theme, wrap
 from generator.plumbing.numbers import digits, fixed, percent
 from generator.figures.charts import save_figure
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 
-WIDTH, HEIGHT = 10.0, 5.0  # inches
-_ARROW = {"arrowstyle": "->", "color": "0.15", "linewidth": 0.9}
-_BOX = {"boxstyle": "round,pad=0.3", "facecolor": "#fffbe6", "edgecolor": "0.6", "linewidth": 0.6}
+WIDTH, HEIGHT = COLUMN_INCHES, 5.1  # inches
+PANEL, PANELS_TOP = 1.5, 0.75  # inches: a map, and its top below the figure's
+CALLOUTS_TOP, NOTE_TOP = 2.65, 3.8  # inches below the figure's top: the four notes, then the note on colours
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def draw_annotated_example(row: AnnotatedRow, path: Path, *, score: ScoreWords =
 
     Args:
         row: the maps and numbers to show.
-        path: the PNG to write.
+        path: the file to write (SVG on the site).
         score: what the maps are of (the class logit, or its log-probability), in its units.
 
     Returns:
@@ -74,54 +75,69 @@ def draw_annotated_example(row: AnnotatedRow, path: Path, *, score: ScoreWords =
     noun, symbol = score.noun, score.symbol
 
     def draw(figure: Figure) -> None:
-        figure.text(0.5, 0.96, f"Reading one row: target class {row.target_name} ({noun} of that class)",
-                    ha="center", fontsize=11, fontweight="bold", parse_math=False)
-        panels = (("input x", row.image, Normalize(0, 1), "gray", "pixel intensity", "neither"),
+        figure.text(0.5, _y(0.2), f"Reading one row: target class {row.target_name} ({noun} of that class)",
+                    ha="center", va="center", fontsize=FONT + 1, fontweight="bold", parse_math=False)
+        panels = (("input x", row.image, Normalize(0, 1), INPUT_CMAP, "pixel intensity", "neither"),
                   (f"gradient ∂{symbol}/∂x", row.gradient, Normalize(-row.gradient_scale, row.gradient_scale),
-                   SIGNED_CMAP, score.per_intensity, "both"),
-                  ("Integrated Gradients", row.ig, Normalize(-row.ig_scale, row.ig_scale), SIGNED_CMAP,
-                   score.units, "both"))
+                   method_cmap("gradient"), score.per_intensity, "both"),
+                  ("Integrated Gradients", row.ig, Normalize(-row.ig_scale, row.ig_scale),
+                   method_cmap("integrated_gradients"), score.units, "both"))
         axes: list[Axes] = []
         for k, (title, values, norm, cmap, label, extend) in enumerate(panels):
-            ax = figure.add_axes((0.04 + 0.33 * k, 0.45, 0.22, 0.42))
-            bar = figure.add_axes((0.27 + 0.33 * k, 0.45, 0.012, 0.42))
-            ax.imshow(values, cmap=cmap, norm=norm, interpolation="nearest")
-            ax.set_title(title, fontsize=9)
+            left = 0.1 + k * WIDTH / 3
+            ax = figure.add_axes((left / WIDTH, _y(PANELS_TOP + PANEL), PANEL / WIDTH, PANEL / HEIGHT))
+            bar = figure.add_axes(((left + PANEL + 0.07) / WIDTH, _y(PANELS_TOP + PANEL), 0.1 / WIDTH, PANEL / HEIGHT))
+            ax.imshow(values, cmap=cmap, norm=norm, interpolation="none")
+            ax.set_title(title, fontsize=FONT)
             ax.set_xticks([])
             ax.set_yticks([])
             colorbar = figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=bar, extend=extend)
-            colorbar.set_label(label, fontsize=7)
-            colorbar.ax.tick_params(labelsize=7)
+            colorbar.set_label(wrap(label, 16), fontsize=SMALL)
+            colorbar.ax.tick_params(labelsize=SMALL)
             axes.append(ax)
-        _callout(axes[2], ig_max, (0.585, 0.2),
-                 f"A  {fixed(row.ig[ig_max], 3, plus=True)} {noun} (red): the\nlargest share of the change")
-        _callout(axes[2], ig_min, (0.79, 0.2),
-                 f"B  {fixed(row.ig[ig_min], 3, plus=True)} {noun} (blue): this\npixel lowered the {noun}")
-        _callout(axes[1], steep, (0.31, 0.2),
-                 f"C  slope {fixed(row.gradient[steep], 2, plus=True)} {score.per_intensity}:\n+0.1 of brightness "
-                 f"changes the {noun}\nby about {fixed(0.1 * row.gradient[steep], 3, plus=True)} (a local estimate)")
         if len(background):
             centre = (np.array(row.image.shape) - 1) / 2
             nearest = tuple(background[np.argmin(((background - centre) ** 2).sum(axis=1))])
-            _callout(axes[0], nearest, (0.01, 0.2),
-                     f"D  x = baseline ({row.baseline:g}) here:\nIG is exactly 0, whatever\nthe gradient says")
-        figure.text(0.5, 0.1, f"E  Colour limits (±{digits(row.gradient_scale)} gradient, ±{digits(row.ig_scale)} IG) "
-                    "are those of every gallery page: the 99.5th percentile of |value| over all published maps;\n"
-                    "pointed colour-bar ends mean that values beyond the limit are clipped to the end colour. "
-                    "(The Trust, Decoy and baseline figures scale their maps on their own.)",
-                    ha="center", va="center", fontsize=8, bbox=_BOX)
-        figure.text(0.5, 0.015, f"Completeness: ΣIG = {fixed(row.attribution_sum, 3)} ≈ Δ{symbol} = {symbol}(x) − "
-                    f"{symbol}(x′) = {fixed(row.logit_delta, 3)}  (relative error {percent(error)}, {row.steps} steps)",
-                    ha="center", fontsize=9)
+            _callout(axes[0], nearest, 0,
+                     f"D  x = baseline ({row.baseline:g}) here: IG is exactly 0, whatever the gradient says",
+                     mark="white" if row.baseline < 0.5 else "black")
+        _callout(axes[1], steep, 1,
+                 f"C  slope {fixed(row.gradient[steep], 2, plus=True)} {score.per_intensity}: +0.1 of brightness "
+                 f"changes the {noun} by about {fixed(0.1 * row.gradient[steep], 3, plus=True)} (a local estimate)")
+        _callout(axes[2], ig_max, 2,
+                 f"A  {fixed(row.ig[ig_max], 3, plus=True)} {noun} (red): the largest share of the change")
+        _callout(axes[2], ig_min, 3,
+                 f"B  {fixed(row.ig[ig_min], 3, plus=True)} {noun} (blue): this pixel lowered the {noun}")
+        figure.text(0.5, _y(NOTE_TOP), wrap(
+            f"E  Colour limits (±{digits(row.gradient_scale)} gradient, ±{digits(row.ig_scale)} IG) are those of "
+            "every gallery page: the 99.5th percentile of |value| over all published maps; pointed colour-bar ends "
+            "mean that values beyond the limit are clipped to the end colour. (The Trust, Decoy and baseline "
+            "figures scale their maps on their own.)", 96),
+            ha="center", va="top", fontsize=SMALL, bbox=_box(), parse_math=False)
+        figure.text(0.5, _y(HEIGHT - 0.1), wrap(
+            f"Completeness: ΣIG = {fixed(row.attribution_sum, 3)} ≈ Δ{symbol} = {symbol}(x) − {symbol}(x′) = "
+            f"{fixed(row.logit_delta, 3)}  (relative error {percent(error)}, {row.steps} steps)", 90),
+            ha="center", va="bottom", fontsize=FONT, parse_math=False)
 
     return save_figure((WIDTH, HEIGHT), draw, path, layout=None)
 
 
-def _callout(ax: Axes, pixel: tuple[int, ...], text_at: tuple[float, float], text: str) -> None:
-    """A boxed note at ``text_at`` (figure fraction) with an arrow to ``pixel`` (row, column) of ``ax``."""
+def _y(inches_from_top: float) -> float:
+    """The figure fraction of a height given in inches from the top."""
+    return 1 - inches_from_top / HEIGHT
+
+
+def _box() -> dict[str, object]:
+    return {"boxstyle": "round,pad=0.3", "facecolor": theme().box, "edgecolor": theme().faint, "linewidth": 0.6}
+
+
+def _callout(ax: Axes, pixel: tuple[int, ...], slot: int, text: str, mark: str = "black") -> None:
+    """A boxed note in the ``slot``-th of four places under the maps, with an arrow to ``pixel``
+    (row, column) of ``ax``, marked by a square in ``mark``."""
     row, column = int(pixel[0]), int(pixel[1])
-    ax.plot(column, row, marker="s", markersize=7, markerfacecolor="none", markeredgecolor="black",
+    ax.plot(column, row, marker="s", markersize=7, markerfacecolor="none", markeredgecolor=mark,
             markeredgewidth=1.2)
-    ax.annotate(text, xy=(column, row), xycoords="data", xytext=text_at, textcoords="figure fraction",
-                fontsize=7.5, ha="left", va="bottom", arrowprops=_ARROW, bbox=_BOX, annotation_clip=False,
-                parse_math=False)
+    ax.annotate(wrap(text, 24), xy=(column, row), xycoords="data", xytext=(0.03 + slot * 0.245, _y(CALLOUTS_TOP)),
+                textcoords="figure fraction", fontsize=SMALL, ha="left", va="top",
+                arrowprops={"arrowstyle": "->", "color": theme().text, "linewidth": 0.9}, bbox=_box(),
+                annotation_clip=False, parse_math=False)

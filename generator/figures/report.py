@@ -20,8 +20,8 @@ from generator.stages.results import Evaluation, TrainingHistory
 class ReportFigures:
     """Docs-relative paths of the report's figures (the tiles' paths come from the gallery)."""
 
-    confusion: str = "figures/confusion.png"
-    curves: str | None = "figures/training-curves.png"
+    confusion: str = "figures/confusion.svg"
+    curves: str | None = "figures/training-curves.svg"
     means: dict[int, str] = field(default_factory=dict)
 
 
@@ -30,7 +30,7 @@ def report_jobs(gallery: Gallery, evaluation: Evaluation, history: TrainingHisto
     """Every figure of the home, class and misclassified pages, and where each goes; ``score``
     names what the maps are of (the tiles' colour bars take it from the gallery's scales)."""
     figures = ReportFigures(curves=None if history is None else ReportFigures.curves,
-                            means={} if whole is None else {m.label: f"figures/means/class-{m.label}.png"
+                            means={} if whole is None else {m.label: f"figures/means/class-{m.label}.svg"
                                                             for m in whole.means})
     jobs = [FigureJob(path, draw_tile, (values, scale)) for path, values, scale in tile_jobs(gallery)]
     jobs += [FigureJob(colour_bar_path(m.key), draw_colour_bar, (m.scale,)) for m in gallery.methods]

@@ -10,7 +10,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from generator.figures.charts import save_figure
-from generator.figures.example import SIGNED_CMAP
+from generator.figures.method_colours import SHORT_NAMES, is_signed, method_cmap
+from generator.figures.theme import COLUMN_INCHES, FONT, SMALL, theme, wrap
 from generator.figures.jobs import FigureJob
 from generator.plumbing.numbers import fixed
 from generator.stages.trust import DIRECTIONS, METHOD_KEYS, METRICS, Trust
@@ -26,58 +27,76 @@ METRIC_TITLES = {"spearman_abs": "Spearman of |map|, every pixel",
 FILL_TITLES = {"black": "black fill", "blur": "blurred-image fill", "road": "ROAD imputation"}
 COLOURS = {"gradient": "tab:blue", "saliency": "tab:orange", "gradient_x_input": "tab:green",
            "smoothgrad": "tab:purple", "integrated_gradients": "tab:red", "expected_gradients": "tab:brown",
-           "random": "0.45", "image_only": "0.7"}
-GRID_FIGURE = "figures/trust/cascade-{n}.png"
-SIMILARITY_FIGURE = "figures/trust/randomisation.png"
-CURVES_FIGURE = "figures/trust/faithfulness.png"
+           "random": "0.5", "image_only": "0.62"}
+CONTROLS = ("random", "image_only")
+STYLES = {"gradient": ("-", "o"), "saliency": ("--", "s"), "gradient_x_input": ("-", "^"),
+          "smoothgrad": (":", "D"), "integrated_gradients": ("--", "v"), "expected_gradients": ("-.", "P")}
+"""Per method (dash pattern, marker): the pairs whose lines can coincide (Gradient and Saliency,
+Gradient × input and IG) differ in both."""
+HOLLOW = {"saliency", "integrated_gradients"}
+"""Methods drawn with hollow markers, so the filled marker of the method under them shows through."""
+NUDGE = 0.035
+"""Sideways shift between neighbouring methods on the similarity chart (in layer steps)."""
+PANEL, GAP, ROW_LABEL, HEAD = 1.15, 0.08, 1.0, 0.95  # the cascade grid, in inches
+GRID_FIGURE = "figures/trust/cascade-{n}.svg"
+SIMILARITY_FIGURE = "figures/trust/randomisation.svg"
+CURVES_FIGURE = "figures/trust/faithfulness.svg"
 
 
 def draw_cascade_grid(grid: np.ndarray, layers: Sequence[str], test_index: int, path) -> bool:
     """Rows = methods, columns = the trained model then each cascade step; each map on its own
-    symmetric scale (randomised maps differ in size by orders of magnitude)."""
+    scale (randomised maps differ in size by orders of magnitude), in its method's colour map."""
     rows, columns = len(METHOD_KEYS), grid.shape[0]
-    titles = ["trained"] + [f"… + {name}" if k else f"{name} randomised" for k, name in enumerate(layers)]
+    titles = ["trained"] + [wrap(f"… + {name}" if k else f"{name} randomised", 13) for k, name in enumerate(layers)]
+    step = PANEL + GAP
+    width, height = ROW_LABEL + columns * step, HEAD + rows * step
 
     def draw(figure: Figure) -> None:
-        axes = figure.subplots(rows, columns, squeeze=False)
+        figure.text(0.5, 1 - 0.25 / height, wrap(f"test #{test_index}: maps as the layers are randomised, from the "
+                                                 "logits down (each map on its own scale)", 58),
+                    ha="center", va="center", fontsize=FONT, parse_math=False)
         for r, key in enumerate(METHOD_KEYS):
+            bottom = height - HEAD - (r + 1) * step + GAP
             for c in range(columns):
-                ax = axes[r][c]
+                ax = figure.add_axes(((ROW_LABEL + c * step) / width, bottom / height, PANEL / width, PANEL / height))
                 values = grid[c, r]
                 scale = max(float(np.max(np.abs(values))), 1e-12)
-                ax.imshow(values, cmap=SIGNED_CMAP, vmin=-scale, vmax=scale, interpolation="nearest")
+                ax.imshow(values, cmap=method_cmap(key), vmin=-scale if is_signed(key) else 0.0, vmax=scale,
+                          interpolation="none")
                 ax.set_xticks([])
                 ax.set_yticks([])
                 if r == 0:
-                    ax.set_title(titles[c], fontsize=8)
-                if c == 0:
-                    ax.set_ylabel(TITLES[key], fontsize=8)
-        figure.suptitle(f"test #{test_index}: maps as the layers are randomised, from the logits down "
-                        "(each map on its own scale)", fontsize=9)
+                    ax.set_title(titles[c], fontsize=FONT, parse_math=False)
+            figure.text((ROW_LABEL - 0.08) / width, (bottom + PANEL / 2) / height, SHORT_NAMES[key], ha="right",
+                        va="center", fontsize=FONT)
 
-    return save_figure((1.5 * columns + 0.6, 1.45 * rows + 0.5), draw, path)
+    return save_figure((width, height), draw, path, layout=None)
 
 
 def draw_similarity(means: np.ndarray, lows: np.ndarray, highs: np.ndarray, layers: Sequence[str], path) -> bool:
     """Similarity to the trained maps against layers randomised (cascade), per method, with 95%
-    bootstrap intervals. Arrays are (metrics, methods, layers)."""
+    bootstrap intervals. Arrays are (metrics, methods, layers). Each method has its own dash
+    pattern and marker and is nudged sideways a little, so lines that coincide stay visible."""
     def draw(figure: Figure) -> None:
         axes = figure.subplots(2, (len(METRICS) + 1) // 2, sharey=True, sharex=True, squeeze=False).ravel()
-        x = np.arange(len(layers))
+        x = np.arange(len(layers), dtype=float)
         for ax, (m, metric) in zip(axes, enumerate(METRICS)):
             for k, key in enumerate(METHOD_KEYS):
-                ax.plot(x, means[m, k], marker="o", color=COLOURS[key], label=TITLES[key])
-                ax.fill_between(x, lows[m, k], highs[m, k], color=COLOURS[key], alpha=0.2, linewidth=0)
-            ax.axhline(0.0, color="0.6", linewidth=0.8)
-            ax.set_xticks(x, [f"≤ {name}" if i else name for i, name in enumerate(layers)], fontsize=7, rotation=20)
-            ax.set_title(METRIC_TITLES[metric], fontsize=8)
-            ax.set_xlabel("randomised from the logits down to", fontsize=7)
+                shifted = x + NUDGE * (k - (len(METHOD_KEYS) - 1) / 2)
+                ax.plot(shifted, means[m, k], color=COLOURS[key], label=TITLES[key], **line_style(key))
+                ax.fill_between(shifted, lows[m, k], highs[m, k], color=COLOURS[key], alpha=0.15, linewidth=0)
+            ax.axhline(0.0, color=theme().faint, linewidth=0.8)
+            ax.set_xticks(x, [wrap(f"≤ {name}" if i else name, 10) for i, name in enumerate(layers)], fontsize=SMALL)
+            ax.tick_params(labelsize=SMALL)
+            ax.set_title(wrap(METRIC_TITLES[metric], 34), fontsize=FONT)
+        for ax in axes[len(axes) // 2:]:
+            ax.set_xlabel(wrap("randomised from the logits down to", 22), fontsize=SMALL)
         for ax in axes[::2]:
-            ax.set_ylabel("similarity to the trained maps", fontsize=8)
+            ax.set_ylabel("similarity to the trained maps", fontsize=SMALL)
         axes[0].set_ylim(-0.2, 1.05)
-        axes[-1].legend(fontsize=7, loc="upper right")
+        figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=SMALL)
 
-    return save_figure((10.0, 6.6), draw, path)
+    return save_figure((COLUMN_INCHES, 7.6), draw, path)
 
 
 def draw_curves(fills: dict[str, FillEvidence], score: str, path) -> bool:
@@ -93,24 +112,35 @@ def draw_curves(fills: dict[str, FillEvidence], score: str, path) -> bool:
             for c, direction in enumerate(DIRECTIONS):
                 ax = axes[r][c]
                 for end, label in ((evidence.image_score, "full image"), (evidence.filled_score, "fully filled")):
-                    ax.axhline(float(np.mean(end)), color="0.5", linestyle=":", linewidth=0.9)
-                    ax.annotate(f"{label} {fixed(np.mean(end), 1)}", (100, float(np.mean(end))), fontsize=6, color="0.35",
-                                ha="right", va="bottom")
+                    ax.axhline(float(np.mean(end)), color=theme().faint, linestyle=":", linewidth=0.9)
+                    ax.annotate(f"{label} {fixed(np.mean(end), 1)}", (100, float(np.mean(end))), fontsize=SMALL,
+                                color=theme().muted, ha="right", va="bottom")
                 for name in names:
                     per_image = getattr(evidence.curves[name], direction)
                     mean = per_image.mean(axis=0)
                     error = 1.96 * per_image.std(axis=0, ddof=1) / np.sqrt(max(len(per_image), 1))
-                    style = "--" if name in ("random", "image_only") else "-"
-                    ax.plot(100 * fractions, mean, style, color=COLOURS[name], label=TITLES[name], linewidth=1.2)
+                    style = {"linestyle": "--"} if name in CONTROLS else line_style(name, markevery=0.2)
+                    ax.plot(100 * fractions, mean, color=COLOURS[name], label=TITLES[name], linewidth=1.2, **style)
                     ax.fill_between(100 * fractions, mean - error, mean + error, color=COLOURS[name], alpha=0.15,
                                     linewidth=0)
                 verb = "removed" if direction == "deletion" else "restored"
-                ax.set_title(f"{direction}, {FILL_TITLES[fill]} ({len(evidence.sample)} images)", fontsize=9)
-                ax.set_xlabel(f"% of pixels {verb}, highest-ranked first", fontsize=8)
-                ax.set_ylabel(f"{score} of the class", fontsize=8)
-        axes[0][1].legend(fontsize=7, loc="lower right")
+                ax.set_title(wrap(f"{direction}, {FILL_TITLES[fill]} ({len(evidence.sample)} images)", 34),
+                             fontsize=FONT)
+                ax.tick_params(labelsize=SMALL)
+                if r == len(fills) - 1:
+                    ax.set_xlabel(wrap(f"% of pixels {verb}, highest-ranked first", 26), fontsize=SMALL)
+                if c == 0:
+                    ax.set_ylabel(f"{score} of the class", fontsize=SMALL)
+        figure.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=SMALL)
 
-    return save_figure((10.0, 3.3 * len(fills) + 0.4), draw, path)
+    return save_figure((COLUMN_INCHES, 2.7 * len(fills) + 1.9), draw, path)
+
+
+def line_style(key: str, markevery: float | None = None) -> dict[str, object]:
+    """The dash pattern and marker of method ``key`` (the same on every chart)."""
+    dashes, marker = STYLES[key]
+    return {"linestyle": dashes, "marker": marker, "markersize": 5, "markevery": markevery,
+            "markerfacecolor": "none" if key in HOLLOW else COLOURS[key]}
 
 
 def curves_job(trust: Trust) -> FigureJob:

@@ -6,10 +6,11 @@ replaces the published folder, by renames. A failed build leaves the published s
 it was and names the first problem the engine reported.
 
 Both engines build the same mkdocs.yml and pages: everything the site needs (GLightbox) is in
-the pages before the engine runs (:mod:`generator.publish.vendor`); after it, the formulas are
-typeset as MathML (:func:`~generator.publish.formulas.typeset_site`) and the search index's
-formulas made plain text (:func:`~generator.publish.formulas.plain_search_index`), so no engine
-plugin is involved. Zensical runs in :mod:`generator.publish.zensical`.
+the pages before the engine runs (:mod:`generator.publish.vendor`); after it, every image gets
+its width and height (:mod:`generator.publish.image_sizes`), the formulas are typeset as MathML
+(:func:`~generator.publish.formulas.typeset_site`) and the search index's formulas made plain
+text (:func:`~generator.publish.formulas.plain_search_index`), so no engine plugin is involved.
+Zensical runs in :mod:`generator.publish.zensical`.
 """
 
 from __future__ import annotations
@@ -131,8 +132,8 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
                engine: str = "mkdocs") -> None:
     """Build the site with ``engine`` (strict) and swap it into ``site_dir`` only on success.
 
-    The build goes to ``<parent>/.<site_dir name>.building-<pid>``; its formulas are typeset there,
-    the search index's formulas made plain text and the site's marker written
+    The build goes to ``<parent>/.<site_dir name>.building-<pid>``; its images get their sizes, its
+    formulas are typeset there, the search index's formulas made plain text and the site's marker written
     (:func:`~generator.plumbing.output_guard.mark_site`); then the old ``site_dir`` is renamed
     aside, the new one renamed into place and the old one deleted. An existing ``site_dir`` that
     the tool did not write is never renamed or deleted.
@@ -152,6 +153,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
     """
     from generator.plumbing.output_guard import mark_site
     from generator.publish.formulas import plain_search_index, typeset_site
+    from generator.publish.image_sizes import add_image_sizes
 
     if engine not in SITE_ENGINES:
         raise SiteError(f"unknown site engine {engine!r}; choose one of {', '.join(SITE_ENGINES)}")
@@ -168,6 +170,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
                                 omit_from_nav)
         else:
             _build_with_mkdocs(config_file, docs_dir, building, site_name, site_url, omit_from_nav)
+        add_image_sizes(building)
         typeset_site(building)
         plain_search_index(building)
         mark_site(building)

@@ -47,14 +47,19 @@ def missing_images(site_dir: Path) -> list[str]:
     site_dir = Path(site_dir)
     missing = []
     for html_file, src in referenced_images(site_dir):
-        parts = urlsplit(src)
-        if parts.scheme == "data":
+        if urlsplit(src).scheme == "data":
             continue
-        if parts.scheme or parts.netloc:
-            missing.append(f"{html_file.relative_to(site_dir)}: {src}")
-            continue
-        path = unquote(parts.path)
-        target = site_dir / path.lstrip("/") if path.startswith("/") else html_file.parent / path
-        if not target.resolve().is_file():
+        target = image_path(src, html_file, site_dir)
+        if target is None or not target.is_file():
             missing.append(f"{html_file.relative_to(site_dir)}: {src}")
     return missing
+
+
+def image_path(src: str, html_file: Path, site_dir: Path) -> Path | None:
+    """The (resolved) path that ``src``, written in ``html_file``, names in the site at ``site_dir``
+    (query and fragment dropped); None for a source on another host or inline."""
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc:
+        return None
+    path = unquote(parts.path)
+    return (Path(site_dir) / path.lstrip("/") if path.startswith("/") else Path(html_file).parent / path).resolve()

@@ -43,7 +43,8 @@ draws (1,024 at the default 64; 3 maps, about 3,000 gradient evaluations)."""
 COLUMNS = ("black", "blur", "noise", "mean", "expected_gradients")
 """The study's maps: IG with each baseline, then Expected Gradients."""
 GALLERY_MAPS = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients", "expected_gradients")
-__all__ = ["BASELINES_FORMAT", "BLUR_SIGMA", "COLUMNS", "LONG_RUN", "BaselineStudy", "black_share_maps", "black_shares",
+__all__ = ["BASELINES_FORMAT", "BLUR_SIGMA", "COLUMNS", "LONG_RUN", "BaselineStudy", "baseline_images",
+           "black_share_maps", "black_shares",
            "choose_rows", "contrast_eg_black_share", "from_arrays", "missing_ink", "study_maps"]
 
 
@@ -73,6 +74,8 @@ class BaselineStudy:
         black_share_maps: gallery method key → how many maps its ``black_share`` is over.
         black_pixels: (3,) share of each example's pixels that are black: what a map spread evenly
             over the image would put on black pixels, the floor a missing-ink share is read against.
+        baselines: (3, 4, H, W) each example's four IG baselines x′ (black, blurred, noise, mean:
+            :func:`study_baselines`), reduced over channels as ``images`` are; None when not known.
     """
 
     test_index: np.ndarray
@@ -94,6 +97,7 @@ class BaselineStudy:
     candidates_median: float = float("nan")
     black_share_maps: dict[str, int] = field(default_factory=dict)
     black_pixels: np.ndarray | None = None
+    baselines: np.ndarray | None = None
 
     def black_to_ink_density(self) -> np.ndarray | None:
         """(3,) positive EG attribution per black pixel over that per inked pixel, from the shown
@@ -181,6 +185,19 @@ def study_baselines(image: np.ndarray, mean_image: np.ndarray, seed: int, test_i
     noise = np.random.default_rng([seed, test_index]).random(image.shape).astype(np.float32)
     return {"black": np.zeros_like(image), "blur": blur(image[None])[0], "noise": noise,
             "mean": mean_image.astype(np.float32)}
+
+
+def baseline_images(test_index: np.ndarray, arrays: AttributionArrays, mean_image: np.ndarray,
+                    seed: int) -> np.ndarray:
+    """(n, 4, H, W) the four IG baselines of each test index in ``test_index``
+    (:func:`study_baselines`, as :func:`study_maps` drew them), reduced over channels."""
+    shape = arrays.image.shape[1:3]
+    out = np.zeros((len(test_index), len(COLUMNS) - 1, *shape), np.float32)
+    for k, index in enumerate(test_index):
+        image = arrays.image[int(np.flatnonzero(arrays.index == index)[0])]
+        for c, baseline in enumerate(study_baselines(image, mean_image, seed, int(index)).values()):
+            out[k, c] = baseline.sum(axis=-1)
+    return out
 
 
 def study_maps(grad_fn: attr.GradFn, arrays: AttributionArrays, predicted: Sequence[int], true: Sequence[int],

@@ -17,6 +17,10 @@
     link.className = "gg-zoom";
     link.href = image.getAttribute("src");
     link.setAttribute("data-type", "image");
+    // A figure drawn for each theme: each theme's variants form their own gallery, so the
+    // lightbox never steps onto the hidden variant of the figure it shows.
+    var variant = /#only-(light|dark)$/.exec(link.href);
+    if (variant) { link.setAttribute("data-gallery", "figures-" + variant[1]); }
     image.parentNode.insertBefore(link, image);
     link.appendChild(image);
   }

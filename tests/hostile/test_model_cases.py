@@ -422,7 +422,7 @@ def test_a_skipped_model_randomisation_is_said_on_the_page_and_in_the_manifest(t
     render_all({PAGE: (TEMPLATE, trust_context(trust))}, TEMPLATES, tmp_path)
     page = (tmp_path / PAGE).read_text()
     assert "Not run for this model: no layer's weights can be re-drawn: &#60;b&#62;norm&#60;/b&#62; holds" in page
-    assert "cascade-1.png" not in page and "randomisation.png" not in page and "faithfulness.png" in page
+    assert "cascade-1.svg" not in page and "randomisation.svg" not in page and "faithfulness.svg" in page
     assert "| Gradient | not run | **pass**<br>" in page  # the method card: no verdict for a check that did not run
     assert trust_record(trust)["methods"]["gradient"]["verdicts"]["model_randomisation"] is None
 
@@ -503,7 +503,7 @@ def test_defect_2_a_cnn_wrapped_with_a_softmax_builds_every_stage(project):
     assert shared and all(abs(plain[e["test_index"]] - e["confidence"]) < 1e-4 for e in shared)
     page = (project / "site_src" / "trust.md").read_text()
     assert "The weighted layers (gradient&#95;gallery&#95;cnn/logits, gradient&#95;gallery&#95;cnn/conv2d&#95;1" in page
-    assert "figures/trust/randomisation.png" in page
+    assert "figures/trust/randomisation.svg" in page
 
 
 @pytest.mark.slow
