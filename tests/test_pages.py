@@ -128,8 +128,8 @@ def test_mistakes_are_most_confident_first_and_pairs_link_to_their_first(tmp_pat
     assert '<tbody id="' not in page  # the index has no gallery
     # The index's table of true classes: mistakes in the test split, shown, linked to their page.
     per_class = re.findall(r"^\| \[?([^|\]]+?)\]?(?:\(([^)]*)\))? \| (\d+) \| (\d+) \|$", page, flags=re.MULTILINE)
-    assert per_class == [("1", "misclassified/true-1.md", "2", "1"), ("2", "misclassified/true-2.md", "2", "2"),
-                         ("4", "misclassified/true-4.md", "5", "1"), ("5", "", "1", "0")]
+    assert per_class == [("Class 1", "misclassified/true-1.md", "2", "1"), ("Class 2", "misclassified/true-2.md", "2", "2"),
+                         ("Class 4", "misclassified/true-4.md", "5", "1"), ("Class 5", "", "1", "0")]
     # The folded pair table: most frequent pair first, each linked to its most confident image.
     pairs = re.findall(r"^    \| \[?([^|\]]+?)\]?(?:\(([^)]*)\))? \|", page, flags=re.MULTILINE)
     assert [label for label, _ in pairs[1:]] == ["4 → 9", "1 → 3", "2 → 7", "5 → 6"]

@@ -196,7 +196,7 @@ def _misclassified_context(inputs: PageInputs) -> dict[str, Any]:
         total = int(confusion[k].sum() - confusion[k, k])
         page = shown_pages.get(MISCLASSIFIED_CLASS_PAGE.format(k=k))
         if total or page is not None:
-            per_class.append({"label": escape_markdown(name), "total": count(total),
+            per_class.append({"label": f"Class {escape_markdown(name)}", "total": count(total),
                               "shown": count(0 if page is None else len(page.examples)),
                               "href": None if page is None else href(page.page, MISCLASSIFIED_PAGE)})
     pairs = [{
