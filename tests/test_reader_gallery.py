@@ -230,9 +230,16 @@ def test_no_gallery_page_is_taller_than_15000_px_and_deep_links_clear_the_head(b
     pages = sorted({e["page"] for e in manifest["examples"]}) + ["misclassified.md"]
     assert any(p.startswith("misclassified/true-") for p in pages)
     for path in pages:
-        context, page, _ = open_page(browser, served_site + path.removesuffix(".md") + "/", width=1280, load_all=False)
+        context, page, watch = open_page(browser, served_site + path.removesuffix(".md") + "/", width=1280,
+                                         load_all=False)
         try:
             assert page.evaluate("() => document.documentElement.scrollHeight") <= 15_000, path
+            if path == "misclassified.md":  # the index links the page of every true class with a mistake
+                links = {href.split("#")[0] for href in page.evaluate(
+                    "() => [...document.querySelectorAll('.md-content a')].map(a => a.getAttribute('href'))")}
+                assert {p.removeprefix("misclassified/").removesuffix(".md") + "/"
+                        for p in pages if p.startswith("misclassified/")} <= links
+            assert watch.problems == [], path
         finally:
             context.close()
     example = next(e for e in manifest["examples"] if e["page"].startswith("misclassified/"))
