@@ -65,6 +65,13 @@ def test_every_map_tile_and_only_map_tiles_get_a_strong_tile_beside_it():
     assert all(threshold > 0 for _, _, threshold, _ in jobs)
 
 
+
+def test_the_page_states_the_strong_threshold_the_tiles_use(tmp_path):
+    render_pages(synthetic_inputs(), TEMPLATES, tmp_path)
+    page = (tmp_path / "classes/class-3.md").read_text(encoding="utf-8")
+    assert f"at or above the {STRONG_PERCENTILE:g}th percentile of that map's non-zero" in page
+    assert f"strongest {100 - STRONG_PERCENTILE:g}% of inked pixels" in page
+
 # --- Misclassified split by true class --------------------------------------------------------
 
 def test_mistakes_go_to_the_page_of_their_true_class_and_pages_without_one_leave_the_nav():

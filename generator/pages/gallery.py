@@ -93,8 +93,8 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
             "examples": examples, "show_target": show_target, "strong_note": (
                 f"*Strong attributions only* shows, for each map, the pixels whose |value| is at or above the "
                 f"{STRONG_PERCENTILE:g}th percentile of that map's non-zero |values| (about its strongest "
-                f"{percent_exact((100 - STRONG_PERCENTILE) / 100)} of inked pixels), in the map's colours over a grey copy "
-                f"of the input; every other pixel shows the input."),
+                f"{percent_exact((100 - STRONG_PERCENTILE) / 100)} of inked pixels), in the map's colours; every other "
+                f"pixel shows a grey copy of the input."),
             "eg_note": (
                 f"Under each row, its checks. Expected Gradients' sum is off its Δ by |ΣEG − Δ|, given in "
                 f"{score.noun} units and as a share of the map's Σ|EG| (its completeness holds only in expectation); "
