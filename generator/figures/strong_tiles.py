@@ -14,9 +14,8 @@ import numpy as np
 from PIL import Image
 
 from generator.figures.jobs import FigureJob
-from generator.figures.tiles import _table
 from generator.plumbing.fileio import write_bytes_if_changed
-from generator.stages.colour_scale import ColourScale
+from generator.stages.colour_scale import ColourScale, colour_table
 from generator.stages.gallery import Gallery
 from generator.stages.strong import strong_mask, strong_tile_jobs
 
@@ -25,7 +24,7 @@ def strong_tile_bytes(values: np.ndarray, threshold: float, scale: ColourScale) 
     """A (H, W) map as RGBA WebP: its colour where |value| ≥ ``threshold``, transparent elsewhere."""
     values = np.asarray(values)
     rgba = np.zeros((*values.shape, 4), np.uint8)
-    rgba[..., :3] = _table(scale.cmap)[scale.levels(values)]
+    rgba[..., :3] = colour_table(scale.cmap)[scale.levels(values)]
     rgba[..., 3] = np.where(strong_mask(values, threshold), 255, 0)
     rgba[rgba[..., 3] == 0] = 0  # one transparent colour, so equal masks give equal bytes
     buffer = io.BytesIO()
