@@ -110,7 +110,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     from generator.stages.attribute import (arrays_from_dict, arrays_to_dict, baseline_sample, compute_attributions,
                                             non_finite_rows, to_examples)
     from generator.stages.data import load_dataset, to_model_input
-    from generator.stages.gallery import build_gallery
+    from generator.stages.gallery import absent_misclassified_pages, build_gallery
     from generator.stages.gates import check_gates
     from generator.stages.keys import attribution_components, model_key, whole_test_set_components
     from generator.stages.manifest import (build_manifest, completeness_summary, copy_if_changed, write_arrays,
@@ -261,7 +261,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     with timings.stage("site", log):
         build_site(layout.config, docs, Path(settings.output.site_dir), site_name=settings.output.title,
                    site_url=settings.output.site_url,
-                   omit_from_nav=(() if changes else (CHANGES_PAGE,)) + pages_left_out(evidence),
+                   omit_from_nav=((() if changes else (CHANGES_PAGE,)) + pages_left_out(evidence)
+                                  + absent_misclassified_pages(gallery, len(names))),
                    engine=settings.output.engine)
         log(f"site: built {settings.output.site_dir}")
     log(timings.summary())

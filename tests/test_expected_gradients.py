@@ -337,7 +337,7 @@ def test_pages_show_eg_error_in_logits_and_of_sum_abs_and_flag_the_maps(tmp_path
     assert "**EG error**: of the image's Expected-Gradients maps, the one whose |ΣEG − Δ| is the largest share of " \
            "its Σ|EG|: that share, then |ΣEG − Δ| in logit units" in explorer
     # The gallery check lines: the error in logits and of Σ|EG|, and a visible note when flagged.
-    wrong = (tmp_path / "misclassified.md").read_text(encoding="utf-8")
+    wrong = (tmp_path / "misclassified/true-2.md").read_text(encoding="utf-8")
     assert ("ΣEG -0.360 (Σ|EG| 8.53) · Δ(logit difference) to its baselines 0.114 · off by 0.474, 5.55% of "
             "Σ|EG| · 64 draws · noise ≈ 28% of the map · <strong>EG flagged: its sum has the opposite sign to "
             "Δ</strong>") in wrong

@@ -83,7 +83,8 @@ def test_a_template_using_an_undefined_variable_fails(tmp_path):
 def test_every_page_is_written_and_every_tile_is_linked(tmp_path):
     inputs = synthetic_inputs()
     written = render_pages(inputs, TEMPLATES, tmp_path)
-    expected = ["index.md", *(f"classes/class-{k}.md" for k in range(10)), "misclassified.md", "explorer.md"]
+    expected = ["index.md", *(f"classes/class-{k}.md" for k in range(10)), "misclassified.md",
+                *(f"misclassified/true-{k}.md" for k in (1, 2, 4)), "explorer.md"]  # true classes with a mistake
     assert [p.relative_to(tmp_path).as_posix() for p in written] == expected
     text = _all_text(tmp_path)
     for figure in [inputs.confusion_figure, inputs.curves_figure]:
@@ -97,39 +98,47 @@ def test_every_page_is_written_and_every_tile_is_linked(tmp_path):
             assert f'id="test-{e.test_index:05d}"' in page
             assert f"../figures/tiles/{e.test_index:05d}-{k}-ig.webp" in page
             assert f"../figures/tiles/{e.test_index:05d}-{k}-eg.webp" in page
-        # One colour bar per method, once per page.
-        assert page.count("](../figures/tiles/scale-") == 6
+        # One colour bar per method in the legend and again in the table head.
+        assert page.count("](../figures/tiles/scale-") == 2 * 6
 
 
 def test_every_map_has_alt_text_naming_image_method_and_class(tmp_path):
     render_pages(synthetic_inputs(), TEMPLATES, tmp_path)
     images = re.findall(r"!\[([^\]]*)\]\(([^)]*)\)", _all_text(tmp_path))
-    # 20 correct × 7 tiles, 4 mistakes × (1 input + 2 × 6 maps + 2 contrast maps), 11 × 6 colour bars,
+    # 20 correct × 7 tiles, 4 mistakes × (1 input + 2 × 6 maps + 2 contrast maps), 13 gallery pages
+    # (10 classes, 3 true classes with a mistake) × 6 colour bars in the legend and 6 in the table head,
     # 24 explorer thumbnails, confusion matrix and training curves.
-    assert len(images) == 20 * 7 + 4 * 15 + 11 * 6 + 24 + 2
+    assert len(images) == 20 * 7 + 4 * 15 + 13 * 12 + 24 + 2
     for alt, src in images:
         assert alt, src
-    misclassified = (tmp_path / "misclassified.md").read_text(encoding="utf-8")
+    misclassified = (tmp_path / "misclassified/true-2.md").read_text(encoding="utf-8")
     assert "Test image 7: Integrated Gradients map for class 2" in misclassified
     assert "Test image 7: contrastive Integrated Gradients, logit 7 − logit 2" in misclassified
     assert "Test image 7: contrastive Expected Gradients, logit 7 − logit 2" in misclassified
-    assert "(figures/tiles/00007-contrast.webp)" in misclassified and "(figures/tiles/00007-contrast-eg.webp)" in misclassified
+    assert "(../figures/tiles/00007-contrast.webp)" in misclassified
+    assert "(../figures/tiles/00007-contrast-eg.webp)" in misclassified
 
 
 def test_mistakes_are_most_confident_first_and_pairs_link_to_their_first(tmp_path):
     render_pages(synthetic_inputs(), TEMPLATES, tmp_path)
+    anchors = {k: re.findall(r'<tbody id="(test-\d{5})"', (tmp_path / f"misclassified/true-{k}.md").read_text())
+               for k in (1, 2, 4)}
+    assert anchors == {2: ["test-00008", "test-00007"], 4: ["test-00005"], 1: ["test-00003"]}  # p = 0.8, then 0.61
     page = (tmp_path / "misclassified.md").read_text(encoding="utf-8")
-    anchors = re.findall(r'<tbody id="(test-\d{5})"', page)
-    assert anchors == ["test-00008", "test-00005", "test-00007", "test-00003"]  # p = 0.8, 0.7, 0.61, 0.55
+    assert '<tbody id="' not in page  # the index has no gallery
+    # The index's table of true classes: mistakes in the test split, shown, linked to their page.
+    per_class = re.findall(r"^\| \[?([^|\]]+?)\]?(?:\(([^)]*)\))? \| (\d+) \| (\d+) \|$", page, flags=re.MULTILINE)
+    assert per_class == [("Class 1", "misclassified/true-1.md", "2", "1"), ("Class 2", "misclassified/true-2.md", "2", "2"),
+                         ("Class 4", "misclassified/true-4.md", "5", "1"), ("Class 5", "", "1", "0")]
     # The folded pair table: most frequent pair first, each linked to its most confident image.
     pairs = re.findall(r"^    \| \[?([^|\]]+?)\]?(?:\(([^)]*)\))? \|", page, flags=re.MULTILINE)
     assert [label for label, _ in pairs[1:]] == ["4 → 9", "1 → 3", "2 → 7", "5 → 6"]
-    assert dict(pairs[1:])["2 → 7"] == "misclassified.md#test-00008" and dict(pairs[1:])["5 → 6"] == ""
+    assert dict(pairs[1:])["2 → 7"] == "misclassified/true-2.md#test-00008" and dict(pairs[1:])["5 → 6"] == ""
     # A class page links its mistakes to that image, and only names pairs with none shown.
     five = (tmp_path / "classes/class-5.md").read_text(encoding="utf-8")
-    assert "- 6: 1" in five and "misclassified.md#" not in five
+    assert "- 6: 1" in five and "misclassified/true" not in five
     two = (tmp_path / "classes/class-2.md").read_text(encoding="utf-8")
-    assert "(../misclassified.md#test-00008)" in two
+    assert "(../misclassified/true-2.md#test-00008)" in two
 
 
 def test_explorer_lists_every_example_linked_to_its_row(tmp_path):
@@ -138,7 +147,7 @@ def test_explorer_lists_every_example_linked_to_its_row(tmp_path):
     page = (tmp_path / "explorer.md").read_text(encoding="utf-8")
     links = re.findall(r"\| \[(\d+)\]\(([^)]*)\) \|", page)
     assert sorted(int(i) for i, _ in links) == sorted(e.test_index for e in inputs.examples)
-    assert dict(links)["8"] == "misclassified.md#test-00008"
+    assert dict(links)["8"] == "misclassified/true-2.md#test-00008"
     assert dict(links)["131"] == "classes/class-3.md#test-00131"
     # IG error, then EG error: a mistake's contrastive EG misses its sum by 0.1, 1.17% of its Σ|EG| of
     # 128/15, its other maps by nothing.

@@ -14,7 +14,7 @@ from generator.pages.about import REPORT_BUILD_PAGE
 from generator.publish.layout import copy_pages
 from generator.figures.mathematics import BASELINE_FIGURE, CONVERGENCE_FIGURE, READING_FIGURE
 from generator.pages.changes import PAGE as CHANGES_PAGE
-from generator.stages.gallery import colour_bar_path, tile_jobs
+from generator.stages.gallery import absent_misclassified_pages, colour_bar_path, tile_jobs
 from generator.figures.trust import trust_jobs
 from generator.pages.render import render_all
 from generator.pages.trust import trust_context
@@ -158,7 +158,8 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     write_figures(docs, DECOY_FIGURE)
     render_all(pages, TEMPLATES, docs)  # no previous report: no Changes page, and none in the nav
     site = tmp_path / "site"
-    build_site(ROOT / "mkdocs.yml", docs, site, site_name="<b>Gallery</b>", omit_from_nav=(CHANGES_PAGE,),
+    build_site(ROOT / "mkdocs.yml", docs, site, site_name="<b>Gallery</b>",
+               omit_from_nav=(CHANGES_PAGE, *absent_misclassified_pages(inputs.gallery, 10)),
                site_url="https://owner.github.io/repo/")
 
     assert missing_images(site) == []
@@ -167,10 +168,11 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     for name, html in pages.items():
         assert "<script>alert" not in html and "<b>" not in html, name
         assert "fonts.googleapis" not in html and 'src="https://' not in html, name
-    assert 'id="test-00005"' in pages["misclassified/index.html"]
+    assert 'id="test-00005"' in pages["misclassified/true-4/index.html"]
+    assert 'href="true-4/"' in pages["misclassified/index.html"]  # the index links each true class's page
     assert 'loading="lazy"' in pages["classes/class-3/index.html"]
     # The explorer's links reach the rows' anchors, as MkDocs writes URLs.
-    assert 'href="../misclassified/#test-00005"' in pages["explorer/index.html"]
+    assert 'href="../misclassified/true-4/#test-00005"' in pages["explorer/index.html"]
     assert 'src="../../figures/tiles/00130-input.webp"' in pages["classes/class-3/index.html"]
     assert not (site / "changes").exists()
     assert "Can these maps be trusted?" in pages["trust/index.html"]

@@ -10,6 +10,7 @@ from typing import Any
 from generator.figures.charts import draw_confusion_matrix, draw_training_curves
 from generator.figures.example import draw_class_means
 from generator.figures.jobs import FigureJob
+from generator.figures.strong_tiles import strong_jobs
 from generator.figures.tiles import draw_colour_bar, draw_tile
 from generator.stages.gallery import Gallery, colour_bar_path, tile_jobs
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
@@ -33,6 +34,7 @@ def report_jobs(gallery: Gallery, evaluation: Evaluation, history: TrainingHisto
                             means={} if whole is None else {m.label: f"figures/means/class-{m.label}.svg"
                                                             for m in whole.means})
     jobs = [FigureJob(path, draw_tile, (values, scale)) for path, values, scale in tile_jobs(gallery)]
+    jobs += strong_jobs(gallery)
     jobs += [FigureJob(colour_bar_path(m.key), draw_colour_bar, (m.scale,)) for m in gallery.methods]
     jobs += [FigureJob(figures.means[m.label], draw_class_means, (m, class_names), {"score": score})
              for m in (whole.means if whole else ())]

@@ -4,6 +4,7 @@ explorer's rows, as ready-made strings and page-relative links (text escaped her
 from __future__ import annotations
 
 import math
+import posixpath
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,13 +26,16 @@ from generator.stages.gallery import (
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 from generator.stages.checked_maps import EG_NOISE_BOUND, eg_error, eg_map_error
 from generator.stages.results import COMPLETENESS_TOLERANCE, Completeness, Example
+from generator.stages.strong import STRONG_PERCENTILE, strong_tile_path
 
 
 def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence[str],
-                    score: ScoreWords = LOGIT_WORDS) -> dict[str, Any]:
+                    score: ScoreWords = LOGIT_WORDS, *, show_target: bool = True) -> dict[str, Any]:
     """The legend (one colour bar per method) and one table row per (example, target) of a page;
-    ``score`` names what the maps are of in the checks and alt texts."""
+    ``score`` names what the maps are of in the checks and alt texts. ``show_target=False`` leaves
+    out the Target column (a class page, where every row's target is the page's class)."""
     page = gallery_page.page
+    explained = {term: href(target, page) for term, target in CHECK_TERMS.items()}
     methods = gallery.methods
     legend = []
     for method in methods:
@@ -49,16 +53,18 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
     for e in gallery_page.examples:
         def cell(path: str, what: str, values: np.ndarray) -> dict[str, str]:
             note = "" if np.all(np.isfinite(values)) else "non-finite values"
-            return {"src": href(path, page), "note": note,
-                    "alt": escape_markdown(f"Test image {e.test_index}: {what}")}
+            return {"src": href(path, page), "note": note, "strong_name": posixpath.basename(strong_tile_path(path)),
+                    "alt": escape_markdown(f"Test image {e.test_index}: {what}"),
+                    "strong_alt": escape_markdown(f"Test image {e.test_index}: strongest pixels of the {what}")}
 
         rows = [{
             "target": escape_markdown(f"{names[row.target]}{_role(row.target, e)}"),
+            "target_label": "Maps of class ",
             "maps": [cell(tile_path(e.test_index, m.key, row.target), f"{m.title} map for class {names[row.target]}",
                           m.of(row))
                      for m in methods],
             **_check_cells(row.completeness, f"Δ{score.symbol}", row.eg_completeness, row.smoothgrad_noise,
-                           eg_map=row.expected_gradients),
+                           eg_map=row.expected_gradients, explained=explained),
         } for row in e.rows]
         if e.contrast is not None:
             contrast_of = {m.key: cell(contrast_tile_path(e.test_index, m.key),
@@ -68,9 +74,10 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
                            for m in methods if m.key in CONTRAST_METHODS}
             rows.append({
                 "target": escape_markdown(f"contrast {names[e.predicted]} − {names[e.true_label]}"),
+                "target_label": "Maps of the ",
                 "maps": [contrast_of.get(m.key) for m in methods],
                 **_check_cells(e.contrast.completeness, f"Δ({score.noun} difference)", e.contrast.eg_completeness,
-                               eg_map=e.contrast.expected_gradients),
+                               eg_map=e.contrast.expected_gradients, explained=explained),
             })
         examples.append({
             "anchor": anchor(e.test_index),
@@ -83,21 +90,31 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
             "rows": rows,
         })
     return {"columns": [m.title for m in methods], "short_names": [m.short for m in methods], "legend": legend,
-            "examples": examples, "eg_note": (
+            "examples": examples, "show_target": show_target, "strong_note": (
+                f"*Strong attributions only* shows, for each map, the pixels whose |value| is at or above the "
+                f"{STRONG_PERCENTILE:g}th percentile of that map's non-zero |values| (about its strongest "
+                f"{percent_exact((100 - STRONG_PERCENTILE) / 100)} of inked pixels), in the map's colours; every other "
+                f"pixel shows a grey copy of the input."),
+            "eg_note": (
                 f"Under each row, its checks. Expected Gradients' sum is off its Δ by |ΣEG − Δ|, given in "
                 f"{score.noun} units and as a share of the map's Σ|EG| (its completeness holds only in expectation); "
                 f"**EG flagged** marks a map whose sum has the opposite sign to Δ, or whose noise is above "
-                f"{percent_exact(EG_NOISE_BOUND)} of the map.")}
+                f"{percent_exact(EG_NOISE_BOUND)} of the map. Each circled *i* links to the Methods section that explains "
+                f"the numbers before it.")}
 
 
 def _check_cells(check: Completeness, delta_label: str, eg: Completeness,
-                 smoothgrad_noise: float = math.nan, *, eg_map: np.ndarray | None = None) -> dict[str, Any]:
+                 smoothgrad_noise: float = math.nan, *, eg_map: np.ndarray | None = None,
+                 explained: dict[str, str] | None = None) -> dict[str, Any]:
     """The completeness checks as short HTML text: IG's, flagged when above the tolerance, then
     Expected Gradients' (its completeness holds in expectation only, so no map is held to a
     tolerance): its sum, the map's Σ|EG| (from ``eg_map``, when given), Δ, the error in score units
     and as a share of Σ|EG|, and a bold note when the map is flagged (:func:`eg_error_text`), then
     SmoothGrad's noise when known (a contrast row has no SmoothGrad map). An IG error above the
-    tolerance is rounded up, and says so, so that it never reads as on the tolerance."""
+    tolerance is rounded up, and says so, so that it never reads as on the tolerance. With
+    ``explained`` (:data:`CHECK_TERMS` → page-relative link), each part ends with an "i" link to
+    the Methods section that explains its terms."""
+    info = (lambda part: f" {_info_link(part, explained[part])}") if explained else (lambda part: "")
     flagged = not check.within_tolerance
     above = flagged and math.isfinite(check.relative_error)
     error = f"{percent_rounded_up(check.relative_error)} (rounded up)" if above else percent(check.relative_error)
@@ -107,10 +124,27 @@ def _check_cells(check: Completeness, delta_label: str, eg: Completeness,
         text += f" · moved {percent(check.spread, 1)} at the last doubling"
     if flagged:
         text += f" · above the {percent_exact(COMPLETENESS_TOLERANCE)} tolerance"
-    text += eg_error_text(eg, delta_label, eg_map)
+    text += info("ig") + eg_error_text(eg, delta_label, eg_map) + info("eg")
     if math.isfinite(smoothgrad_noise):
-        text += f" · SmoothGrad noise ≈ {percent(smoothgrad_noise, 0)} of the map"
+        text += f" · SmoothGrad noise ≈ {percent(smoothgrad_noise, 0)} of the map" + info("smoothgrad")
     return {"check": text, "flagged": flagged}
+
+
+CHECK_TERMS = {
+    "ig": "methods/integrated-gradients.md#the-completeness-check-of-every-map",
+    "eg": "methods/more-methods.md#expected-gradients",
+    "smoothgrad": "methods/more-methods.md#smoothgrad",
+}
+"""Where the Methods pages explain each part of a check line: IG's sum, Δ, error, steps and last
+doubling; Expected Gradients' sum, draws and noise; SmoothGrad's noise."""
+CHECK_TERM_TITLES = {"ig": "What ΣIG, Δ, error, steps and the last doubling mean",
+                     "eg": "What ΣEG, Σ|EG|, the draws and EG's noise mean",
+                     "smoothgrad": "What SmoothGrad's noise means"}
+
+
+def _info_link(part: str, link: str) -> str:
+    """An "i" Markdown link to ``link`` (drawn as a circled i), titled with what it explains."""
+    return f'[i]({link} "{CHECK_TERM_TITLES[part]}"){{ .gg-info aria-label="{CHECK_TERM_TITLES[part]}" }}'
 
 
 EG_FLAG_NOTES = {"EG sign": "its sum has the opposite sign to Δ",

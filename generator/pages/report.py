@@ -22,7 +22,8 @@ import numpy as np
 from generator.pages.gallery import explorer_legend, explorer_rows, gallery_context
 from generator.pages.markdown_text import count, escape_markdown, front_matter_string, href
 from generator.plumbing.numbers import fixed, percent
-from generator.stages.gallery import CLASS_PAGE, MISCLASSIFIED_PAGE, Gallery, GalleryPage, anchor
+from generator.stages.gallery import (CLASS_PAGE, MISCLASSIFIED_CLASS_PAGE, MISCLASSIFIED_PAGE, Gallery,
+                                     GalleryPage, anchor)
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 from generator.stages.results import Evaluation, Example
 
@@ -92,6 +93,8 @@ def report_pages(inputs: PageInputs) -> dict[str, tuple[str, dict[str, Any]]]:
     for k in range(len(inputs.class_names)):
         pages[CLASS_PAGE.format(k=k)] = ("class.md.j2", _class_context(inputs, k))
     pages[MISCLASSIFIED_PAGE] = ("misclassified.md.j2", _misclassified_context(inputs))
+    for gallery_page in inputs.gallery.misclassified_pages():
+        pages[gallery_page.page] = ("misclassified-class.md.j2", _misclassified_class_context(inputs, gallery_page))
     pages[EXPLORER_PAGE] = ("explorer.md.j2", _explorer_context(inputs))
     return pages
 
@@ -151,8 +154,7 @@ def _class_context(inputs: PageInputs, k: int) -> dict[str, Any]:
         return [{
             "label": escape_markdown(inputs.class_names[(t, p)[other]]),
             "count": count(-negative_count),
-            "href": href(f"{MISCLASSIFIED_PAGE}#{anchor(first_shown[(t, p)])}", page)
-            if (t, p) in first_shown else None,
+            "href": href(first_shown[(t, p)], page) if (t, p) in first_shown else None,
         } for negative_count, t, p in counted]
 
     classes = range(len(inputs.class_names))
@@ -167,7 +169,7 @@ def _class_context(inputs: PageInputs, k: int) -> dict[str, Any]:
         "shown": count(len(gallery_page.examples)),
         "margin_low": fixed(min(margins)) if margins else "",
         "margin_high": fixed(max(margins)) if margins else "",
-        "gallery": gallery_context(inputs.gallery, gallery_page, inputs.class_names, inputs.score),
+        "gallery": gallery_context(inputs.gallery, gallery_page, inputs.class_names, inputs.score, show_target=False),
         "score": inputs.score.noun,
         "mistaken_for": mistakes([(k, p) for p in classes], other=1),
         "mistaken_from": mistakes([(t, k) for t in classes], other=0),
@@ -182,17 +184,27 @@ def _class_context(inputs: PageInputs, k: int) -> dict[str, Any]:
 
 
 def _misclassified_context(inputs: PageInputs) -> dict[str, Any]:
+    """The Misclassified index: a summary, the mistakes per true class linked to their pages, and
+    per (true, predicted) pair linked to its most confident published image."""
     confusion = np.asarray(inputs.evaluation.confusion)
-    gallery_page = _gallery_page(inputs, MISCLASSIFIED_PAGE)
-    shown = len(gallery_page.examples)
+    shown_pages = {page.page: page for page in inputs.gallery.misclassified_pages()}
+    shown = sum(len(page.examples) for page in shown_pages.values())
     first_shown = _most_confident_mistake_of_each_pair(inputs)
     names = inputs.class_names
+    per_class = []
+    for k, name in enumerate(names):
+        total = int(confusion[k].sum() - confusion[k, k])
+        page = shown_pages.get(MISCLASSIFIED_CLASS_PAGE.format(k=k))
+        if total or page is not None:
+            per_class.append({"label": f"Class {escape_markdown(name)}", "total": count(total),
+                              "shown": count(0 if page is None else len(page.examples)),
+                              "href": None if page is None else href(page.page, MISCLASSIFIED_PAGE)})
     pairs = [{
         "label": f"{escape_markdown(names[true])} → {escape_markdown(names[predicted])}",
         "total": count(confusion[true, predicted]),
-        "shown": count(sum(1 for e in gallery_page.examples if (e.true_label, e.predicted) == (true, predicted))),
-        "href": href(f"{MISCLASSIFIED_PAGE}#{anchor(first_shown[(true, predicted)])}", MISCLASSIFIED_PAGE)
-        if (true, predicted) in first_shown else None,
+        "shown": count(sum(1 for page in shown_pages.values() for e in page.examples
+                           if (e.true_label, e.predicted) == (true, predicted))),
+        "href": href(first_shown[(true, predicted)], MISCLASSIFIED_PAGE) if (true, predicted) in first_shown else None,
     } for true, predicted in sorted(((t, p) for t in range(len(names)) for p in range(len(names))
                                      if t != p and confusion[t, p]), key=lambda pair: (-int(confusion[pair]), pair))]
     if inputs.misclassified_total == 0 and shown == 0:
@@ -202,10 +214,26 @@ def _misclassified_context(inputs: PageInputs) -> dict[str, Any]:
                    "the most confident mistakes.")
     else:
         summary = f"All {count(shown)} misclassified test images are shown."
-    return {"summary": summary, "pairs": pairs, "score": inputs.score.noun,
-            "gallery": gallery_context(inputs.gallery, gallery_page, inputs.class_names, inputs.score),
+    return {"summary": summary, "per_class": per_class, "pairs": pairs, "score": inputs.score.noun,
             "explorer_href": href(EXPLORER_PAGE, MISCLASSIFIED_PAGE),
             "reading_href": href(READING_PAGE, MISCLASSIFIED_PAGE), "footer": _footer(inputs)}
+
+
+def _misclassified_class_context(inputs: PageInputs, gallery_page: GalleryPage) -> dict[str, Any]:
+    """The gallery of the published mistakes on one true class, most confident first."""
+    page = gallery_page.page
+    k = gallery_page.examples[0].true_label
+    confusion = np.asarray(inputs.evaluation.confusion)
+    name = escape_markdown(inputs.class_names[k])
+    total, shown = int(confusion[k].sum() - confusion[k, k]), len(gallery_page.examples)
+    return {"name": name, "front_matter_title": front_matter_string(f"True class {name}"),
+            "total": count(total), "shown": (f"all {count(shown)} are" if shown == total else
+                                             f"{count(shown)} of them {'is' if shown == 1 else 'are'}"),
+            "test_images": count(confusion[k].sum()), "score": inputs.score.noun,
+            "gallery": gallery_context(inputs.gallery, gallery_page, inputs.class_names, inputs.score),
+            "index_href": href(MISCLASSIFIED_PAGE, page), "class_href": href(CLASS_PAGE.format(k=k), page),
+            "explorer_href": href(EXPLORER_PAGE, page), "reading_href": href(READING_PAGE, page),
+            "footer": _footer(inputs)}
 
 
 def _explorer_context(inputs: PageInputs) -> dict[str, Any]:
@@ -219,11 +247,12 @@ def _gallery_page(inputs: PageInputs, page: str) -> GalleryPage:
     return next(p for p in inputs.gallery.pages if p.page == page)
 
 
-def _most_confident_mistake_of_each_pair(inputs: PageInputs) -> dict[tuple[int, int], int]:
-    """(true, predicted) → test index of its most confident published mistake."""
-    first: dict[tuple[int, int], int] = {}
-    for e in _gallery_page(inputs, MISCLASSIFIED_PAGE).examples:  # most confident first
-        first.setdefault((e.true_label, e.predicted), e.test_index)
+def _most_confident_mistake_of_each_pair(inputs: PageInputs) -> dict[tuple[int, int], str]:
+    """(true, predicted) → "page#anchor" (docs-relative) of its most confident published mistake."""
+    first: dict[tuple[int, int], str] = {}
+    for page in inputs.gallery.misclassified_pages():
+        for e in page.examples:  # most confident first
+            first.setdefault((e.true_label, e.predicted), f"{page.page}#{anchor(e.test_index)}")
     return first
 
 

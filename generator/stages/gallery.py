@@ -6,7 +6,8 @@ typed; the figures pass draws the tiles and the pages pass writes the HTML.
 
 - A correctly classified example is shown on the page of its class, least certain first
   (smallest margin between the top logit and the runner-up).
-- Every misclassified example is shown on the Misclassified page, most confident first.
+- A misclassified example is shown on the Misclassified page of its true class, most confident
+  first; the Misclassified index page (no gallery) counts them and links to each.
 - One colour scale per method for the whole site (a colour means the same value on every
   page); contrast maps share the Integrated-Gradients scale.
 """
@@ -26,6 +27,9 @@ SIGNED_CMAP = "RdBu_r"
 MAGNITUDE_CMAP = "viridis"
 CLASS_PAGE = "classes/class-{k}.md"
 MISCLASSIFIED_PAGE = "misclassified.md"
+"""The Misclassified index: counts per true class and per pair, linked to the gallery pages below."""
+MISCLASSIFIED_CLASS_PAGE = "misclassified/true-{k}.md"
+"""The gallery of the published mistakes on the test images of true class k."""
 TILE_DIR = "figures/tiles"
 
 
@@ -87,7 +91,8 @@ class Gallery:
 
     Attributes:
         methods: the map columns, in order.
-        pages: the class pages (class order), then the Misclassified page.
+        pages: the class pages (class order), then the Misclassified page of each true class
+            that has a published mistake (class order).
         margins: test index → top logit minus runner-up logit.
     """
 
@@ -98,6 +103,17 @@ class Gallery:
     def page_of(self) -> dict[int, str]:
         """Test index → the page that shows it."""
         return {e.test_index: page.page for page in self.pages for e in page.examples}
+
+    def misclassified_pages(self) -> tuple[GalleryPage, ...]:
+        """The Misclassified gallery pages, true class order."""
+        return tuple(page for page in self.pages if page.page.startswith(MISCLASSIFIED_CLASS_PAGE.split("{")[0]))
+
+
+def absent_misclassified_pages(gallery: Gallery, classes: int) -> tuple[str, ...]:
+    """The Misclassified pages of the true classes without a published mistake: the build writes
+    none, so the nav leaves them out."""
+    written = {page.page for page in gallery.pages}
+    return tuple(page for page in (MISCLASSIFIED_CLASS_PAGE.format(k=k) for k in range(classes)) if page not in written)
 
 
 def tile_path(test_index: int, name: str, target: int | None = None) -> str:
@@ -156,8 +172,10 @@ def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int
                sorted((e for e in examples if e.correct and e.true_label == k),
                       key=lambda e: (margin_of[e.test_index], e.test_index)))
               for k in range(classes)]
-    groups.append((MISCLASSIFIED_PAGE, sorted((e for e in examples if not e.correct),
-                                              key=lambda e: (-e.confidence, e.test_index))))
+    groups += [(MISCLASSIFIED_CLASS_PAGE.format(k=k), mistakes)
+               for k in range(classes)
+               if (mistakes := sorted((e for e in examples if not e.correct and e.true_label == k),
+                                      key=lambda e: (-e.confidence, e.test_index)))]
     pages = tuple(GalleryPage(page, tuple(shown), {m.key: clipping(method_maps(m.key, shown), m.scale.limit)
                                                    for m in methods})
                   for page, shown in groups)

@@ -80,7 +80,7 @@ def rendered(inputs, output: str, docs: Path) -> dict[str, str]:
 
 def test_no_page_of_a_probabilities_report_says_logit_and_each_says_log_probability(tmp_path):
     pages = rendered(probabilities_inputs(), "probabilities", tmp_path)
-    assert len(pages) == 15  # home, 10 classes, misclassified, explorer, baselines, report-build
+    assert len(pages) == 18  # home, 10 classes, misclassified and 3 true classes, explorer, baselines, report-build
     for page, text in pages.items():
         assert "logit" not in text.lower(), (page, text[max(text.lower().find("logit") - 200, 0):][:400])
         assert "log-probability" in text, page
@@ -89,7 +89,7 @@ def test_no_page_of_a_probabilities_report_says_logit_and_each_says_log_probabil
     assert "shows the maps of the class 2 log-probability;" in class_page
     assert "(log-probability per unit of intensity)" in class_page and "(log-probability units)" in class_page
     assert "Δlog p 0.00" in class_page
-    wrong = pages["misclassified.md"]
+    wrong = pages["misclassified/true-2.md"]
     assert ("the contrast log-probability predicted − log-probability true" in wrong
             and "Δ(log-probability difference)" in wrong)
     assert "contrastive Integrated Gradients, log p&#95;7 − log p&#95;2" in wrong
@@ -112,12 +112,12 @@ def test_a_default_report_reads_as_before(tmp_path):
     class_page = default["classes/class-2.md"]
     assert ("evenly spaced values of the *margin* (the class 2 logit minus the runner-up logit) from\n"
             in class_page)
-    assert "shows the maps of the class 2 logit; all maps of a method share the colour scale above\n" in class_page
+    assert "shows the maps of the class 2 logit; all maps of a method share the colour scale shown\n" in class_page
     assert "(logit per unit of intensity)" in class_page and "(logit units)" in class_page
     assert "ΣIG 0.00 · Δlogit 0.00 ·" in class_page
-    wrong = default["misclassified.md"]
-    assert ("Each image has three rows of maps: for the logit of the\npredicted class, for the logit of the true "
-            "class, and the contrast logit predicted − logit true,\n") in wrong
+    wrong = default["misclassified/true-2.md"]
+    assert ("Each image has three rows of maps: for the logit of the predicted class, for the logit of\n"
+            "class 2, and the contrast logit predicted − logit true") in wrong
     assert "contrastive Integrated Gradients, logit 7 − logit 2" in wrong and "Δ(logit difference)" in wrong
     assert "Margin is the top logit minus the\nrunner-up;" in default["explorer.md"]
     baselines = default[BASELINES_PAGE]
