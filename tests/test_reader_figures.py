@@ -93,7 +93,6 @@ def test_the_lightbox_of_a_dark_page_steps_through_its_dark_figures_only(browser
     try:
         dark = page.locator("a.gg-zoom[data-gallery='figures-dark']")
         dark.first.wait_for(state="attached", timeout=10_000)
-        page.wait_for_function("() => typeof window.GLightbox === 'function'", timeout=10_000)
         assert dark.count() == len(shown_figures(page)) >= 2
         dark.first.click()
         page.locator(".glightbox-container .gslide").first.wait_for(state="attached", timeout=10_000)

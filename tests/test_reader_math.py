@@ -25,12 +25,6 @@ METHODS_PAGES = {
 }
 FIRST_LOAD_BUDGET = 500_000
 """Bytes a Methods page may download before the reader scrolls (all requests, bodies as served)."""
-OVER_BUDGET = {
-    "integrated-gradients": "GLightbox (70 kB) is loaded on arrival because the page has a figure",
-    "reading-the-maps": "GLightbox (70 kB) and the 72-kB example figure above the fold",
-}
-"""Pages over the budget for reasons other than formulas: strict expected failures, so that the
-test says when they come within it."""
 FORMULA_FILES = (".woff", ".woff2", ".otf", ".ttf", "mathjax", "katex")
 
 
@@ -46,9 +40,7 @@ def test_methods_page_shows_its_formulas_as_mathml_and_downloads_nothing_for_the
         page.context.close()
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=OVER_BUDGET[name])) if name in OVER_BUDGET
-    else name for name in METHODS_PAGES])
+@pytest.mark.parametrize("name", list(METHODS_PAGES))
 def test_methods_page_first_load_stays_within_the_budget(browser, served_site, name):
     sizes, page = first_load(browser, served_site + METHODS_PAGES[name])
     page.context.close()

@@ -119,7 +119,7 @@ def _check_cells(check: Completeness, delta_label: str, eg: Completeness,
     above = flagged and math.isfinite(check.relative_error)
     error = f"{percent_rounded_up(check.relative_error)} (rounded up)" if above else percent(check.relative_error)
     text = (f"ΣIG {fixed(check.attribution_sum)} · {delta_label} {fixed(check.logit_delta)} · error "
-            f"{error} · {check.steps} steps")
+            f"{error} · {check.steps} nodes")
     if math.isfinite(check.spread):
         text += f" · moved {percent(check.spread, 1)} at the last doubling"
     if flagged:
@@ -135,9 +135,9 @@ CHECK_TERMS = {
     "eg": "methods/more-methods.md#expected-gradients",
     "smoothgrad": "methods/more-methods.md#smoothgrad",
 }
-"""Where the Methods pages explain each part of a check line: IG's sum, Δ, error, steps and last
+"""Where the Methods pages explain each part of a check line: IG's sum, Δ, error, nodes and last
 doubling; Expected Gradients' sum, draws and noise; SmoothGrad's noise."""
-CHECK_TERM_TITLES = {"ig": "What ΣIG, Δ, error, steps and the last doubling mean",
+CHECK_TERM_TITLES = {"ig": "What ΣIG, Δ, error, nodes and the last doubling mean",
                      "eg": "What ΣEG, Σ|EG|, the draws and EG's noise mean",
                      "smoothgrad": "What SmoothGrad's noise means"}
 
