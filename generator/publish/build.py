@@ -151,6 +151,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
     """
     from generator.plumbing.output_guard import mark_site
     from generator.publish.mathjax import plain_search_index
+    from generator.publish.search import add_test_images
 
     if engine not in SITE_ENGINES:
         raise SiteError(f"unknown site engine {engine!r}; choose one of {', '.join(SITE_ENGINES)}")
@@ -168,6 +169,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
         else:
             _build_with_mkdocs(config_file, docs_dir, building, site_name, site_url, omit_from_nav)
         plain_search_index(building)
+        add_test_images(building)
         mark_site(building)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
