@@ -101,7 +101,7 @@ def explorer_legend(gallery: Gallery, score: ScoreWords, page: str) -> dict[str,
     limit = digits(ig.scale.limit)
     return {"maps": (f"*IG map*: the Integrated-Gradients map of the predicted class's {score.noun}; *IG contrast* "
                      f"(mistakes only): that of {score.noun} predicted − {score.noun} true. Red pixels raised the "
-                     f"{score.noun}, blue ones lowered it, on the gallery's colour scale"),
+                     f"{score.noun} (or the difference), blue ones lowered it, on the gallery's colour scale"),
             "bar": {"src": href(colour_bar_path(IG), page), "low": f"−{limit}", "high": f"+{limit}",
                     "unit": ig.scale.unit,
                     "alt": f"Colour bar of Integrated Gradients from −{limit} to +{limit} {ig.scale.unit}"},
