@@ -12,7 +12,7 @@ import numpy as np
 
 from generator.pages.markdown_text import escape_markdown, href
 from generator.plumbing.numbers import digits, fixed, percent, percent_exact
-from generator.stages.checked_maps import EG_NOISE_BOUND, eg_map_error
+from generator.stages.checked_maps import EG_NOISE_BOUND, EgError, eg_map_error
 from generator.stages.gallery import (
     TILE_NAMES,
     Gallery,
@@ -50,7 +50,7 @@ def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence
     for e in sorted(examples, key=lambda e: (e.correct, -e.confidence, e.test_index)):
         eg_errors = [eg_map_error(c, m) for c, m in zip(checks(e, "eg_completeness"), eg_maps(e))]
         eg_worst = max(eg_errors, key=lambda error: error.of_mass) if eg_errors else None
-        flags = flag_codes(e)
+        flags = flag_codes(e, eg_errors)
         true, predicted = escape_markdown(names[e.true_label]), escape_markdown(names[e.predicted])
         rows.append({
             "href": href(f"{page_of[e.test_index]}#{anchor(e.test_index)}", page),
@@ -78,13 +78,13 @@ def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence
     return rows
 
 
-def flag_codes(example: Example) -> list[str]:
+def flag_codes(example: Example, eg_errors: Sequence[EgError]) -> list[str]:
     """The codes of :data:`FLAGS` an example raises, in that order: an IG map above the
     completeness tolerance (or with an error that is not finite), an EG map whose sum has the
-    wrong sign, an EG map whose noise is above its bound, a map holding NaN or ±∞."""
+    wrong sign, an EG map whose noise is above its bound (``eg_errors``: those of its EG maps),
+    a map holding NaN or ±∞."""
     codes = ["ig-tolerance"] if any(not c.within_tolerance for c in checks(example)) else []
-    raised = {flag for c, m in zip(checks(example, "eg_completeness"), eg_maps(example))
-              for flag in eg_map_error(c, m).flags}
+    raised = {flag for error in eg_errors for flag in error.flags}
     codes += [code for flag, code in _EG_FLAGS.items() if flag in raised]
     return codes + (["non-finite"] if any(not np.all(np.isfinite(m)) for m in maps_of(example)) else [])
 

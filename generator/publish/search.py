@@ -46,9 +46,10 @@ def with_test_images(entries: list[dict[str, Any]], examples: list[dict[str, Any
     the manifest's order; an example whose page was not built, or whose entry is there already,
     is skipped (so that adding twice changes nothing)."""
     present = {entry.get("location") for entry in entries}
+    locations = {page: page_location(site_dir, page) for page in {example["page"] for example in examples}}
     added: dict[str, list[dict[str, Any]]] = {}
     for example in examples:
-        page = page_location(site_dir, example["page"])
+        page = locations[example["page"]]
         if page is not None and f"{page}#{example['anchor']}" not in present:
             added.setdefault(page, []).append(image_entry(example, names, page, entries))
     last = {_page_of(entry): position for position, entry in enumerate(entries)}
@@ -72,7 +73,7 @@ def image_entry(example: dict[str, Any], names: list[str], page: str, entries: l
     text = "" if true == predicted else f"<p>{html.escape(true)} → {html.escape(predicted)}</p>"
     entry: dict[str, Any] = {"location": f"{page}#{example['anchor']}", "title": f"Test image {example['test_index']}",
                              "text": text}
-    if any("level" in e for e in entries[:1]):  # Zensical's format
+    if entries and "level" in entries[0]:  # Zensical's format
         first = next((e for e in entries if _page_of(e) == page), {})
         entry.update(level=2, path=list(first.get("path", [])), tags=[])
     return entry
@@ -84,8 +85,7 @@ def page_location(site_dir: Path, page: str) -> str | None:
     "classes/class-3.html" without; None when the site has neither file. An ``index.md`` is
     its folder ("" for the home page), which serves it either way."""
     path = PurePosixPath(page).with_suffix("")
-    folder = "" if path.name == "index" and str(path.parent) == "." else (
-        f"{path.parent}/" if path.name == "index" else f"{path}/")
+    folder = (f"{path.parent}/" if path.name == "index" else f"{path}/").removeprefix("./")
     if (site_dir / folder / "index.html").is_file():
         return folder
     html_file = f"{path}.html"
