@@ -147,11 +147,11 @@ def test_explorer_lists_every_example_linked_to_its_row(tmp_path):
         in row_8
     # Its input, its IG map of the predicted class and its contrast map, each linked to its row.
     thumbnails = re.findall(r"\[!\[([^\]]*)\]\(([^)]*)\)\{[^}]*\}\]\(([^)]*)\)", row_8)
-    assert thumbnails == [("Test image 8", "figures/tiles/00008-input.webp", "misclassified.md#test-00008"),
+    assert thumbnails == [("Test image 8", "figures/tiles/00008-input.webp", dict(links)["8"]),
                           ("Test image 8: Integrated Gradients map for class 7", "figures/tiles/00008-7-ig.webp",
-                           "misclassified.md#test-00008"),
+                           dict(links)["8"]),
                           ("Test image 8: contrastive Integrated Gradients, logit 7 − logit 2",
-                           "figures/tiles/00008-contrast.webp", "misclassified.md#test-00008")]
+                           "figures/tiles/00008-contrast.webp", dict(links)["8"])]
     assert '<tr data-true="2" data-predicted="7" data-result="mistake" data-flags=""' in row_8
     # A correct image has no contrast map: an empty cell keeps the columns in place.
     row_131 = explorer_row(page, 131)

@@ -240,7 +240,7 @@ def test_the_search_index_holds_gallery_prose_but_no_gallery_table(quick_build, 
     project, _ = quick_build
     entries = json.loads((project / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
     gallery = [e for e in entries if e["location"].startswith(("classes/", "misclassified"))]
-    assert {"Class 3", "Misclassified test images"} <= {e["title"] for e in gallery}
+    assert "Class 3" in {e["title"] for e in gallery} and any(e["location"].startswith("misclassified") for e in gallery)
     for entry in gallery:  # no row of maps, no check line under it, no colour bar
         assert not re.search(r"p = \d|ΣIG|Clipped:", entry["text"]), (entry["location"], entry["text"][:300])
     explorer = next(e for e in entries if e["location"] == "explorer/")
