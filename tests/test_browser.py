@@ -277,7 +277,7 @@ def test_the_zensical_search_leads_from_a_test_index_to_its_row(browser, zensica
     try:
         _zensical_search(page, str(example["test_index"]))
         top = follow_to_row(page, page.locator(f"a[role=option][href$='#{example['anchor']}']").first, example)
-        assert 40 <= top <= 200, (example["anchor"], top)
+        assert 40 <= top <= 450, (example["anchor"], top)  # below the site header, in the window's upper half
         assert watch.problems == []
     finally:
         context.close()

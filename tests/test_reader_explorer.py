@@ -230,7 +230,7 @@ def test_searching_a_test_index_lands_on_its_row_in_one_click(browser, served_si
             search_site(page, str(example["test_index"]))
             result = page.locator(f".md-search-result__item a[href$='#{example['anchor']}']").first
             top = follow_to_row(page, result, example)
-            assert 40 <= top <= 200, (example["anchor"], top)
+            assert 40 <= top <= 450, (example["anchor"], top)  # below the site header, in the window's upper half
             assert watch.problems == []
         finally:
             context.close()

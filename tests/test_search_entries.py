@@ -71,8 +71,8 @@ def test_zensical_entries_carry_the_level_and_path_of_a_section_of_their_page(tm
     assert index[3] == {"location": "misclassified/#test-03520", "title": "Test image 3520",
                         "text": "<p>three&lt; → two</p>", "level": 2, "path": ["Misclassified"],
                         "tags": []}
-    # A page with no entry of its own (here class 1) still gets its images, at the end, with no path.
-    assert index[-1]["location"] == "classes/class-1/#test-00005" and index[-1]["path"] == []
+    # A page with no entry of its own (here class 1, as if left out of the search) gets none of its images.
+    assert [e["location"] for e in index] == ["", "misclassified/", "misclassified/#pairs", "misclassified/#test-03520"]
 
 
 def test_locations_follow_the_site_urls(tmp_path):

@@ -6,7 +6,7 @@ index small, but then a test index is found nowhere. After the site engine has w
 adds, for every example of the site's ``manifest.json``, an entry titled "Test image 3520" whose
 location is the image's row on its gallery page (``misclassified/#test-03520``): one click on the
 result lands on the row. Each entry goes right after its page's own entries, so that the engine's
-results group it under that page.
+results group it under that page; a page left out of the search gets none.
 """
 
 from __future__ import annotations
@@ -43,22 +43,24 @@ def add_test_images(site_dir: Path) -> None:
 def with_test_images(entries: list[dict[str, Any]], examples: list[dict[str, Any]], names: list[str],
                      site_dir: Path) -> list[dict[str, Any]]:
     """``entries`` (one engine's index) with one entry per example after its page's last entry, in
-    the manifest's order; an example whose page was not built, or whose entry is there already,
-    is skipped (so that adding twice changes nothing)."""
+    the manifest's order. An example is skipped when its entry is there already (so that adding
+    twice changes nothing), and when its page has no entry: a page left out of the search
+    (``search: exclude``) keeps its images out too, and an entry without its page's would show in
+    no result (MkDocs' search lists a section under its page only)."""
     present = {entry.get("location") for entry in entries}
+    last = {_page_of(entry): position for position, entry in enumerate(entries)}
     locations = {page: page_location(site_dir, page) for page in {example["page"] for example in examples}}
     added: dict[str, list[dict[str, Any]]] = {}
     for example in examples:
         page = locations[example["page"]]
-        if page is not None and f"{page}#{example['anchor']}" not in present:
+        if page in last and f"{page}#{example['anchor']}" not in present:
             added.setdefault(page, []).append(image_entry(example, names, page, entries))
-    last = {_page_of(entry): position for position, entry in enumerate(entries)}
     result: list[dict[str, Any]] = []
     for position, entry in enumerate(entries):
         result.append(entry)
         if last[_page_of(entry)] == position:
             result += added.pop(_page_of(entry), [])
-    return result + [entry for page_entries in added.values() for entry in page_entries]  # pages not indexed
+    return result
 
 
 def image_entry(example: dict[str, Any], names: list[str], page: str, entries: list[dict[str, Any]]
@@ -74,7 +76,7 @@ def image_entry(example: dict[str, Any], names: list[str], page: str, entries: l
     entry: dict[str, Any] = {"location": f"{page}#{example['anchor']}", "title": f"Test image {example['test_index']}",
                              "text": text}
     if entries and "level" in entries[0]:  # Zensical's format
-        first = next((e for e in entries if _page_of(e) == page), {})
+        first = next(e for e in entries if _page_of(e) == page)
         entry.update(level=2, path=list(first.get("path", [])), tags=[])
     return entry
 
