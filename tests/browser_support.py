@@ -230,3 +230,13 @@ def search_site(page: sync_api.Page, text: str) -> sync_api.Locator:
         if results.count():
             break
     return results
+
+
+def follow_to_row(page: sync_api.Page, result: sync_api.Locator, example: dict) -> float:
+    """Click the search ``result`` that should lead to ``example``'s row (an entry of manifest.json's
+    ``examples``) and wait for its page; the row's distance from the top of the window, in px."""
+    assert result.is_visible(), f"no visible search result leads to #{example['anchor']}"
+    result.click()
+    page.wait_for_url(re.compile(f"/{re.escape(example['page'].removesuffix('.md'))}/[^#]*#{example['anchor']}$"))
+    page.wait_for_timeout(300)
+    return page.locator(f"#{example['anchor']}").evaluate("e => e.getBoundingClientRect().top")

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-from browser_support import MATH_PAGES, PAGES, RAW_TEX, check_formulas, check_rendered, open_page, search_site
+from browser_support import (MATH_PAGES, PAGES, RAW_TEX, check_formulas, check_rendered, follow_to_row, open_page,
+                             search_site)
 
 pytest.importorskip("tensorflow")
 
@@ -105,7 +106,9 @@ def test_formulas_download_nothing_and_the_lightbox_only_pages_that_need_it(brow
         context.close()
 
 
-def test_search_finds_methods_but_not_gallery_pages(browser, served_site):
+def test_search_finds_methods_and_gallery_prose_but_no_gallery_table(browser, served_site):
+    """Every page is searchable by its prose (see test_reader_explorer.py for the class, trust and
+    test-index searches); the gallery tables are not in the index, and formulas read as text."""
     context, page, watch = open_page(browser, served_site)
     try:
         results = search_site(page, "predicted")
@@ -113,8 +116,11 @@ def test_search_finds_methods_but_not_gallery_pages(browser, served_site):
         targets = [results.nth(i).get_attribute("href") for i in range(results.count())]
         snippets = page.locator(".md-search-result").inner_text()
         assert RAW_TEX.findall(snippets) == [], "TeX source shown in the search results"
+        items = page.locator(".md-search-result__item")
+        gallery = [items.nth(i).inner_text() for i in range(items.count())
+                   if re.search(r"/(classes|misclassified)/", items.nth(i).locator("a").first.get_attribute("href"))]
+        assert not any(re.search(r"p = \d|ΣIG", text) for text in gallery), "a gallery table row in the results"
         assert any("methods" in t for t in targets), targets
-        assert not any("classes/" in t or "misclassified" in t for t in targets), targets
         assert watch.problems == []
     finally:
         context.close()
@@ -233,23 +239,6 @@ def test_deep_links_land_on_their_row(browser, served_site, quick_build):
             context.close()
 
 
-def test_searching_a_test_index_finds_the_explorer(browser, served_site, quick_build):
-    project, _ = quick_build
-    manifest = json.loads((project / "site" / "manifest.json").read_text())
-    test_index = str(manifest["examples"][-1]["test_index"])
-    context, page, watch = open_page(browser, served_site, load_all=False)
-    try:
-        results = search_site(page, test_index)
-        hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
-        explorer = next(h for h in hrefs if "explorer" in h)
-        page.goto(urljoin(page.url, explorer), wait_until="load")
-        heads = page.evaluate("() => [...document.querySelectorAll('.gg-explorer thead th')].map(h => h.textContent.trim())")
-        assert test_index in [r[heads.index("Test #")] for r in _explorer_rows(page)]
-        assert watch.problems == []
-    finally:
-        context.close()
-
-
 # --- The same report built by Zensical (--engine zensical) ----------------------------------
 
 @pytest.mark.parametrize("name", ["home", "class", "misclassified", "trust", "integrated-gradients", "more-methods",
@@ -267,26 +256,49 @@ def test_the_zensical_build_renders_offline_without_errors(browser, zensical_sit
 
 
 
-def test_the_zensical_build_searches_methods_but_not_gallery_pages(browser, zensical_site):
+def _zensical_search(page, text):
+    """Type ``text`` into Zensical's search until its worker answers; the result links."""
+    page.locator(".md-search__button").click()
+    results = page.locator("a[role=option]")
+    for _ in range(30):  # the search worker answers once it has loaded the index
+        page.keyboard.type(text, delay=20)
+        page.wait_for_timeout(500)
+        if results.count():
+            break
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Backspace")
+    return results
+
+
+@pytest.mark.parametrize("query, target", [("completeness", "/methods/integrated-gradients/"), ("Class 3", "/classes/class-3/"),
+                                           ("Spearman", "/trust/")])
+def test_the_zensical_build_searches_every_page_but_no_gallery_table(browser, zensical_site, query, target):
     """Zensical's own search (its search.json, results in a shadow DOM that Playwright's locators
-    pierce) honours the pages' search exclusion and shows the formulas as plain text."""
+    pierce) finds the class and trust pages by their prose, leaves out the tables the pages mark
+    data-search-exclude, and shows the formulas as plain text."""
     context, page, watch = open_page(browser, zensical_site, load_all=False)
     try:
-        page.locator(".md-search__button").click()
-        results = page.locator("a[role=option]")
-        for _ in range(30):  # the search worker answers once it has loaded the index
-            page.keyboard.type("predicted", delay=20)
-            page.wait_for_timeout(500)
-            if results.count():
-                break
-            page.keyboard.press("Control+A")
-            page.keyboard.press("Backspace")
+        results = _zensical_search(page, query)
         assert results.count(), "the search returned nothing"
         targets = [results.nth(i).get_attribute("href") for i in range(results.count())]
-        assert any("/methods/" in t for t in targets), targets
-        assert not any("/classes/" in t or "/misclassified/" in t for t in targets), targets
+        assert any(target in t for t in targets), targets
         snippets = " ".join(results.nth(i).inner_text() for i in range(results.count()))
         assert RAW_TEX.findall(snippets) == [] and "\\" not in snippets, "TeX source shown in the search results"
+        gallery = [results.nth(i).inner_text() for i, t in enumerate(targets) if re.search(r"/(classes|misclassified)/", t)]
+        assert not any(re.search(r"p = \d|ΣIG", text) for text in gallery), "a gallery table row in the results"
+        assert watch.problems == []
+    finally:
+        context.close()
+
+
+def test_the_zensical_search_leads_from_a_test_index_to_its_row(browser, zensical_site, quick_build):
+    project, _ = quick_build
+    example = json.loads((project / "site" / "manifest.json").read_text())["examples"][-1]
+    context, page, watch = open_page(browser, zensical_site, load_all=False)
+    try:
+        _zensical_search(page, str(example["test_index"]))
+        top = follow_to_row(page, page.locator(f"a[role=option][href$='#{example['anchor']}']").first, example)
+        assert 40 <= top <= 450, (example["anchor"], top)  # below the site header, in the window's upper half
         assert watch.problems == []
     finally:
         context.close()

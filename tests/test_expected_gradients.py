@@ -319,21 +319,25 @@ def _flagged_inputs():
 
 
 def test_pages_show_eg_error_in_logits_and_of_sum_abs_and_flag_the_maps(tmp_path):
-    from test_pages import TEMPLATES, render_pages
+    from test_pages import TEMPLATES, explorer_row, render_pages
 
     render_pages(_flagged_inputs(), TEMPLATES, tmp_path)
     explorer = (tmp_path / "explorer.md").read_text(encoding="utf-8")
     # The maps of the synthetic report are linspace(−1, 1, 16) on 4 × 4: Σ|EG| = 128/15.
-    row_100 = next(line for line in explorer.splitlines() if "| [100](" in line)
-    assert "| 3.86% (0.329) |" in row_100 and row_100.rstrip().endswith("| EG noise |")
-    row_8 = next(line for line in explorer.splitlines() if "| [8](" in line)
-    assert "| 5.55% (0.474) |" in row_8 and row_8.rstrip().endswith("| EG sign |")
-    row_101 = next(line for line in explorer.splitlines() if "| [101](" in line)
-    assert row_101.rstrip().endswith("| 0% (0.000) |  |")  # nothing to flag
+    row_100 = explorer_row(explorer, 100)
+    assert '"EG error">3.86% (0.329)</td>' in row_100 and '"Flags">EG noisy</td>' in row_100
+    assert 'data-flags="eg-noise"' in row_100
+    row_8 = explorer_row(explorer, 8)
+    assert '"EG error">5.55% (0.474)</td>' in row_8 and '"Flags">EG sum of wrong sign</td>' in row_8
+    assert 'data-flags="eg-sign"' in row_8
+    row_101 = explorer_row(explorer, 101)
+    assert '"EG error">0% (0.000)</td>' in row_101 and '"Flags">—</td>' in row_101  # nothing to flag
+    assert 'data-flags=""' in row_101
     assert "2,217" not in explorer and "2217" not in explorer and "416" not in explorer  # no ratio to a tiny Δ
     # The legend at the column heads says what each flag means, with the bound.
-    assert "**Flags**: *above tolerance*: an IG map's completeness error is above 1%; *EG sign*: an EG map's sum " \
-           "has the opposite sign to its Δ; *EG noise*: an EG map's noise is above 50% of the map" in explorer
+    assert "**Flags**: *IG above tolerance*: an IG map's completeness error is above 1%; *EG sum of wrong sign*: an " \
+           "EG map's sum has the opposite sign to its Δ; *EG noisy*: an EG map's noise is above 50% of the map" \
+           in explorer
     assert "**EG error**: of the image's Expected-Gradients maps, the one whose |ΣEG − Δ| is the largest share of " \
            "its Σ|EG|: that share, then |ΣEG − Δ| in logit units" in explorer
     # The gallery check lines: the error in logits and of Σ|EG|, and a visible note when flagged.

@@ -408,7 +408,7 @@ def trust(page: Page, m: dict[str, Any]) -> None:
     labels = t["random_labels"]
     page.prose(r"larger step \((?P<v>[^)]+)\)", "the random-label learning rate (a setting)", labels["learning_rate"],
                how="exact")
-    page.prose(r'\(<span class="gg-timing">(?P<v>[^<]+)</span> s\)', "the random-label training time",
+    page.prose(r'<span class="gg-timing"[^>]*>\((?P<v>[^<]+) s\)</span>', "the random-label training time",
                labels["seconds"])
     page.prose(r"fits (?P<v>\S+%) of its\s+random training labels", "the random-label fit", labels["train_fit"])
     page.prose(r"On the real test labels it is (?P<v>\S+%) accurate", "the random-label accuracy",

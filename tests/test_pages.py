@@ -107,8 +107,9 @@ def test_every_map_has_alt_text_naming_image_method_and_class(tmp_path):
     images = re.findall(r"!\[([^\]]*)\]\(([^)]*)\)", _all_text(tmp_path))
     # 20 correct × 7 tiles, 4 mistakes × (1 input + 2 × 6 maps + 2 contrast maps), 13 gallery pages
     # (10 classes, 3 true classes with a mistake) × 6 colour bars in the legend and 6 in the table head,
-    # 24 explorer thumbnails, confusion matrix and training curves.
-    assert len(images) == 20 * 7 + 4 * 15 + 13 * 12 + 24 + 2
+    # the explorer's 24 inputs, 24 IG maps, 4 contrast maps and its IG colour bar, confusion matrix and
+    # training curves.
+    assert len(images) == 20 * 7 + 4 * 15 + 13 * 12 + (24 * 2 + 4 + 1) + 2
     for alt, src in images:
         assert alt, src
     misclassified = (tmp_path / "misclassified/true-2.md").read_text(encoding="utf-8")
@@ -145,14 +146,31 @@ def test_explorer_lists_every_example_linked_to_its_row(tmp_path):
     inputs = synthetic_inputs()
     render_pages(inputs, TEMPLATES, tmp_path)
     page = (tmp_path / "explorer.md").read_text(encoding="utf-8")
-    links = re.findall(r"\| \[(\d+)\]\(([^)]*)\) \|", page)
+    links = re.findall(r'<td class="gg-index" data-label="Test #" markdown="span">\[(\d+)\]\(([^)]*)\)</td>', page)
     assert sorted(int(i) for i, _ in links) == sorted(e.test_index for e in inputs.examples)
     assert dict(links)["8"] == "misclassified/true-2.md#test-00008"
     assert dict(links)["131"] == "classes/class-3.md#test-00131"
     # IG error, then EG error: a mistake's contrastive EG misses its sum by 0.1, 1.17% of its Σ|EG| of
     # 128/15, its other maps by nothing.
-    row_8 = next(line for line in page.splitlines() if "| [8](" in line)
-    assert "| 0% | 1.17% (0.100) |" in row_8
+    row_8 = explorer_row(page, 8)
+    assert 'data-label="IG error">0%</td>\n<td class="gg-number gg-secondary" data-label="EG error">1.17% (0.100)</td>' \
+        in row_8
+    # Its input, its IG map of the predicted class and its contrast map, each linked to its row.
+    thumbnails = re.findall(r"\[!\[([^\]]*)\]\(([^)]*)\)\{[^}]*\}\]\(([^)]*)\)", row_8)
+    assert thumbnails == [("Test image 8", "figures/tiles/00008-input.webp", dict(links)["8"]),
+                          ("Test image 8: Integrated Gradients map for class 7", "figures/tiles/00008-7-ig.webp",
+                           dict(links)["8"]),
+                          ("Test image 8: contrastive Integrated Gradients, logit 7 − logit 2",
+                           "figures/tiles/00008-contrast.webp", dict(links)["8"])]
+    assert '<tr data-true="2" data-predicted="7" data-result="mistake" data-flags=""' in row_8
+    # A correct image has no contrast map: an empty cell keeps the columns in place.
+    row_131 = explorer_row(page, 131)
+    assert "-ig.webp" in row_131 and "contrast" not in row_131 and '<td class="gg-thumb gg-empty"></td>' in row_131
+
+
+def explorer_row(page: str, test_index: int) -> str:
+    """The HTML of the explorer row of ``test_index`` (from its ``<tr`` to its ``</tr>``)."""
+    return next(row for row in re.findall(r"<tr data-.*?</tr>", page, flags=re.S) if f">[{test_index}](" in row)
 
 
 def test_class_pages_order_by_margin_and_say_how_examples_were_chosen(tmp_path):

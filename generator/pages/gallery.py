@@ -1,5 +1,6 @@
-"""Gallery page contexts: the colour-bar legend and one table row per (example, target), and the
-explorer's rows, as ready-made strings and page-relative links (text escaped here)."""
+"""Gallery page contexts: the colour-bar legend and one table row per (example, target), as
+ready-made strings and page-relative links (text escaped here); the explorer's rows are in
+:mod:`generator.pages.explorer`."""
 
 from __future__ import annotations
 
@@ -14,17 +15,15 @@ from generator.pages.markdown_text import escape_markdown, href
 from generator.plumbing.numbers import digits, fixed, percent, percent_exact, percent_rounded_up
 from generator.stages.gallery import (
     CONTRAST_METHODS,
-    TILE_NAMES,
     Gallery,
     GalleryPage,
     anchor,
     colour_bar_path,
     contrast_tile_path,
-    method_maps,
     tile_path,
 )
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
-from generator.stages.checked_maps import EG_NOISE_BOUND, eg_error, eg_map_error
+from generator.stages.checked_maps import EG_NOISE_BOUND, eg_error
 from generator.stages.results import COMPLETENESS_TOLERANCE, Completeness, Example
 from generator.stages.strong import STRONG_PERCENTILE, strong_tile_path
 
@@ -174,70 +173,3 @@ def _role(target: int, example: Example) -> str:
     if example.correct:
         return ""
     return " (predicted)" if target == example.predicted else " (true)" if target == example.true_label else ""
-
-
-def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence[str], page: str) -> list[dict[str, str]]:
-    """One row per published example for the explorer table on ``page``: mistakes first, the most
-    confident first."""
-    page_of = gallery.page_of()
-    rows = []
-    for e in sorted(examples, key=lambda e: (e.correct, -e.confidence, e.test_index)):
-        ig_checks = checks(e)
-        worst = _largest(ig_checks)
-        eg_errors = [eg_map_error(c, m) for c, m in zip(checks(e, "eg_completeness"), eg_maps(e))]
-        eg_worst = max(eg_errors, key=lambda error: error.of_mass) if eg_errors else None
-        flags = ["above tolerance"] if any(not c.within_tolerance for c in ig_checks) else []
-        if any(not np.all(np.isfinite(m)) for m in maps_of(e)):
-            flags.append("non-finite values")
-        flags += [flag for flag in EG_FLAG_NOTES if any(flag in error.flags for error in eg_errors)]
-        rows.append({
-            "href": href(f"{page_of[e.test_index]}#{anchor(e.test_index)}", page),
-            "thumbnail": href(tile_path(e.test_index, "input"), page),
-            "alt": f"Test image {e.test_index}",
-            "index": str(e.test_index),
-            "true": escape_markdown(names[e.true_label]),
-            "predicted": escape_markdown(names[e.predicted]),
-            "confidence": fixed(e.confidence, 3),
-            "margin": fixed(gallery.margins[e.test_index]),
-            "error": percent(worst),
-            "eg_error": ("—" if eg_worst is None or not math.isfinite(eg_worst.of_mass) else
-                         f"{percent(eg_worst.of_mass)} ({fixed(eg_worst.absolute, 3)})"),
-            "result": "correct" if e.correct else "mistake",
-            "flags": ", ".join(flags),
-        })
-    return rows
-
-
-def explorer_legend(score: str) -> dict[str, str]:
-    """The explorer's one-line legends of the EG error column and of the flags, ``score`` naming
-    the score's unit ("logit")."""
-    return {"eg_error": (f"of the image's Expected-Gradients maps, the one whose |ΣEG − Δ| is the largest share of "
-                         f"its Σ|EG|: that share, then |ΣEG − Δ| in {score} units"),
-            "flags": (f"*above tolerance*: an IG map's completeness error is above "
-                      f"{percent_exact(COMPLETENESS_TOLERANCE)}; *EG sign*: an EG map's sum has the opposite sign to "
-                      f"its Δ; *EG noise*: an EG map's noise is above {percent_exact(EG_NOISE_BOUND)} of the map; "
-                      "*non-finite values*: a map holds NaN or ±∞")}
-
-
-def eg_maps(example: Example) -> list[np.ndarray]:
-    """An example's Expected-Gradients maps, in the order of ``checks(example, "eg_completeness")``."""
-    return [row.expected_gradients for row in example.rows] + (
-        [] if example.contrast is None else [example.contrast.expected_gradients])
-
-
-def maps_of(example: Example) -> list[np.ndarray]:
-    """Every map of an example, its contrast map included."""
-    return [m for key in TILE_NAMES for m in method_maps(key, [example])]
-
-
-def _largest(checks: list[Completeness]) -> float:
-    """The largest relative error of ``checks``; NaN if there is none or one is not finite."""
-    errors = [c.relative_error for c in checks]
-    return max(errors) if errors and all(np.isfinite(errors)) else float("nan")
-
-
-def checks(example: Example, check: str = "completeness") -> list[Completeness]:
-    """Every completeness check of an example, its targets' then its contrast map's: IG's
-    (``check="completeness"``) or Expected Gradients' (``"eg_completeness"``)."""
-    maps = [*example.rows, *([] if example.contrast is None else [example.contrast])]
-    return [getattr(m, check) for m in maps]

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from generator.pages.gallery import explorer_legend, explorer_rows, gallery_context
+from generator.pages.explorer import THUMBNAIL_PIXELS, explorer_classes, explorer_legend, explorer_rows
+from generator.pages.gallery import gallery_context
 from generator.pages.markdown_text import count, escape_markdown, front_matter_string, href
 from generator.plumbing.numbers import fixed, percent
 from generator.stages.gallery import (CLASS_PAGE, MISCLASSIFIED_CLASS_PAGE, MISCLASSIFIED_PAGE, Gallery,
@@ -237,10 +238,11 @@ def _misclassified_class_context(inputs: PageInputs, gallery_page: GalleryPage) 
 
 
 def _explorer_context(inputs: PageInputs) -> dict[str, Any]:
-    return {"rows": explorer_rows(inputs.examples, inputs.gallery, inputs.class_names, EXPLORER_PAGE),
-            "count": count(len(inputs.examples)), "misclassified_href": href(MISCLASSIFIED_PAGE, EXPLORER_PAGE),
-            "score": inputs.score.noun, "legend": explorer_legend(inputs.score.noun),
-            "footer": _footer(inputs)}
+    rows = explorer_rows(inputs.examples, inputs.gallery, inputs.class_names, EXPLORER_PAGE, inputs.score)
+    return {"rows": rows, "classes": explorer_classes(inputs.class_names), "flagged": any(r["flag_codes"] for r in rows),
+            "thumbnail": THUMBNAIL_PIXELS, "count": count(len(inputs.examples)),
+            "misclassified_href": href(MISCLASSIFIED_PAGE, EXPLORER_PAGE), "score": inputs.score.noun,
+            "legend": explorer_legend(inputs.gallery, inputs.score, EXPLORER_PAGE), "footer": _footer(inputs)}
 
 
 def _gallery_page(inputs: PageInputs, page: str) -> GalleryPage:

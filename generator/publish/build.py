@@ -154,6 +154,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
     from generator.plumbing.output_guard import mark_site
     from generator.publish.formulas import plain_search_index, typeset_site
     from generator.publish.image_sizes import add_image_sizes
+    from generator.publish.search import add_test_images
 
     if engine not in SITE_ENGINES:
         raise SiteError(f"unknown site engine {engine!r}; choose one of {', '.join(SITE_ENGINES)}")
@@ -173,6 +174,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
         add_image_sizes(building)
         typeset_site(building)
         plain_search_index(building)
+        add_test_images(building)
         mark_site(building)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
