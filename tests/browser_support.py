@@ -10,6 +10,7 @@ Screenshots go to ``$GG_SCREENSHOTS`` (or a pytest temporary folder): look at th
 from __future__ import annotations
 
 import functools
+import gzip
 import importlib.util
 import os
 import re
@@ -196,26 +197,36 @@ def check_formulas(page: sync_api.Page, name: str, at_least: int = 5) -> None:
     assert RAW_TEX.findall(visible) == [], f"{name}: TeX source left in the visible text"
 
 
-def first_load(browser: sync_api.Browser, url: str, width: int = 1280) -> tuple[dict[str, int], sync_api.Page]:
+def first_load(browser: sync_api.Browser, url: str, width: int = 1280) -> tuple[dict[str, bytes], sync_api.Page]:
     """Open ``url`` in a fresh context (empty cache) without scrolling and wait until the network is idle.
 
     Returns:
-        The body size in bytes of every response the page received, by URL path; and the page,
-        whose context the caller closes.
+        The body of every response the page received, by URL path (as the test server sends it,
+        uncompressed; :func:`gzipped_size` gives what a compressing server would send); and the
+        page, whose context the caller closes.
     """
     context = browser.new_context(viewport={"width": width, "height": 900}, service_workers="block")
     page = context.new_page()
-    sizes: dict[str, int] = {}
+    bodies: dict[str, bytes] = {}
 
     def finished(request: sync_api.Request) -> None:
-        # The body as received (the test server does not compress); Chromium reports no
-        # transfer size for the search worker's script, so sizes() would leave it out.
+        # Chromium reports no transfer size for the search worker's script, so sizes() would
+        # leave it out: take the bodies themselves.
         response = request.response()
-        sizes[urlsplit(request.url).path] = len(response.body()) if response is not None else 0
+        bodies[urlsplit(request.url).path] = response.body() if response is not None else b""
 
     page.on("requestfinished", finished)
     page.goto(url, wait_until="networkidle")
-    return sizes, page
+    return bodies, page
+
+
+COMPRESSED_TYPES = (".html", ".css", ".js", ".json", ".svg", "/")
+"""What a static host compresses (text); images (WebP, PNG) are sent as they are."""
+
+
+def gzipped_size(path: str, body: bytes) -> int:
+    """The bytes a static host that compresses (GitHub Pages, nginx's gzip) sends for ``body``."""
+    return len(gzip.compress(body, compresslevel=6, mtime=0)) if path.endswith(COMPRESSED_TYPES) else len(body)
 
 
 def search_site(page: sync_api.Page, text: str) -> sync_api.Locator:

@@ -18,14 +18,14 @@
       var map = tile.querySelector("img");
       if (input) {
         var under = document.createElement("img");
-        under.className = "gg-under";
+        under.className = "gg-under off-glb";  // a tile, not a figure to zoom or size as one
         under.alt = "";
         under.loading = "lazy";
         under.src = input.src;
         tile.insertBefore(under, map);
       }
       var strong = document.createElement("img");
-      strong.className = "gg-strong";
+      strong.className = "gg-strong off-glb";
       strong.alt = tile.getAttribute("data-strong-alt") || "";
       strong.loading = "lazy";
       strong.src = new URL(tile.getAttribute("data-strong"), map.src).href;
