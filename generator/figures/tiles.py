@@ -16,7 +16,6 @@ dependency of matplotlib) encodes the files; no metadata, so equal maps give equ
 from __future__ import annotations
 
 import io
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +29,6 @@ INPUT_SCALE = ColourScale(limit=1.0, signed=False, cmap="gray", unit="pixel inte
 NOT_FINITE_GREY = 200
 
 
-@lru_cache(maxsize=None)
-def _table(cmap: str) -> np.ndarray:
-    return colour_table(cmap)
-
-
 def tile_bytes(values: np.ndarray, scale: ColourScale) -> bytes:
     """A (H, W) map as a lossless WebP image, each pixel the colour of its step.
 
@@ -42,7 +36,7 @@ def tile_bytes(values: np.ndarray, scale: ColourScale) -> bytes:
     """
     values = np.asarray(values)
     if np.all(np.isfinite(values)):
-        rgb = _table(scale.cmap)[scale.levels(values)]
+        rgb = colour_table(scale.cmap)[scale.levels(values)]
     else:
         rgb = np.full((*values.shape, 3), NOT_FINITE_GREY, np.uint8)
     buffer = io.BytesIO()
@@ -63,6 +57,6 @@ def draw_colour_bar(scale: ColourScale, path: Path) -> bool:
 def read_tile(data: bytes, scale: ColourScale) -> np.ndarray:
     """The values a tile shows: each pixel's colour matched to the nearest step of ``scale``."""
     rgb = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.int32)
-    table = _table(scale.cmap).astype(np.int32)
+    table = colour_table(scale.cmap).astype(np.int32)
     distance = ((rgb[:, :, None, :] - table[None, None, :, :]) ** 2).sum(axis=-1)
     return scale.values(distance.argmin(axis=-1))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -97,12 +98,14 @@ def clipping(maps: Sequence[np.ndarray], scale_limit: float) -> Clipping:
     )
 
 
+@lru_cache(maxsize=None)
 def colour_table(cmap: str) -> np.ndarray:
     """(LEVELS, 3) uint8 RGB colour of each step of the matplotlib colour map ``cmap``.
 
     Every step gets a colour of its own, so that a tile can be read back to its values: where
     8-bit rounding gives two steps the same colour, the later one moves by one unit in one
-    channel (invisible, and still the nearest colour to its own step).
+    channel (invisible, and still the nearest colour to its own step). Computed once per colour
+    map (it takes about 10 ms, a tile 0.2 ms) and returned read-only.
     """
     from matplotlib import colormaps
 
@@ -113,4 +116,6 @@ def colour_table(cmap: str) -> np.ndarray:
         candidates = [table[step] + np.roll([delta, 0, 0], channel) for delta in (0, 1, -1) for channel in (2, 1, 0)]
         table[step] = next(c for c in candidates if tuple(c) not in seen and c.min() >= 0 and c.max() <= 255)
         seen.add(tuple(int(v) for v in table[step]))
-    return table.astype(np.uint8)
+    table = table.astype(np.uint8)
+    table.setflags(write=False)
+    return table
