@@ -45,11 +45,14 @@ def ig_quadrature(steps: int, method: str, tolerance: float, map_tolerance: floa
 
 
 def node_use(nodes: dict[int, int]) -> str:
-    """"the 502 maps used 65 nodes (273 maps), 129 (118), …": every count, fewest nodes first."""
-    total = sum(nodes.values())
-    used = [f"{n:,} ({count:,} map{'s' * (count != 1)})" for n, count in sorted(nodes.items())]
-    used[0] = used[0].replace(" (", " nodes (", 1)
-    return f"the {total:,} published maps used {', '.join(used)}"
+    """"the 502 published maps used 65 nodes (273 maps), 129 (118 maps), …": every count, fewest
+    nodes first, the unit named once."""
+    def maps(count: int) -> str:
+        return f"{count:,} map{'s' * (count != 1)}"
+
+    (fewest, first), *more = sorted(nodes.items())
+    used = [f"{fewest:,} nodes ({maps(first)})"] + [f"{n:,} ({maps(count)})" for n, count in more]
+    return f"the {sum(nodes.values()):,} published maps used {', '.join(used)}"
 
 
 def unread_border(region: ReadRegion | None) -> str | None:

@@ -194,7 +194,7 @@ def _misclassified_context(inputs: PageInputs) -> dict[str, Any]:
     names = inputs.class_names
     per_class = []
     for k, name in enumerate(names):
-        total = int(confusion[k].sum() - confusion[k, k])
+        total = _mistakes_of_class(confusion, k)
         page = shown_pages.get(MISCLASSIFIED_CLASS_PAGE.format(k=k))
         if total or page is not None:
             per_class.append({"label": f"Class {escape_markdown(name)}", "total": count(total),
@@ -226,7 +226,7 @@ def _misclassified_class_context(inputs: PageInputs, gallery_page: GalleryPage) 
     k = gallery_page.examples[0].true_label
     confusion = np.asarray(inputs.evaluation.confusion)
     name = escape_markdown(inputs.class_names[k])
-    total, shown = int(confusion[k].sum() - confusion[k, k]), len(gallery_page.examples)
+    total, shown = _mistakes_of_class(confusion, k), len(gallery_page.examples)
     return {"name": name, "front_matter_title": front_matter_string(f"True class {name}"),
             "total": count(total), "shown": (f"all {count(shown)} are" if shown == total else
                                              f"{count(shown)} of them {'is' if shown == 1 else 'are'}"),
@@ -235,6 +235,12 @@ def _misclassified_class_context(inputs: PageInputs, gallery_page: GalleryPage) 
             "index_href": href(MISCLASSIFIED_PAGE, page), "class_href": href(CLASS_PAGE.format(k=k), page),
             "explorer_href": href(EXPLORER_PAGE, page), "reading_href": href(READING_PAGE, page),
             "footer": _footer(inputs)}
+
+
+def _mistakes_of_class(confusion: np.ndarray, k: int) -> int:
+    """How many test images of true class ``k`` the model misclassified (row ``k`` of the
+    confusion matrix off its diagonal)."""
+    return int(confusion[k].sum() - confusion[k, k])
 
 
 def _explorer_context(inputs: PageInputs) -> dict[str, Any]:
