@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """What Expected Gradients, the baseline study and the decoy check cost in one cold build.
 
 Runs a cold build (empty cache, default settings unless arguments are given) in a private copy
@@ -13,28 +12,20 @@ of the project, in this process, and measures in that same run:
   (issue 23 asks for at most 40%). The model stage's training moves by several seconds from run
   to run, and the share with it: run it a few times and take the median.
 
-    .ci/bench-evidence            # the default report (it takes no arguments)
+    python -m benchmarks.evidence    # the default report (it takes no arguments)
 """
 
 import os
-import shutil
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def copy_project(project: Path) -> None:
-    """The site files of this checkout (see ``generator.publish.layout.site_files``) into ``project``."""
-    from generator.publish.layout import site_files
-
-    for source, name in site_files(ROOT):
-        (project / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, project / name)
+from benchmarks.common import ROOT, copy_project, parser, report_machine
 
 
 def main() -> None:
+    parser(__doc__).parse_args()
+    report_machine()
     import numpy as np
 
     import generator.attributions as attr
@@ -79,8 +70,7 @@ def main() -> None:
     import generator.pipeline as pipeline
 
     with tempfile.TemporaryDirectory() as work:
-        project = Path(work)
-        copy_project(project)
+        project = copy_project(ROOT, Path(work))
         os.chdir(project)
         settings = load_settings()
         start = time.perf_counter()

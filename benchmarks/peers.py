@@ -1,14 +1,13 @@
-#!/usr/bin/env python3
 """Integrated Gradients side by side with Xplique, at equal accuracy, in one run.
 
 Xplique and PAIR's saliency are not dependencies: install them into a scratch folder and name
-that folder, e.g.
+that folder on PYTHONPATH, e.g.
 
     python -m pip install --no-deps --target /tmp/xq xplique==2.0.2 saliency==0.2.1 deprecated \
         einops "scikit-image<=0.25.2" "scikit-learn<=1.7.2" "scipy<=1.15.3" opencv-python-headless \
         tensorflow-probability==0.25.0 tf-keras==2.20.1 dm-tree cloudpickle decorator wrapt \
         lazy_loader imageio tifffile networkx joblib threadpoolctl
-    .ci/bench-peers /tmp/xq [MODEL.keras]
+    PYTHONPATH=/tmp/xq python -m benchmarks.peers [MODEL.keras]
 
 The model is the given .keras file, else the newest model in .gradient-gallery/models (run a
 default build first). On the first 256 test images and each one's predicted class, it times
@@ -31,20 +30,8 @@ median and max map error.
 """
 
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-
-def best_of(repeats, run):
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+from benchmarks.common import best_of, model_path, parser, report_machine
 
 
 def logit_guided(grad_fn, images, targets, tolerance, start=4):
@@ -130,24 +117,22 @@ def pair_saliency(model, images, targets, repeats):
 
 
 def main() -> None:
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    sys.path.insert(0, sys.argv[1])
+    arguments = parser(__doc__)
+    arguments.add_argument("model", nargs="?", help="a .keras model (default: the newest in the cache)")
+    path = model_path(arguments.parse_args().model)
     import numpy as np
-    from xplique.attributions import IntegratedGradients
+    try:
+        from xplique.attributions import IntegratedGradients
+    except ImportError:
+        sys.exit("Xplique is not importable: install it in a scratch folder and put that folder on PYTHONPATH "
+                 "(python -m benchmarks.peers --help)")
+    report_machine()
 
     from generator.attributions import GradientFunction, completeness, integrated_gradients
     from generator.attributions.adaptive import adaptive_integrated_gradients
     from generator.stages.data import load_dataset, to_model_input
     from generator.stages.keras_archive import load_keras
 
-    if len(sys.argv) > 2:
-        path = Path(sys.argv[2])
-    else:
-        models = sorted((ROOT / ".gradient-gallery" / "models").glob("cnn-*.keras"), key=lambda p: p.stat().st_mtime)
-        if not models:
-            sys.exit("no model in .gradient-gallery/models: run gradient-gallery build first, or name a .keras file")
-        path = models[-1]
     model = load_keras(path)
     images = to_model_input(load_dataset().x_test[:256])
     grad_fn = GradientFunction(model)

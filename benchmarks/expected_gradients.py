@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Expected Gradients: map error and completeness of draw schemes, against a converged reference.
 
-    .ci/bench-expected-gradients [MODEL.keras] [--seeds S]
+    python -m benchmarks.expected_gradients [MODEL.keras] [--seeds S]
         [--draws 16,32,48,64,96,128] [--schemes "plain,class strata"] [--cache /tmp/eg-reference.npz]
 
 The model is the given .keras file, else the newest model in .gradient-gallery/models (run a
@@ -41,13 +40,10 @@ about a quarter. Pairing α on one path (antithetic, two per path) lowers the co
 which measures the sum only (6.6% against 9.0% median at 64 draws), and raises the map error.
 """
 
-import sys
-from pathlib import Path
+import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
+from benchmarks.common import (gradients, model_path, relative_l1, report_machine, sampling_study_parser, study_images,
+                               two_references)
 
 DRAWS = (16, 32, 48, 64, 96, 128)
 IMAGES_CORRECT, IMAGES_WRONG = 16, 8
@@ -124,13 +120,6 @@ h = ∇f_t at the middle of the path from the mean baseline to x (one more gradi
 nothing random, so the correction has expectation zero and the estimator stays unbiased)."""
 
 
-def gradients(grad_fn, points, targets, chunk=2048):
-    out = np.empty(points.shape, np.float32)
-    for start in range(0, len(points), chunk):
-        out[start:start + chunk], _ = grad_fn(points[start:start + chunk], targets[start:start + chunk])
-    return out
-
-
 def eg_terms(grad_fn, images, targets, baselines, which, alpha):
     """(N, H, W, C) mean over each image's draws of (x − x′_j) ⊙ ∇f_t(x′_j + α_j (x − x′_j))."""
     n = which.shape[1]
@@ -154,11 +143,6 @@ def reference(grad_fn, images, targets, baselines, seed):
     return np.stack(maps)
 
 
-def relative_l1(maps, ref):
-    axes = tuple(range(1, maps.ndim))
-    return np.abs(maps - ref).sum(axis=axes) / np.abs(ref).sum(axis=axes)
-
-
 def main() -> None:
     from generator.attributions import GradientFunction
     from generator.attributions.seeding import image_generator
@@ -166,46 +150,18 @@ def main() -> None:
     from generator.stages.data import load_dataset, to_model_input
     from generator.stages.keras_archive import load_keras
 
-    args = sys.argv[1:]
-    seeds = 8
-    if "--seeds" in args:
-        at = args.index("--seeds")
-        seeds = int(args[at + 1])
-        del args[at:at + 2]
-    draw_counts = DRAWS
-    if "--draws" in args:
-        at = args.index("--draws")
-        draw_counts = tuple(int(v) for v in args[at + 1].split(","))
-        del args[at:at + 2]
-    only = None
-    if "--schemes" in args:
-        at = args.index("--schemes")
-        only = args[at + 1].split(",")
-        del args[at:at + 2]
-    cache = None
-    if "--cache" in args:
-        at = args.index("--cache")
-        cache = args[at + 1]
-        del args[at:at + 2]
-    if args:
-        path = Path(args[0])
-    else:
-        models = sorted((ROOT / ".gradient-gallery" / "models").glob("cnn-*.keras"), key=lambda p: p.stat().st_mtime)
-        if not models:
-            sys.exit("no model in .gradient-gallery/models: run gradient-gallery build first, or name a .keras file")
-        path = models[-1]
+    options = sampling_study_parser(__doc__, "--draws", DRAWS).parse_args()
+    seeds, draw_counts, only = options.seeds, options.counts, options.schemes
+    path = model_path(options.model)
+    report_machine()
     grad_fn = GradientFunction(load_keras(path), chunk_size=2048)
     data = load_dataset()
     sample = baseline_sample(len(data.x_train), 1000, seed=0)
     baselines = to_model_input(data.x_train[sample])
     labels = np.asarray(data.y_train)[sample]
-    test = to_model_input(data.x_test)
-    predicted = grad_fn.logits(test).argmax(axis=1)
-    right = np.flatnonzero(predicted == data.y_test)[:IMAGES_CORRECT]
-    wrong = np.flatnonzero(predicted != data.y_test)[:IMAGES_WRONG]
-    index = np.r_[right, wrong]
-    images, targets = test[index], predicted[index]
-    print(f"model {path.name}; {len(images)} images ({len(right)} correct, {len(wrong)} misclassified), "
+    images, targets, right, wrong = study_images(grad_fn, to_model_input(data.x_test), data.y_test, IMAGES_CORRECT,
+                                                 IMAGES_WRONG)
+    print(f"model {path.name}; {len(images)} images ({right} correct, {wrong} misclassified), "
           f"{len(baselines)} baselines, {seeds} seeds per scheme")
 
     ink = baselines.reshape(len(baselines), -1).sum(axis=1)
@@ -217,13 +173,7 @@ def main() -> None:
     _, at_input = grad_fn(images, targets)
     mean_baseline = baselines.mean(axis=0)
 
-    if cache and Path(cache).exists():
-        ref_a, ref_b = np.load(cache)["a"], np.load(cache)["b"]
-    else:
-        ref_a = reference(grad_fn, images, targets, baselines, seed=1)
-        ref_b = reference(grad_fn, images, targets, baselines, seed=2)
-        if cache:
-            np.savez(cache, a=ref_a, b=ref_b)
+    ref_a, ref_b = two_references(options.cache, lambda seed: reference(grad_fn, images, targets, baselines, seed))
     ref = (ref_a + ref_b) / 2
     noise = relative_l1(ref_a, ref_b) / 2
     print(f"reference: {len(baselines) * REFERENCE_ALPHAS} evaluations per image, twice; error of their mean "

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """SmoothGrad: map error of noise schemes against a converged reference, and the split-half noise.
 
-    .ci/bench-smoothgrad [MODEL.keras] [--seeds S] [--samples 8,16,24,32,64]
+    python -m benchmarks.smoothgrad [MODEL.keras] [--seeds S] [--samples 8,16,24,32,64]
         [--schemes "plain,antithetic"] [--cache /tmp/sg-reference.npz]
 
 The model is the given .keras file, else the newest model in .gradient-gallery/models (run a
@@ -57,15 +56,11 @@ hypercube at 24 samples 1.00x, 0.84–1.17x (24 seeds). Scrambled Sobol points a
 at most 64 points in 784 dimensions their finer structure reaches only the first coordinates.
 """
 
-import sys
-from pathlib import Path
+import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-
-from generator.attributions.smoothgrad import normal_quantile  # noqa: E402
+from benchmarks.common import (gradients, model_path, relative_l1, report_machine, sampling_study_parser, study_images,
+                               two_references)
+from generator.attributions.smoothgrad import normal_quantile
 
 SAMPLES = (8, 16, 24, 32, 64)
 IMAGES_CORRECT, IMAGES_WRONG = 16, 8
@@ -158,18 +153,6 @@ def draw(scheme, generator, n, d):
     return np.concatenate([first, second]), h * per_unit
 
 
-def gradients(grad_fn, points, targets, chunk=2048):
-    out = np.empty(points.shape, np.float32)
-    for start in range(0, len(points), chunk):
-        out[start:start + chunk], _ = grad_fn(points[start:start + chunk], targets[start:start + chunk])
-    return out.astype(np.float64)
-
-
-def relative_l1(maps, ref):
-    axes = tuple(range(1, maps.ndim))
-    return np.abs(maps - ref).sum(axis=axes) / np.abs(ref).sum(axis=axes)
-
-
 def l1(maps):
     return np.abs(maps).reshape(len(maps), -1).sum(axis=1)
 
@@ -181,7 +164,7 @@ def reference(grad_fn, images, targets, seed):
         total = np.zeros(image.shape)
         for _ in range(REFERENCE_SAMPLES // 1024):
             noise = SIGMA * rng.standard_normal((1024, *image.shape))
-            total += gradients(grad_fn, (image + noise).astype(np.float32), np.full(1024, target)).sum(axis=0)
+            total += gradients(grad_fn, (image + noise).astype(np.float32), np.full(1024, target)).astype(np.float64).sum(axis=0)
         maps.append(total / REFERENCE_SAMPLES)
     return np.stack(maps)
 
@@ -197,7 +180,7 @@ def scheme_maps(grad_fn, images, targets, scheme, n, seed):
         noise.append(z.reshape(n, *image.shape))
     noise = SIGMA * np.stack(noise)
     points = (images[:, None] + noise).astype(np.float32).reshape(-1, *images.shape[1:])
-    g = gradients(grad_fn, points, np.repeat(targets, n)).reshape(len(images), n, *images.shape[1:])
+    g = gradients(grad_fn, points, np.repeat(targets, n)).astype(np.float64).reshape(len(images), n, *images.shape[1:])
     a, b = g[:, :first].mean(axis=1), g[:, first:].mean(axis=1)
     return g.mean(axis=1), a, b, first, n
 
@@ -207,45 +190,18 @@ def main() -> None:
     from generator.stages.data import load_dataset, to_model_input
     from generator.stages.keras_archive import load_keras
 
-    args = sys.argv[1:]
-
-    def option(name, default, parse):
-        if name in args:
-            at = args.index(name)
-            value = parse(args[at + 1])
-            del args[at:at + 2]
-            return value
-        return default
-
-    seeds = option("--seeds", 8, int)
-    sample_counts = option("--samples", SAMPLES, lambda v: tuple(int(x) for x in v.split(",")))
-    only = option("--schemes", None, lambda v: v.split(","))
-    cache = option("--cache", None, str)
-    if args:
-        path = Path(args[0])
-    else:
-        models = sorted((ROOT / ".gradient-gallery" / "models").glob("cnn-*.keras"), key=lambda p: p.stat().st_mtime)
-        if not models:
-            sys.exit("no model in .gradient-gallery/models: run gradient-gallery build first, or name a .keras file")
-        path = models[-1]
+    options = sampling_study_parser(__doc__, "--samples", SAMPLES).parse_args()
+    seeds, sample_counts, only = options.seeds, options.counts, options.schemes
+    path = model_path(options.model)
+    report_machine()
     grad_fn = GradientFunction(load_keras(path), chunk_size=2048)
     data = load_dataset()
-    test = to_model_input(data.x_test)
-    predicted = grad_fn.logits(test).argmax(axis=1)
-    right = np.flatnonzero(predicted == data.y_test)[:IMAGES_CORRECT]
-    wrong = np.flatnonzero(predicted != data.y_test)[:IMAGES_WRONG]
-    index = np.r_[right, wrong]
-    images, targets = test[index], predicted[index]
-    print(f"model {path.name}; {len(images)} images ({len(right)} correct, {len(wrong)} misclassified), "
+    images, targets, right, wrong = study_images(grad_fn, to_model_input(data.x_test), data.y_test, IMAGES_CORRECT,
+                                                 IMAGES_WRONG)
+    print(f"model {path.name}; {len(images)} images ({right} correct, {wrong} misclassified), "
           f"σ = {SIGMA}, {seeds} seeds per scheme")
 
-    if cache and Path(cache).exists():
-        ref_a, ref_b = np.load(cache)["a"], np.load(cache)["b"]
-    else:
-        ref_a = reference(grad_fn, images, targets, seed=1)
-        ref_b = reference(grad_fn, images, targets, seed=2)
-        if cache:
-            np.savez(cache, a=ref_a, b=ref_b)
+    ref_a, ref_b = two_references(options.cache, lambda seed: reference(grad_fn, images, targets, seed))
     ref = (ref_a + ref_b) / 2
     noise = relative_l1(ref_a, ref_b) / 2
     print(f"reference: {REFERENCE_SAMPLES} plain samples per image, twice; error of their mean "

@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """The attributions stage and the whole-test-set pass, the code before issue 14 against this
 checkout, side by side in one run on one model.
 
-    .ci/bench-attributions MODEL.keras [BEFORE]   # BEFORE: a git revision, default 9198c37^
+    python -m benchmarks.attributions MODEL.keras [BEFORE]   # BEFORE: a git revision, default 9198c37^
 
 BEFORE is checked out into a temporary folder (git worktree). Each round runs both checkouts in
 fresh child processes, one after the other, each with its own default settings, on the rows a
@@ -18,10 +17,9 @@ per map, and the completeness error (median, max) of the published IG maps and t
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.common import ROOT, parser, report_machine, revision_checkout
 
 CHILD = r'''
 import json, os, sys, time
@@ -66,6 +64,7 @@ print(json.dumps({"stage": stage, "rows": len(index), "contrasts": len(contrast_
 
 
 def run(checkout: Path, model: str) -> dict:
+    """The numbers CHILD prints, run on ``checkout`` in a fresh process."""
     done = subprocess.run([sys.executable, "-c", CHILD, model], cwd=checkout, capture_output=True, text=True,
                           env={"PYTHONPATH": str(checkout), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2"})
     if done.returncode:
@@ -74,20 +73,17 @@ def run(checkout: Path, model: str) -> dict:
 
 
 def main() -> None:
-    if len(sys.argv) not in (2, 3):
-        sys.exit(__doc__)
-    model = str(Path(sys.argv[1]).resolve())
-    before = sys.argv[2] if len(sys.argv) == 3 else "9198c37^"
-    with tempfile.TemporaryDirectory() as scratch:
-        old = Path(scratch) / "before"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old), before], check=True)
-        try:
-            results: dict[str, list[dict]] = {"before": [], "now": []}
-            for _ in range(3):
-                results["before"].append(run(old, model))
-                results["now"].append(run(ROOT, model))
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=True)
+    arguments = parser(__doc__)
+    arguments.add_argument("model", help="the .keras model whose published rows are attributed")
+    arguments.add_argument("before", nargs="?", default="9198c37^", help="the earlier revision (default %(default)s)")
+    options = arguments.parse_args()
+    report_machine()
+    model = str(Path(options.model).resolve())
+    with revision_checkout(options.before) as old:
+        results: dict[str, list[dict]] = {"before": [], "now": []}
+        for _ in range(3):
+            results["before"].append(run(old, model))
+            results["now"].append(run(ROOT, model))
     best = {name: (min(r["stage"] for r in runs), min(r["whole"] for r in runs), runs[0])
             for name, runs in results.items()}
     for name, (stage, whole, r) in best.items():

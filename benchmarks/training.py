@@ -1,16 +1,13 @@
-#!/usr/bin/env python3
 """Training time and test accuracy of the default model against the settings it replaced, and
 of the levers that did not help, each trained from an empty cache, one after the other, in one run.
 
-    .ci/bench-training
+    python -m benchmarks.training
 """
 
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import parser, report_machine
 
 CONFIGS = (
     ("before: 4 epochs, batch 128, constant 1e-3",
@@ -27,6 +24,8 @@ def main() -> None:
     from generator.stages.data import load_dataset
     from generator.stages.model import evaluate, train_model
 
+    parser(__doc__).parse_args()
+    report_machine()
     dataset = load_dataset()
     for name, overrides in CONFIGS:
         with tempfile.TemporaryDirectory() as cache:

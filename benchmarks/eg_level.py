@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """Expected Gradients against the level the site states: each estimator's completeness error,
 split-half noise and cost over the maps a default build publishes, in one run.
 
-    .ci/bench-eg-level MODEL.keras [--seeds 4] [--reference-seeds 8] [--cache /tmp/eg-reference.npz]
-                       [--before REVISION]
+    python -m benchmarks.eg_level MODEL.keras [--seeds 4] [--reference-seeds 8]
+                       [--cache /tmp/eg-reference.npz] [--before REVISION]
 
 MODEL is the report's model: ``site/data/model.keras`` of a default build (the newest
 ``cnn-*.keras`` in .gradient-gallery/models may be the decoy's). The rows are the default build's
@@ -19,7 +18,7 @@ For every estimator and each of S seeds (seed 0 is the published draws), over th
 - milliseconds per map on this machine (the per-target rows, the fastest of the seeds; a contrast
   map costs nothing).
 
-Then the map error against a converged EG (``.ci/bench-expected-gradients``' reference: every
+Then the map error against a converged EG (``benchmarks.expected_gradients``' reference: every
 baseline at 8 stratified α, twice; its 24 test images, each on its predicted class) for the
 plain mean and the control variate, with R seeds. With ``--before REVISION`` (e.g. e4cecd1, the
 code before issue 23), last the cost of the attributions stage's EG maps with that revision's
@@ -35,23 +34,13 @@ of the whole stage now, in one process, best of 3 alternating rounds. The estima
 
 import importlib
 import importlib.machinery
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-
-def option(args, name, default, kind):
-    if name in args:
-        at = args.index(name)
-        value = kind(args[at + 1])
-        del args[at:at + 2]
-        return value
-    return default
+from benchmarks import expected_gradients as bench
+from benchmarks.common import ROOT, parser, relative_l1, report_machine, study_images, two_references
 
 
 def before(generator, population, samples):
@@ -89,14 +78,17 @@ def main() -> None:
     from generator.stages.selection import attribution_requests, select_examples
 
     eg = importlib.import_module("generator.attributions.expected_gradients")  # the module, not the function
-    args = sys.argv[1:]
-    seeds = option(args, "--seeds", 4, int)
-    reference_seeds = option(args, "--reference-seeds", 8, int)
-    cache = option(args, "--cache", "/tmp/eg-reference.npz", str)
-    revision = option(args, "--before", None, str)
-    if len(args) != 1:
-        sys.exit(__doc__)
-    model, dataset, settings = load_keras(Path(args[0])), load_dataset(), Settings()
+    arguments = parser(__doc__)
+    arguments.add_argument("model", help="the report's model, site/data/model.keras of a default build")
+    arguments.add_argument("--seeds", type=int, default=4, help="seeds per estimator (default %(default)s)")
+    arguments.add_argument("--reference-seeds", type=int, default=8,
+                           help="seeds against the converged EG (default %(default)s)")
+    arguments.add_argument("--cache", default="/tmp/eg-reference.npz", help="the converged EG's cache (default %(default)s)")
+    arguments.add_argument("--before", help="a revision whose estimator's cost is measured last")
+    options = arguments.parse_args()
+    seeds, reference_seeds, cache, revision = options.seeds, options.reference_seeds, options.cache, options.before
+    report_machine()
+    model, dataset, settings = load_keras(Path(options.model)), load_dataset(), Settings()
     evaluation = evaluate(model, dataset)
     selection = select_examples(dataset.y_test, evaluation.predictions, evaluation.confidences, evaluation.margins,
                                 settings.selection.per_class, settings.selection.max_misclassified)
@@ -107,7 +99,7 @@ def main() -> None:
     logits = class_logits(grad_fn, baselines)
     _, at_input = grad_fn(images, target)
     plus, minus = contrast_rows[:, 0], contrast_rows[:, 1]
-    print(f"model {Path(args[0]).name}; {len(images)} rows and {len(plus)} contrast maps; {len(baselines)} "
+    print(f"model {Path(options.model).name}; {len(images)} rows and {len(plus)} contrast maps; {len(baselines)} "
           f"baselines; {seeds} seeds; noise bound {EG_NOISE_BOUND:.0%}")
     eg.expected_gradients(grad_fn, images[:8], target[:8], baselines=baselines, samples=8)  # trace first
 
@@ -168,22 +160,12 @@ def main() -> None:
               f"{s[7]:6.1%} {s[8]:6.1%} {s[9]:6.1f} {s[10]:6.2f}   (completeness ±{spread:.2%} over seeds)",
               flush=True)
 
-    bench = importlib.machinery.SourceFileLoader("bench_eg", str(ROOT / ".ci" / "bench-expected-gradients")).load_module()
-    test = to_model_input(dataset.x_test)
-    predicted = grad_fn.logits(test).argmax(axis=1)
-    chosen = np.r_[np.flatnonzero(predicted == dataset.y_test)[:bench.IMAGES_CORRECT],
-                   np.flatnonzero(predicted != dataset.y_test)[:bench.IMAGES_WRONG]]
-    x, t = test[chosen], predicted[chosen]
-    if Path(cache).exists():
-        stored = np.load(cache)
-        a, b = stored["a"], stored["b"]
-    else:
-        a = bench.reference(grad_fn, x, t, baselines, seed=1)
-        b = bench.reference(grad_fn, x, t, baselines, seed=2)
-        np.savez(cache, a=a, b=b)
+    x, t, _, _ = study_images(grad_fn, to_model_input(dataset.x_test), dataset.y_test, bench.IMAGES_CORRECT,
+                              bench.IMAGES_WRONG)
+    a, b = two_references(cache, lambda seed: bench.reference(grad_fn, x, t, baselines, seed))
     reference = (a + b) / 2
     print(f"\nagainst a converged EG ({len(x)} images, {reference_seeds} seeds; its own error ≈ "
-          f"{np.median(bench.relative_l1(a, b) / 2):.2%}): map error ‖EG − EG_ref‖₁/‖EG_ref‖₁")
+          f"{np.median(relative_l1(a, b) / 2):.2%}): map error ‖EG − EG_ref‖₁/‖EG_ref‖₁")
     for n in (64, 128):
         errors = {}
         for control in (False, True):
@@ -191,7 +173,7 @@ def main() -> None:
             for seed in range(reference_seeds):
                 halves = eg.expected_gradients_halves(grad_fn, x, t, baselines=baselines, samples=n, seed=seed,
                                                       control_variate=control, baseline_logits=logits)
-                found.append(bench.relative_l1(halves.maps, reference))
+                found.append(relative_l1(halves.maps, reference))
                 noise.append(halves.noise())
             errors[control] = np.concatenate(found)
             print(f"{'control variate' if control else 'mean':16s} {n:4d} draws: median {np.median(errors[control]):.2%}, "

@@ -1,15 +1,13 @@
-#!/usr/bin/env python3
 """Benchmark a cold build (empty cache) against a rebuild with nothing changed.
 
 Both run in a private copy of the project, one after the other on this machine; extra
 arguments go to both builds:
 
-    .ci/bench-rebuild            # the default report
-    .ci/bench-rebuild --quick    # the preview settings
+    python -m benchmarks.rebuild              # the default report
+    python -m benchmarks.rebuild -- --quick   # the preview settings
 """
 
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,12 +15,11 @@ import time
 from pathlib import Path
 from urllib.parse import unquote
 
-from generator.publish.layout import site_files
-
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.common import ROOT, copy_project, parser, report_machine
 
 
 def timed_build(project: Path, args: list[str]) -> tuple[float, str]:
+    """(seconds, log) of one ``gradient-gallery build`` in ``project``; exits if it fails."""
     start = time.perf_counter()
     result = subprocess.run(["gradient-gallery", "build", *args], cwd=project, capture_output=True, text=True)
     if result.returncode:
@@ -41,14 +38,15 @@ def site_weight(site: Path) -> str:
 
 
 def main() -> None:
+    arguments = parser(__doc__)
+    arguments.add_argument("build_args", nargs="*", help="arguments for both builds, after --")
+    build_args = arguments.parse_args().build_args
+    report_machine()
     with tempfile.TemporaryDirectory() as work:
-        project = Path(work)
-        for source, name in site_files(ROOT):  # mkdocs.yml, templates/, the hand-written pages
-            (project / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, project / name)
-        cold, cold_log = timed_build(project, sys.argv[1:])
+        project = copy_project(ROOT, Path(work))
+        cold, cold_log = timed_build(project, build_args)
         weight = site_weight(project / "site")
-        warm, warm_log = timed_build(project, sys.argv[1:])
+        warm, warm_log = timed_build(project, build_args)
         for title, log in (("cold build", cold_log), ("rebuild", warm_log)):
             print(f"{title}:")
             for line in log.splitlines():

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """How many linear pieces the report CNN's path gradient has along an IG path from black.
 
-    .ci/count-path-pieces MODEL.keras [IMAGES]   # IMAGES: the first N test images (default 8)
+    python -m benchmarks.path_pieces MODEL.keras [IMAGES]   # IMAGES: the first N test images (default 8)
 
 For a ReLU network with max pooling, the gradient along x′ + α(x − x′) is constant while every
 ReLU keeps its sign and every pooling window keeps its choice, and it jumps where one of them
@@ -12,23 +11,23 @@ once) and the number of unit changes. Expects the report's layer order: Conv2D(R
 Conv2D(ReLU), MaxPool, then dense layers.
 """
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import parser, report_machine
 
 
 def main() -> None:
-    if len(sys.argv) not in (2, 3):
-        sys.exit(__doc__)
+    arguments = parser(__doc__)
+    arguments.add_argument("model", help="the report's .keras model")
+    arguments.add_argument("images", nargs="?", type=int, default=8, help="the first N test images (default %(default)s)")
+    options = arguments.parse_args()
+    report_machine()
     import numpy as np
     import tensorflow as tf
 
     from generator.stages.data import load_dataset, to_model_input
     from generator.stages.keras_archive import load_keras
 
-    model = load_keras(sys.argv[1])
-    count = int(sys.argv[2]) if len(sys.argv) == 3 else 8
+    model = load_keras(options.model)
+    count = options.images
     first, _, second, _ = model.layers[:4]
     alphas = np.linspace(0, 1, 4097, dtype=np.float32)[1:]
     pieces = []
