@@ -193,7 +193,7 @@ def adaptive_numbers(grad_fn: attr.GradientFunction, batch: np.ndarray, targets:
 
 
 def format_table(numbers: dict[str, float], options: BenchOptions, machine: str) -> str:
-    """The Markdown table printed by ``gradient-gallery bench`` (and kept in the README)."""
+    """The Markdown table printed by ``gradient-gallery bench`` (and kept in docs/performance.md)."""
     n = options.images
     rows = [
         ("Reference: one tape per step, batch of 1", f"{numbers['reference_ms_per_image']:.1f} ms/image"),

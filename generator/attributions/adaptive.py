@@ -18,10 +18,10 @@ A map is doubled while either of two checks fails:
 Completeness alone is a weak test of a map: it checks one number, the sum, and the errors of
 different pixels cancel in it. On this project's ReLU network the path gradient is piecewise
 constant with many small jumps, so every rule's map error falls like 1/n, and the change at a
-doubling is a steady estimate of it: measured against 1,025-node maps of the report's model
-(256 test images), it is 1.7 times the true L1 error in the median and above it for 95% of
-maps, at every n from 16 to 128. Without the convergence check, maps refined to 0.5%
-completeness stopped 1.6% (median) and 3.8% (max) away from their converged values.
+doubling is a steady estimate of it: against 1,025-node maps of the report's model it
+overestimates the true L1 error in the median and for nearly every map, at every n from 16 to
+128. Without the convergence check, maps refined to completeness alone stopped about twice as far
+from their converged values as fixed 64-node maps (docs/performance.md, "Adaptive IG").
 
 Pairs of rows of the same image (two target classes) can be refined together: they then share
 their nodes, so the difference of their maps is the trapezoid sum of the difference of the two
@@ -52,10 +52,9 @@ DEFAULT_START = 16
 
 SWEEP_START = 64
 """Intervals of the first level when the sums are taken by the sweep (:mod:`.switch_sweep`): there a
-node costs about a microsecond and each doubling round a fixed ~0.35 ms per image, so fewer rounds
-of more nodes are faster. On the report's model (256 test images, the default checks): 1.72 → 1.14
-ms per image, maps 0.72% → 0.58% (median) and 1.74% → 1.05% (max) from the 1,025-node integral,
-65.8 evaluations per map instead of 52.4."""
+node costs little and each doubling round a fixed cost per image, so fewer rounds of more nodes
+are faster, and the maps closer to the integral, for a few more evaluations per map
+(docs/performance.md, "Adaptive IG")."""
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,11 @@ accumulation in oneDNN, and cast back to float32. The forward pass stays float32
 logits and every ReLU and pooling choice are exactly those of the float32 model; only the
 gradient carries bfloat16 rounding (8 significant bits per factor).
 
-Measured on the report's CNN (second convolution, 32 → 64 channels; chunks of 512, 2 cores,
-interleaved): the gradient call took 67.7 → 58.8 µs per image-step (0.87×), and gradients
-moved by 1.2e-3 of their largest value. On the first 256 test images, completeness errors did not
-change (adaptive IG at tolerance 0.003: median 1.4e-3, max 3.0e-3 either way; IG with 32
-Gauss–Legendre nodes: median 2.5e-3, max 3.1e-2 either way) but maps did, by up to 9e-4 of
-their largest value with 32 nodes and 3.7e-3 adaptively (some maps refine to a different
-level), so it is off by default. Running the whole convolution in bfloat16 was faster still
-(a further 0.94×) but moves the ReLU and pooling choices: maps changed by 4%.
+On the report's CNN it makes the gradient call faster and leaves completeness errors as they
+were, but it moves the maps (some refine to a different level), so it is off by default; its
+results would also differ between machines with and without bfloat16 hardware. Running the whole
+convolution in bfloat16 is faster still but moves the ReLU and pooling choices, and with them the
+maps. The numbers: docs/performance.md ("What did not help").
 """
 
 from __future__ import annotations

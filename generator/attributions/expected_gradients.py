@@ -21,20 +21,12 @@ is unbiased for any β independent of the draws; β_i is the least-squares slope
 taken from the other half of the draws (cross-fitting, which keeps it independent). The slopes
 sum to about 1 over the pixels, so the map's sum moves to f_t(x) − mean_j f_t(x′_j).
 
-Measured on the report's model (``.ci/bench-eg-level``, 2026-12-07, one run: the 388 rows and
-114 contrast maps of a default build, 4 seeds; map error against a converged EG on 24 images, 8
-seeds), median completeness error, split-half noise, map error and gradient evaluations per map:
-
-    estimator                         completeness   noise    map error   evaluations
-    mean of 64 draws (before)         4.02%          27.1%                64
-    mean of 64 draws (these α)        3.89%          26.5%    26.3%       64
-    control variate, 64 draws (now)   1.05%          26.8%    26.6%       64 + 1 (the score f(x))
-    mean of 128 draws                 2.76%          19.0%    18.6%       128
-
-The control variate corrects the sum, not the pixels: the noise (and the distance to a converged
-EG) is that of the plain mean; only more draws lower it, like 1/√n. Two α per baseline, or α and
-1 − α, lower the completeness error less (2.59%, 2.66%) and raise the noise (31.7%): fewer
-baselines. The draws of an image come from a generator seeded by ``seed`` and the image's own
+The control variate costs one more gradient evaluation per map (the score f(x)) and corrects the
+sum, not the pixels: the noise (and the distance to a converged EG) is that of the plain mean;
+only more draws lower it, like 1/√n. Two α per baseline, or α and 1 − α, lower the completeness
+error less and raise the noise: fewer baselines. The measurements (``python -m
+benchmarks.eg_level``) are in docs/performance.md, "Expected Gradients: noise and the stated
+level". The draws of an image come from a generator seeded by ``seed`` and the image's own
 bytes (like SmoothGrad's noise), so results do not depend on batch order or chunk size.
 """
 

@@ -2,16 +2,14 @@
 
 The input gradient of a first convolution z = W ⋆ x + b is the transposed convolution
 ∂s/∂x = Wᵀ ⋆ ∂s/∂z. TensorFlow computes it with ``Conv2DBackpropInput``, which on CPU is
-slow when the input has one channel (MNIST): 39 µs per image-step against 15 µs for the
-same product written as a matrix multiply and a sum of shifted copies (col2im), measured on
-2 cores for a 3×3, 1→32 convolution over 26×26 outputs. That one op was about a third of
-the whole gradient call (113 µs) of the report's CNN.
+slow when the input has one channel (MNIST): for the report's CNN that one op cost a third of
+the whole gradient call, more than twice as much as the same product written as a matrix multiply
+and a sum of shifted copies (col2im) (docs/performance.md).
 
 The matrix multiply puts the kernel offset (i, j) first, P = W_cols · ∂s/∂zᵀ of shape
-(kh, kw, C_in, n, H_out, W_out), so each shifted copy P[i, j] is a contiguous block: the
-col2im took 17.5 → 10.8 µs per image-step measured alone (24×24 outputs), against slicing
-every ninth column of an (n, H_out, W_out, kh·kw·C_in) product; the whole gradient call gained
-only 1–4% (three interleaved runs): the slices partly overlapped with other work.
+(kh, kw, C_in, n, H_out, W_out), so each shifted copy P[i, j] is a contiguous block: faster
+alone than slicing every ninth column of an (n, H_out, W_out, kh·kw·C_in) product, though the
+whole gradient call gained little, since the slices partly overlapped with other work.
 
 :func:`input_convolution_layer` finds such a first layer in a ``keras.Sequential`` model;
 :func:`input_convolution` is its affine part with the col2im gradient. Only the input

@@ -18,7 +18,7 @@ def quadrature(method: str, steps: int) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights of a quadrature rule on [0, 1] (cached; the arrays are read-only).
 
     See :func:`_nodes_and_weights` for the arguments. Gauss–Legendre nodes come from an
-    eigenvalue problem whose cost grows as steps³ (about 4 s at 4096 steps), hence the cache.
+    eigenvalue problem whose cost grows as steps³ (seconds at thousands of steps), hence the cache.
     """
     return _cached(method, int(steps))
 

@@ -5,8 +5,8 @@ MaxPool(ReLU(z)) = ReLU(MaxPool(z)) for any pooling window. The gradient is the 
 the window's maximum is positive both route ∂s/∂z to the same (first) maximal z_k; where it is
 ≤ 0 both give 0 (ReLU's gradient at the pooled value, or at every z_k). Pooling first, the ReLU
 and its gradient touch a quarter of the elements (2×2 pooling), and the pooling and its
-gradient cost the same. The gradient call took 84.2 → 78.3 µs per image-step (0.93×; chunks of
-512, 2 cores, interleaved), mostly the ``ReluGrad`` of the first convolution's 26×26×32 output.
+gradient cost the same. What it saves (docs/performance.md) is mostly the ``ReluGrad`` of the
+first convolution's 26×26×32 output.
 
 :func:`layer_steps` lists a ``keras.Sequential``'s layers as functions applied in turn, with
 Conv2D(activation="relu") → MaxPooling2D rewritten as affine part → pooling → ReLU.

@@ -15,9 +15,9 @@ half every pixel's noise takes each of its m strata once, which removes the part
 gradient's variance that adds up pixel by pixel. The halves are independent, so they also give
 each map's noise (:class:`~.halves.Halves`).
 
-On the report's model (.ci/bench-smoothgrad: 24 images, 24 seeds, against 8,192 plain samples), 24
-samples drawn so are 39% from SmoothGrad's expectation in the median (55% at most), closer than
-32 independent Gaussian samples (42%, 59%).
+On the report's model samples drawn so are closer to SmoothGrad's expectation than a quarter more
+independent Gaussian samples (``python -m benchmarks.smoothgrad``; docs/performance.md,
+"SmoothGrad samples").
 
 The noise of an image is drawn from a generator seeded by ``seed`` and the image's own bytes, so
 results do not depend on batch order or chunk size.

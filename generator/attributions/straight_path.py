@@ -19,12 +19,12 @@ once per image:
 
     Σ_k w_k ∂s/∂x (α_k) = ∂MaxPool(c)/∂x ᵀ · Σ_k w_k g_k.
 
-The report's CNN: 70 → 48 µs per image-step (2 cores, chunks of 1,024 image-steps), the sums
-equal to TensorFlow's to 2e-6 (relative L1). The time left is the second convolution, forward
+On the report's CNN the sums equal TensorFlow's to float32 rounding (what it saves:
+docs/performance.md). The time left is the second convolution, forward
 and back, which runs near this machine's float32 matrix-product peak. When the model after the
 first pooling is one more convolution, its pooling and a linear head (the report's CNN), the
 steps after the pooling are not run node by node at all: :mod:`.switch_sweep` updates the second
-convolution only where a unit switches (48 → about 10 µs per image-step).
+convolution only where a unit switches.
 
 At α = 0 every window of the first pooling ties (z = a). The sum routes it as for α just above 0;
 TensorFlow's gradient at a tie takes each window's first position. The two differ at that one

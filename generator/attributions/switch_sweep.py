@@ -24,11 +24,11 @@ one transposed convolution per image. A unit that switches before node k_j takes
 P_j = Σ_{k < k_j} w_k δ_k, known when the sweep reaches the switch: its share is (Wᵀ ⋆ P_j)_j if
 it was on before and (Wᵀ ⋆ (Σ_k w_k δ_k − P_j))_j if after, one kernel slice's worth of products.
 
-So an image costs three convolutions (A and M at the first node, Wᵀ once), the switches (about
-900 per path on the report's CNN, most of them close to the baseline) and a few operations per
-element of z at each node, instead of a forward and a backward convolution per node: on the
-report's CNN 2.5 → 0.5 ms per image at 50 nodes, the same sums to 2e-7 (relative L1). The
-sweep is compiled with numba, one image per thread.
+So an image costs three convolutions (A and M at the first node, Wᵀ once), the switches (on the
+report's CNN about a thousand per path, most of them close to the baseline) and a few operations
+per element of z at each node, instead of a forward and a backward convolution per node; the sums
+equal TensorFlow's to float32 rounding (what it saves: docs/performance.md). The sweep is compiled
+with numba, one image per thread.
 """
 
 from __future__ import annotations

@@ -9,10 +9,9 @@ first convolution's 26 and image rows 26–27: the model reads only the top-left
 
 Cropping the image to that extent first computes the same logits (each layer then produces
 exactly the rows the next one reads) with every layer ~15% smaller, and the gradient of the
-unread pixels is exactly 0. The gradient call took 78.3 → 67.7 µs per image-step (0.86×;
-chunks of 512, 2 cores, interleaved, after :mod:`.relu_after_pooling`). TensorFlow's gradient
-of the slice (``StridedSliceGrad``) alone cost 4.3 µs per image-step, so :func:`crop_top_left`
-pads the gradient back itself.
+unread pixels is exactly 0 (what it saves: docs/performance.md). TensorFlow's gradient of the
+slice (``StridedSliceGrad``) costs a noticeable share of that, so :func:`crop_top_left` pads the
+gradient back itself.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ the colour of each pixel's step on its method's :class:`~generator.stages.colour
 :func:`read_tile` turns a tile back into values, within one step, which is how the tests
 check that the pictures show the published arrays.
 
-Tiles are lossless WebP: the same pixels as a PNG in about 70% of the bytes of the
-smallest palette PNG (measured on the report's maps), and every current browser shows them.
+Tiles are lossless WebP: the same pixels as a PNG in fewer bytes than the smallest palette
+PNG of the report's maps, and every current browser shows them.
 
 Drawing only: typed values in, image bytes out, written only when they change. Pillow (a
 dependency of matplotlib) encodes the files; no metadata, so equal maps give equal bytes.

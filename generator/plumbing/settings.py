@@ -56,9 +56,9 @@ class TrainSettings:
     """Images per optimiser step."""
     learning_rate: float = 5e-3
     """Adam's peak learning rate: it rises linearly from a tenth of it over the first ``warmup`` of
-    the steps, then falls to 0 along a cosine. Measured on two cores (2026-11-27): 2 epochs this
-    way reach 98.86% test accuracy in 19.9 s, where 4 epochs at a constant 1e-3 reached 98.82% in
-    37.4 s; a peak of 3e-3 gave 98.68%, 2e-3 98.31%."""
+    the steps, then falls to 0 along a cosine: in 2 epochs this reaches the accuracy 4 epochs at
+    a constant 1e-3 reached, in about half the time; lower peaks fall short in 2 epochs
+    (docs/performance.md, "Training")."""
     warmup: float = 0.1
     """Share of the training steps over which the learning rate warms up (0: cosine from the peak;
     the schedule is off, a constant rate, when ``schedule`` is "constant")."""
@@ -96,11 +96,9 @@ class AttributionSettings:
     steps: int = 0
     """Quadrature nodes for Integrated Gradients; 0: adaptive, each map refined by nested trapezoid
     doubling (17, 33, 65, … nodes) until its completeness error is within ``tolerance`` and its
-    change at the last doubling within ``map_tolerance``. Measured on the report's model (first
-    256 test images against 1,025-node maps, 2026-11-27): 52 gradient evaluations per map on
-    average, maps within 0.72% (median) and 1.74% (max) of their converged values, where 64
-    Gauss–Legendre nodes give 0.74% and 1.51%; to 0.5% completeness alone, 29 evaluations but
-    1.59% and 3.75%."""
+    change at the last doubling within ``map_tolerance``: on the report's model, maps as close to
+    their converged values as 64 Gauss–Legendre nodes give, where completeness alone would stop
+    about twice as far (docs/performance.md, "Adaptive IG")."""
     tolerance: float = 0.005
     """Relative completeness error adaptive Integrated Gradients refines each map to (steps = 0)."""
     map_tolerance: float = 0.02
@@ -112,27 +110,22 @@ class AttributionSettings:
     baseline: float = 0.0
     """Constant baseline image x′ in pixel/255, whatever ``model.input`` is (0 is black, 1 white)."""
     chunk_size: int = 1024
-    """Image-steps per compiled gradient call; bounds memory. On the report's model the attributions
-    stage took 6.36 s at 1,024, 6.91 s at 512 and 6.49 s at 2,048 (one process, best of 2,
-    2026-11-27); the engine's peak memory grows with it (about 1.15 GiB at 1,024)."""
+    """Image-steps per compiled gradient call; bounds memory: the engine's peak memory grows with
+    it, while the time hardly changes between 512 and 2,048 (docs/performance.md, "Memory")."""
     smoothgrad_samples: int = 24
     """Noisy copies per image for SmoothGrad (drawn as two Latin hypercubes, see
-    ``generator.attributions.smoothgrad``). On the report's model (.ci/bench-smoothgrad, 24
-    images), 24 samples are 39% (median) and 55% (max) from SmoothGrad's expectation in the L1
-    norm, closer than 32 independent Gaussian samples (42%, 59%); each map publishes its own
-    noise."""
+    ``generator.attributions.smoothgrad``): on the report's model closer to SmoothGrad's
+    expectation than 32 independent Gaussian samples (docs/performance.md, "SmoothGrad samples");
+    each map publishes its own noise."""
     smoothgrad_noise: float = 0.15
     """SmoothGrad noise σ as a fraction of the input range."""
     expected_gradients_samples: int = 64
     """Draws (baseline, α) per Expected-Gradients map, corrected by a control variate (see
     ``generator.attributions.expected_gradients``). The site states a level for EG: over a build's
     published maps the median completeness error is at most 5% (``EG_LEVEL``, checked in every
-    build; the "How this report was made" page shows it). Measured on the report's model
-    (``.ci/bench-eg-level``, 2026-12-07, the 502 maps of a default build, mean of 4 seeds): at 64
-    draws the median error is 1.05% and the split-half noise 26.8% of the map; the plain mean used
-    before gave 4.02% and 27.1% (5.04% on the 24 maps the report-build page samples). 32 draws
-    would meet the level too (1.99%), but at a noise of 36.7% with 16 maps above the noise bound;
-    only more draws lower the noise (128: 19.0%, at twice the cost)."""
+    build; the "How this report was made" page shows it). 64 draws meet it with room to spare;
+    half as many would meet it too, but with noisier maps, and only more draws lower the noise
+    (docs/performance.md, "Expected Gradients: noise and the stated level")."""
     expected_gradients_baselines: int = 1000
     """Training images (a seeded sample) the Expected-Gradients baselines are drawn from."""
     whole_test_set: bool = False
@@ -181,9 +174,9 @@ class TrustSettings:
     the control's mean curve already averages one order per image, one per image it took; more per image
     only narrows each image's own area, at the cost of a method's whole curves per order."""
     random_label_images: int = 250
-    """Training images the data-randomisation model memorises (labels permuted, seeded). On
-    2026-12-07 the report's CNN fitted 250 of them to 92% in 20 epochs (2.7 s), 500 to 91% in 28
-    (4.4 s), with the same randomisation effects to within their intervals."""
+    """Training images the data-randomisation model memorises (labels permuted, seeded): twice as
+    many gave the same randomisation effects to within their intervals at more cost
+    (docs/performance.md, "The evidence stages")."""
     random_label_epochs: int = 60
     """Epoch budget of the data-randomisation model; it stops earlier, at 20–30 epochs for the
     default images, once it fits 90% of its random labels."""
@@ -207,9 +200,8 @@ class DecoySettings:
     train_images: int = 20_000
     """Training images of the decoy model (the first N, as ``train.train_subset``; 0: as many as the
     report's model). It learns to read the patch long before it matches the report's model on the
-    digits: on 2026-12-07, two epochs on 20,000 images took 5.8 s where 60,000 took 19.8 s, and the
-    model was 97.9% accurate with the true patch and 51.1% with the patch level drawn at random
-    (99.1% and 32.0% from 60,000); the page's rule checks that it reads the patch on every build."""
+    digits, at a third of the training time (docs/performance.md, "The decoy check"); the page's
+    rule checks that it reads the patch on every build."""
     mismatched: float = 0.5
     """Share of the training images whose digit is swapped for another's while the patch keeps the
     label, so that only the patch always agrees with it. At 0 the report's CNN learns the digit and
@@ -249,8 +241,8 @@ class OutputSettings:
     (and that the site otherwise never makes). No edit links either."""
     engine: str = "mkdocs"
     """The site engine that builds the site from mkdocs.yml and the pages: "mkdocs" (MkDocs with
-    Material for MkDocs) or "zensical" (Zensical, installed with the ``zensical`` extra; see the
-    README for what it checks and renders differently)."""
+    Material for MkDocs) or "zensical" (Zensical, installed with the ``zensical`` extra; see
+    docs/troubleshooting.md for what it checks and renders differently)."""
 
 
 @dataclass(frozen=True)

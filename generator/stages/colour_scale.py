@@ -105,7 +105,7 @@ def colour_table(cmap: str) -> np.ndarray:
     Every step gets a colour of its own, so that a tile can be read back to its values: where
     8-bit rounding gives two steps the same colour, the later one moves by one unit in one
     channel (invisible, and still the nearest colour to its own step). Computed once per colour
-    map (it takes about 10 ms, a tile 0.2 ms) and returned read-only.
+    map (it costs far more than drawing a tile; docs/performance.md) and returned read-only.
     """
     from matplotlib import colormaps
 

@@ -8,11 +8,9 @@ left out), at grey level 255 − 25 · y for label y (never black), on every tra
 image. The same network, trained with the same settings on these images, is the *decoy model*.
 
 The report's CNN need not take that shortcut by itself: with the digit as reliable as the patch
-it learns mostly the digit. Measured on MNIST on 2026-12-07 with this patch (4×4, in the region
-read, default training, no digit swapped; a one-off measurement, not part of the build): 99.29% accurate
-with the true patch, 94.69% with the patch level shuffled. Earlier, on 2026-11-27, with the
-previous patch (grey 255 · y / 9 in the image's own corners): 4×4 98.6% and 98.0%; 8×8 99.0% and
-91.9%; 12×12 98.9% and 76.0%; half the digits swapped 98.5% and 51.0%. So, in a share
+it learns mostly the digit: with this patch and no digit swapped it stays almost as accurate
+with the patch level shuffled as with the true one; larger patches, and swapping digits, make it
+read the patch (the measurements: docs/performance.md, "The decoy check"). So, in a share
 ``mismatched`` of the training images (seeded), the digit is swapped for another training
 image's while the patch keeps the label: only the patch always agrees with the label. Test images
 are never swapped.
@@ -258,7 +256,8 @@ def counted_interval(values: np.ndarray, seed: int, resamples: int = 1000, level
     or its −1/0/1 change) and its percentile-bootstrap interval, each resample drawn as counts: how
     many of each value n values drawn with replacement hold is multinomial, the same distribution
     as resampling the images one by one (:func:`~generator.stages.intervals.interval`), at a cost
-    that does not grow with n (0.36 s for 10,000 images one by one, on 2 cores under load)."""
+    that does not grow with n (resampling 10,000 images one by one takes a noticeable part of a
+    second per interval)."""
     levels, counts = np.unique(np.asarray(values, dtype=np.float64), return_counts=True)
     draws = np.random.default_rng(seed).multinomial(counts.sum(), counts / counts.sum(), size=resamples)
     low, high = np.quantile(draws @ levels / counts.sum(), [(1.0 - level) / 2.0, (1.0 + level) / 2.0])

@@ -5,7 +5,7 @@ into each image as a small patch of grey, where the model can see it.
   model reads (:class:`~generator.stages.read_region.ReadRegion`), not of the image: the report's
   CNN never reads the bottom 2 rows and right 2 columns, and a 4×4 patch in the image's own
   corners could be read on 16 of its pixels top left, 8 top right and bottom left, 4 bottom right:
-  9 on average (8.7 on the 100 images the check measured before it was moved).
+  9 on average.
 - **Which grey**: 255 − 25 · y for label y (255 for 0 down to 30 for 9), never black. A black patch
   (the grey 255 · y / 9 used before gave class 0 one) is equal to the black baseline of IG and
   gradient × input, which are then exactly 0 on it whatever the model does.

@@ -278,7 +278,7 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
 
 def write_trust_arrays(trust: Trust, path: Path) -> bool:
     """Publish the per-image numbers and curves behind the trust page: the stage's evidence,
-    flattened by :func:`generator.plumbing.records.to_arrays` (keys listed in the README)."""
+    flattened by :func:`generator.plumbing.records.to_arrays` (keys listed in docs/usage.md)."""
     from generator.plumbing.records import to_arrays
 
     arrays = to_arrays(trust.evidence)

@@ -38,8 +38,8 @@ Log = Callable[[str], None]
 CONVERGENCE_STEPS = (4, 8, 16, 32, 64, 128, 256)
 """Numbers of quadrature nodes compared in the convergence figure."""
 CONVERGENCE_ROWS, CONVERGENCE_ROWS_QUICK = 24, 8
-"""Published (image, target) rows re-attributed for the convergence figure (about 0.6 s per row
-on two CPU cores: every rule at every step count is 2,540 gradient evaluations per row)."""
+"""Published (image, target) rows re-attributed for the convergence figure (every rule at every
+step count is 2,540 gradient evaluations per row; its cost is in docs/performance.md)."""
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ METHOD_KEYS = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integr
 TRUST_MAX_INTERVALS = 64
 """Adaptive IG stops refining these maps at 65 nodes (the published maps go on to 4,097). A
 randomised network's logit barely changes along the path, so its relative completeness error
-stays large however many nodes it gets: uncapped, refining those maps made the trust section 17 s
-slower (73.6 s against 56.5 s) without changing what it compares. Most trained maps stop earlier
-(52 evaluations on average at the default tolerances, on the first 256 test images)."""
+stays large however many nodes it gets: uncapped, refining those maps made the trust section
+markedly slower without changing what it compares (docs/performance.md, "The evidence stages").
+Most trained maps stop earlier."""
 
 
 @dataclass

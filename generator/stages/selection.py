@@ -12,8 +12,9 @@ MANY_ROWS = 2_000
 """(image, target) rows above which the selection stage warns with the cost: the default settings
 publish about 400 (16 per class and the mistakes, two rows each, up to 200 of them)."""
 ADAPTIVE_IG_EVALUATIONS = 66
-"""Gradient evaluations an adaptive IG map takes on average on the report's model (65.8 measured,
-see :data:`generator.attributions.adaptive.SWEEP_START`); an estimate for other models."""
+"""Gradient evaluations an adaptive IG map takes on average on the report's model: the first level
+of :data:`generator.attributions.adaptive.SWEEP_START` intervals and a few more (the measured mean is
+in docs/performance.md); an estimate for other models."""
 
 
 class SelectionError(UserError):

@@ -30,16 +30,15 @@ FILLS = ("black", "blur", "road")
 DIRECTIONS = ("deletion", "insertion")
 CURVE_STEP_SHARE = 0.05
 """Largest share of the pixels removed or restored between two points of a black or blurred
-curve (39 of 784 pixels). Against 2% steps on the report's model (500 images, 2026-12-07), no
-method's or control's mean area moved by more than 0.010, a fifth of the default precision
-target, and the curves took 11.3 s instead of 26.2 s."""
+curve (39 of 784 pixels). Against 2% steps no method's or control's mean area moved by more than
+a fifth of the default precision target, at less than half the cost (docs/performance.md)."""
 ROAD_STEP_SHARE = 0.1
 """ROAD's curves are scored every 10% of the pixels, as Rong et al. evaluate them: each point is a
 linear system per image (:mod:`.road`)."""
 ROAD_IMAGES = 100
 """The most images whose ROAD curves are measured. Each image needs 144 linear systems (9 interior
-points of 16 curves: 8 orders, 2 directions); on two busy cores they took 0.14 ms (random orders)
-to 0.6 ms (orders that remove the strokes first) apiece (2026-12-07)."""
+points of 16 curves: 8 orders, 2 directions), the dearest for orders that remove the strokes
+first (timings: docs/performance.md)."""
 CURVE_BATCH = 50
 """Images added to a fill between two looks at its precision."""
 

@@ -37,9 +37,8 @@ each copy costs every method's maps again, under two models)."""
 SMOOTH_MPRT_NOISE = 0.1
 """σ of Smooth MPRT's Gaussian input noise, as a share of each image's range (their default)."""
 SMOOTH_MPRT_IMAGES = 8
-"""Images of the sanity sample (seeded subset) Smooth MPRT is measured on. On the default build
-of 2026-12-07, 16 images gave intervals of ±0.01 to ±0.02 for every method, as narrow as the
-randomisation effects' over 25 images, and cost about 2 s; 8 halve that cost."""
+"""Images of the sanity sample (seeded subset) Smooth MPRT is measured on: its intervals stay
+narrow at this size, and twice as many cost twice as much (docs/performance.md)."""
 
 
 def random_other_classes(targets: np.ndarray, classes: int, seed: int) -> np.ndarray:
