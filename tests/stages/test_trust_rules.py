@@ -46,9 +46,12 @@ SETTINGS = Settings(
 
 
 def dense(kernel=None, bias=None, seed=0):
-    """Flatten → Dense(10) on 28 × 28 × 1 images; the layer's own initialiser unless given."""
+    """Flatten → Dense(10) on 28 × 28 × 1 images; the layer's own initialiser unless given. The layers
+    are named, so the randomisation checks' seeds (from layer names) do not depend on how many
+    layers Keras made before in this process."""
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(name="flatten"),
+                              keras.layers.Dense(10, name="dense")])
     drawn, zero = model.layers[-1].get_weights()
     model.layers[-1].set_weights([drawn if kernel is None else np.asarray(kernel, np.float32),
                                   zero if bias is None else np.asarray(bias, np.float32)])
