@@ -2,7 +2,7 @@
 
 Each rule returns nodes α_k and weights w_k with Σ w_k = 1 (the length of [0, 1]), so
 that ∫₀¹ g(α) dα ≈ Σ_k w_k g(α_k). A rule whose weights do not sum to one scales every
-attribution and breaks completeness; ``tests/test_quadrature.py`` checks the sum.
+attribution and breaks completeness; ``tests/attributions/test_quadrature.py`` checks the sum.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ and on the home page comes from :func:`judge`, which calls the decoy check's
 publishes and the methods page (``site_src/methods/trust-checks.md``) states verbatim.
 
 The rules were tested, before the report's own results were read, on models whose right answer is
-known (``tests/test_trust_rules.py``, the real trust computations on untrained Keras models): a
+known (``tests/stages/test_trust_rules.py``, the real trust computations on untrained Keras models): a
 model that ignores its input fails every check for every method; a linear model, whose maps are
 exact, passes both randomisations for the gradient, gradient × input and Integrated Gradients, and
 deletion with the black fill for gradient × input and Integrated Gradients.

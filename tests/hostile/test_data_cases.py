@@ -6,7 +6,7 @@ these tests. (IDX headers whose sizes overflow are in ``test_idx_cases.py``.)
 
 import numpy as np
 
-from hostile.cases import one_line_error
+from tests.helpers.cli import one_line_error
 
 
 def images(count, *shape):

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import run_build
+from tests.helpers.project import run_build
 from generator.figures.jobs import FigureJob, draw_all
 from generator.figures.mathematics import draw_placeholder
 from generator.plumbing.parallel import run_in_processes

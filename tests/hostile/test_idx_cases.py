@@ -1,6 +1,6 @@
 """IDX headers whose sizes overflow a 64-bit product (review row 63).
 
-The dataset is the tiny one of tests/test_idx.py with its training images replaced by a header
+The dataset is the tiny one of tests/helpers/idx.py with its training images replaced by a header
 alone; the review's recipe ran ``cache-key --data idx``, which reads data with the loader that
 ``build`` uses and stops before any model.
 """
@@ -13,7 +13,7 @@ import pytest
 
 from generator.cli import main
 from generator.stages.idx import IdxError, parse_idx
-from test_idx import CLASSIC, small_arrays, write_idx_directory
+from tests.helpers.idx import CLASSIC, small_arrays, write_idx_directory
 
 
 def header(code: int, *sizes: int) -> bytes:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hostile.cases import one_line_error
+from tests.helpers.cli import one_line_error
 
 
 def test_case_110_a_path_that_is_a_file(tmp_path, capsys):

@@ -16,7 +16,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from conftest import run_build  # noqa: E402
+from tests.helpers.project import run_build  # noqa: E402
 from generator import attributions as attr  # noqa: E402
 from generator.plumbing.input_scale import UNIT  # noqa: E402
 from generator.stages.data import Dataset, to_model_input  # noqa: E402
@@ -24,7 +24,7 @@ from generator.stages.input_check import check_input_scale  # noqa: E402
 from generator.stages.model import ModelError, build_cnn, evaluate, load_user_model  # noqa: E402
 from generator.stages.model_output import ModelOutputError, output_verdict  # noqa: E402
 from generator.stages.randomisation import layer_seed, randomised_copy, weighted_layers  # noqa: E402
-from test_rebuilds import tree_digest  # noqa: E402
+from tests.helpers.project import tree_digest  # noqa: E402
 
 K = 10
 
@@ -390,8 +390,8 @@ def test_without_a_randomisable_layer_the_model_randomisation_is_skipped_with_it
 def test_a_skipped_model_randomisation_is_said_on_the_page_and_in_the_manifest(tmp_path):
     import dataclasses
 
-    from test_pages import TEMPLATES
-    from test_trust import synthetic_evidence
+    from tests.helpers.pages import TEMPLATES
+    from tests.helpers.trust import synthetic_evidence
 
     from generator.evidence import Evidence, evidence_jobs
     from generator.figures.trust import CURVES_FIGURE
@@ -525,7 +525,7 @@ def test_maps_with_nan_values_from_finite_scores_are_never_published():
     from generator.stages.attribute import non_finite_rows
     from generator.stages.gates import GateError, check_gates
     from generator.stages.manifest import completeness_summary
-    from test_baselines import published
+    from tests.helpers.baselines import published
 
     arrays = published()
     assert non_finite_rows(arrays) == 0
@@ -596,7 +596,7 @@ def test_the_finite_maps_gate_counts_nothing_when_there_is_no_mistake():
     import dataclasses
 
     from generator.stages.attribute import non_finite_rows
-    from test_baselines import published
+    from tests.helpers.baselines import published
 
     arrays = published()
     none = np.zeros(0, dtype=np.int64)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project
-from hostile.cases import one_line_error
+from tests.helpers.project import copy_project
+from tests.helpers.cli import one_line_error
 from generator.plumbing.output_guard import (MARKER, OutputFolderError, check_build_folders, mark_site,
                                              refuse_to_replace, written_by_us)
 from generator.publish.build import _publish

@@ -21,10 +21,10 @@ from generator.stages.gallery import build_gallery
 from generator.stages.manifest import build_manifest, write_manifest
 from generator.stages.selection import Selection
 from generator.stages.results import Evaluation
-from test_baselines import K, published
-from test_mathematics import FACTS
-from test_pages import TEMPLATES, render_pages, synthetic_inputs
-from test_zensical import small_project
+from tests.helpers.baselines import K, published
+from tests.helpers.facts import FACTS
+from tests.helpers.pages import TEMPLATES, render_pages, synthetic_inputs
+from tests.helpers.sites import small_project
 
 SITE = """</title><script>alert('t')</script> Ana's R&D report "x\""""
 CLASS = """</title><script>alert(1)</script> Ana's "R&D" <img src=x onerror=alert(1)> &#60;"""

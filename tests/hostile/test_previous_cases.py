@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from hostile.cases import one_line_error
+from tests.helpers.cli import one_line_error
 from generator.plumbing.output_guard import mark_site
 
 keras = pytest.importorskip("keras")

@@ -3,7 +3,7 @@ logit by default, the log-probability log p_t for a model declared to output pro
 (``--model-output probabilities``). A report of log-probabilities that says "logit" anywhere about
 its maps says something false; a default report must read exactly as before.
 
-The pages are rendered from the synthetic inputs of tests/test_pages.py; the figures are checked
+The pages are rendered from the synthetic inputs of tests/helpers/pages.py; the figures are checked
 by the label strings of their panels, not by pixels.
 """
 
@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from test_about import facts
-from test_pages import TEMPLATES, synthetic_inputs
-from test_publication_figure import published  # noqa: F401  (the fixture: a small published site)
+from tests.helpers.facts import facts
+from tests.helpers.pages import TEMPLATES, synthetic_inputs
 from generator.figures.baselines import row_title
 from generator.figures.example import contrast_panels, example_panels, map_scales
 from generator.pages.about import report_build_context
@@ -202,7 +201,7 @@ def test_a_probabilities_build_says_log_probability_on_every_generated_page_and_
     cnn = keras.saving.load_model(project / "site" / "data" / "model.keras", compile=False)
     inputs = keras.Input((28, 28, 1))
     keras.Model(inputs, keras.layers.Softmax()(cnn(inputs))).save(project / "prob.keras")
-    from conftest import run_build
+    from tests.helpers.project import run_build
 
     result = run_build(project, "--quick", "--model", "prob.keras", "--model-output", "probabilities")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

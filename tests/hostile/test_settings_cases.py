@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hostile import cases
 from generator.plumbing.settings import Settings, SettingsError
 from generator.plumbing.settings_file import load_settings, numeric_settings
 from generator.plumbing.settings_limits import LIMITS
+from tests.helpers import cli
 
 
 @pytest.fixture()
@@ -28,7 +28,7 @@ def folder(tmp_path, monkeypatch):
 
 def one_line_error(argv, capsys) -> str:
     """The error line; the published site is as it was."""
-    line = cases.one_line_error(argv, capsys, never_printed="==> data")
+    line = cli.one_line_error(argv, capsys, never_printed="==> data")
     assert (Path("site") / "index.html").read_text() == "published"
     return line
 
