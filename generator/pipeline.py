@@ -112,7 +112,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     from generator.stages.data import load_dataset, to_model_input
     from generator.stages.gallery import absent_misclassified_pages, build_gallery
     from generator.stages.gates import check_gates
-    from generator.stages.keys import attribution_components, model_key, whole_test_set_components
+    from generator.stages.keys import attribution_components, whole_test_set_components
     from generator.stages.manifest import (build_manifest, completeness_summary, copy_if_changed, write_arrays,
                                            write_manifest, write_predictions)
     from generator.stages.mathematics import measure_mathematics
@@ -203,7 +203,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     with timings.stage("gallery", log):
         gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names), score)
     with timings.stage("mathematics", log):
-        mathematics = measure_mathematics(grad_fn, arrays, examples, settings, model_key(trained.sha256, settings),
+        mathematics = measure_mathematics(grad_fn, arrays, examples, settings, trained.sha256,
                                           eg_baselines, cache, log)
     from generator.evidence import evidence_jobs, evidence_pages, measure_evidence, pages_left_out
 

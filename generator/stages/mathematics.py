@@ -30,7 +30,7 @@ from generator.plumbing.settings import Settings
 from generator.plumbing.stage_cache import StageCache
 from generator.stages.attribute import AttributionArrays
 from generator.stages.checked_maps import EG_LEVEL
-from generator.stages.keys import ATTRIBUTION_FORMAT
+from generator.stages.keys import mathematics_components
 from generator.stages.results import COMPLETENESS_TOLERANCE, Example
 
 Log = Callable[[str], None]
@@ -267,14 +267,9 @@ def measure_mathematics(grad_fn: attr.GradFn, arrays: AttributionArrays, example
     and the baseline counts."""
     attribution = settings.attribution
     rows = spread_rows(len(arrays.index), CONVERGENCE_ROWS_QUICK if settings.quick else CONVERGENCE_ROWS)
-    components = {
-        "model": model_sha256,
-        "rows": fingerprint(arrays.image[rows], arrays.target[rows]),
-        "settings": fingerprint(attribution.baseline, list(attr.METHODS), list(CONVERGENCE_STEPS), list(EG_DRAWS),
-                                settings.seed),
-        "EG baselines": fingerprint(baselines),
-        "code": f"{MATHEMATICS_FORMAT}.{ATTRIBUTION_FORMAT}",  # it runs the attribution code too
-    }
+    components = mathematics_components(settings, model_sha256, fingerprint(arrays.image[rows], arrays.target[rows]),
+                                        fingerprint(baselines), f"{MATHEMATICS_FORMAT}:" + fingerprint(
+                                            list(attr.METHODS), list(CONVERGENCE_STEPS), list(EG_DRAWS))[:12])
 
     def compute() -> dict[str, np.ndarray]:
         log(f"mathematics: completeness of {len(rows)} IG maps × {len(attr.METHODS)} rules × "
