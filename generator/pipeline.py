@@ -179,8 +179,9 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
             lambda: arrays_to_dict(compute_attributions(
                 grad_fn, to_model_input(dataset.x_test[index]), index, target, contrast_rows,
                 settings.attribution, settings.seed, eg_baselines, log))))
-        examples = to_examples(arrays, dataset.y_test, evaluation)
-        summary = completeness_summary(arrays)
+        tolerance = settings.attribution.flag_tolerance  # what every published IG map is held to
+        examples = to_examples(arrays, dataset.y_test, evaluation, tolerance)
+        summary = completeness_summary(arrays, tolerance)
         log(f"attributions: median completeness error {percent(summary.median_relative_error, 3)}, "
             f"{summary.maps_above_tolerance} of {summary.maps} IG maps above {percent_exact(summary.tolerance)}"
             + (f" ({summary.maps_not_finite} with non-finite values)" if summary.maps_not_finite else ""))
@@ -230,7 +231,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
             data_source=public_text(dataset.source, data_paths, root), data_name=words.name,
             data_description=words.description, data_sha256=dataset.sha256,
             train_images=int(len(dataset.x_train)), test_images=int(len(dataset.x_test)),
-            model_sha256=trained.sha256, model_description=trained.description, test_accuracy=evaluation.accuracy)
+            model_sha256=trained.sha256, model_description=trained.description, test_accuracy=evaluation.accuracy,
+            completeness_tolerance=tolerance)
         write_arrays(arrays, docs / "data" / "attributions.npz")
         write_predictions(dataset.y_test, evaluation, docs / "data" / "predictions.npz")
         copy_if_changed(trained.path, docs / "data" / "model.keras")

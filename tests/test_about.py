@@ -30,7 +30,8 @@ def facts(settings: Settings) -> BuildFacts:
     return BuildFacts(tool_version="9.9.9", settings=settings.to_dict(), data_source="--data /tmp/my $data$.npz",
                       data_name="my data", data_description="28×28 grayscale images in 10 classes",
                       data_sha256="ab" * 32, train_images=60000, test_images=10000, model_sha256="cd" * 32,
-                      model_description="trained here <b>bold</b>", test_accuracy=0.98765)
+                      model_description="trained here <b>bold</b>", test_accuracy=0.98765,
+                      completeness_tolerance=settings.attribution.flag_tolerance)
 
 
 def test_settings_toml_round_trips_through_tomllib_and_the_settings_loader(tmp_path):

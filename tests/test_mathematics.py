@@ -59,7 +59,8 @@ def arrays_and_examples(settings: Settings) -> tuple[AttributionArrays, list[Exa
 FACTS = BuildFacts(tool_version="0.0.test", settings=Settings().to_dict(), data_source="synthetic",
                    data_name="MNIST", data_description="handwritten digits",
                    data_sha256="12" * 32, train_images=10, test_images=3, model_sha256="34" * 32,
-                   model_description="closed form", test_accuracy=2 / 3)
+                   model_description="closed form", test_accuracy=2 / 3,
+                   completeness_tolerance=0.01)
 
 
 def test_the_example_row_is_the_most_confident_correct_prediction():

@@ -18,6 +18,9 @@ SITE_ENGINES = ("mkdocs", "zensical")
 """The values of ``output.engine``; the site builder (generator/publish/build.py) runs each."""
 QUADRATURE_RULES = ("gauss_legendre", "trapezoid", "riemann_midpoint", "riemann_left", "riemann_right")
 """The values of ``attribution.method``: the rules of :mod:`generator.attributions.quadrature`."""
+COMPLETENESS_FLOOR = 0.01
+"""The tightest completeness tolerance a published IG map is flagged at (see
+:meth:`AttributionSettings.flag_tolerance`)."""
 MODEL_OUTPUTS = ("logits", "probabilities")
 """The values of ``model.output``: what a loaded model's outputs are (see :class:`ModelSettings`)."""
 
@@ -139,6 +142,14 @@ class AttributionSettings:
     """Also attribute every test image (true class) for the per-class mean maps."""
     whole_test_set_steps: int = 16
     """IG quadrature nodes for the whole-test-set mean maps."""
+
+    @property
+    def flag_tolerance(self) -> float:
+        """The relative completeness error every published IG map is held to: maps above it are
+        flagged on the pages and figures, counted by the gates and the manifest, and, with a fixed
+        ``steps``, recomputed with more nodes. It is ``tolerance``, or :data:`COMPLETENESS_FLOOR`
+        when ``tolerance`` is tighter (adaptive IG then refines below what the pages promise)."""
+        return max(self.tolerance, COMPLETENESS_FLOOR)
 
     def ig_options(self) -> dict[str, Any]:
         """Keyword arguments of ``generator.attributions.integrated_gradients`` for these settings

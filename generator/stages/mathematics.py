@@ -31,7 +31,7 @@ from generator.plumbing.stage_cache import StageCache
 from generator.stages.attribute import AttributionArrays
 from generator.stages.checked_maps import EG_LEVEL
 from generator.stages.keys import mathematics_components
-from generator.stages.results import COMPLETENESS_TOLERANCE, Example
+from generator.stages.results import Example
 
 Log = Callable[[str], None]
 
@@ -64,7 +64,7 @@ class Convergence:
             return np.full(self.errors.shape[:2], np.nan)
         return np.percentile(self.errors, q, axis=-1)
 
-    def fewest_steps(self, q: float = 90.0, tolerance: float = COMPLETENESS_TOLERANCE) -> dict[str, int | None]:
+    def fewest_steps(self, q: float, tolerance: float) -> dict[str, int | None]:
         """Per rule, the fewest steps whose ``q``-th percentile error is within ``tolerance`` (None: never)."""
         within = self.percentile(q) <= tolerance
         return {m: next((s for s, ok in zip(self.steps, within[i]) if ok), None) for i, m in enumerate(self.methods)}
