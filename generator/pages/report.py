@@ -251,7 +251,8 @@ def _explorer_context(inputs: PageInputs) -> dict[str, Any]:
     return {"rows": rows, "classes": explorer_classes(inputs.class_names), "flagged": any(r["flag_codes"] for r in rows),
             "thumbnail": THUMBNAIL_PIXELS, "count": count(len(inputs.examples)),
             "misclassified_href": href(MISCLASSIFIED_PAGE, EXPLORER_PAGE), "score": inputs.score.noun,
-            "legend": explorer_legend(inputs.gallery, inputs.score, EXPLORER_PAGE, inputs.completeness_tolerance), "footer": _footer(inputs)}
+            "legend": explorer_legend(inputs.gallery, inputs.score, EXPLORER_PAGE, inputs.completeness_tolerance),
+            "footer": _footer(inputs)}
 
 
 def _gallery_page(inputs: PageInputs, page: str) -> GalleryPage:

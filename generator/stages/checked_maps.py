@@ -4,8 +4,8 @@ publishes them.
 IG maps are refined map by map until their completeness error and their change at a doubling are
 within the settings' tolerances (adaptive, ``attribution.steps = 0``; the contrast of a mistake is
 the difference of its two rows' maps, refined together), or, with a fixed node count, those above
-the tolerance (``attribution.flag_tolerance``) are recomputed with twice the steps; either way up to a cap, and maps still above
-it stay flagged in their records. EG maps record their completeness error (it holds in expectation
+the published tolerance (``attribution.flag_tolerance``) are recomputed with twice the steps;
+either way up to a cap, and maps still above it stay flagged in their records. EG maps record their completeness error (it holds in expectation
 only, so no map is held to IG's tolerance: the median over a build's maps is held to
 :data:`EG_LEVEL`) and their noise; :func:`eg_error` gives a map's error in logits and relative to
 its Σ|EG|, and its flags (:data:`EG_NOISE_BOUND`).
