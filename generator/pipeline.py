@@ -206,10 +206,12 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     with timings.stage("mathematics", log):
         mathematics = measure_mathematics(grad_fn, arrays, examples, settings, trained.sha256,
                                           eg_baselines, cache, log)
-    from generator.evidence import evidence_jobs, evidence_pages, measure_evidence, pages_left_out
+    from generator.evidence import (EvidenceInputs, StageRun, evidence_jobs, evidence_pages, measure_evidence,
+                                    pages_left_out)
 
-    evidence = measure_evidence(grad_fn, trained, dataset, evaluation, arrays, examples, mathematics.example_row,
-                                eg_baselines, settings, cache, timings, log)
+    evidence = measure_evidence(EvidenceInputs(grad_fn, trained, dataset, evaluation, arrays, examples,
+                                               mathematics.example_row, eg_baselines),
+                                StageRun(settings, cache, timings, log))
     trust = evidence.trust
     if previous is not None:
         from generator.stages.changes import compute_changes

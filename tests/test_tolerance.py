@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from generator.figures.example import completeness_text
-from generator.pages.explorer import flag_codes
+from generator.pages.explorer import explorer_legend, flag_codes
 from generator.plumbing.settings import COMPLETENESS_FLOOR, Settings
 from generator.stages.attribute import AttributionArrays, to_examples
 from generator.stages.checked_maps import CheckedMaps
 from generator.stages.gates import GateError, check_gates
 from generator.stages.manifest import completeness_summary, example_records
+from generator.stages.model_output import LOGIT_WORDS
 from generator.stages.results import Evaluation
 
 ERRORS = np.array([0.004, 0.015, 0.03])
@@ -69,3 +70,10 @@ def test_every_reader_flags_the_maps_above_the_configured_tolerance(tolerance, a
             check_gates(strict, 1.0, summary)
     else:
         check_gates(strict, 1.0, summary)
+
+
+def test_the_explorer_legend_states_the_configured_tolerance():
+    ig = SimpleNamespace(key="integrated_gradients", scale=SimpleNamespace(limit=1.0, unit="logit units"))
+    legend = explorer_legend(SimpleNamespace(methods=[ig]), LOGIT_WORDS, "explorer.md",
+                             settings_at(0.02).attribution.flag_tolerance)
+    assert "completeness error is above 2%" in legend["flags"] and "{" not in legend["flags"]
