@@ -151,11 +151,15 @@ class AttributionSettings:
         when ``tolerance`` is tighter (adaptive IG then refines below what the pages promise)."""
         return max(self.tolerance, COMPLETENESS_FLOOR)
 
+    def adaptive_options(self) -> dict[str, Any]:
+        """Keyword arguments of adaptive Integrated Gradients for these settings: the tolerances
+        each map is refined to, and the chunk size (the one place the engine reads them from)."""
+        return {"tolerance": self.tolerance, "map_tolerance": self.map_tolerance, "chunk_size": self.chunk_size}
+
     def ig_options(self) -> dict[str, Any]:
         """Keyword arguments of ``generator.attributions.integrated_gradients`` for these settings
         (a fixed ``steps``, or None for the adaptive method), all but the baseline."""
-        return {"steps": self.steps or None, "tolerance": self.tolerance, "map_tolerance": self.map_tolerance,
-                "method": self.method, "chunk_size": self.chunk_size}
+        return {"steps": self.steps or None, "method": self.method, **self.adaptive_options()}
 
 
 @dataclass(frozen=True)

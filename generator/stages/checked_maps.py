@@ -155,10 +155,9 @@ def adaptive_checked_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.
     """
     from generator.attributions.adaptive import adaptive_integrated_gradients
 
-    found = adaptive_integrated_gradients(grad_fn, images, targets, tolerance=settings.tolerance,
-                                          map_tolerance=settings.map_tolerance, max_intervals=MAX_REFINED_STEPS,
-                                          baseline=settings.baseline, chunk_size=settings.chunk_size,
-                                          pairs=contrast_rows)
+    found = adaptive_integrated_gradients(grad_fn, images, targets, max_intervals=MAX_REFINED_STEPS,
+                                          baseline=settings.baseline, pairs=contrast_rows,
+                                          **settings.adaptive_options())
     if len(images):
         log(f"attributions: adaptive IG, {found.evaluations.mean():.1f} gradient evaluations per map on average "
             f"(most {found.evaluations.max()}); the {len(contrast_rows)} contrast maps need none of their own")
