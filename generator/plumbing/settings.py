@@ -105,7 +105,8 @@ class AttributionSettings:
     Gauss–Legendre nodes give 0.74% and 1.51%; to 0.5% completeness alone, 29 evaluations but
     1.59% and 3.75%."""
     tolerance: float = 0.005
-    """Relative completeness error adaptive Integrated Gradients refines each map to (steps = 0)."""
+    """Relative completeness error adaptive Integrated Gradients refines each map to (steps = 0).
+    Published maps are flagged above it, or above 1% when it is tighter (:attr:`flag_tolerance`)."""
     map_tolerance: float = 0.02
     """Relative L1 change at a doubling adaptive Integrated Gradients refines each map to (steps =
     0); the change overestimates the distance to the converged map about 1.7-fold (0–1]."""
