@@ -19,8 +19,7 @@ SITE_ENGINES = ("mkdocs", "zensical")
 QUADRATURE_RULES = ("gauss_legendre", "trapezoid", "riemann_midpoint", "riemann_left", "riemann_right")
 """The values of ``attribution.method``: the rules of :mod:`generator.attributions.quadrature`."""
 COMPLETENESS_FLOOR = 0.01
-"""The tightest completeness tolerance a published IG map is flagged at (see
-:meth:`AttributionSettings.flag_tolerance`)."""
+"""The tightest tolerance published IG maps are flagged at (:attr:`AttributionSettings.flag_tolerance`)."""
 MODEL_OUTPUTS = ("logits", "probabilities")
 """The values of ``model.output``: what a loaded model's outputs are (see :class:`ModelSettings`)."""
 
@@ -105,8 +104,7 @@ class AttributionSettings:
     Gauss–Legendre nodes give 0.74% and 1.51%; to 0.5% completeness alone, 29 evaluations but
     1.59% and 3.75%."""
     tolerance: float = 0.005
-    """Relative completeness error adaptive Integrated Gradients refines each map to (steps = 0).
-    Published maps are flagged above it, or above 1% when it is tighter (:attr:`flag_tolerance`)."""
+    """Relative completeness error adaptive IG refines each map to (steps = 0); see :attr:`flag_tolerance`."""
     map_tolerance: float = 0.02
     """Relative L1 change at a doubling adaptive Integrated Gradients refines each map to (steps =
     0); the change overestimates the distance to the converged map about 1.7-fold (0–1]."""
@@ -146,15 +144,12 @@ class AttributionSettings:
 
     @property
     def flag_tolerance(self) -> float:
-        """The relative completeness error every published IG map is held to: maps above it are
-        flagged on the pages and figures, counted by the gates and the manifest, and, with a fixed
-        ``steps``, recomputed with more nodes. It is ``tolerance``, or :data:`COMPLETENESS_FLOOR`
-        when ``tolerance`` is tighter (adaptive IG then refines below what the pages promise)."""
+        """The completeness error published IG maps are flagged (pages, figures, manifest, gates)
+        and, at fixed ``steps``, refined above: ``tolerance``, or :data:`COMPLETENESS_FLOOR` if tighter."""
         return max(self.tolerance, COMPLETENESS_FLOOR)
 
     def adaptive_options(self) -> dict[str, Any]:
-        """Keyword arguments of adaptive Integrated Gradients for these settings: the tolerances
-        each map is refined to, and the chunk size (the one place the engine reads them from)."""
+        """Keyword arguments of adaptive IG: the tolerances each map is refined to, the chunk size."""
         return {"tolerance": self.tolerance, "map_tolerance": self.map_tolerance, "chunk_size": self.chunk_size}
 
     def ig_options(self) -> dict[str, Any]:
