@@ -53,7 +53,8 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
     ("--min-accuracy", "gates", "min_accuracy", float,
      "fail the build if test accuracy is below this (0-1; default {default})"),
     ("--max-incomplete-share", "gates", "max_incomplete_share", float,
-     "fail the build if a larger share of IG maps misses the 1%% completeness tolerance (0-1; default {default})"),
+     "fail the build if a larger share of IG maps misses the completeness tolerance (attribution.tolerance, at "
+     "least 1%%; 0-1; default {default})"),
 )
 
 # (flag, BenchOptions field, type, help); the defaults are BenchOptions' (generator/plumbing/bench_options.py).

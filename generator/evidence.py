@@ -9,86 +9,150 @@ and :func:`evidence_pages`.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, replace
-from typing import Any, Callable
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import numpy as np
 
 from generator.plumbing.settings import Settings
 
+if TYPE_CHECKING:
+    from generator.attributions import GradFn
+    from generator.figures.jobs import FigureJob
+    from generator.plumbing.stage_cache import StageCache
+    from generator.stages.attribute import AttributionArrays
+    from generator.stages.baselines import BaselineStudy
+    from generator.stages.data import Dataset
+    from generator.stages.decoy import Decoy
+    from generator.stages.model import TrainedModel
+    from generator.stages.model_output import ScoreWords
+    from generator.stages.results import Evaluation, Example
+    from generator.stages.trust_records import Trust
+
 Log = Callable[[str], None]
+
+
+class StageTimer(Protocol):
+    """Times each stage under its name (:class:`generator.pipeline.Timings`)."""
+
+    def stage(self, name: str, log: Log) -> AbstractContextManager[None]: ...
+
+
+@dataclass(frozen=True)
+class EvidenceInputs:
+    """What the evidence stages read from the stages before them.
+
+    Attributes:
+        grad_fn: the report model's gradient function.
+        trained: the report's model, with its file's hash.
+        dataset: the images (the trust checks sample them; the decoy check builds its data from them).
+        evaluation: the model's predictions on the test split.
+        arrays: the published maps; examples: the published examples.
+        example_row: the published row of the baseline study's correct example (None: there is none).
+        eg_baselines: (B, H, W, C) the images Expected Gradients draws its baselines from.
+    """
+
+    grad_fn: GradFn
+    trained: TrainedModel
+    dataset: Dataset
+    evaluation: Evaluation
+    arrays: AttributionArrays
+    examples: Sequence[Example]
+    example_row: int | None
+    eg_baselines: np.ndarray
+
+
+@dataclass(frozen=True)
+class StageRun:
+    """How the build runs a stage: with its settings, its cache, its timer and its log."""
+
+    settings: Settings
+    cache: StageCache
+    timings: StageTimer
+    log: Log
 
 
 @dataclass(frozen=True)
 class Evidence:
     """What the evidence stages found; ``trust`` and ``decoy`` are None when switched off."""
 
-    baselines: Any
-    trust: Any
-    decoy: Any
+    baselines: BaselineStudy
+    trust: Trust | None
+    decoy: Decoy | None
 
 
-def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, arrays: Any, examples: Any,
-                     example_row: int | None, eg_baselines: np.ndarray, settings: Settings,
-                     cache: Any, timings: Any, log: Log) -> Evidence:
-    """Run the three stages (each timed under its own name)."""
-    from generator.stages import keys
-
-    with timings.stage("baselines", log):
-        from generator.stages.baselines import baseline_images, from_arrays, study_maps
-        from generator.stages.data import to_model_input
-
-        mean_image = to_model_input(dataset.x_train).mean(axis=0)
-        study = from_arrays(cache.arrays(
-            "baselines", keys.baselines_components(settings, dataset.sha256, trained.sha256),
-            lambda: study_maps(grad_fn, arrays, evaluation.predictions, dataset.y_test, example_row,
-                               mean_image, eg_baselines, settings.attribution, settings.seed)))
-        study = replace(study, baselines=baseline_images(study.test_index, arrays, mean_image, settings.seed))
+def measure_evidence(inputs: EvidenceInputs, run: StageRun) -> Evidence:
+    """Run the three stages (each timed under its own name, each cached by its inputs' keys)."""
+    with run.timings.stage("baselines", run.log):
+        study = _baselines(inputs, run)
     trust = decoy = None
-    if settings.trust.enabled:
-        from generator.plumbing.records import from_arrays, to_arrays
-        from generator.stages.trust import TrustEvidence, measure_trust, summarise
-
-        with timings.stage("trust", log):
-            published = [e.test_index for e in examples]
-            trust = summarise(from_arrays(TrustEvidence, cache.arrays(
-                "trust", keys.trust_components(settings, dataset.sha256, trained.sha256, published),
-                lambda: to_arrays(measure_trust(trained.model, dataset, evaluation.predictions, published, eg_baselines,
-                                                settings, log, input_scale=settings.model.input)))),
-                settings.seed)
-    if settings.decoy.enabled:
-        with timings.stage("decoy", log):
-            decoy = _decoy(trained, dataset, eg_baselines, settings, cache, log, evaluation.accuracy)
+    if run.settings.trust.enabled:
+        with run.timings.stage("trust", run.log):
+            trust = _trust(inputs, run)
+    if run.settings.decoy.enabled:
+        with run.timings.stage("decoy", run.log):
+            decoy = _decoy(inputs, run)
     return Evidence(study, trust, decoy)
 
 
-def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Settings, cache: Any, log: Log,
-           clean_accuracy: float = float("nan")) -> Any:
+def _baselines(inputs: EvidenceInputs, run: StageRun) -> BaselineStudy:
+    """The baseline study of the published maps, with each example's four IG baselines."""
+    from generator.stages.baselines import BaselineStudy, baseline_images, study_maps
+    from generator.stages.data import to_model_input
+    from generator.stages.keys import baselines_components
+
+    settings, dataset, arrays = run.settings, inputs.dataset, inputs.arrays
+    mean_image = to_model_input(dataset.x_train).mean(axis=0)
+    study = run.cache.record(
+        "baselines", BaselineStudy, baselines_components(settings, dataset.sha256, inputs.trained.sha256),
+        lambda: study_maps(inputs.grad_fn, arrays, inputs.evaluation.predictions, dataset.y_test, inputs.example_row,
+                           mean_image, inputs.eg_baselines, settings.attribution, settings.seed))
+    return dataclasses.replace(study, baselines=baseline_images(study.test_index, arrays, mean_image, settings.seed))
+
+
+def _trust(inputs: EvidenceInputs, run: StageRun) -> Trust:
+    """The trust checks on the published examples."""
+    from generator.stages.keys import trust_components
+    from generator.stages.trust import TrustEvidence, measure_trust, summarise
+
+    settings, dataset = run.settings, inputs.dataset
+    published = [e.test_index for e in inputs.examples]
+    return summarise(run.cache.record(
+        "trust", TrustEvidence, trust_components(settings, dataset.sha256, inputs.trained.sha256, published),
+        lambda: measure_trust(inputs.trained.model, dataset, inputs.evaluation.predictions, published,
+                              inputs.eg_baselines, settings, run.log, input_scale=settings.model.input)),
+        settings.seed)
+
+
+def _decoy(inputs: EvidenceInputs, run: StageRun) -> Decoy:
     """Train (or reuse) the decoy model, then measure where each method's maps point; the patches
     go where both the decoy model's network (the report's CNN) and the normal model read."""
-    from generator.plumbing.records import from_arrays, to_arrays
     from generator.stages import decoy as decoy_stage
     from generator.stages.keys import decoy_components
     from generator.stages.method_maps import every_method_maps
     from generator.stages.model import build_cnn, train_model
     from generator.stages.read_region import read_region
 
+    settings, trained, log = run.settings, inputs.trained, run.log
     placed = read_region(build_cnn()).within(read_region(trained.model))
-    decoy_data, corners = decoy_stage.decoy_dataset(dataset, settings.decoy.patch, settings.seed,
+    decoy_data, corners = decoy_stage.decoy_dataset(inputs.dataset, settings.decoy.patch, settings.seed,
                                                     settings.decoy.mismatched, (placed.rows, placed.columns))
     log(f"decoy: training the same network on {decoy_data.source}")
     decoy_model = train_model(decoy_data, decoy_training(settings), log)
 
-    def maps_of(fn: Any, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        return every_method_maps(fn, x, t, settings.attribution, settings.seed, eg_baselines)[0]
+    def maps_of(fn: GradFn, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        return every_method_maps(fn, x, t, settings.attribution, settings.seed, inputs.eg_baselines).maps
 
-    measured = from_arrays(decoy_stage.DecoyMeasurement, cache.arrays(
-        "decoy", decoy_components(settings, decoy_data.sha256, decoy_model.sha256, trained.sha256),
-        lambda: to_arrays(decoy_stage.measure_decoy(
+    measured = run.cache.record(
+        "decoy", decoy_stage.DecoyMeasurement,
+        decoy_components(settings, decoy_data.sha256, decoy_model.sha256, trained.sha256),
+        lambda: decoy_stage.measure_decoy(
             decoy_model.model, trained.model, decoy_data, corners, maps_of, settings.decoy.images,
             settings.decoy.patch, settings.seed, log, normal_input=settings.model.input,
-            normal_output=settings.model.output, placed=placed, chunk_size=settings.attribution.chunk_size))))
-    return dataclasses.replace(decoy_stage.summarise(measured, settings.seed, clean_accuracy),
+            normal_output=settings.model.output, placed=placed, chunk_size=settings.attribution.chunk_size))
+    return dataclasses.replace(decoy_stage.summarise(measured, settings.seed, inputs.evaluation.accuracy),
                                training=decoy_model.description)
 
 
@@ -99,7 +163,7 @@ def decoy_training(settings: Settings) -> Settings:
     return dataclasses.replace(settings, train=dataclasses.replace(settings.train, train_subset=min(limits, default=0)))
 
 
-def evidence_jobs(evidence: Evidence, names: Any, score: Any = None) -> list[Any]:
+def evidence_jobs(evidence: Evidence, names: Sequence[str], score: ScoreWords | None = None) -> list[FigureJob]:
     """The figure jobs of every evidence stage that ran; ``score`` (a
     :class:`~generator.stages.model_output.ScoreWords`, the class logit's when None) names what the maps are of."""
     from generator.figures.baselines import baselines_jobs
@@ -115,7 +179,7 @@ def evidence_jobs(evidence: Evidence, names: Any, score: Any = None) -> list[Any
     return jobs
 
 
-def _trust_jobs(trust: Any) -> list[Any]:
+def _trust_jobs(trust: Trust) -> list[FigureJob]:
     """The trust page's figures; without the model randomisation (skipped: no layer to randomise)
     only the deletion and insertion curves, the randomisation figures having nothing to show."""
     from generator.figures.trust import curves_job, trust_jobs
@@ -125,14 +189,14 @@ def _trust_jobs(trust: Any) -> list[Any]:
     return [curves_job(trust)]
 
 
-def evidence_pages(evidence: Evidence, names: Any, published_maps: int, settings: Settings, *, mnist: bool
-                   ) -> dict[str, Any]:
+def evidence_pages(evidence: Evidence, names: Sequence[str], published_maps: int, settings: Settings, *,
+                   mnist: bool) -> dict[str, tuple[str, dict[str, Any]]]:
     """Docs-relative page → (template, context) of every evidence stage that ran; ``mnist``: whether
     the pages may speak of MNIST's digits (:mod:`generator.stages.naming`)."""
     from generator.pages import baselines as baselines_page
     from generator.stages.model_output import score_words
 
-    pages: dict[str, Any] = {baselines_page.PAGE: (baselines_page.TEMPLATE, baselines_page.baselines_context(
+    pages: dict[str, tuple[str, dict[str, Any]]] = {baselines_page.PAGE: (baselines_page.TEMPLATE, baselines_page.baselines_context(
         evidence.baselines, names, published_maps, mnist=mnist, score=score_words(settings.model.output)))}
     decoy_page_path = None
     if evidence.decoy is not None:

@@ -112,7 +112,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     from generator.stages.data import load_dataset, to_model_input
     from generator.stages.gallery import absent_misclassified_pages, build_gallery
     from generator.stages.gates import check_gates
-    from generator.stages.keys import attribution_components, model_key, whole_test_set_components
+    from generator.stages.keys import attribution_components, whole_test_set_components
     from generator.stages.manifest import (build_manifest, completeness_summary, copy_if_changed, write_arrays,
                                            write_manifest, write_predictions)
     from generator.stages.mathematics import measure_mathematics
@@ -179,8 +179,9 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
             lambda: arrays_to_dict(compute_attributions(
                 grad_fn, to_model_input(dataset.x_test[index]), index, target, contrast_rows,
                 settings.attribution, settings.seed, eg_baselines, log))))
-        examples = to_examples(arrays, dataset.y_test, evaluation)
-        summary = completeness_summary(arrays)
+        tolerance = settings.attribution.flag_tolerance  # what every published IG map is held to
+        examples = to_examples(arrays, dataset.y_test, evaluation, tolerance)
+        summary = completeness_summary(arrays, tolerance)
         log(f"attributions: median completeness error {percent(summary.median_relative_error, 3)}, "
             f"{summary.maps_above_tolerance} of {summary.maps} IG maps above {percent_exact(summary.tolerance)}"
             + (f" ({summary.maps_not_finite} with non-finite values)" if summary.maps_not_finite else ""))
@@ -203,12 +204,14 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     with timings.stage("gallery", log):
         gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names), score)
     with timings.stage("mathematics", log):
-        mathematics = measure_mathematics(grad_fn, arrays, examples, settings, model_key(trained.sha256, settings),
+        mathematics = measure_mathematics(grad_fn, arrays, examples, settings, trained.sha256,
                                           eg_baselines, cache, log)
-    from generator.evidence import evidence_jobs, evidence_pages, measure_evidence, pages_left_out
+    from generator.evidence import (EvidenceInputs, StageRun, evidence_jobs, evidence_pages, measure_evidence,
+                                    pages_left_out)
 
-    evidence = measure_evidence(grad_fn, trained, dataset, evaluation, arrays, examples, mathematics.example_row,
-                                eg_baselines, settings, cache, timings, log)
+    evidence = measure_evidence(EvidenceInputs(grad_fn, trained, dataset, evaluation, arrays, examples,
+                                               mathematics.example_row, eg_baselines),
+                                StageRun(settings, cache, timings, log))
     trust = evidence.trust
     if previous is not None:
         from generator.stages.changes import compute_changes
@@ -230,7 +233,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
             data_source=public_text(dataset.source, data_paths, root), data_name=words.name,
             data_description=words.description, data_sha256=dataset.sha256,
             train_images=int(len(dataset.x_train)), test_images=int(len(dataset.x_test)),
-            model_sha256=trained.sha256, model_description=trained.description, test_accuracy=evaluation.accuracy)
+            model_sha256=trained.sha256, model_description=trained.description, test_accuracy=evaluation.accuracy,
+            completeness_tolerance=tolerance)
         write_arrays(arrays, docs / "data" / "attributions.npz")
         write_predictions(dataset.y_test, evaluation, docs / "data" / "predictions.npz")
         copy_if_changed(trained.path, docs / "data" / "model.keras")

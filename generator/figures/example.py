@@ -24,7 +24,7 @@ from generator.figures.theme import COLUMN_INCHES as SITE_WIDTH, FONT, SMALL, th
 from generator.stages.gallery import method_limit
 from generator.plumbing.numbers import fixed, percent, percent_exact, percent_rounded_up
 from generator.stages.model_output import LOGIT_WORDS, PER_INTENSITY, ScoreWords
-from generator.stages.results import COMPLETENESS_TOLERANCE, ClassMeans, Completeness, Example
+from generator.stages.results import ClassMeans, Completeness, Example
 
 MIN_SCALE = MIN_LIMIT
 # Layout in inches: a title band, then per row a row title, panel titles, square maps (each
@@ -177,7 +177,7 @@ def completeness_text(check: Completeness, delta_label: str = "Δlogit") -> str:
     text = (f"ΣIG = {fixed(check.attribution_sum)} · {delta_label} = {fixed(check.logit_delta)} · "
             f"rel. error {error} · {check.steps} steps")
     if not check.within_tolerance:
-        text += f" · ABOVE THE {percent_exact(COMPLETENESS_TOLERANCE)} TOLERANCE"
+        text += f" · ABOVE THE {percent_exact(check.tolerance)} TOLERANCE"
     return text
 
 

@@ -24,7 +24,7 @@ from generator.plumbing.settings import Settings
 from generator.stages.attribute import AttributionArrays
 from generator.stages.mathematics import BaselineShare, Convergence, Mathematics
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords, score_words
-from generator.stages.results import COMPLETENESS_TOLERANCE
+from generator.plumbing.settings import COMPLETENESS_FLOOR
 
 _COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink")
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
@@ -34,7 +34,7 @@ SIGNED_CMAP = method_cmap("integrated_gradients")
 PLOT_FLOOR = 1e-9
 """Relative errors below this (exact zeros included) are drawn at this value on the log axis."""
 def draw_convergence(result: Convergence, configured: tuple[str, float], path: Path, *,
-                     score: ScoreWords = LOGIT_WORDS) -> bool:
+                     score: ScoreWords = LOGIT_WORDS, tolerance: float = COMPLETENESS_FLOOR) -> bool:
     """Log–log completeness error against steps: per rule the median and a 10–90th percentile band.
 
     Args:
@@ -42,6 +42,7 @@ def draw_convergence(result: Convergence, configured: tuple[str, float], path: P
         configured: (what this report used, in words; its gradient evaluations per map), marked on the figure.
         path: the PNG to write.
         score: what the maps are of, named in the axis label.
+        tolerance: the published maps' completeness tolerance, drawn as a line.
 
     Returns:
         Whether the file changed.
@@ -56,8 +57,8 @@ def draw_convergence(result: Convergence, configured: tuple[str, float], path: P
             ax.plot(result.steps, median[i], linestyle=_DASHES[i % len(_DASHES)], marker=_MARKERS[i % len(_MARKERS)],
                     color=colour, markersize=5, markerfacecolor="none" if i % 2 else colour,
                     label=method.replace("_", " "))
-        ax.axhline(COMPLETENESS_TOLERANCE, color=theme().text, linestyle="--", linewidth=1)
-        ax.text(result.steps[-1], COMPLETENESS_TOLERANCE * 1.3, f"{percent_exact(COMPLETENESS_TOLERANCE)} tolerance",
+        ax.axhline(tolerance, color=theme().text, linestyle="--", linewidth=1)
+        ax.text(result.steps[-1], tolerance * 1.3, f"{percent_exact(tolerance)} tolerance",
                 ha="right", va="bottom", fontsize=SMALL)
         bottom = max(PLOT_FLOOR, float(np.nanmin(low, initial=1.0)) / 3)
         top = max(1.0, float(np.nanmax(high, initial=1.0)) * 2)
@@ -159,7 +160,8 @@ def mathematics_jobs(result: Mathematics, arrays: AttributionArrays, settings: S
     else:
         median = float(np.median(arrays.ig.steps)) if len(arrays.ig.steps) else 17.0
         configured = (f"adaptive, median {median:g} evaluations per map", median)
-    jobs = [FigureJob(CONVERGENCE_FIGURE, draw_convergence, (result.convergence, configured), words)]
+    jobs = [FigureJob(CONVERGENCE_FIGURE, draw_convergence, (result.convergence, configured),
+                      {**words, "tolerance": attribution.flag_tolerance})]
     r = result.example_row
     if r is None:
         return jobs + [FigureJob(figure, draw_placeholder, ("No map is published in this build.",))

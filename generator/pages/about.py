@@ -22,7 +22,6 @@ from generator.stages.mathematics import EG_MEDIAN_LEVEL, Mathematics
 from generator.stages.model_output import score_words
 from generator.stages.results import BuildFacts
 from generator.pages.markdown_text import code_name, escape_markdown, href
-from generator.stages.results import COMPLETENESS_TOLERANCE
 
 REPORT_BUILD_PAGE = "methods/how-this-report-was-made.md"
 TEMPLATE = "report-build.md.j2"
@@ -108,7 +107,7 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
     settings = facts.settings
     convergence, share = mathematics.convergence, mathematics.share
     median = convergence.percentile(50)
-    fewest = convergence.fewest_steps(90.0)
+    fewest = convergence.fewest_steps(90.0, facts.completeness_tolerance)
     fewest_eg = mathematics.expected_gradients.fewest_draws()
     score = score_words(settings["model"]["output"])
 
@@ -142,7 +141,7 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
         "convergence_rows": [{"steps": str(n), "errors": [percent(e) for e in median[:, j]]}
                              for j, n in enumerate(convergence.steps)],
         "convergence_fewest": ["—" if fewest[m] is None else str(fewest[m]) for m in convergence.methods],
-        "tolerance": percent_exact(COMPLETENESS_TOLERANCE),
+        "tolerance": percent_exact(facts.completeness_tolerance),
         "eg_rows": [{"draws": str(n), "median": percent(m), "p90": percent(p)} for n, m, p in zip(
             mathematics.expected_gradients.draws, mathematics.expected_gradients.percentile(50),
             mathematics.expected_gradients.percentile(90))],

@@ -23,20 +23,19 @@ from generator.stages.gallery import (
     tile_path,
 )
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
-from generator.stages.results import COMPLETENESS_TOLERANCE, Completeness, Example
+from generator.stages.results import Completeness, Example
 
 THUMBNAIL_PIXELS = 48
 """Width and height of the explorer's thumbnails, in CSS pixels."""
 IG = "integrated_gradients"
 FLAGS = {
-    "ig-tolerance": ("IG above tolerance", f"an IG map's completeness error is above "
-                                           f"{percent_exact(COMPLETENESS_TOLERANCE)}"),
+    "ig-tolerance": ("IG above tolerance", "an IG map's completeness error is above {tolerance}"),
     "eg-sign": ("EG sum of wrong sign", "an EG map's sum has the opposite sign to its Δ"),
     "eg-noise": ("EG noisy", f"an EG map's noise is above {percent_exact(EG_NOISE_BOUND)} of the map"),
     "non-finite": ("non-finite values", "a map holds NaN or ±∞"),
 }
 """Each flag of the explorer: its code (the rows' ``data-flags``), its words in the Flags column and
-what it means."""
+what it means ("{tolerance}": the IG maps' completeness tolerance)."""
 _EG_FLAGS = {"EG sign": "eg-sign", "EG noise": "eg-noise"}
 """The explorer's code of each Expected-Gradients flag (:attr:`~generator.stages.checked_maps.EgError.flags`)."""
 
@@ -94,9 +93,10 @@ def explorer_classes(names: Sequence[str]) -> list[dict[str, str]]:
     return [{"value": str(k), "name": escape_markdown(name)} for k, name in enumerate(names)]
 
 
-def explorer_legend(gallery: Gallery, score: ScoreWords, page: str) -> dict[str, Any]:
+def explorer_legend(gallery: Gallery, score: ScoreWords, page: str, tolerance: float) -> dict[str, Any]:
     """The explorer's one-line legends: the IG thumbnails' colour bar (the gallery's scale), the EG
-    error column and each flag, ``score`` naming what the maps are of."""
+    error column and each flag, ``score`` naming what the maps are of and ``tolerance`` the IG
+    maps' completeness tolerance."""
     ig = next(m for m in gallery.methods if m.key == IG)
     limit = digits(ig.scale.limit)
     return {"maps": (f"*IG map*: the Integrated-Gradients map of the predicted class's {score.noun}; *IG contrast* "
@@ -107,7 +107,8 @@ def explorer_legend(gallery: Gallery, score: ScoreWords, page: str) -> dict[str,
                     "alt": f"Colour bar of Integrated Gradients from −{limit} to +{limit} {ig.scale.unit}"},
             "eg_error": (f"of the image's Expected-Gradients maps, the one whose |ΣEG − Δ| is the largest share of "
                          f"its Σ|EG|: that share, then |ΣEG − Δ| in {score.noun} units"),
-            "flags": "; ".join(f"*{label}*: {meaning}" for label, meaning in FLAGS.values())}
+            "flags": "; ".join(f"*{label}*: {meaning.format(tolerance=percent_exact(tolerance))}"
+                                for label, meaning in FLAGS.values())}
 
 
 def _thumbnail(path: str, page: str, alt: str) -> dict[str, str]:

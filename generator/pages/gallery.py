@@ -24,7 +24,7 @@ from generator.stages.gallery import (
 )
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 from generator.stages.checked_maps import EG_NOISE_BOUND, eg_error
-from generator.stages.results import COMPLETENESS_TOLERANCE, Completeness, Example
+from generator.stages.results import Completeness, Example
 from generator.stages.strong import STRONG_PERCENTILE, strong_tile_path
 
 
@@ -122,7 +122,7 @@ def _check_cells(check: Completeness, delta_label: str, eg: Completeness,
     if math.isfinite(check.spread):
         text += f" · moved {percent(check.spread, 1)} at the last doubling"
     if flagged:
-        text += f" · above the {percent_exact(COMPLETENESS_TOLERANCE)} tolerance"
+        text += f" · above the {percent_exact(check.tolerance)} tolerance"
     text += info("ig") + eg_error_text(eg, delta_label, eg_map) + info("eg")
     if math.isfinite(smoothgrad_noise):
         text += f" · SmoothGrad noise ≈ {percent(smoothgrad_noise, 0)} of the map" + info("smoothgrad")

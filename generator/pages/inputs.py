@@ -129,4 +129,5 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
         trust_summary=trust_summary,
         repository=settings.output.repo_url,
         score=score,
+        completeness_tolerance=summary.tolerance,
     )

@@ -23,6 +23,7 @@ from generator.pages.explorer import THUMBNAIL_PIXELS, explorer_classes, explore
 from generator.pages.gallery import gallery_context
 from generator.pages.markdown_text import count, escape_markdown, front_matter_string, href
 from generator.plumbing.numbers import fixed, percent
+from generator.plumbing.settings import COMPLETENESS_FLOOR
 from generator.stages.gallery import (CLASS_PAGE, MISCLASSIFIED_CLASS_PAGE, MISCLASSIFIED_PAGE, Gallery,
                                      GalleryPage, anchor)
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
@@ -78,6 +79,8 @@ class PageInputs:
     trust_summary: str | None = None
     repository: str = ""
     score: ScoreWords = LOGIT_WORDS
+    completeness_tolerance: float = COMPLETENESS_FLOOR
+    """The IG maps' completeness tolerance (``attribution.flag_tolerance``)."""
 
 
 def report_pages(inputs: PageInputs) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -248,7 +251,8 @@ def _explorer_context(inputs: PageInputs) -> dict[str, Any]:
     return {"rows": rows, "classes": explorer_classes(inputs.class_names), "flagged": any(r["flag_codes"] for r in rows),
             "thumbnail": THUMBNAIL_PIXELS, "count": count(len(inputs.examples)),
             "misclassified_href": href(MISCLASSIFIED_PAGE, EXPLORER_PAGE), "score": inputs.score.noun,
-            "legend": explorer_legend(inputs.gallery, inputs.score, EXPLORER_PAGE), "footer": _footer(inputs)}
+            "legend": explorer_legend(inputs.gallery, inputs.score, EXPLORER_PAGE, inputs.completeness_tolerance),
+            "footer": _footer(inputs)}
 
 
 def _gallery_page(inputs: PageInputs, page: str) -> GalleryPage:

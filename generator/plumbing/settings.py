@@ -18,6 +18,8 @@ SITE_ENGINES = ("mkdocs", "zensical")
 """The values of ``output.engine``; the site builder (generator/publish/build.py) runs each."""
 QUADRATURE_RULES = ("gauss_legendre", "trapezoid", "riemann_midpoint", "riemann_left", "riemann_right")
 """The values of ``attribution.method``: the rules of :mod:`generator.attributions.quadrature`."""
+COMPLETENESS_FLOOR = 0.01
+"""The tightest tolerance published IG maps are flagged at (:attr:`AttributionSettings.flag_tolerance`)."""
 MODEL_OUTPUTS = ("logits", "probabilities")
 """The values of ``model.output``: what a loaded model's outputs are (see :class:`ModelSettings`)."""
 
@@ -100,7 +102,7 @@ class AttributionSettings:
     their converged values as 64 Gauss–Legendre nodes give, where completeness alone would stop
     about twice as far (docs/performance.md, "Adaptive IG")."""
     tolerance: float = 0.005
-    """Relative completeness error adaptive Integrated Gradients refines each map to (steps = 0)."""
+    """Relative completeness error adaptive IG refines each map to (steps = 0); see :attr:`flag_tolerance`."""
     map_tolerance: float = 0.02
     """Relative L1 change at a doubling adaptive Integrated Gradients refines each map to (steps =
     0); the change overestimates the distance to the converged map about 1.7-fold (0–1]."""
@@ -133,11 +135,20 @@ class AttributionSettings:
     whole_test_set_steps: int = 16
     """IG quadrature nodes for the whole-test-set mean maps."""
 
+    @property
+    def flag_tolerance(self) -> float:
+        """The completeness error published IG maps are flagged (pages, figures, manifest, gates)
+        and, at fixed ``steps``, refined above: ``tolerance``, or :data:`COMPLETENESS_FLOOR` if tighter."""
+        return max(self.tolerance, COMPLETENESS_FLOOR)
+
+    def adaptive_options(self) -> dict[str, Any]:
+        """Keyword arguments of adaptive IG: the tolerances each map is refined to, the chunk size."""
+        return {"tolerance": self.tolerance, "map_tolerance": self.map_tolerance, "chunk_size": self.chunk_size}
+
     def ig_options(self) -> dict[str, Any]:
         """Keyword arguments of ``generator.attributions.integrated_gradients`` for these settings
         (a fixed ``steps``, or None for the adaptive method), all but the baseline."""
-        return {"steps": self.steps or None, "tolerance": self.tolerance, "map_tolerance": self.map_tolerance,
-                "method": self.method, "chunk_size": self.chunk_size}
+        return {"steps": self.steps or None, "method": self.method, **self.adaptive_options()}
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 import numpy as np
 
 from generator.plumbing.cache import ArrayCache, StageLog, fingerprint
+from generator.plumbing.records import from_arrays, to_arrays
 
 Log = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -42,3 +44,8 @@ class StageCache:
         store.store(key, arrays)
         self.stages.record(stage, components)
         return arrays
+
+    def record(self, stage: str, kind: type[T], components: dict[str, str], compute: Callable[[], T]) -> T:
+        """The stage's typed record (a dataclass of ``kind``) for ``components``: reused when cached,
+        else computed; stored flat by :func:`generator.plumbing.records.to_arrays`."""
+        return from_arrays(kind, self.arrays(stage, components, lambda: to_arrays(compute())))

@@ -24,20 +24,11 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from generator.plumbing.errors import UserError
 from generator.plumbing.settings import SITE_ENGINES
+from generator.publish.nav import without_pages
+from generator.publish.site_error import SiteError
 
-
-class SiteError(UserError, RuntimeError):
-    """The site could not be built or published; the message names the engine's first complaint.
-
-    Attributes:
-        warnings: every warning or error the engine reported during the failed build, in order.
-    """
-
-    def __init__(self, message: str, warnings: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.warnings = warnings
+__all__ = ["SiteError", "build_site", "config_overrides", "site_config", "without_pages"]
 
 
 class _WarningCollector(logging.Handler):
@@ -108,23 +99,6 @@ def config_overrides(site_name: str | None = None, site_url: str = "") -> dict[s
     if site_url:
         overrides["site_url"] = site_url
     return overrides
-
-
-def without_pages(nav: list[Any], pages: set[str]) -> list[Any]:
-    """``nav`` without the entries that point at ``pages``, and without sections left empty."""
-    kept: list[Any] = []
-    for item in nav:
-        if isinstance(item, dict):
-            ((title, value),) = item.items()
-            if isinstance(value, list):
-                value = without_pages(value, pages)
-                if value:
-                    kept.append({title: value})
-            elif value not in pages:
-                kept.append(item)
-        elif item not in pages:
-            kept.append(item)
-    return kept
 
 
 def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None,

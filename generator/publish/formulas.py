@@ -27,7 +27,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 from generator.plumbing.fileio import write_bytes_if_changed, write_text_if_changed
-from generator.publish.build import SiteError
+from generator.publish.site_error import SiteError
 
 SEARCH_INDEXES = {"search/search_index.json": "docs", "search.json": "items"}
 """Search index files a built site may hold (MkDocs', Zensical's) and the key of their entry list."""

@@ -19,7 +19,7 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 from generator.plumbing.fileio import write_bytes_if_changed
-from generator.publish.build import SiteError
+from generator.publish.site_error import SiteError
 
 VENDOR_DIR = "assets/vendor"
 """Where the vendored files go, relative to the docs folder (and so to the built site)."""

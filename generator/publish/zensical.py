@@ -33,7 +33,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from generator.publish.build import SiteError, without_pages
+from generator.publish.nav import without_pages
+from generator.publish.site_error import SiteError
 from generator.publish.images import missing_images
 from generator.publish.titles import escape_attributes_once
 

@@ -169,8 +169,10 @@ def class_logits(grad_fn: attr.GradFn, images: np.ndarray) -> np.ndarray:
                     axis=1).astype(np.float64)
 
 
-def to_examples(arrays: AttributionArrays, labels: np.ndarray, evaluation: Evaluation) -> tuple[Example, ...]:
-    """Group rows by test image into display-ready examples (channels reduced to (H, W))."""
+def to_examples(arrays: AttributionArrays, labels: np.ndarray, evaluation: Evaluation,
+                tolerance: float) -> tuple[Example, ...]:
+    """Group rows by test image into display-ready examples (channels reduced to (H, W)), their
+    IG maps held to ``tolerance`` (``attribution.flag_tolerance``)."""
     rows_of: dict[int, list[int]] = {}
     for row, test_index in enumerate(arrays.index.tolist()):
         rows_of.setdefault(test_index, []).append(row)
@@ -184,15 +186,15 @@ def to_examples(arrays: AttributionArrays, labels: np.ndarray, evaluation: Evalu
             predicted=int(evaluation.predictions[test_index]),
             confidence=float(evaluation.confidences[test_index]),
             image=arrays.image[rows[0]].sum(axis=-1),
-            rows=tuple(_row(arrays, r) for r in rows),
+            rows=tuple(_row(arrays, r, tolerance) for r in rows),
             contrast=None if m is None else ContrastMap(
-                arrays.contrast.maps[m].sum(axis=-1), arrays.contrast.completeness(m),
+                arrays.contrast.maps[m].sum(axis=-1), arrays.contrast.completeness(m, tolerance),
                 arrays.contrast_eg.maps[m].sum(axis=-1), arrays.contrast_eg.completeness(m)),
         ))
     return tuple(examples)
 
 
-def _row(arrays: AttributionArrays, r: int) -> AttributionRow:
+def _row(arrays: AttributionArrays, r: int, tolerance: float) -> AttributionRow:
     return AttributionRow(
         target=int(arrays.target[r]),
         gradient=arrays.gradient[r].sum(axis=-1),
@@ -202,6 +204,6 @@ def _row(arrays: AttributionArrays, r: int) -> AttributionRow:
         smoothgrad_noise=float(arrays.smoothgrad_noise[r]),
         integrated_gradients=arrays.ig.maps[r].sum(axis=-1),
         expected_gradients=arrays.eg.maps[r].sum(axis=-1),
-        completeness=arrays.ig.completeness(r),
+        completeness=arrays.ig.completeness(r, tolerance),
         eg_completeness=arrays.eg.completeness(r),
     )

@@ -35,7 +35,7 @@ from generator.stages.attribute import AttributionArrays, class_logits
 from generator.stages.checked_maps import EgError, eg_error
 from generator.stages.faithfulness_controls import BLUR_SIGMA, blur
 
-BASELINES_FORMAT = 4
+BASELINES_FORMAT = 5  # 5: cached as the BaselineStudy record (generator.plumbing.records)
 """Bump when this stage changes what it computes, so cached results are dropped."""
 LONG_RUN = 16
 """The noise floor of the missing-ink claims: each example's EG again with this many times the
@@ -45,7 +45,7 @@ COLUMNS = ("black", "blur", "noise", "mean", "expected_gradients")
 GALLERY_MAPS = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients", "expected_gradients")
 __all__ = ["BASELINES_FORMAT", "BLUR_SIGMA", "COLUMNS", "LONG_RUN", "BaselineStudy", "baseline_images",
            "black_share_maps", "black_shares",
-           "choose_rows", "contrast_eg_black_share", "from_arrays", "missing_ink", "study_maps"]
+           "choose_rows", "contrast_eg_black_share", "missing_ink", "study_maps"]
 
 
 @dataclass(frozen=True)
@@ -195,15 +195,16 @@ def baseline_images(test_index: np.ndarray, arrays: AttributionArrays, mean_imag
     out = np.zeros((len(test_index), len(COLUMNS) - 1, *shape), np.float32)
     for k, index in enumerate(test_index):
         image = arrays.image[int(np.flatnonzero(arrays.index == index)[0])]
-        for c, baseline in enumerate(study_baselines(image, mean_image, seed, int(index)).values()):
-            out[k, c] = baseline.sum(axis=-1)
+        baselines = study_baselines(image, mean_image, seed, int(index))
+        for c, name in enumerate(COLUMNS[:-1]):
+            out[k, c] = baselines[name].sum(axis=-1)
     return out
 
 
 def study_maps(grad_fn: attr.GradFn, arrays: AttributionArrays, predicted: Sequence[int], true: Sequence[int],
                correct_row: int | None, mean_image: np.ndarray, eg_baselines: np.ndarray,
-               settings: AttributionSettings, seed: int) -> dict[str, np.ndarray]:
-    """The study's arrays (what the stage caches): see :class:`BaselineStudy`.
+               settings: AttributionSettings, seed: int) -> BaselineStudy:
+    """The study (what the stage caches; its ``baselines`` are left to :func:`baseline_images`).
 
     Args:
         grad_fn: gradient function of the model's logits (with ``classes``).
@@ -216,47 +217,46 @@ def study_maps(grad_fn: attr.GradFn, arrays: AttributionArrays, predicted: Seque
         seed: seed of the noise baseline and of the EG draws.
     """
     rows, _ = choose_rows(arrays, correct_row)
-    n, columns = len(rows), len(COLUMNS)
-    shape = arrays.image.shape[1:3]
-    out = {name: np.zeros((n, columns)) for name in ("attribution_sum", "score_delta", "relative_error")}
-    out.update(eg_noise=np.zeros(n), eg_missing_ink_long=np.zeros(n), eg_missing_ink_halves=np.zeros((n, 2)))
-    out["maps"] = np.zeros((n, columns, *shape), np.float32)
-    out["test_index"] = arrays.index[rows].astype(np.int64)
-    out["predicted"] = np.array([predicted[int(i)] for i in out["test_index"]], np.int64)
-    out["true"] = np.array([true[int(i)] for i in out["test_index"]], np.int64)
-    out["images"] = arrays.image[rows].sum(axis=-1)
+    n, columns, samples = len(rows), len(COLUMNS), settings.expected_gradients_samples
+    test_index = arrays.index[rows].astype(np.int64)
+    predicted_of = np.array([predicted[int(i)] for i in test_index], np.int64)
+    true_of = np.array([true[int(i)] for i in test_index], np.int64)
+    images = arrays.image[rows].sum(axis=-1)
+    maps = np.zeros((n, columns, *arrays.image.shape[1:3]), np.float32)
+    checks = np.zeros((3, n, columns))  # attribution sum, score delta, relative error
+    eg_noise, long_ink, long_halves = np.zeros(n), np.zeros(n), np.zeros((n, 2))
     baseline_logits = class_logits(grad_fn, eg_baselines)
     for k, row in enumerate(rows):
         x = arrays.image[row][None]
-        p, t = int(out["predicted"][k]), int(out["true"][k])
+        p, t = int(predicted_of[k]), int(true_of[k])
         weights = attr.contrast_weights([p], [t], grad_fn.classes) if p != t else np.eye(grad_fn.classes)[[p]]
         weights = weights.astype(np.float32)
         _, at_x = grad_fn(x, weights)
-        for c, (name, baseline) in enumerate(study_baselines(arrays.image[row], mean_image, seed,
-                                                              int(out["test_index"][k])).items()):
-            ig = attr.integrated_gradients(grad_fn, x, weights, baseline=baseline[None], **settings.ig_options())
-            _, at_baseline = grad_fn(baseline[None], weights)
-            _record(out, k, c, ig, attr.completeness(ig, at_x, at_baseline))
-        samples = settings.expected_gradients_samples
+        baselines = study_baselines(arrays.image[row], mean_image, seed, int(test_index[k]))
+        for c, name in enumerate(COLUMNS[:-1]):
+            baseline = baselines[name][None]
+            ig = attr.integrated_gradients(grad_fn, x, weights, baseline=baseline, **settings.ig_options())
+            _, at_baseline = grad_fn(baseline, weights)
+            _record(maps, checks, k, c, ig, attr.completeness(ig, at_x, at_baseline))
         eg = _study_eg(grad_fn, x, p, t, eg_baselines, baseline_logits, samples, seed, settings.chunk_size)
         reference = attr.baseline_scores(baseline_logits, x, weights, len(eg_baselines), samples, seed)
-        _record(out, k, columns - 1, eg.maps, attr.completeness(eg.maps, at_x, reference))
-        out["eg_noise"][k] = eg.noise()[0]
+        _record(maps, checks, k, columns - 1, eg.maps, attr.completeness(eg.maps, at_x, reference))
+        eg_noise[k] = eg.noise()[0]
         long = _study_eg(grad_fn, x, p, t, eg_baselines, baseline_logits, LONG_RUN * samples, seed,
                          settings.chunk_size)
-        out["eg_missing_ink_long"][k] = missing_ink(out["images"][k], long.maps[0])
-        out["eg_missing_ink_halves"][k] = [missing_ink(out["images"][k], half[0]) for half in (long.first, long.second)]
-    out["study_black_share"] = np.array([share_on_black(out["images"], out["maps"][:, c]) for c in range(columns)])
-    out["eg_missing_ink"] = np.array([missing_ink(out["images"][k], out["maps"][k, -1]) for k in range(n)])
-    out["black_pixels"] = np.array([float(np.mean(out["images"][k] == 0)) for k in range(n)])
-    out["long_draws"] = np.array(LONG_RUN * settings.expected_gradients_samples)
-    black, counted = black_shares(arrays), black_share_maps(arrays)
-    out["black_share"] = np.array([black[key] for key in GALLERY_MAPS])
-    out["black_share_maps"] = np.array([counted[key] for key in GALLERY_MAPS], np.int64)
+        long_ink[k] = missing_ink(images[k], long.maps[0])
+        long_halves[k] = [missing_ink(images[k], half[0]) for half in (long.first, long.second)]
     ranked = contrast_eg_black_share(arrays)
-    out["candidates"] = np.array(len(ranked))
-    out["candidates_median"] = np.array(np.median(ranked) if len(ranked) else np.nan)
-    return out
+    return BaselineStudy(
+        test_index=test_index, predicted=predicted_of, true=true_of, images=images, maps=maps,
+        attribution_sum=checks[0], score_delta=checks[1], relative_error=checks[2],
+        study_black_share=np.array([share_on_black(images, maps[:, c]) for c in range(columns)]),
+        eg_missing_ink=np.array([missing_ink(images[k], maps[k, -1]) for k in range(n)]),
+        black_share=black_shares(arrays), eg_noise=eg_noise, long_draws=LONG_RUN * samples,
+        eg_missing_ink_long=long_ink, eg_missing_ink_halves=long_halves, candidates=len(ranked),
+        candidates_median=float(np.median(ranked)) if len(ranked) else float("nan"),
+        black_share_maps=black_share_maps(arrays),
+        black_pixels=np.array([float(np.mean(images[k] == 0)) for k in range(n)]))
 
 
 def missing_ink(image: np.ndarray, eg_map: np.ndarray) -> float:
@@ -279,22 +279,8 @@ def _study_eg(grad_fn: attr.GradFn, x: np.ndarray, predicted: int, true: int, eg
     return Halves(halves.first.sum(axis=-1), halves.second.sum(axis=-1), halves.h, halves.n)
 
 
-def _record(out: dict[str, np.ndarray], k: int, c: int, maps: np.ndarray, check: attr.CompletenessCheck) -> None:
-    out["maps"][k, c] = maps[0].sum(axis=-1) if maps.ndim == 4 else maps[0]
-    out["attribution_sum"][k, c] = check.attribution_sum[0]
-    out["score_delta"][k, c] = check.logit_delta[0]
-    out["relative_error"][k, c] = check.relative_error[0]
-
-
-def from_arrays(stored: dict[str, np.ndarray]) -> BaselineStudy:
-    """The study from its cached arrays."""
-    return BaselineStudy(
-        **{name: np.asarray(stored[name]) for name in ("test_index", "predicted", "true", "images", "maps",
-                                                        "attribution_sum", "score_delta", "relative_error",
-                                                        "study_black_share", "eg_missing_ink", "eg_noise",
-                                                        "eg_missing_ink_long", "eg_missing_ink_halves",
-                                                        "black_pixels")},
-        black_share={key: float(v) for key, v in zip(GALLERY_MAPS, stored["black_share"])},
-        long_draws=int(stored["long_draws"]), candidates=int(stored["candidates"]),
-        candidates_median=float(stored["candidates_median"]),
-        black_share_maps={key: int(v) for key, v in zip(GALLERY_MAPS, stored["black_share_maps"])})
+def _record(maps: np.ndarray, checks: np.ndarray, k: int, c: int, values: np.ndarray,
+            check: attr.CompletenessCheck) -> None:
+    """Example ``k``'s map in column ``c`` of the study, and its check (``checks``: (3, n, columns))."""
+    maps[k, c] = values[0].sum(axis=-1) if values.ndim == 4 else values[0]
+    checks[:, k, c] = check.attribution_sum[0], check.logit_delta[0], check.relative_error[0]

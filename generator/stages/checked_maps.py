@@ -4,8 +4,8 @@ publishes them.
 IG maps are refined map by map until their completeness error and their change at a doubling are
 within the settings' tolerances (adaptive, ``attribution.steps = 0``; the contrast of a mistake is
 the difference of its two rows' maps, refined together), or, with a fixed node count, those above
-the 1% tolerance are recomputed with twice the steps; either way up to a cap, and maps still above
-it stay flagged in their records. EG maps record their completeness error (it holds in expectation
+the published tolerance (``attribution.flag_tolerance``) are recomputed with twice the steps;
+either way up to a cap, and maps still above it stay flagged in their records. EG maps record their completeness error (it holds in expectation
 only, so no map is held to IG's tolerance: the median over a build's maps is held to
 :data:`EG_LEVEL`) and their noise; :func:`eg_error` gives a map's error in logits and relative to
 its Σ|EG|, and its flags (:data:`EG_NOISE_BOUND`).
@@ -20,8 +20,9 @@ import numpy as np
 
 from generator import attributions as attr
 from generator.attributions.halves import Halves
-from generator.plumbing.settings import AttributionSettings
-from generator.stages.results import COMPLETENESS_TOLERANCE, Completeness
+from generator.plumbing.numbers import percent_exact
+from generator.plumbing.settings import COMPLETENESS_FLOOR, AttributionSettings
+from generator.stages.results import Completeness
 
 MAX_REFINED_STEPS = 4096
 """Cap on the doubling of IG steps for maps that miss the tolerance."""
@@ -133,9 +134,10 @@ class CheckedMaps:
     steps: np.ndarray
     spread: np.ndarray
 
-    def completeness(self, r: int) -> Completeness:
+    def completeness(self, r: int, tolerance: float = COMPLETENESS_FLOOR) -> Completeness:
+        """Row ``r``'s check, held to ``tolerance`` (IG maps: the settings' ``flag_tolerance``)."""
         return Completeness(float(self.attribution_sum[r]), float(self.logit_delta[r]),
-                            float(self.relative_error[r]), int(self.steps[r]), float(self.spread[r]))
+                            float(self.relative_error[r]), int(self.steps[r]), float(self.spread[r]), tolerance)
 
 
 def adaptive_checked_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, contrast_rows: np.ndarray,
@@ -153,10 +155,9 @@ def adaptive_checked_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.
     """
     from generator.attributions.adaptive import adaptive_integrated_gradients
 
-    found = adaptive_integrated_gradients(grad_fn, images, targets, tolerance=settings.tolerance,
-                                          map_tolerance=settings.map_tolerance, max_intervals=MAX_REFINED_STEPS,
-                                          baseline=settings.baseline, chunk_size=settings.chunk_size,
-                                          pairs=contrast_rows)
+    found = adaptive_integrated_gradients(grad_fn, images, targets, max_intervals=MAX_REFINED_STEPS,
+                                          baseline=settings.baseline, pairs=contrast_rows,
+                                          **settings.adaptive_options())
     if len(images):
         log(f"attributions: adaptive IG, {found.evaluations.mean():.1f} gradient evaluations per map on average "
             f"(most {found.evaluations.max()}); the {len(contrast_rows)} contrast maps need none of their own")
@@ -197,11 +198,11 @@ def checked_integrated_gradients(
     check = attr.completeness(maps, score_x, score_baseline)
     current = settings.steps
     while current * 2 <= MAX_REFINED_STEPS:
-        missing = np.flatnonzero(check.relative_error > COMPLETENESS_TOLERANCE)
+        missing = np.flatnonzero(check.relative_error > settings.flag_tolerance)
         if len(missing) == 0:
             break
         current *= 2
-        log(f"attributions: {len(missing)} map(s) above {COMPLETENESS_TOLERANCE:.0%} completeness error, "
+        log(f"attributions: {len(missing)} map(s) above {percent_exact(settings.flag_tolerance)} completeness error, "
             f"retrying with {current} steps")
         maps[missing] = attr.integrated_gradients(grad_fn, images[missing], targets[missing], steps=current, **options)
         steps[missing] = current

@@ -20,7 +20,7 @@ from generator.attributions.expected_gradients import MIN_SLOPE_DRAWS
 from generator.stages.evidence_records import baselines_record, decoy_record, trust_record
 from generator.stages.gallery import Gallery, anchor
 from generator.stages.model_output import attributed_score
-from generator.stages.results import COMPLETENESS_TOLERANCE, BuildFacts, CompletenessSummary, Evaluation
+from generator.stages.results import BuildFacts, CompletenessSummary, Evaluation
 from generator.stages.selection import Selection
 from generator.stages.trust import Trust
 from generator.stages.whole_test_set import WholeTestSet
@@ -78,19 +78,20 @@ def copy_if_changed(source: Path, destination: Path) -> bool:
     return write_bytes_if_changed(destination, source.read_bytes())
 
 
-def completeness_summary(arrays: AttributionArrays) -> CompletenessSummary:
-    """Completeness over every published IG map: the per-target maps and the contrast maps."""
+def completeness_summary(arrays: AttributionArrays, tolerance: float) -> CompletenessSummary:
+    """Completeness over every published IG map (the per-target maps and the contrast maps), held
+    to ``tolerance`` (``attribution.flag_tolerance``)."""
     errors = np.concatenate([arrays.ig.relative_error, arrays.contrast.relative_error])
     finite = errors[np.isfinite(errors)]
     change = _finite_values(arrays.ig.spread, arrays.contrast.spread)
     noise = _finite_values(arrays.eg.spread, arrays.contrast_eg.spread)
     return CompletenessSummary(
-        tolerance=COMPLETENESS_TOLERANCE,
+        tolerance=tolerance,
         median_relative_error=float(np.median(finite)) if len(finite) else float("nan"),
         max_relative_error=float(np.max(finite)) if len(finite) else float("nan"),
         maps=int(len(errors)),
         # NaN never compares below the tolerance: a map with non-finite values counts as missing it.
-        maps_above_tolerance=int(np.sum(~(errors <= COMPLETENESS_TOLERANCE))),
+        maps_above_tolerance=int(np.sum(~(errors <= tolerance))),
         maps_not_finite=int(np.sum(~np.isfinite(errors))),
         median_map_change=float(np.median(change)) if len(change) else float("nan"),
         max_map_change=float(np.max(change)) if len(change) else float("nan"),
@@ -129,11 +130,11 @@ def _check_numbers(maps: CheckedMaps, r: int) -> dict[str, Any]:
     }
 
 
-def completeness_record(ig: CheckedMaps, r: int) -> dict[str, Any]:
+def completeness_record(ig: CheckedMaps, r: int, tolerance: float) -> dict[str, Any]:
     """An IG map's completeness, its node count and, for an adaptive map, ``map_change``: the
     relative L1 change at its last doubling (null when it was not refined adaptively)."""
     return {**_check_numbers(ig, r), "steps": int(ig.steps[r]), "map_change": significant(ig.spread[r]),
-            "within_tolerance": bool(ig.relative_error[r] <= COMPLETENESS_TOLERANCE)}
+            "within_tolerance": bool(ig.relative_error[r] <= tolerance)}
 
 
 def eg_completeness_record(eg: CheckedMaps, r: int) -> dict[str, Any]:
@@ -169,13 +170,13 @@ def expected_gradients_record(arrays: AttributionArrays, settings: dict[str, Any
 
 
 def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: Any,
-                    gallery: Any) -> list[dict[str, Any]]:
+                    gallery: Any, tolerance: float) -> list[dict[str, Any]]:
     """One record per published test image, each listing its attributed targets.
 
     ``page`` is the Markdown page (relative to the docs folder) that shows the image, and
     ``anchor`` the id of its row there. ``smoothgrad_noise`` of a target: its SmoothGrad map's
     estimated relative L1 distance to SmoothGrad's expectation, from its two halves of samples
-    (null when not known).
+    (null when not known). ``within_tolerance``: the IG map's error is within ``tolerance``.
     """
 
     predictions, confidences = evaluation.predictions, evaluation.confidences
@@ -196,14 +197,14 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: A
         m = contrast_of.get(test_index)
         if m is not None and "contrast" not in record:
             record["contrast"] = {"row": m, "score": "logit_predicted - logit_true",
-                                  "completeness": completeness_record(arrays.contrast, m),
+                                  "completeness": completeness_record(arrays.contrast, m, tolerance),
                                   "expected_gradients_completeness": eg_completeness_record(arrays.contrast_eg, m)}
         target = int(arrays.target[row])
         record["targets"].append({
             "row": row,
             "target": target,
             "role": "predicted" if target == record["predicted"] else "true",
-            "completeness": completeness_record(arrays.ig, row),
+            "completeness": completeness_record(arrays.ig, row, tolerance),
             "expected_gradients_completeness": eg_completeness_record(arrays.eg, row),
             "smoothgrad_noise": significant(arrays.smoothgrad_noise[row]),
         })
@@ -238,7 +239,7 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
     settings = facts.settings
     study, trust, decoy = (None, None, None) if evidence is None else (evidence.baselines, evidence.trust, evidence.decoy)
     attribution = settings["attribution"]
-    summary = completeness_summary(arrays)
+    summary = completeness_summary(arrays, facts.completeness_tolerance)
     completeness = {k: v for k, v in dataclasses.asdict(summary).items() if k != "nodes"}
     return {
         "tool": {"name": "gradient-gallery", "version": facts.tool_version},
@@ -272,7 +273,7 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
         "baselines": None if study is None else baselines_record(study),
         "trust": None if trust is None else trust_record(trust),
         "decoy": None if decoy is None else decoy_record(decoy),
-        "examples": example_records(arrays, labels, evaluation, gallery),
+        "examples": example_records(arrays, labels, evaluation, gallery, summary.tolerance),
     }
 
 

@@ -30,8 +30,8 @@ from generator.plumbing.settings import Settings
 from generator.plumbing.stage_cache import StageCache
 from generator.stages.attribute import AttributionArrays
 from generator.stages.checked_maps import EG_LEVEL
-from generator.stages.keys import ATTRIBUTION_FORMAT
-from generator.stages.results import COMPLETENESS_TOLERANCE, Example
+from generator.stages.keys import mathematics_components
+from generator.stages.results import Example
 
 Log = Callable[[str], None]
 
@@ -64,7 +64,7 @@ class Convergence:
             return np.full(self.errors.shape[:2], np.nan)
         return np.percentile(self.errors, q, axis=-1)
 
-    def fewest_steps(self, q: float = 90.0, tolerance: float = COMPLETENESS_TOLERANCE) -> dict[str, int | None]:
+    def fewest_steps(self, q: float, tolerance: float) -> dict[str, int | None]:
         """Per rule, the fewest steps whose ``q``-th percentile error is within ``tolerance`` (None: never)."""
         within = self.percentile(q) <= tolerance
         return {m: next((s for s, ok in zip(self.steps, within[i]) if ok), None) for i, m in enumerate(self.methods)}
@@ -267,14 +267,9 @@ def measure_mathematics(grad_fn: attr.GradFn, arrays: AttributionArrays, example
     and the baseline counts."""
     attribution = settings.attribution
     rows = spread_rows(len(arrays.index), CONVERGENCE_ROWS_QUICK if settings.quick else CONVERGENCE_ROWS)
-    components = {
-        "model": model_sha256,
-        "rows": fingerprint(arrays.image[rows], arrays.target[rows]),
-        "settings": fingerprint(attribution.baseline, list(attr.METHODS), list(CONVERGENCE_STEPS), list(EG_DRAWS),
-                                settings.seed),
-        "EG baselines": fingerprint(baselines),
-        "code": f"{MATHEMATICS_FORMAT}.{ATTRIBUTION_FORMAT}",  # it runs the attribution code too
-    }
+    components = mathematics_components(settings, model_sha256, fingerprint(arrays.image[rows], arrays.target[rows]),
+                                        fingerprint(baselines), f"{MATHEMATICS_FORMAT}:" + fingerprint(
+                                            list(attr.METHODS), list(CONVERGENCE_STEPS), list(EG_DRAWS))[:12])
 
     def compute() -> dict[str, np.ndarray]:
         log(f"mathematics: completeness of {len(rows)} IG maps × {len(attr.METHODS)} rules × "

@@ -71,8 +71,21 @@ def baseline_logits(grad_fn: attr.GradFn, images: np.ndarray, baselines: np.ndar
     return stored.logits
 
 
+@dataclass(frozen=True)
+class MethodMaps:
+    """Every method's maps of some images, and what each cost.
+
+    Attributes:
+        maps: method key → (N, H, W) maps, channels reduced as in the gallery.
+        ms_per_image: method key → milliseconds per image the method would take on its own.
+    """
+
+    maps: dict[str, np.ndarray]
+    ms_per_image: dict[str, float]
+
+
 def every_method_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndarray, settings: AttributionSettings,
-                      seed: int, baselines: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+                      seed: int, baselines: np.ndarray) -> MethodMaps:
     """Every method's maps, (N, H, W) with channels reduced as in the gallery (``baselines``: the
     images Expected Gradients draws from; their logits are taken once per ``grad_fn``, see
     :func:`baseline_logits`), and the milliseconds per image each would take on its own (saliency
@@ -104,4 +117,4 @@ def every_method_maps(grad_fn: attr.GradFn, images: np.ndarray, targets: np.ndar
     for derived in ("saliency", "gradient_x_input"):  # each costs a gradient, then its own small step
         seconds[derived] += seconds["gradient"]
     count = max(len(images), 1)
-    return maps, {key: 1000.0 * value / count for key, value in seconds.items()}
+    return MethodMaps(maps, {key: 1000.0 * value / count for key, value in seconds.items()})

@@ -17,6 +17,7 @@ import numpy as np
 
 from generator.plumbing.input_scale import UNIT, InputScale
 from generator.stages.data import Dataset, to_model_input
+from generator.stages.layers import layers_from_the_output
 from generator.stages.model import build_cnn, compile_cnn, seed_everything
 
 DEFAULT_MAX_EPOCHS = 60
@@ -41,8 +42,6 @@ def fresh_architecture(model: Any, seed: int) -> tuple[Any | None, str | None]:
     """
     import keras
 
-    from generator.stages.randomisation import layers_from_the_output
-
     seed_everything(seed)
     try:
         clone = keras.models.clone_model(model)
@@ -63,8 +62,6 @@ def fresh_architecture(model: Any, seed: int) -> tuple[Any | None, str | None]:
 def frozen_layers(model: Any) -> list[str]:
     """Paths of the layers of ``model`` that hold weights and are not trainable (kept by
     :func:`fresh_architecture`)."""
-    from generator.stages.randomisation import layers_from_the_output
-
     return [name for name, layer in layers_from_the_output(model) if layer.weights and not layer.trainable]
 
 

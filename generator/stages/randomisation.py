@@ -19,8 +19,9 @@ is :mod:`generator.stages.similarity`'s job.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
+from generator.stages.layers import find_layer, layers_from_the_output
 from generator.stages.random_labels import (DEFAULT_MAX_EPOCHS, RandomLabelModel, fresh_architecture, frozen_layers,
                                             random_labels, train_on_random_labels)
 
@@ -50,28 +51,6 @@ def weighted_layers(model: Any) -> tuple[list[str], list[str]]:
     for name, layer in layers_from_the_output(model):
         (randomisable if _redrawable(layer) else skipped).append(name)
     return randomisable, skipped
-
-
-def layers_from_the_output(model: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(path, layer) for every layer of ``model`` and of the models inside it, from the output down,
-    input layers left out. A layer's path is its name, after its sub-models' names and "/" when it
-    is inside one (Keras names cannot contain "/")."""
-    import keras
-
-    for layer in reversed(model.layers):
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        if isinstance(layer, keras.Model):
-            yield from layers_from_the_output(layer, f"{prefix}{layer.name}/")
-        else:
-            yield f"{prefix}{layer.name}", layer
-
-
-def find_layer(model: Any, path: str) -> Any:
-    """The layer of ``model`` at ``path`` (see :func:`layers_from_the_output`)."""
-    for name in path.split("/"):
-        model = model.get_layer(name)
-    return model
 
 
 def not_randomisable(model: Any) -> str | None:

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-COMPLETENESS_TOLERANCE = 0.01
-"""Relative completeness error every published IG map should meet; maps above it are flagged."""
+from generator.plumbing.settings import COMPLETENESS_FLOOR
+
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class Completeness:
         spread: estimated relative L1 distance of the map to what it approximates: IG's change
             at its last doubling (adaptive), EG's noise from its two halves of draws; NaN if
             not known.
+        tolerance: the relative error the map is held to
+            (:attr:`~generator.plumbing.settings.AttributionSettings.flag_tolerance`).
     """
 
     attribution_sum: float
@@ -36,10 +38,11 @@ class Completeness:
     relative_error: float
     steps: int
     spread: float = float("nan")
+    tolerance: float = COMPLETENESS_FLOOR
 
     @property
     def within_tolerance(self) -> bool:
-        return bool(self.relative_error <= COMPLETENESS_TOLERANCE)
+        return bool(self.relative_error <= self.tolerance)
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,8 @@ class CompletenessSummary:
     """Completeness over every published IG map (the per-target maps and the contrast maps).
 
     Attributes:
-        tolerance: the relative error every map should meet.
+        tolerance: the relative error every map should meet
+            (:attr:`~generator.plumbing.settings.AttributionSettings.flag_tolerance`).
         median_relative_error, max_relative_error: over the finite errors (NaN if none).
         maps: how many IG maps there are.
         maps_above_tolerance: maps whose error is above the tolerance or not finite.
@@ -217,6 +221,8 @@ class BuildFacts:
         train_images, test_images: sizes of the two splits.
         model_description: how the model came about (trained here, or loaded).
         test_accuracy: accuracy on the test split, in [0, 1].
+        completeness_tolerance: the relative completeness error every published IG map is held to
+            (:attr:`~generator.plumbing.settings.AttributionSettings.flag_tolerance`).
     """
 
     tool_version: str
@@ -230,3 +236,4 @@ class BuildFacts:
     model_sha256: str
     model_description: str
     test_accuracy: float
+    completeness_tolerance: float

@@ -57,8 +57,8 @@ class GrowingMaps:
         """(n, H·W) pixel rankings of every method's maps of the first ``n`` images."""
         done = len(self.rankings[METHOD_KEYS[0]])
         if n > done:
-            maps, _ = every_method_maps(self.grad_fn, self.images[done:n], self.targets[done:n],
-                                        self.settings.attribution, self.settings.seed, self.baselines)
+            maps = every_method_maps(self.grad_fn, self.images[done:n], self.targets[done:n],
+                                     self.settings.attribution, self.settings.seed, self.baselines).maps
             for key in METHOD_KEYS:
                 self.rankings[key] = np.concatenate([self.rankings[key], faith.ranking(maps[key])])
         return {key: value[:n] for key, value in self.rankings.items()}

@@ -101,13 +101,14 @@ def sanity_evidence(model: object, images: np.ndarray, targets: np.ndarray, rand
         return attr.GradientFunction(network, chunk_size=attribution.chunk_size, input_scale=input_scale, output=output)
 
     def maps_of(fn: attr.GradFn, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        return every_method_maps(fn, x, t, attribution, seed, baselines)[0]
+        return every_method_maps(fn, x, t, attribution, seed, baselines).maps
 
     n = len(images)
     trained_fn = attr.shared_gradient_function(model, chunk_size=attribution.chunk_size, input_scale=input_scale,
                                                output=output)
     trained_fn(images[:1], targets[:1])  # compile before timing
-    trained, ms = every_method_maps(trained_fn, images, targets, attribution, seed, baselines)
+    measured = every_method_maps(trained_fn, images, targets, attribution, seed, baselines)
+    trained, ms = measured.maps, measured.ms_per_image
     layers, skipped = weighted_layers(model)
     comparisons: dict[str, dict[str, list[Comparison]]] = {"cascade": {k: [] for k in METHOD_KEYS},
                                                            "independent": {k: [] for k in METHOD_KEYS}}

@@ -359,15 +359,15 @@ def test_the_baseline_page_shows_the_noise_floor_of_each_missing_ink_claim_and_h
     from generator.pages.baselines import PAGE, TEMPLATE, baselines_context
     from generator.pages.render import render_all
     from generator.plumbing.settings import AttributionSettings
-    from generator.stages.baselines import LONG_RUN, contrast_eg_black_share, from_arrays, missing_ink, study_maps
+    from generator.stages.baselines import LONG_RUN, contrast_eg_black_share, missing_ink, study_maps
     from tests.helpers.baselines import H, W, LinearScores, published
     from tests.helpers.pages import TEMPLATES
 
     model, arrays = LinearScores(), published()
     eg_baselines = np.random.default_rng(2).random((40, H, W, 1)).astype(np.float32)
     settings = AttributionSettings(steps=4, chunk_size=64, expected_gradients_samples=16)
-    study = from_arrays(study_maps(model, arrays, np.array([0, 1, 2]), np.array([0, 2, 0]), 0,
-                                   np.full((H, W, 1), 0.25, np.float32), eg_baselines, settings, seed=1))
+    study = study_maps(model, arrays, np.array([0, 1, 2]), np.array([0, 2, 0]), 0,
+                       np.full((H, W, 1), 0.25, np.float32), eg_baselines, settings, seed=1)
     assert study.long_draws == LONG_RUN * 16 and study.candidates == 2
     assert study.candidates_median == pytest.approx(np.median(contrast_eg_black_share(arrays)))
     assert study.black_share_maps["gradient"] == 5 and study.black_share_maps["expected_gradients"] == 7

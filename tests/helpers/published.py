@@ -57,7 +57,7 @@ def published(tmp_path):
     write_arrays(arrays, site / "data" / "attributions.npz")
     settings = Settings().to_dict()
     settings["data"]["class_names"] = list(NAMES)
-    examples = to_examples(arrays, labels, evaluation)
-    records = example_records(arrays, labels, evaluation, build_gallery(examples, evaluation.margins, 10))
+    examples = to_examples(arrays, labels, evaluation, 0.01)
+    records = example_records(arrays, labels, evaluation, build_gallery(examples, evaluation.margins, 10), 0.01)
     write_manifest({"settings": settings, "examples": records}, site / "manifest.json")
     return site, examples, arrays

@@ -535,10 +535,10 @@ def test_maps_with_nan_values_from_finite_scores_are_never_published():
     broken = dataclasses.replace(arrays, smoothgrad=smoothgrad, contrast_eg=contrast)
     rows = len(arrays.index) + len(arrays.contrast_index)
     assert non_finite_rows(broken) == 1 + len(arrays.contrast_index)
-    check_gates(Settings(), 1.0, completeness_summary(arrays), non_finite_rows(arrays), rows)
+    check_gates(Settings(), 1.0, completeness_summary(arrays, 0.01), non_finite_rows(arrays), rows)
     with pytest.raises(GateError, match=f"{1 + len(arrays.contrast_index)} of {rows} attributed rows have maps "
                                         "with NaN or infinite values"):
-        check_gates(Settings(), 1.0, completeness_summary(broken), non_finite_rows(broken), rows)
+        check_gates(Settings(), 1.0, completeness_summary(broken, 0.01), non_finite_rows(broken), rows)
 
 
 # The model card's "Architecture" row: a loaded model is described by its own layers.

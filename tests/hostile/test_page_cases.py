@@ -110,7 +110,7 @@ def test_51_the_manifest_has_null_accuracy_for_a_class_without_test_images(tmp_p
     np.add.at(confusion, (labels, predictions), 1)  # class 1 has no test image
     evaluation = Evaluation(1 / 3, np.array([0.5, np.nan, 0.0]), confusion, predictions, np.full(3, 0.9),
                             np.full(3, 1.0))
-    gallery = build_gallery(to_examples(arrays, labels, evaluation), evaluation.margins, K)
+    gallery = build_gallery(to_examples(arrays, labels, evaluation, 0.01), evaluation.margins, K)
     manifest = build_manifest(FACTS, labels, evaluation, Selection(((0,), (), ()), (1, 2), 2), arrays, gallery,
                               None, {})
     write_manifest(manifest, tmp_path / "manifest.json")

@@ -89,7 +89,6 @@ def test_cached_maps_of_a_model_are_keyed_by_the_scale_it_reads():
 
     unit, byte = (load_settings(overrides={"train": {"model": "m.keras"}, "model": {"input": scale}}, pyproject=None)
                   for scale in ("unit", "byte"))
-    assert keys.model_key("abc", unit) == "abc"  # pixel/255: the file's hash, as before the setting existed
     for components in (keys.attribution_components, keys.whole_test_set_components, keys.baselines_components):
         assert components(unit, "data", "abc") != components(byte, "data", "abc")
     assert keys.trust_components(unit, "data", "abc", [1]) != keys.trust_components(byte, "data", "abc", [1])

@@ -26,7 +26,7 @@ from generator.pages.baselines import PAGE as BASELINES_PAGE
 from generator.pages.baselines import TEMPLATE as BASELINES_TEMPLATE
 from generator.pages.baselines import baselines_context
 from generator.plumbing.settings import AttributionSettings
-from generator.stages.baselines import from_arrays, study_maps
+from generator.stages.baselines import study_maps
 from generator.figures.decoy import DECOY_FIGURE
 from generator.pages.decoy import PAGE as DECOY_PAGE
 from generator.pages.decoy import TEMPLATE as DECOY_TEMPLATE
@@ -147,9 +147,9 @@ def test_the_project_config_builds_the_generated_pages_strictly(tmp_path):
     write_figures(docs, *(job.path for job in trust_jobs(trust)))
     pages = report_pages(inputs)
     pages["trust.md"] = ("trust.md.j2", trust_context(trust))
-    study = from_arrays(study_maps(LinearScores(), published(), [0, 1, 2], [0, 2, 0], 0,
-                                   np.full((6, 6, 1), 0.25, np.float32), np.zeros((2, 6, 6, 1), np.float32),
-                                   AttributionSettings(steps=2, expected_gradients_samples=4), seed=0))
+    study = study_maps(LinearScores(), published(), [0, 1, 2], [0, 2, 0], 0,
+                       np.full((6, 6, 1), 0.25, np.float32), np.zeros((2, 6, 6, 1), np.float32),
+                       AttributionSettings(steps=2, expected_gradients_samples=4), seed=0)
     pages[BASELINES_PAGE] = (BASELINES_TEMPLATE, baselines_context(study, inputs.class_names, 7, mnist=False))
     write_figures(docs, BASELINES_FIGURE)
     decoy = synthetic_decoy(n=5)

@@ -7,7 +7,7 @@ keras = pytest.importorskip("keras")
 
 from generator.stages import attribute as explain  # noqa: E402
 from generator.stages import checked_maps  # noqa: E402
-from generator.stages.results import COMPLETENESS_TOLERANCE  # noqa: E402
+from generator.plumbing.settings import COMPLETENESS_FLOOR  # noqa: E402
 from generator.plumbing.settings import AttributionSettings  # noqa: E402
 
 
@@ -32,10 +32,10 @@ def test_rows_above_tolerance_are_recomputed_with_more_steps():
     arrays = explain.compute_attributions(kinked_model(), images, np.arange(3), np.zeros(3, int), np.zeros((0, 2), int),
                                           settings, seed=0, baselines=BASELINES, log=messages.append)
     ig = arrays.ig
-    assert np.all(ig.relative_error <= COMPLETENESS_TOLERANCE)
+    assert np.all(ig.relative_error <= COMPLETENESS_FLOOR)
     assert np.all(ig.steps > 2)
     assert any("retrying with 4 steps" in m for m in messages)
-    np.testing.assert_allclose(ig.attribution_sum, ig.logit_delta, rtol=COMPLETENESS_TOLERANCE)
+    np.testing.assert_allclose(ig.attribution_sum, ig.logit_delta, rtol=COMPLETENESS_FLOOR)
     np.testing.assert_allclose(arrays.saliency, np.abs(arrays.gradient))
     np.testing.assert_allclose(arrays.gradient_x_input, images * arrays.gradient)
 
@@ -47,7 +47,7 @@ def test_rows_still_missing_at_the_cap_stay_flagged(monkeypatch):
     arrays = explain.compute_attributions(kinked_model(), images, np.arange(2), np.zeros(2, int), np.zeros((0, 2), int),
                                           settings, seed=0, baselines=BASELINES, log=lambda m: None)
     assert np.all(arrays.ig.steps == 4)
-    assert np.all(arrays.ig.relative_error > COMPLETENESS_TOLERANCE)
+    assert np.all(arrays.ig.relative_error > COMPLETENESS_FLOOR)
 
 
 def test_contrast_maps_explain_the_logit_difference():

@@ -34,17 +34,17 @@ def test_ig_from_every_baseline_is_exact_on_a_linear_model_and_zero_where_x_equa
     settings = AttributionSettings(steps=4, chunk_size=16, expected_gradients_samples=16)
     out = study_maps(model, arrays, predicted, true, 0, np.full((H, W, 1), 0.25, np.float32), eg_baselines, settings,
                      seed=1)
-    assert out["maps"].shape == (3, len(COLUMNS), H, W) and out["test_index"].tolist() == [0, 2, 1]
-    np.testing.assert_allclose(out["attribution_sum"], out["score_delta"], rtol=1e-4, atol=1e-4)  # IG and EG exact
+    assert out.maps.shape == (3, len(COLUMNS), H, W) and out.test_index.tolist() == [0, 2, 1]
+    np.testing.assert_allclose(out.attribution_sum, out.score_delta, rtol=1e-4, atol=1e-4)  # IG and EG exact
     # The correct example explains its class logit: IG from black is x ⊙ w_0.
-    np.testing.assert_allclose(out["maps"][0, 0], (arrays.image[0] * model.w[0])[..., 0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out.maps[0, 0], (arrays.image[0] * model.w[0])[..., 0], rtol=1e-5, atol=1e-6)
     # A mistake explains logit_pred − logit_true; from the mean image (0.25 everywhere): (x − 0.25) ⊙ (w_p − w_t).
     x = arrays.image[3]
-    np.testing.assert_allclose(out["maps"][1, 3], ((x - 0.25) * (model.w[2] - model.w[0]))[..., 0], rtol=1e-5,
+    np.testing.assert_allclose(out.maps[1, 3], ((x - 0.25) * (model.w[2] - model.w[0]))[..., 0], rtol=1e-5,
                                atol=1e-6)
-    assert out["study_black_share"][0] == 0  # the black baseline puts nothing on black pixels
-    assert out["study_black_share"][3] > 0.2  # the mean image does
-    assert out["eg_missing_ink"].shape == (3,) and np.all((0 <= out["eg_missing_ink"]) & (out["eg_missing_ink"] <= 1))
+    assert out.study_black_share[0] == 0  # the black baseline puts nothing on black pixels
+    assert out.study_black_share[3] > 0.2  # the mean image does
+    assert out.eg_missing_ink.shape == (3,) and np.all((0 <= out.eg_missing_ink) & (out.eg_missing_ink <= 1))
 
 
 def handmade_study():
@@ -99,3 +99,20 @@ def test_eg_errors_are_in_score_units_and_of_sum_abs_on_the_page_the_figure_and_
     page = (tmp_path / PAGE).read_text(encoding="utf-8")
     assert "Expected Gradients' sums are off by 0.250 to 0.400 logit, 10.00% to 10.00% of Σ|EG|" in page
     assert "(100.00% to 200.00% of\nΔ," in page
+
+
+def test_the_study_is_cached_as_its_record_and_read_back_unchanged():
+    from generator.plumbing.records import from_arrays, to_arrays
+    from generator.stages.baselines import BaselineStudy
+
+    settings = AttributionSettings(steps=4, chunk_size=16, expected_gradients_samples=4)
+    study = study_maps(LinearScores(), published(), np.array([0, 1, 2]), np.array([0, 2, 0]), 0,
+                       np.full((H, W, 1), 0.25, np.float32), RNG.random((5, H, W, 1)).astype(np.float32), settings,
+                       seed=1)
+    back = from_arrays(BaselineStudy, to_arrays(study))
+    assert list(back.black_share) == list(GALLERY_MAPS) == list(back.black_share_maps)
+    assert back.black_share == study.black_share and back.black_share_maps == study.black_share_maps
+    assert (back.long_draws, back.candidates, back.baselines) == (study.long_draws, study.candidates, None)
+    for name in ("maps", "relative_error", "eg_missing_ink_halves", "black_pixels", "test_index"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(study, name))
+        assert getattr(back, name).dtype == getattr(study, name).dtype

@@ -82,7 +82,7 @@ def measured(decoy_model, normal_model, dataset=None, images=40):
     baselines = to_model_input(decoy.x_train)
 
     def maps_of(fn, x, targets):
-        return every_method_maps(fn, x, targets, SETTINGS, 0, baselines)[0]
+        return every_method_maps(fn, x, targets, SETTINGS, 0, baselines).maps
 
     stored = to_arrays(measure_decoy(decoy_model, normal_model, decoy, corners, maps_of, images, SIZE, seed=0,
                                      log=lambda line: None, placed=PLACED))  # through the cache's form

@@ -71,8 +71,9 @@ def test_summaries_of_a_convergence():
                        [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]])
     result = Convergence(("a", "b"), (4, 8, 16), np.arange(2), errors)
     np.testing.assert_allclose(result.percentile(50)[0], [0.5, 0.0105, 0.00075])
-    assert result.fewest_steps(100.0) == {"a": 16, "b": None}
-    assert result.fewest_steps(0.0) == {"a": 8, "b": None}
+    assert result.fewest_steps(100.0, 0.01) == {"a": 16, "b": None}
+    assert result.fewest_steps(0.0, 0.01) == {"a": 8, "b": None}
+    assert result.fewest_steps(100.0, 0.6) == {"a": 4, "b": 4}
     empty = Convergence(("a",), (4,), np.zeros(0, np.int64), np.zeros((1, 1, 0)))
     assert np.isnan(empty.percentile(50)).all()
 

@@ -38,13 +38,13 @@ def test_the_maps_are_expected_gradients_own_and_a_second_call_forwards_no_basel
     targets = np.array([0, 3, 1])
     settings = AttributionSettings(steps=4, chunk_size=64, smoothgrad_samples=4, expected_gradients_samples=16)
     fn = CountingForward(small_cnn())
-    maps, _ = every_method_maps(fn, images, targets, settings, 2, baselines)
+    maps = every_method_maps(fn, images, targets, settings, 2, baselines).maps
     alone = attr.expected_gradients(attr.GradientFunction(fn.model, chunk_size=64), images, targets,
                                     baselines=baselines, samples=16, seed=2)
     np.testing.assert_allclose(maps["expected_gradients"], alone.sum(-1), rtol=1e-5, atol=1e-6)
     drawn = np.unique(np.concatenate([draws(x, 40, 16, 2)[0] for x in images]))
     assert fn.forwarded == len(drawn) < len(baselines)  # only the baselines drawn, once each
-    again, _ = every_method_maps(fn, images, np.array([1, 2, 0]), settings, 2, baselines)  # another class
+    again = every_method_maps(fn, images, np.array([1, 2, 0]), settings, 2, baselines).maps  # another class
     assert fn.forwarded == len(drawn)
     np.testing.assert_allclose(again["expected_gradients"], attr.expected_gradients(
         attr.GradientFunction(fn.model, chunk_size=64), images, np.array([1, 2, 0]), baselines=baselines, samples=16,
