@@ -8,7 +8,7 @@ import numpy as np
 
 import generator.stages.data as data_stage
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

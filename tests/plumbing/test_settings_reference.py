@@ -6,7 +6,7 @@ from pathlib import Path
 from generator.plumbing import settings_reference
 from generator.plumbing.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REGENERATE = "python -m generator.plumbing.settings_reference > docs/settings.md"
 
 
