@@ -102,7 +102,8 @@ class AttributionSettings:
     their converged values as 64 Gauss–Legendre nodes give, where completeness alone would stop
     about twice as far (docs/performance.md, "Adaptive IG")."""
     tolerance: float = 0.005
-    """Relative completeness error adaptive IG refines each map to (steps = 0); see :attr:`flag_tolerance`."""
+    """Relative completeness error adaptive IG refines each map to (steps = 0). Pages, figures, the
+    manifest and the gates flag a map above this or 1%, whichever is larger (:attr:`flag_tolerance`)."""
     map_tolerance: float = 0.02
     """Relative L1 change at a doubling adaptive Integrated Gradients refines each map to (steps =
     0); the change overestimates the distance to the converged map about 1.7-fold (0–1]."""
@@ -137,8 +138,11 @@ class AttributionSettings:
 
     @property
     def flag_tolerance(self) -> float:
-        """The completeness error published IG maps are flagged (pages, figures, manifest, gates)
-        and, at fixed ``steps``, refined above: ``tolerance``, or :data:`COMPLETENESS_FLOOR` if tighter."""
+        """The completeness error above which a published IG map is flagged (pages, figures, manifest,
+        gates) and, at fixed ``steps``, refined: ``tolerance``, but never tighter than
+        :data:`COMPLETENESS_FLOOR`. ``tolerance`` is what adaptive IG aims at, with a margin below
+        the 1% the report promises by default; loosening it loosens the promise, tightening it
+        only tightens the aim."""
         return max(self.tolerance, COMPLETENESS_FLOOR)
 
     def adaptive_options(self) -> dict[str, Any]:
