@@ -51,9 +51,10 @@ def published(tmp_path):
     image = rng.random((4, 28, 28, 1)).astype(np.float32)
     gradient = maps(4)
     arrays = AttributionArrays(
-        index=np.array(INDEX, np.int64), target=np.array(TARGET, np.int64), image=image, gradient=gradient,
-        saliency=np.abs(gradient), gradient_x_input=image * gradient, smoothgrad=maps(4),
-        smoothgrad_noise=np.array([0.3, 0.25, np.nan, 0.4]),
+        index=np.array(INDEX, np.int64), target=np.array(TARGET, np.int64), image=image,
+        maps={"gradient": gradient, "saliency": np.abs(gradient), "gradient_x_input": image * gradient,
+              "smoothgrad": maps(4)},
+        noise={"smoothgrad": np.array([0.3, 0.25, np.nan, 0.4])},
         ig=checked(maps(4), [1.5, 2.25, -0.75, 3.0], [1.5, 2.25, -0.5, 3.0], [0.0, 0.0, 0.5, 0.0], [64, 64, 128, 64]),
         eg=checked(maps(4), [1.25, 2.0, -0.5, 2.5], [1.5, 2.0, -0.5, 3.0], [0.25, 0.0, 0.0, 0.25], [64] * 4),
         contrast_index=np.array([42], np.int64),
@@ -97,7 +98,7 @@ def test_the_loader_gives_back_what_the_build_drew(published):
             for name in ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients"):
                 np.testing.assert_array_equal(getattr(row, name), getattr(expected_row, name))
             assert_same_completeness(row.completeness, expected_row.completeness)
-            np.testing.assert_equal(row.smoothgrad_noise, expected_row.smoothgrad_noise)
+            np.testing.assert_equal(row.noise, expected_row.noise)
         assert (loaded.contrast is None) == (expected.contrast is None)
     mistake = report.example(42)
     assert [row.target for row in mistake.rows] == [9, 4]
@@ -106,7 +107,7 @@ def test_the_loader_gives_back_what_the_build_drew(published):
     np.testing.assert_array_equal(mistake.contrast.integrated_gradients, arrays.contrast.maps[0, :, :, 0])
     assert np.isnan(mistake.contrast.completeness.relative_error)  # published as null
     assert mistake.contrast.completeness.steps == 4096
-    assert np.isnan(mistake.rows[0].smoothgrad_noise) and mistake.rows[1].smoothgrad_noise == 0.4  # null, 0.4
+    assert np.isnan(mistake.rows[0].noise["smoothgrad"]) and mistake.rows[1].noise["smoothgrad"] == 0.4  # null, 0.4
 
 
 def test_records_that_disagree_with_the_arrays_are_refused(published):

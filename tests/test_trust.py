@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-from generator.figures.trust import TITLES, trust_jobs
+from generator.figures.trust import title, trust_jobs
 from generator.pages.render import render_all
 from generator.plumbing.numbers import fixed
 from generator.plumbing.records import from_arrays, to_arrays
@@ -325,7 +325,7 @@ def check_every_verdict(record: dict, page: str) -> None:
     """The manifest's verdicts are the rules' on its own numbers, and the page shows the same."""
     derived = rederived_verdicts(record)
     assert published_verdicts(record) == derived
-    assert page_verdicts(page) == {TITLES[key]: verdicts for key, verdicts in derived.items()}
+    assert page_verdicts(page) == {title(key): verdicts for key, verdicts in derived.items()}
     assert record["rules"] == RULES
     first_result = page.index("## Method card")
     for words in RULES.values():

@@ -74,7 +74,8 @@ def test_89_mathtext_class_names_are_drawn_as_text_by_the_figure_command(publish
 def contrast_example() -> Example:
     wrong = make_example(42, 4, 9)
     check = Completeness(1.0, 1.0, 0.0, 64)
-    contrast = ContrastMap(np.ones((28, 28), np.float32), check, -np.ones((28, 28), np.float32), check)
+    contrast = ContrastMap({"integrated_gradients": np.ones((28, 28), np.float32),
+                            "expected_gradients": -np.ones((28, 28), np.float32)}, check, check)
     return Example(42, 4, 9, 0.6, wrong.image, wrong.rows, contrast)
 
 
