@@ -17,7 +17,8 @@ Adding a method (see also ``docs/adding-a-method.md``):
    ``request.images`` (put the mathematics in :mod:`generator.attributions`, the wrapper in
    :mod:`generator.method_functions`).
 2. **One catalogue entry**: a :class:`Method` appended to :data:`CATALOGUE` (or, for a method
-   outside the package, :func:`enrolled` around a build).
+   outside the package, named in the environment variable :data:`PLUGINS_VARIABLE` for a
+   build, or :func:`enrolled` around Python code).
 3. **One Methods page**: the hand-written ``site_src/methods/`` page that explains it, linked
    from the Methods index.
 
@@ -28,6 +29,8 @@ model gives its logits model's maps, seeded methods repeat).
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -131,12 +134,35 @@ CATALOGUE: tuple[Method, ...] = (
 )
 """Every method, in the order the site shows them."""
 
+PLUGINS_VARIABLE = "GRADIENT_GALLERY_METHODS"
+"""The environment variable naming methods that live outside the package, for a whole build:
+comma-separated ``module:attribute`` entries, each attribute a :class:`Method` or a tuple of
+them, e.g. ``GRADIENT_GALLERY_METHODS=my_methods:SQUARED_GRADIENT``. A build's worker processes
+inherit it, so every process of the build sees the same catalogue."""
+
 _ENROLLED: list[Method] = []
+_PLUGINS: dict[str, tuple[Method, ...]] = {}
+
+
+def plugin_methods() -> tuple[Method, ...]:
+    """The methods named by :data:`PLUGINS_VARIABLE` (imported once per value of it)."""
+    spec = os.environ.get(PLUGINS_VARIABLE, "").strip()
+    if spec not in _PLUGINS:
+        found: list[Method] = []
+        for entry in filter(None, (part.strip() for part in spec.split(","))):
+            module, _, name = entry.partition(":")
+            value = getattr(importlib.import_module(module), name)
+            found += value if isinstance(value, tuple) else [value]
+        if not all(isinstance(m, Method) for m in found):
+            raise TypeError(f"{PLUGINS_VARIABLE}={spec!r} must name generator.methods.Method objects")
+        _PLUGINS[spec] = tuple(found)
+    return _PLUGINS[spec]
 
 
 def methods() -> tuple[Method, ...]:
-    """The catalogue in use: :data:`CATALOGUE`, then any method :func:`enrolled` for now."""
-    return CATALOGUE + tuple(_ENROLLED)
+    """The catalogue in use: :data:`CATALOGUE`, then the methods of :data:`PLUGINS_VARIABLE`, then
+    any method :func:`enrolled` for now."""
+    return CATALOGUE + plugin_methods() + tuple(_ENROLLED)
 
 
 def keys() -> tuple[str, ...]:
@@ -162,12 +188,19 @@ def prose_list() -> str:
     return ", ".join(m.prose for m in methods())
 
 
+def fingerprint() -> str:
+    """The keys of the catalogue in use, in order: what a cached stage that lists every method
+    depends on (a cache from another catalogue is not reused)."""
+    return ",".join(keys())
+
+
 @contextmanager
 def enrolled(*extra: Method) -> Iterator[tuple[Method, ...]]:
-    """Add ``extra`` methods to the catalogue in use (after :data:`CATALOGUE`) for the duration
-    of the ``with`` block; yields the catalogue with them. The extension point for a method that
-    lives outside the package (a plug-in, a test); a method of the package joins
-    :data:`CATALOGUE` itself.
+    """Add ``extra`` methods to the catalogue in use (after :data:`CATALOGUE`) in this process
+    for the duration of the ``with`` block; yields the catalogue with them. The extension point
+    for a method outside the package used from Python (a notebook, a test); a build, whose
+    workers are other processes, takes such methods from :data:`PLUGINS_VARIABLE`; a method of
+    the package joins :data:`CATALOGUE` itself.
 
     Raises:
         ValueError: a key or tile name is taken already.
@@ -184,5 +217,5 @@ def enrolled(*extra: Method) -> Iterator[tuple[Method, ...]]:
         del _ENROLLED[len(_ENROLLED) - len(extra):]
 
 
-__all__ = ["CATALOGUE", "MAGNITUDE_CMAP", "MapRequest", "Method", "SIGNED_CMAP", "contrast_methods", "enrolled",
-           "keys", "method", "methods", "prose_list"]
+__all__ = ["CATALOGUE", "MAGNITUDE_CMAP", "PLUGINS_VARIABLE", "MapRequest", "Method", "SIGNED_CMAP",
+           "contrast_methods", "enrolled", "fingerprint", "keys", "method", "methods", "plugin_methods", "prose_list"]

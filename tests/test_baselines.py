@@ -5,7 +5,8 @@ import pytest
 
 from generator.plumbing.settings import AttributionSettings
 from generator.stages.attribute import AttributionArrays, CheckedMaps
-from generator.stages.baselines import COLUMNS, GALLERY_MAPS, black_shares, choose_rows, share_on_black, study_maps
+from generator.methods import keys
+from generator.stages.baselines import COLUMNS, black_shares, choose_rows, share_on_black, study_maps
 
 H = W = 6
 K = 3
@@ -58,7 +59,7 @@ def test_share_on_black_is_the_absolute_mass_on_black_pixels():
 
 def test_black_shares_are_zero_for_maps_multiplied_by_the_input():
     shares = black_shares(published())
-    assert set(shares) == set(GALLERY_MAPS)
+    assert set(shares) == set(keys())
     assert shares["gradient_x_input"] == 0 and shares["integrated_gradients"] == 0
     assert 0.3 < shares["gradient"] < 0.7  # random maps, half the pixels black
 
@@ -103,9 +104,9 @@ def handmade_study():
         test_index=np.array([7, 9]), predicted=np.array([1, 2]), true=np.array([1, 0]), images=images, maps=maps,
         attribution_sum=total, score_delta=delta, relative_error=np.abs(total - delta) / np.abs(delta),
         study_black_share=np.zeros(len(COLUMNS)), eg_missing_ink=np.array([0.3, 0.6]),
-        black_share={key: 0.5 for key in GALLERY_MAPS}, eg_noise=np.array([0.2, 0.7]), long_draws=256,
+        black_share={key: 0.5 for key in keys()}, eg_noise=np.array([0.2, 0.7]), long_draws=256,
         eg_missing_ink_long=np.array([0.32, 0.55]), eg_missing_ink_halves=np.array([[0.31, 0.33], [0.5, 0.6]]),
-        candidates=5, candidates_median=0.4, black_share_maps={key: 12 for key in GALLERY_MAPS},
+        candidates=5, candidates_median=0.4, black_share_maps={key: 12 for key in keys()},
         black_pixels=np.array([0.75, 0.75]))
 
 
@@ -135,7 +136,7 @@ def test_eg_errors_are_in_score_units_and_of_sum_abs_on_the_page_the_figure_and_
     assert ink["share_long"] == [0.32, 0.55] and ink["share_halves"] == [[0.31, 0.33], [0.5, 0.6]]
     assert ink["black_pixels"] == [0.75, 0.75] and ink["candidates"] == 5 and ink["candidates_median"] == 0.4
     assert ink["density"] == pytest.approx(list(study.black_to_ink_density()))
-    assert ink["black_share_maps"] == {key: 12 for key in GALLERY_MAPS}
+    assert ink["black_share_maps"] == {key: 12 for key in keys()}
     render_all({PAGE: (TEMPLATE, baselines_context(study, tuple("012"), 12, mnist=False))}, TEMPLATES, tmp_path)
     page = (tmp_path / PAGE).read_text(encoding="utf-8")
     assert "Expected Gradients' sums are off by 0.250 to 0.400 logit, 10.00% to 10.00% of Σ|EG|" in page

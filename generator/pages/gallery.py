@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.methods import method
+from generator.methods import method as catalogue_method
 from generator.pages.markdown_text import escape_markdown, href
 from generator.plumbing.numbers import digits, fixed, percent, percent_exact, percent_rounded_up
 from generator.stages.gallery import (
@@ -129,7 +129,7 @@ def _check_cells(check: Completeness, delta_label: str, eg: Completeness,
     text += info("ig") + eg_error_text(eg, delta_label, eg_map) + info("eg")
     for key, value in (noise or {}).items():
         if math.isfinite(value):
-            text += f" · {method(key).title} noise ≈ {percent(value, 0)} of the map" + info(key)
+            text += f" · {catalogue_method(key).title} noise ≈ {percent(value, 0)} of the map" + info(key)
     return {"check": text, "flagged": flagged}
 
 

@@ -20,7 +20,7 @@ from generator.stages.intervals import Interval
 from generator.stages.mprt import ENTROPY_BINS
 from generator.stages.road import ROAD_NOISE
 from generator.stages.similarity import METRICS
-from generator.methods import keys
+from generator.methods import keys, method as catalogue_method
 from generator.stages.trust import Trust
 from generator.stages.trust_records import MethodTrust, SimilarityIntervals
 from generator.stages.trust_sanity import SANITY_BATCH
@@ -39,14 +39,10 @@ def _number(value: Interval) -> str:
     return f"{fixed(value.mean)} [{fixed(value.low)},\u00a0{fixed(value.high)}]"  # the interval wraps whole
 
 
-UNSIGNED = {"saliency"}
-"""Methods without a sign: their signed and |map| Spearman correlations are the same number."""
-
-
 def rank_measure(key: str) -> str:
     """The rank similarity the independent-randomisation table shows first: signed Spearman, or for an
-    unsigned method that of |map|."""
-    return "spearman_abs" if key in UNSIGNED else "spearman"
+    unsigned method (whose signed and |map| Spearman correlations are the same number) that of |map|."""
+    return "spearman" if catalogue_method(key).signed else "spearman_abs"
 
 
 def fully_randomised(method: MethodTrust) -> SimilarityIntervals | None:

@@ -43,8 +43,6 @@ LONG_RUN = 16
 draws (1,024 at the default 64; 3 maps, about 3,000 gradient evaluations)."""
 COLUMNS = ("black", "blur", "noise", "mean", "expected_gradients")
 """The study's maps: IG with each baseline, then Expected Gradients."""
-GALLERY_MAPS = keys()
-"""The keys of :data:`~generator.methods.CATALOGUE` (the code asks :func:`~generator.methods.keys`)."""
 __all__ = ["BASELINES_FORMAT", "BLUR_SIGMA", "COLUMNS", "LONG_RUN", "BaselineStudy", "baseline_images",
            "black_share_maps", "black_shares",
            "choose_rows", "contrast_eg_black_share", "from_arrays", "missing_ink", "study_maps"]

@@ -7,6 +7,7 @@ result whose key is unchanged.
 
 from __future__ import annotations
 
+from generator import methods
 from generator.plumbing.cache import fingerprint
 from generator.plumbing.settings import Settings
 
@@ -34,6 +35,7 @@ def attribution_components(settings: Settings, data_sha256: str, model_sha256: s
         "selection settings": fingerprint(settings.to_dict()["selection"]),
         "attribution settings": fingerprint(attribution, settings.seed),
         "attribution code": str(ATTRIBUTION_FORMAT),
+        "methods": methods.fingerprint(),
     }
 
 
@@ -63,6 +65,7 @@ def trust_components(settings: Settings, data_sha256: str, model_sha256: str, pu
         # A loaded model's data randomisation trains a copy of its own architecture, not the CNN.
         "random-label network": "copy of the loaded model" if settings.train.model else "the report's CNN",
         "trust code": f"{TRUST_FORMAT}.{ATTRIBUTION_FORMAT}",
+        "methods": methods.fingerprint(),
     }
 
 
@@ -77,6 +80,7 @@ def baselines_components(settings: Settings, data_sha256: str, model_sha256: str
         "selection settings": fingerprint(settings.to_dict()["selection"]),
         "attribution settings": fingerprint(settings.to_dict()["attribution"], settings.seed),
         "baselines code": f"{BASELINES_FORMAT}.{ATTRIBUTION_FORMAT}",
+        "methods": methods.fingerprint(),
     }
 
 
@@ -92,4 +96,5 @@ def decoy_components(settings: Settings, decoy_data_sha256: str, decoy_model_sha
         "model": model_key(model_sha256, settings),
         "settings": fingerprint(settings.to_dict()["decoy"], settings.to_dict()["attribution"], settings.seed),
         "decoy code": f"{DECOY_FORMAT}.{ATTRIBUTION_FORMAT}",
+        "methods": methods.fingerprint(),
     }
