@@ -15,11 +15,11 @@ from generator.methods import contrast_methods, keys, method, methods
 from generator.plumbing.settings import AttributionSettings
 from generator.stages.checked_maps import (CheckedMaps, Log, adaptive_checked_maps, checked_expected_gradients,
                                            checked_integrated_gradients)
-from generator.stages.results import AttributionRow, ContrastMap, Evaluation, Example
+from generator.stages.results import AttributionRow, ContrastMap, Evaluation, Example, MapsByKey
 
 
 @dataclass(frozen=True)
-class AttributionArrays:
+class AttributionArrays(MapsByKey):
     """One row per (example, target) pair; maps shaped like the model input (R, H, W, C).
 
     Attributes:
@@ -48,8 +48,8 @@ class AttributionArrays:
     contrast: CheckedMaps
     contrast_eg: CheckedMaps
 
-    def maps_of(self, key: str) -> np.ndarray:
-        """(R, H, W, C) maps of method ``key``, checked or not."""
+    def map(self, key: str) -> np.ndarray:
+        """(R, H, W, C) maps of method ``key``, checked or not (``arrays.<key>`` reads ``maps`` only)."""
         checked = method(key).checked_as
         return self.maps[key] if checked is None else getattr(self, checked).maps
 
@@ -70,7 +70,7 @@ def non_finite_rows(arrays: AttributionArrays) -> int:
             rows |= ~np.isfinite(maps).all(axis=tuple(range(1, maps.ndim)))
         return int(rows.sum())
 
-    return (broken(*(arrays.maps_of(key) for key in keys()))
+    return (broken(*(arrays.map(key) for key in keys()))
             + broken(*(arrays.contrast_of(m.key).maps for m in contrast_methods())))
 
 
@@ -226,7 +226,7 @@ def to_examples(arrays: AttributionArrays, labels: np.ndarray, evaluation: Evalu
 def _row(arrays: AttributionArrays, r: int) -> AttributionRow:
     return AttributionRow(
         target=int(arrays.target[r]),
-        maps={m.key: m.reduced(arrays.maps_of(m.key)[r]) for m in methods()},
+        maps={m.key: m.reduced(arrays.map(m.key)[r]) for m in methods()},
         completeness=arrays.ig.completeness(r),
         eg_completeness=arrays.eg.completeness(r),
         noise={key: float(noise[r]) for key, noise in arrays.noise.items()},

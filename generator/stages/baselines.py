@@ -149,7 +149,7 @@ def _published_maps(arrays: AttributionArrays) -> dict[str, tuple[np.ndarray, np
     contrast_images = arrays.image[contrast_image_rows(arrays)]
     published = {}
     for m in methods():
-        images, maps = arrays.image, arrays.maps_of(m.key)
+        images, maps = arrays.image, arrays.map(m.key)
         if m.contrast is not None and len(contrast_images):
             images = np.concatenate([images, contrast_images])
             maps = np.concatenate([maps, arrays.contrast_of(m.key).maps])

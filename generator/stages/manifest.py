@@ -59,7 +59,7 @@ def write_arrays(arrays: AttributionArrays, path: Path) -> bool:
         "index": arrays.index.astype(np.int64),
         "target": arrays.target.astype(np.int64),
         "image": arrays.image.astype(np.float32),
-        **{key: arrays.maps_of(key).astype(np.float32) for key in keys()},
+        **{key: arrays.map(key).astype(np.float32) for key in keys()},
         "contrast_index": arrays.contrast_index.astype(np.int64),
         **{f"contrastive_{m.key}": arrays.contrast_of(m.key).maps.astype(np.float32) for m in contrast_methods()},
     }

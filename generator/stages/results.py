@@ -43,8 +43,9 @@ class Completeness:
         return bool(self.relative_error <= COMPLETENESS_TOLERANCE)
 
 
-class _MapsByKey:
-    """Maps held by method key (``maps``), read as ``x.map(key)`` or as an attribute ``x.<key>``."""
+class MapsByKey:
+    """Maps held by method key (``maps``), read as ``x.map(key)`` or as an attribute ``x.<key>``
+    (e.g. ``row.integrated_gradients``)."""
 
     maps: Mapping[str, np.ndarray]
 
@@ -60,7 +61,7 @@ class _MapsByKey:
 
 
 @dataclass(frozen=True)
-class AttributionRow(_MapsByKey):
+class AttributionRow(MapsByKey):
     """The maps of one (example, target class) pair.
 
     All maps have shape (H, W) (channels already reduced for display as each method says,
@@ -84,7 +85,7 @@ class AttributionRow(_MapsByKey):
 
 
 @dataclass(frozen=True)
-class ContrastMap(_MapsByKey):
+class ContrastMap(MapsByKey):
     """The contrast maps of a misclassified image: score_pred − score_true attributed by every
     method that has one (:func:`generator.methods.contrast_methods`), (H, W) in logit units.
 
