@@ -125,10 +125,10 @@ def _parser() -> argparse.ArgumentParser:
 
     figure = commands.add_parser(
         "figure", help="draw one published example as a PNG, SVG or PDF figure (no model needed)",
-        description="Draw the figure of one published example (the input, its gradient, saliency, "
-                    "gradient x input, SmoothGrad and Integrated-Gradients maps per target, and the "
-                    "contrast map of a mistake) from the arrays a built site publishes, on the colour "
-                    "scales shared by all its figures. Needs no model and no TensorFlow.",
+        description="Draw the figure of one published example (the input, the map of every method the "
+                    "site shows per target, and the contrast maps of a mistake) from the arrays a built "
+                    "site publishes, on the colour scales shared by all its figures. Needs no model and "
+                    "no TensorFlow.",
     )
     figure.add_argument("test_index", type=int, metavar="TEST_INDEX",
                         help="test index of a published example (the test_index values in manifest.json)")

@@ -15,10 +15,11 @@ from matplotlib.patches import Rectangle
 
 from generator.figures.charts import save_figure
 from generator.figures.example import robust_scale
-from generator.figures.method_colours import INPUT_CMAP, SHORT_NAMES, is_signed, method_cmap
+from generator.figures.method_colours import INPUT_CMAP, is_signed, method_cmap
 from generator.figures.theme import FONT, SMALL, theme
 from generator.figures.jobs import FigureJob
-from generator.figures.trust import TITLES
+from generator.figures.trust import title
+from generator.methods import keys, method
 from generator.plumbing.numbers import percent
 from generator.stages.decoy import Decoy
 from generator.stages.decoy_data import CORNERS, patch_slices
@@ -81,7 +82,7 @@ def draw_decoy(decoy: Decoy, path: Path) -> bool:
                               interpolation="none")
                     _outline(ax, *patch, "black" if signed else "white")
                     ax.set_xlabel(percent(decoy.methods[key].rank.values[m, position], 0), fontsize=SMALL, labelpad=2)
-                    _bare(ax, SHORT_NAMES.get(key, TITLES[key]) if row == 0 else None)
+                    _bare(ax, (method(key).short if key in keys() else title(key)) if row == 0 else None)
 
     return save_figure((width, height), draw, path, layout=None)
 

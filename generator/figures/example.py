@@ -8,7 +8,8 @@ here beyond colour limits.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,8 @@ from matplotlib.figure import Figure
 
 from generator.stages.colour_scale import LIMIT_PERCENTILE, MIN_LIMIT, limit
 from generator.figures.charts import save_figure
-from generator.figures.method_colours import INPUT_CMAP, MAGNITUDE_CMAP, SIGNED_CMAP, method_cmap
+from generator.figures.method_colours import INPUT_CMAP, MAGNITUDE_CMAP, SIGNED_CMAP
+from generator.methods import Method, contrast_methods, keys, methods
 from generator.figures.theme import COLUMN_INCHES as SITE_WIDTH, FONT, SMALL, theme, wrap
 from generator.stages.gallery import method_limit
 from generator.plumbing.numbers import fixed, percent, percent_exact, percent_rounded_up
@@ -31,24 +33,36 @@ MIN_SCALE = MIN_LIMIT
 # in a column COLUMN_INCHES wide with its colour bar) and the completeness line.
 COLUMN_INCHES, TITLE_INCHES, ROW_HEIGHT_INCHES = 2.4, 0.4, 2.2
 ROW_TITLE_INCHES, PANEL_TITLE_INCHES, MAP_INCHES = 0.3, 0.2, 1.32
-N_COLUMNS = 7  # input | gradient | saliency | gradient × input | SmoothGrad | IG | EG
+
+
+def n_columns() -> int:
+    """The columns of :func:`draw_example`: the input, then one per method of the catalogue."""
+    return 1 + len(methods())
 
 
 @dataclass(frozen=True)
 class MapScales:
     """Colour limits shared by all published maps, one per method (see each colour bar).
 
-    Signed maps span [−scale, +scale], saliency spans [0, scale]. Gradient, saliency and
-    SmoothGrad are in logit per unit of intensity; Gradient × Input and IG in logit units
-    (contrast maps share their method's scale).
+    Signed maps span [−scale, +scale], unsigned ones (saliency) [0, scale], in each method's
+    unit (contrast maps share their method's scale). Read as ``scales.of(key)`` or
+    ``scales.<key>``.
+
+    Attributes:
+        limits: method key → its colour limit, catalogue order.
     """
 
-    gradient: float
-    saliency: float
-    gradient_x_input: float
-    smoothgrad: float
-    integrated_gradients: float
-    expected_gradients: float
+    limits: Mapping[str, float]
+
+    def of(self, key: str) -> float:
+        """The colour limit of method ``key``."""
+        return self.limits[key]
+
+    def __getattr__(self, name: str) -> float:
+        limits = self.__dict__.get("limits")
+        if limits is None or name not in limits:
+            raise AttributeError(name)
+        return limits[name]
 
 
 @dataclass(frozen=True)
@@ -72,7 +86,7 @@ def robust_scale(maps: Sequence[np.ndarray], percentile: float = LIMIT_PERCENTIL
 def map_scales(examples: Sequence[Example], percentile: float = LIMIT_PERCENTILE) -> MapScales:
     """The shared colour limits: per method, the gallery's limit (``percentile`` of |value| over
     the inked pixels of all maps of all examples; contrast maps count for IG)."""
-    return MapScales(**{f.name: method_limit(f.name, examples, percentile) for f in fields(MapScales)})
+    return MapScales({key: method_limit(key, examples, percentile) for key in keys()})
 
 
 def signed_panel(title: str, scale: float, label: str) -> Panel:
@@ -80,29 +94,33 @@ def signed_panel(title: str, scale: float, label: str) -> Panel:
     return Panel(title, Normalize(-scale, scale), SIGNED_CMAP, label, "both")
 
 
+def method_panel(m: Method, title: str, scale: float, score: ScoreWords) -> Panel:
+    """The panel of method ``m``'s maps: its colour map (signed ones on [−scale, +scale], with
+    arrows both ways; unsigned on [0, scale]) and its colour bar's label, the catalogue's
+    ``bar_label`` filled in with the units of ``score``."""
+    label = m.bar_label.format(d=f"∂{score.symbol}/∂x", per_intensity=f"({score.symbol} {PER_INTENSITY})",
+                               units=score.units, short=m.short)
+    if m.signed:
+        return signed_panel(title, scale, label)
+    return Panel(title, Normalize(0.0, scale), m.cmap, label, "max")
+
+
 def example_panels(scales: MapScales, score: ScoreWords = LOGIT_WORDS) -> tuple[Panel, ...]:
-    """The seven columns of :func:`draw_example`, their colour bars labelled in the units of ``score``."""
-    gradient, per_intensity = f"∂{score.symbol}/∂x", f"({score.symbol} {PER_INTENSITY})"
-    return (
-        Panel("input", Normalize(0.0, 1.0), INPUT_CMAP, "pixel intensity", "neither"),
-        signed_panel("gradient", scales.gradient, f"{gradient}\n{per_intensity}"),
-        Panel("saliency", Normalize(0.0, scales.saliency), method_cmap("saliency"), f"|{gradient}|\n{per_intensity}",
-              "max"),
-        signed_panel("gradient × input", scales.gradient_x_input, f"x · {gradient}\n({score.units})"),
-        signed_panel("SmoothGrad", scales.smoothgrad, f"mean {gradient}, noisy x\n{per_intensity}"),
-        signed_panel("Integrated Gradients", scales.integrated_gradients, f"IG ({score.units})"),
-        signed_panel("Expected Gradients", scales.expected_gradients, f"EG ({score.units})"),
-    )
+    """The columns of :func:`draw_example` (the input, then each method under its prose name),
+    their colour bars labelled in the units of ``score``."""
+    return (Panel("input", Normalize(0.0, 1.0), INPUT_CMAP, "pixel intensity", "neither"),
+            *(method_panel(m, m.prose, scales.of(m.key), score) for m in methods()))
 
 
 def contrast_panels(example: Example, scales: MapScales, names: Sequence[str], score: ScoreWords = LOGIT_WORDS
-                    ) -> tuple[str, Panel, Panel]:
-    """A mistake's contrast row of :func:`draw_example`: its title, and its IG and EG panels."""
+                    ) -> tuple[str | Panel, ...]:
+    """A mistake's contrast row of :func:`draw_example`: its title, then a panel per method with
+    a contrast map (IG, EG)."""
     predicted, true = score.of(names[example.predicted]), score.of(names[example.true_label])
     title = (f"contrast: {predicted} (predicted) − {true} (true); red pushed towards "
              f"{names[example.predicted]}")
-    return (title, signed_panel(f"IG of {predicted} − {true}", scales.integrated_gradients, f"IG ({score.units})"),
-            signed_panel(f"EG of {predicted} − {true}", scales.expected_gradients, f"EG ({score.units})"))
+    return (title, *(method_panel(m, f"{m.short} of {predicted} − {true}", scales.of(m.key), score)
+                     for m in contrast_methods()))
 
 
 def draw_example(example: Example, scales: MapScales, class_names: Sequence[str], path: Path, *,
@@ -110,7 +128,7 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
     """Draw one test image and its maps; returns whether the file (PNG, SVG or PDF) changed.
 
     One row per target class (the predicted class, then the true class for a mistake),
-    seven panels per row: input | gradient | saliency | gradient × input | SmoothGrad | IG | EG,
+    a panel per column of :func:`n_columns` (the input, then each method of the catalogue),
     each with its colour bar, and the IG completeness check beneath (red when above the
     tolerance). A misclassified image gets a last row with the contrast maps, IG and EG of
     logit_pred − logit_true. A map holding NaN or Inf shows a "non-finite values" note
@@ -129,15 +147,14 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
         figure.text(0.5, 1 - 0.2 / height, title, ha="center", va="center", fontsize=11,
                     fontweight="bold", parse_math=False)
         for number, row in enumerate(example.rows):
-            maps = (example.image, row.gradient, row.saliency, row.gradient_x_input, row.smoothgrad,
-                    row.integrated_gradients, row.expected_gradients)
+            maps = (example.image, *(row.map(key) for key in keys()))
             row_title = f"target {names[row.target]}{_role(row.target, example)}"
             _draw_row(figure, (width, height), number, row_title, list(zip(maps, columns)), row.completeness,
                       f"Δ{score.symbol}")
         if example.contrast is not None:
-            row_title, contrast, contrast_eg = contrast_panels(example, scales, names, score)
-            panels = [(example.image, columns[0]), (example.contrast.integrated_gradients, contrast),
-                      (example.contrast.expected_gradients, contrast_eg)]
+            row_title, *contrast = contrast_panels(example, scales, names, score)
+            panels = [(example.image, columns[0]),
+                      *((example.contrast.map(m.key), panel) for m, panel in zip(contrast_methods(), contrast))]
             _draw_row(figure, (width, height), len(example.rows), row_title, panels, example.contrast.completeness,
                       f"Δ({score.noun} difference)")
 
@@ -145,9 +162,9 @@ def draw_example(example: Example, scales: MapScales, class_names: Sequence[str]
 
 
 def figure_size(example: Example) -> tuple[float, float]:
-    """(width, height) in inches of :func:`draw_example`'s figure: seven columns, a band per row."""
+    """(width, height) in inches of :func:`draw_example`'s figure: :func:`n_columns`, a band per row."""
     n_rows = len(example.rows) + (example.contrast is not None)
-    return COLUMN_INCHES * N_COLUMNS, TITLE_INCHES + ROW_HEIGHT_INCHES * n_rows
+    return COLUMN_INCHES * n_columns(), TITLE_INCHES + ROW_HEIGHT_INCHES * n_rows
 
 
 def _draw_row(figure: Figure, size: tuple[float, float], number: int, title: str,

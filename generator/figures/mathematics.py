@@ -173,9 +173,9 @@ def mathematics_jobs(result: Mathematics, arrays: AttributionArrays, settings: S
     title = (f"test #{int(arrays.index[r])} · target {name}: Integrated Gradients from the constant "
              f"baseline x′ = {baseline:g}")
     annotated = AnnotatedRow(
-        image=image, gradient=arrays.gradient[r].sum(axis=-1), ig=ig, target_name=str(name),
+        image=image, gradient=arrays.map("gradient")[r].sum(axis=-1), ig=ig, target_name=str(name),
         attribution_sum=float(arrays.ig.attribution_sum[r]), logit_delta=float(arrays.ig.logit_delta[r]),
-        steps=int(arrays.ig.steps[r]), gradient_scale=robust_scale([arrays.gradient]), ig_scale=ig_scale,
+        steps=int(arrays.ig.steps[r]), gradient_scale=robust_scale([arrays.map("gradient")]), ig_scale=ig_scale,
         baseline=baseline,
     )
     return jobs + [FigureJob(BASELINE_FIGURE, draw_baseline, (image, ig, baseline, result.share, ig_scale, title),

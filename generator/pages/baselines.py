@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from generator.figures.baselines import BASELINES_FIGURE, COLUMN_TITLES, row_title
-from generator.figures.trust import TITLES
+from generator.figures.trust import title
 from generator.pages.markdown_text import escape_markdown, href, listed
 from generator.plumbing.numbers import fixed, percent
 from generator.stages.baselines import LONG_RUN, BaselineStudy
@@ -26,8 +26,8 @@ def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int, *, 
     says whether the data is MNIST (whose digits the page may then use as an example), ``score``
     names what the maps are of."""
     shares = study.black_share
-    blind = [TITLES[k] for k, v in shares.items() if v == 0]
-    seeing = [f"{TITLES[k]} {percent(v, 1)}" for k, v in shares.items() if v > 0]
+    blind = [title(k) for k, v in shares.items() if v == 0]
+    seeing = [f"{title(k)} {percent(v, 1)}" for k, v in shares.items() if v > 0]
     columns = [title.replace("\n", " ") for title in COLUMN_TITLES]
     ig_errors = study.relative_error[:, :-1]
     eg_errors = study.relative_error[:, -1]
@@ -35,7 +35,7 @@ def baselines_context(study: BaselineStudy, names: Sequence[str], maps: int, *, 
     return {
         "figure": href(BASELINES_FIGURE, PAGE),
         "maps": f"{maps:,}",
-        "shares": [{"method": TITLES[k], "share": percent(v, 1), "maps": f"{counted.get(k, maps):,}"}
+        "shares": [{"method": title(k), "share": percent(v, 1), "maps": f"{counted.get(k, maps):,}"}
                    for k, v in shares.items()],
         "eg_off": _eg_off(study.eg_errors(), score.noun),
         "candidates": f"{study.candidates:,}" if study.candidates else "",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from generator.figures.decoy import DECOY_FIGURE
-from generator.figures.trust import TITLES
+from generator.figures.trust import title
 from generator.pages.markdown_text import escape_markdown, href
 from generator.plumbing.numbers import fixed, percent, percent_exact
 from generator.stages.decoy import Decoy, Pair
@@ -107,7 +107,7 @@ def verdict_rows(decoy: Decoy) -> list[dict[str, str]]:
     for key, method in decoy.methods.items():
         reading, pair = method.reading(), method.rank.means
         decimals = visible_decimals(pair, reading)
-        rows.append({"method": TITLES[key], "decoy": interval_text(pair.decoy, decimals),
+        rows.append({"method": title(key), "decoy": interval_text(pair.decoy, decimals),
                      "normal": interval_text(pair.normal, decimals),
                      "difference": points_text(method.rank.difference, decimals), "reading": READING_WORDS[reading],
                      "count": f"{method.rank.count:,}"})
@@ -116,7 +116,7 @@ def verdict_rows(decoy: Decoy) -> list[dict[str, str]]:
 
 def mass_rows(decoy: Decoy) -> list[dict[str, str]]:
     """Per method, mass accuracy for both models and the ratio of their means."""
-    return [{"method": TITLES[key], "decoy": interval_text(method.mass.means.decoy),
+    return [{"method": title(key), "decoy": interval_text(method.mass.means.decoy),
              "normal": interval_text(method.mass.means.normal), "ratio": times_text(method.mass.ratio),
              "nonzero": " / ".join(fixed(value, 0, grouped=True) for value in method.nonzero_median)}
             for key, method in decoy.methods.items()]
@@ -133,7 +133,7 @@ def saliency_repeats_gradient(decoy: Decoy) -> bool:
 
 def corner_rows(decoy: Decoy) -> list[dict[str, Any]]:
     """Per method and model, rank accuracy in each corner."""
-    return [{"method": TITLES[key], "model": model,
+    return [{"method": title(key), "model": model,
              "cells": [interval_text(getattr(method.rank.corners[corner], model), 0) for corner in CORNERS]}
             for key, method in decoy.methods.items() for model in ("decoy", "normal")]
 

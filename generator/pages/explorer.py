@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from generator.methods import keys
 from generator.pages.markdown_text import escape_markdown, href
 from generator.plumbing.numbers import digits, fixed, percent, percent_exact
 from generator.stages.checked_maps import EG_NOISE_BOUND, EgError, eg_map_error
 from generator.stages.gallery import (
-    TILE_NAMES,
     Gallery,
     anchor,
     colour_bar_path,
@@ -123,7 +123,7 @@ def eg_maps(example: Example) -> list[np.ndarray]:
 
 def maps_of(example: Example) -> list[np.ndarray]:
     """Every map of an example, its contrast map included."""
-    return [m for key in TILE_NAMES for m in method_maps(key, [example])]
+    return [m for key in keys() for m in method_maps(key, [example])]
 
 
 def _largest(checks: list[Completeness]) -> float:

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import math
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from generator.methods import method as catalogue_method
 from generator.pages.markdown_text import escape_markdown, href
 from generator.plumbing.numbers import digits, fixed, percent, percent_exact, percent_rounded_up
 from generator.stages.gallery import (
-    CONTRAST_METHODS,
     Gallery,
     GalleryPage,
     anchor,
@@ -62,15 +62,15 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
             "maps": [cell(tile_path(e.test_index, m.key, row.target), f"{m.title} map for class {names[row.target]}",
                           m.of(row))
                      for m in methods],
-            **_check_cells(row.completeness, f"Δ{score.symbol}", row.eg_completeness, row.smoothgrad_noise,
+            **_check_cells(row.completeness, f"Δ{score.symbol}", row.eg_completeness, row.noise,
                            eg_map=row.expected_gradients, explained=explained),
         } for row in e.rows]
         if e.contrast is not None:
             contrast_of = {m.key: cell(contrast_tile_path(e.test_index, m.key),
                                        f"contrastive {m.title}, {score.of(names[e.predicted])} − "
                                        f"{score.of(names[e.true_label])}",
-                                       getattr(e.contrast, m.key))
-                           for m in methods if m.key in CONTRAST_METHODS}
+                                       e.contrast.map(m.key))
+                           for m in methods if m.key in e.contrast.maps}
             rows.append({
                 "target": escape_markdown(f"contrast {names[e.predicted]} − {names[e.true_label]}"),
                 "target_label": "Maps of the ",
@@ -103,17 +103,20 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
 
 
 def _check_cells(check: Completeness, delta_label: str, eg: Completeness,
-                 smoothgrad_noise: float = math.nan, *, eg_map: np.ndarray | None = None,
+                 noise: Mapping[str, float] | None = None, *, eg_map: np.ndarray | None = None,
                  explained: dict[str, str] | None = None) -> dict[str, Any]:
     """The completeness checks as short HTML text: IG's, flagged when above the tolerance, then
     Expected Gradients' (its completeness holds in expectation only, so no map is held to a
     tolerance): its sum, the map's Σ|EG| (from ``eg_map``, when given), Δ, the error in score units
     and as a share of Σ|EG|, and a bold note when the map is flagged (:func:`eg_error_text`), then
-    SmoothGrad's noise when known (a contrast row has no SmoothGrad map). An IG error above the
+    the noise of each method that states it (``noise``: method key → noise), when known (a
+    contrast row has none). An IG error above the
     tolerance is rounded up, and says so, so that it never reads as on the tolerance. With
     ``explained`` (:data:`CHECK_TERMS` → page-relative link), each part ends with an "i" link to
     the Methods section that explains its terms."""
-    info = (lambda part: f" {_info_link(part, explained[part])}") if explained else (lambda part: "")
+    def info(part: str) -> str:
+        return f" {_info_link(part, explained[part])}" if explained and part in explained else ""
+
     flagged = not check.within_tolerance
     above = flagged and math.isfinite(check.relative_error)
     error = f"{percent_rounded_up(check.relative_error)} (rounded up)" if above else percent(check.relative_error)
@@ -124,8 +127,9 @@ def _check_cells(check: Completeness, delta_label: str, eg: Completeness,
     if flagged:
         text += f" · above the {percent_exact(check.tolerance)} tolerance"
     text += info("ig") + eg_error_text(eg, delta_label, eg_map) + info("eg")
-    if math.isfinite(smoothgrad_noise):
-        text += f" · SmoothGrad noise ≈ {percent(smoothgrad_noise, 0)} of the map" + info("smoothgrad")
+    for key, value in (noise or {}).items():
+        if math.isfinite(value):
+            text += f" · {catalogue_method(key).title} noise ≈ {percent(value, 0)} of the map" + info(key)
     return {"check": text, "flagged": flagged}
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from generator.figures.report import ReportFigures
 from generator.pages.report import PageInputs
+from generator.methods import contrast_methods, prose_list
 from generator.plumbing.numbers import percent, percent_exact
 from generator.plumbing.settings import Settings
 from generator.stages.checked_maps import MAX_REFINED_STEPS
@@ -81,8 +82,8 @@ def page_inputs(settings: Settings, facts: BuildFacts, summary: CompletenessSumm
     baseline = f"constant {attribution.baseline:g}" + (" (black)" if attribution.baseline == 0 else "")
     attribution_rows = [
         ("Attributed output", score.described),
-        ("Maps", "gradient, saliency, gradient × input, SmoothGrad, Integrated Gradients, Expected Gradients; "
-                 f"for mistakes also contrastive IG and EG ({score.noun} predicted − {score.noun} true)"),
+        ("Maps", f"{prose_list()}; for mistakes also contrastive {' and '.join(m.short for m in contrast_methods())} "
+                 f"({score.noun} predicted − {score.noun} true)"),
         ("IG quadrature", ig_quadrature(attribution.steps, attribution.method, attribution.tolerance,
                                           attribution.map_tolerance, summary.nodes)),
         ("IG baseline", baseline),

@@ -21,6 +21,7 @@ import numpy as np
 
 from generator.pages.explorer import THUMBNAIL_PIXELS, explorer_classes, explorer_legend, explorer_rows
 from generator.pages.gallery import gallery_context
+from generator.methods import methods
 from generator.pages.markdown_text import count, escape_markdown, front_matter_string, href
 from generator.plumbing.numbers import fixed, percent
 from generator.plumbing.settings import COMPLETENESS_FLOOR
@@ -103,6 +104,18 @@ def report_pages(inputs: PageInputs) -> dict[str, tuple[str, dict[str, Any]]]:
     return pages
 
 
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def _methods_sentence() -> dict[str, Any]:
+    """The home page's list of the catalogue's methods (:mod:`generator.methods`): how many, in
+    words, and their prose names on two source lines (the first half ending in a comma)."""
+    names = [m.prose for m in methods()]
+    half = len(names) // 2
+    count = NUMBER_WORDS[len(names)] if len(names) < len(NUMBER_WORDS) else str(len(names))
+    return {"count": count, "lines": (", ".join(names[:half]) + ("," if half else ""), ", ".join(names[half:]))}
+
+
 def _home_context(inputs: PageInputs) -> dict[str, Any]:
     evaluation = inputs.evaluation
     confusion = np.asarray(evaluation.confusion)
@@ -126,6 +139,7 @@ def _home_context(inputs: PageInputs) -> dict[str, Any]:
         if inputs.repository else None,
         "attribution_summary": _pairs(inputs.attribution_summary),
         "attributed_score": escape_markdown(inputs.score.described),
+        "methods": _methods_sentence(),
         "per_class": per_class,
         "confusion_figure": _image(
             inputs.confusion_figure, HOME_PAGE,

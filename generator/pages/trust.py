@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.figures.trust import CURVES_FIGURE, GRID_FIGURE, SIMILARITY_FIGURE, TITLES
+from generator.figures.trust import CURVES_FIGURE, GRID_FIGURE, SIMILARITY_FIGURE, title
 from generator.pages.markdown_text import escape_markdown, href, listed
 from generator.plumbing.numbers import fixed, percent
 from generator.stages.faithfulness import BLUR_SIGMA, MIN_LOGIT_GAP
@@ -20,7 +20,8 @@ from generator.stages.intervals import Interval
 from generator.stages.mprt import ENTROPY_BINS
 from generator.stages.road import ROAD_NOISE
 from generator.stages.similarity import METRICS
-from generator.stages.trust import METHOD_KEYS, Trust
+from generator.methods import keys, method as catalogue_method
+from generator.stages.trust import Trust
 from generator.stages.trust_records import MethodTrust, SimilarityIntervals
 from generator.stages.trust_sanity import SANITY_BATCH
 from generator.stages.trust_rules import RULE_TITLES, RULES, Judgement, MethodVerdicts, trust_verdicts
@@ -38,14 +39,10 @@ def _number(value: Interval) -> str:
     return f"{fixed(value.mean)} [{fixed(value.low)},\u00a0{fixed(value.high)}]"  # the interval wraps whole
 
 
-UNSIGNED = {"saliency"}
-"""Methods without a sign: their signed and |map| Spearman correlations are the same number."""
-
-
 def rank_measure(key: str) -> str:
     """The rank similarity the independent-randomisation table shows first: signed Spearman, or for an
-    unsigned method that of |map|."""
-    return "spearman_abs" if key in UNSIGNED else "spearman"
+    unsigned method (whose signed and |map| Spearman correlations are the same number) that of |map|."""
+    return "spearman" if catalogue_method(key).signed else "spearman_abs"
 
 
 def fully_randomised(method: MethodTrust) -> SimilarityIntervals | None:
@@ -70,7 +67,7 @@ def control_cell(judgement: Judgement) -> str:
 
 def verdict_rows(trust: Trust, verdicts: dict[str, MethodVerdicts]) -> list[dict[str, Any]]:
     """One row of verdict cells per method: both randomisations, deletion and insertion per fill."""
-    return [{"name": TITLES[key], "model": verdict_cell(v.model_randomisation),
+    return [{"name": title(key), "model": verdict_cell(v.model_randomisation),
              "data": verdict_cell(v.data_randomisation),
              "deletion": {fill: verdict_cell(j) for fill, j in v.deletion.items()},
              "insertion": {fill: verdict_cell(j) for fill, j in v.insertion.items()}}
@@ -93,7 +90,7 @@ def grouped(verdicts: dict[str, str | None]) -> str:
     """"pass for all 6" or "pass for A and B, fail for C": the methods grouped by verdict."""
     groups: dict[str, list[str]] = {}
     for key, value in verdicts.items():
-        groups.setdefault(value or "not run", []).append(TITLES[key])
+        groups.setdefault(value or "not run", []).append(title(key))
     if len(groups) == 1:
         return f"{next(iter(groups))} for all {len(verdicts)}"
     order = ("pass", "fail", "inconclusive", "not run")
@@ -136,7 +133,7 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
     def row(key: str) -> dict[str, Any]:
         method = trust.methods[key]
         return {
-            "name": TITLES[key],
+            "name": title(key),
             "cascade": _similarity_cells(fully_randomised(method)),
             "data": _similarity_cells(method.data_randomisation),
             "efficient": _number(method.efficient_mprt),
@@ -154,7 +151,7 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
 
     def control(name: str) -> dict[str, Any]:
         areas = trust.controls[name]
-        return {"name": TITLES[name], "deletion": {f: _number(v) for f, v in areas.deletion.items()},
+        return {"name": title(name), "deletion": {f: _number(v) for f, v in areas.deletion.items()},
                 "insertion": {f: _number(v) for f, v in areas.insertion.items()}}
 
     labels = trust.random_labels
@@ -167,7 +164,7 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
         "rules": rule_paragraphs(),
         "verdicts": verdict_rows(trust, verdicts),
         "verdict_controls": control_row(verdicts),
-        "methods": [row(key) for key in METHOD_KEYS],
+        "methods": [row(key) for key in keys()],
         "controls": [control("random"), control("image_only")],
         "fills": [{"key": fill, "name": FILL_NAMES[fill]} for fill in evidence.fills],
         "ends": [{"name": FILL_NAMES[fill], "image": _number(ends.image_score), "filled": _number(ends.filled_score),
@@ -207,10 +204,10 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
                           "learning_rate": f"{labels.learning_rate:g}", "batch_size": f"{labels.batch_size}",
                           "budget": f"{labels.epoch_budget}"},
         "independent_layers": [escape_markdown(layer) for layer in trust.layers],
-        "independent": [{"name": TITLES[key], "cells": [
+        "independent": [{"name": title(key), "cells": [
             f"{fixed(getattr(step_values, rank_measure(key)).mean)} / {fixed(step_values.spearman_abs_support.mean)} / "
             f"{fixed(step_values.ssim.mean)}" for step_values in trust.methods[key].independent]}
-            for key in METHOD_KEYS],
+            for key in keys()],
         "unreachable": percent(trust.unreachable_share, 0),
         "step_pixels": f"{step}",
         "step_share": percent(step / pixels, 1),

@@ -10,24 +10,26 @@ import numpy as np
 
 from generator import attributions as attr
 from generator.attributions.expected_gradients import expected_gradients_halves
-from generator.attributions.smoothgrad import smoothgrad_halves
+from generator.method_functions import MapRequest
+from generator.methods import contrast_methods, keys, method, methods
 from generator.plumbing.settings import AttributionSettings
 from generator.stages.checked_maps import (CheckedMaps, Log, adaptive_checked_maps, checked_expected_gradients,
                                            checked_integrated_gradients)
-from generator.stages.results import AttributionRow, ContrastMap, Evaluation, Example
+from generator.stages.results import AttributionRow, ContrastMap, Evaluation, Example, MapsByKey
 
 
 @dataclass(frozen=True)
-class AttributionArrays:
+class AttributionArrays(MapsByKey):
     """One row per (example, target) pair; maps shaped like the model input (R, H, W, C).
 
     Attributes:
         index: (R,) test index.
         target: (R,) attributed class.
         image: (R, H, W, C) float32 input in the model's scale.
-        gradient, saliency, gradient_x_input, smoothgrad: (R, H, W, C) float32 maps.
-        smoothgrad_noise: (R,) each SmoothGrad map's noise from its two halves of samples
-            (relative L1 distance to SmoothGrad's expectation; NaN when not known).
+        maps: method key → (R, H, W, C) float32 maps, for every method of the catalogue without a
+            completeness check (those are in ``ig`` and ``eg``: its ``checked_as``), catalogue order.
+        noise: method key → (R,) each map's noise from its two halves of samples (relative L1
+            distance to the method's expectation; NaN when not known), for the methods with ``halves``.
         ig: Integrated Gradients with completeness, per row.
         eg: Expected Gradients with completeness, per row.
         contrast_index: (M,) test indices of the misclassified examples.
@@ -38,16 +40,26 @@ class AttributionArrays:
     index: np.ndarray
     target: np.ndarray
     image: np.ndarray
-    gradient: np.ndarray
-    saliency: np.ndarray
-    gradient_x_input: np.ndarray
-    smoothgrad: np.ndarray
-    smoothgrad_noise: np.ndarray
+    maps: dict[str, np.ndarray]
+    noise: dict[str, np.ndarray]
     ig: CheckedMaps
     eg: CheckedMaps
     contrast_index: np.ndarray
     contrast: CheckedMaps
     contrast_eg: CheckedMaps
+
+    def map(self, key: str) -> np.ndarray:
+        """(R, H, W, C) maps of method ``key``, checked or not (``arrays.<key>`` reads ``maps`` only)."""
+        checked = method(key).checked_as
+        return self.maps[key] if checked is None else getattr(self, checked).maps
+
+    def contrast_of(self, key: str) -> CheckedMaps:
+        """The checked contrast maps of method ``key`` (one of the methods with a contrast map)."""
+        return getattr(self, method(key).contrast_as)
+
+
+CHECKED_FIELDS = ("ig", "eg", "contrast", "contrast_eg")
+"""The fields of :class:`AttributionArrays` that hold :class:`CheckedMaps`."""
 
 
 def non_finite_rows(arrays: AttributionArrays) -> int:
@@ -58,28 +70,35 @@ def non_finite_rows(arrays: AttributionArrays) -> int:
             rows |= ~np.isfinite(maps).all(axis=tuple(range(1, maps.ndim)))
         return int(rows.sum())
 
-    return (broken(arrays.gradient, arrays.saliency, arrays.gradient_x_input, arrays.smoothgrad, arrays.ig.maps,
-                   arrays.eg.maps) + broken(arrays.contrast.maps, arrays.contrast_eg.maps))
+    return (broken(*(arrays.map(key) for key in keys()))
+            + broken(*(arrays.contrast_of(m.key).maps for m in contrast_methods())))
 
 
 def arrays_to_dict(arrays: AttributionArrays) -> dict[str, np.ndarray]:
-    """Flat dict of arrays (for the cache); inverse of :func:`arrays_from_dict`."""
-    flat = {}
+    """Flat dict of arrays (for the cache): a method's maps under its key, its noise under
+    ``<key>_noise``; inverse of :func:`arrays_from_dict`."""
+    flat: dict[str, np.ndarray] = {}
     for field in dataclasses.fields(arrays):
         value = getattr(arrays, field.name)
         if isinstance(value, CheckedMaps):
             flat.update({f"{field.name}.{f.name}": getattr(value, f.name) for f in dataclasses.fields(value)})
+        elif field.name == "maps":
+            flat.update(value)
+        elif field.name == "noise":
+            flat.update({f"{key}_noise": noise for key, noise in value.items()})
         else:
             flat[field.name] = value
     return flat
 
 
 def arrays_from_dict(flat: dict[str, np.ndarray]) -> AttributionArrays:
-    values: dict[str, object] = {}
+    values: dict[str, object] = {
+        "maps": {m.key: flat[m.key] for m in methods() if m.checked_as is None},
+        "noise": {m.key: flat[f"{m.key}_noise"] for m in methods() if m.halves is not None}}
     for field in dataclasses.fields(AttributionArrays):
-        if field.name in ("ig", "eg", "contrast", "contrast_eg"):
+        if field.name in CHECKED_FIELDS:
             values[field.name] = CheckedMaps(**{f.name: flat[f"{field.name}.{f.name}"] for f in dataclasses.fields(CheckedMaps)})
-        else:
+        elif field.name not in values:
             values[field.name] = flat[field.name]
     return AttributionArrays(**values)  # type: ignore[arg-type]
 
@@ -112,8 +131,8 @@ def compute_attributions(
     grad_fn = attr.as_grad_fn(model, settings.chunk_size)
     baseline_logits = class_logits(grad_fn, baselines)
     gradient, score = grad_fn(images, target)
-    smooth = smoothgrad_halves(grad_fn, images, target, samples=settings.smoothgrad_samples,
-                               noise_level=settings.smoothgrad_noise, seed=seed, chunk_size=settings.chunk_size)
+    maps, noise = unchecked_maps(MapRequest(grad_fn, images, target, settings, seed, baselines,
+                                            known_gradient=gradient))
     contrast_rows = np.asarray(contrast_rows, dtype=np.int64).reshape(-1, 2)
     predicted_row, true_row = contrast_rows[:, 0], contrast_rows[:, 1]
     weights = attr.contrast_weights(target[predicted_row], target[true_row], grad_fn.classes)
@@ -139,17 +158,29 @@ def compute_attributions(
         index=np.asarray(index, np.int64),
         target=np.asarray(target, np.int64),
         image=images,
-        gradient=gradient,
-        saliency=attr.saliency_from_gradient(gradient),
-        gradient_x_input=images * gradient,
-        smoothgrad=smooth.maps,
-        smoothgrad_noise=smooth.noise(),
+        maps=maps,
+        noise=noise,
         ig=ig,
         eg=eg,
         contrast_index=np.asarray(index, np.int64)[predicted_row],
         contrast=contrast,
         contrast_eg=contrast_eg,
     )
+
+
+def unchecked_maps(request: MapRequest) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The maps of every method without a completeness check (by its function, or as two halves
+    when it states its noise) and the (R,) noise of those with halves."""
+    maps, noise = {}, {}
+    for m in methods():
+        if m.checked_as is not None:
+            continue
+        if m.halves is None:
+            maps[m.key] = m.compute(request)
+        else:
+            halves = m.halves(request)
+            maps[m.key], noise[m.key] = halves.maps, halves.noise()
+    return maps, noise
 
 
 def baseline_sample(train_images: int, count: int, seed: int) -> np.ndarray:
@@ -188,8 +219,8 @@ def to_examples(arrays: AttributionArrays, labels: np.ndarray, evaluation: Evalu
             image=arrays.image[rows[0]].sum(axis=-1),
             rows=tuple(_row(arrays, r, tolerance) for r in rows),
             contrast=None if m is None else ContrastMap(
-                arrays.contrast.maps[m].sum(axis=-1), arrays.contrast.completeness(m, tolerance),
-                arrays.contrast_eg.maps[m].sum(axis=-1), arrays.contrast_eg.completeness(m)),
+                {c.key: c.reduced(arrays.contrast_of(c.key).maps[m]) for c in contrast_methods()},
+                arrays.contrast.completeness(m, tolerance), arrays.contrast_eg.completeness(m)),
         ))
     return tuple(examples)
 
@@ -197,13 +228,8 @@ def to_examples(arrays: AttributionArrays, labels: np.ndarray, evaluation: Evalu
 def _row(arrays: AttributionArrays, r: int, tolerance: float) -> AttributionRow:
     return AttributionRow(
         target=int(arrays.target[r]),
-        gradient=arrays.gradient[r].sum(axis=-1),
-        saliency=arrays.saliency[r].max(axis=-1),
-        gradient_x_input=arrays.gradient_x_input[r].sum(axis=-1),
-        smoothgrad=arrays.smoothgrad[r].sum(axis=-1),
-        smoothgrad_noise=float(arrays.smoothgrad_noise[r]),
-        integrated_gradients=arrays.ig.maps[r].sum(axis=-1),
-        expected_gradients=arrays.eg.maps[r].sum(axis=-1),
+        maps={m.key: m.reduced(arrays.map(m.key)[r]) for m in methods()},
         completeness=arrays.ig.completeness(r, tolerance),
         eg_completeness=arrays.eg.completeness(r),
+        noise={key: float(noise[r]) for key, noise in arrays.noise.items()},
     )

@@ -30,6 +30,7 @@ import numpy as np
 from generator import attributions as attr
 from generator.attributions.expected_gradients import expected_gradients_halves
 from generator.attributions.halves import Halves
+from generator.methods import keys, methods
 from generator.plumbing.settings import AttributionSettings
 from generator.stages.attribute import AttributionArrays, class_logits
 from generator.stages.checked_maps import EgError, eg_error
@@ -42,7 +43,6 @@ LONG_RUN = 16
 draws (1,024 at the default 64; 3 maps, about 3,000 gradient evaluations)."""
 COLUMNS = ("black", "blur", "noise", "mean", "expected_gradients")
 """The study's maps: IG with each baseline, then Expected Gradients."""
-GALLERY_MAPS = ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients", "expected_gradients")
 __all__ = ["BASELINES_FORMAT", "BLUR_SIGMA", "COLUMNS", "LONG_RUN", "BaselineStudy", "baseline_images",
            "black_share_maps", "black_shares",
            "choose_rows", "contrast_eg_black_share", "missing_ink", "study_maps"]
@@ -147,14 +147,13 @@ def black_share_maps(arrays: AttributionArrays) -> dict[str, int]:
 def _published_maps(arrays: AttributionArrays) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per gallery method, (inputs, maps) of its published maps, contrast maps included."""
     contrast_images = arrays.image[contrast_image_rows(arrays)]
-    contrast = {"integrated_gradients": arrays.contrast.maps, "expected_gradients": arrays.contrast_eg.maps}
-    row_maps = {"integrated_gradients": arrays.ig.maps, "expected_gradients": arrays.eg.maps}
     published = {}
-    for key in GALLERY_MAPS:
-        images, maps = arrays.image, row_maps[key] if key in row_maps else getattr(arrays, key)
-        if key in contrast and len(contrast_images):
-            images, maps = np.concatenate([images, contrast_images]), np.concatenate([maps, contrast[key]])
-        published[key] = (images, maps)
+    for m in methods():
+        images, maps = arrays.image, arrays.map(m.key)
+        if m.contrast is not None and len(contrast_images):
+            images = np.concatenate([images, contrast_images])
+            maps = np.concatenate([maps, arrays.contrast_of(m.key).maps])
+        published[m.key] = (images, maps)
     return published
 
 

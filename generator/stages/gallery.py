@@ -9,7 +9,8 @@ typed; the figures pass draws the tiles and the pages pass writes the HTML.
 - A misclassified example is shown on the Misclassified page of its true class, most confident
   first; the Misclassified index page (no gallery) counts them and links to each.
 - One colour scale per method for the whole site (a colour means the same value on every
-  page); contrast maps share the Integrated-Gradients scale.
+  page); contrast maps share their method's scale.
+- The columns, tile names and contrast maps are the method catalogue's (:mod:`generator.methods`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from generator.methods import contrast_methods, method, methods
 from generator.stages.colour_scale import LIMIT_PERCENTILE, Clipping, ColourScale, clipping, limit
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 from generator.stages.results import AttributionRow, Example
 
-SIGNED_CMAP = "RdBu_r"
-MAGNITUDE_CMAP = "viridis"
 CLASS_PAGE = "classes/class-{k}.md"
 MISCLASSIFIED_PAGE = "misclassified.md"
 """The Misclassified index: counts per true class and per pair, linked to the gallery pages below."""
@@ -35,13 +35,14 @@ TILE_DIR = "figures/tiles"
 
 @dataclass(frozen=True)
 class Method:
-    """One column of the gallery.
+    """One column of the gallery: a method of the catalogue (:mod:`generator.methods`) with the
+    colour scale this build gives it.
 
     Attributes:
-        key: the attribute of :class:`~generator.stages.results.AttributionRow` and the key of the
-            published arrays, e.g. "integrated_gradients".
-        title: column head, e.g. "Integrated Gradients".
-        short: the name under a map where there are no column heads (phones), e.g. "IG".
+        key: the catalogue key: the key of :attr:`~generator.stages.results.AttributionRow.maps`
+            and of the published arrays, e.g. "integrated_gradients".
+        title: column head, the catalogue's title.
+        short: the catalogue's short name, written under a map where there are no column heads (phones).
         scale: the colour scale shared by this method's maps on every page.
     """
 
@@ -51,23 +52,7 @@ class Method:
     scale: ColourScale
 
     def of(self, row: AttributionRow) -> np.ndarray:
-        return getattr(row, self.key)
-
-
-# (key, column head, short name under a map on a phone, signed, unit: the ScoreWords property naming it)
-METHOD_COLUMNS: tuple[tuple[str, str, str, bool, str], ...] = (
-    ("gradient", "Gradient", "Gradient", True, "per_intensity"),
-    ("saliency", "Saliency", "Saliency", False, "per_intensity"),
-    ("gradient_x_input", "Gradient × input", "Grad×input", True, "units"),
-    ("smoothgrad", "SmoothGrad", "SmoothGrad", True, "per_intensity"),
-    ("integrated_gradients", "Integrated Gradients", "IG", True, "units"),
-    ("expected_gradients", "Expected Gradients", "EG", True, "units"),
-)
-CONTRAST_METHODS = ("integrated_gradients", "expected_gradients")
-"""The methods with a contrast map (logit_pred − logit_true) for each mistake, in their own column."""
-TILE_NAMES = {"gradient": "grad", "saliency": "sal", "gradient_x_input": "gxi", "smoothgrad": "sg",
-              "integrated_gradients": "ig", "expected_gradients": "eg"}
-"""Short names of the methods in tile file names (they are repeated thousands of times per page)."""
+        return row.map(self.key)
 
 
 @dataclass(frozen=True)
@@ -121,18 +106,18 @@ def tile_path(test_index: int, name: str, target: int | None = None) -> str:
     its ``target`` class), e.g. "figures/tiles/03520-4-ig.webp"; contrast maps: :func:`contrast_tile_path`."""
     if target is None:
         return f"{TILE_DIR}/{test_index:05d}-{name}.webp"
-    return f"{TILE_DIR}/{test_index:05d}-{target}-{TILE_NAMES[name]}.webp"
+    return f"{TILE_DIR}/{test_index:05d}-{target}-{method(name).tile}.webp"
 
 
 def contrast_tile_path(test_index: int, key: str) -> str:
     """Docs-relative tile of a mistake's contrast map by method ``key`` (one of
-    :data:`CONTRAST_METHODS`): "figures/tiles/03520-contrast.webp" for IG, "…-contrast-eg.webp" for EG."""
-    suffix = "" if key == "integrated_gradients" else f"-{TILE_NAMES[key]}"
-    return f"{TILE_DIR}/{test_index:05d}-contrast{suffix}.webp"
+    :func:`~generator.methods.contrast_methods`), named by its ``contrast`` tile name, e.g.
+    "figures/tiles/03520-contrast.webp"."""
+    return f"{TILE_DIR}/{test_index:05d}-{method(key).contrast}.webp"
 
 
-def colour_bar_path(method: str) -> str:
-    return f"{TILE_DIR}/scale-{TILE_NAMES[method]}.webp"
+def colour_bar_path(key: str) -> str:
+    return f"{TILE_DIR}/scale-{method(key).tile}.webp"
 
 
 def anchor(test_index: int) -> str:
@@ -142,9 +127,9 @@ def anchor(test_index: int) -> str:
 
 def method_maps(key: str, examples: Sequence[Example]) -> list[np.ndarray]:
     """Every map of method ``key`` on ``examples``, with its contrast maps if it has them."""
-    maps = [getattr(row, key) for e in examples for row in e.rows]
-    if key in CONTRAST_METHODS:
-        maps += [getattr(e.contrast, key) for e in examples if e.contrast is not None]
+    maps = [row.map(key) for e in examples for row in e.rows]
+    if method(key).contrast is not None:
+        maps += [e.contrast.map(key) for e in examples if e.contrast is not None]
     return maps
 
 
@@ -163,10 +148,10 @@ def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int
         classes: number of classes (one page each).
         score: what the maps are of; it names the unit of every colour scale ("logit units").
     """
-    methods = tuple(
-        Method(key, title, short, ColourScale(method_limit(key, examples), signed,
-                                              SIGNED_CMAP if signed else MAGNITUDE_CMAP, getattr(score, unit)))
-        for key, title, short, signed, unit in METHOD_COLUMNS)
+    columns = tuple(
+        Method(m.key, m.title, m.short, ColourScale(method_limit(m.key, examples), m.signed, m.cmap,
+                                                    getattr(score, m.unit)))
+        for m in methods())
     margin_of = {e.test_index: float(margins[e.test_index]) for e in examples}
     groups = [(CLASS_PAGE.format(k=k),
                sorted((e for e in examples if e.correct and e.true_label == k),
@@ -177,9 +162,9 @@ def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int
                if (mistakes := sorted((e for e in examples if not e.correct and e.true_label == k),
                                       key=lambda e: (-e.confidence, e.test_index)))]
     pages = tuple(GalleryPage(page, tuple(shown), {m.key: clipping(method_maps(m.key, shown), m.scale.limit)
-                                                   for m in methods})
+                                                   for m in columns})
                   for page, shown in groups)
-    return Gallery(methods, pages, margin_of)
+    return Gallery(columns, pages, margin_of)
 
 
 def tile_jobs(gallery: Gallery) -> list[tuple[str, np.ndarray, ColourScale]]:
@@ -195,6 +180,6 @@ def tile_jobs(gallery: Gallery) -> list[tuple[str, np.ndarray, ColourScale]]:
                 jobs += [(tile_path(e.test_index, m.key, row.target), m.of(row), m.scale)
                          for m in gallery.methods]
             if e.contrast is not None:
-                jobs += [(contrast_tile_path(e.test_index, key), getattr(e.contrast, key), scale_of[key])
-                         for key in CONTRAST_METHODS]
+                jobs += [(contrast_tile_path(e.test_index, m.key), e.contrast.map(m.key), scale_of[m.key])
+                         for m in contrast_methods()]
     return jobs

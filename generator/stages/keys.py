@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator import methods
 from generator.plumbing.cache import fingerprint
 from generator.plumbing.settings import Settings
 
@@ -62,6 +63,10 @@ def setting_values(settings: Settings, names: SettingNames) -> dict[str, Any]:
     return values
 
 
+EVERY_METHOD_STAGES = ("attributions", "trust", "baselines", "decoy")
+"""The stages that compute every catalogue method's maps: a method enrolled or removed changes their keys."""
+
+
 def stage_components(stage: str, settings: Settings, inputs: dict[str, str], code: str) -> dict[str, str]:
     """What ``stage`` depends on, one hash per named input: ``inputs`` (data, model, …), the
     fields of :data:`STAGE_SETTINGS` it reads (one hash per settings section, so the console can
@@ -69,7 +74,8 @@ def stage_components(stage: str, settings: Settings, inputs: dict[str, str], cod
     sections: dict[str, dict[str, Any]] = {}
     for name, value in setting_values(settings, STAGE_SETTINGS[stage]).items():
         sections.setdefault(f"{name.split('.')[0]} settings" if "." in name else name, {})[name] = value
-    return {**inputs, **{label: fingerprint(values) for label, values in sections.items()}, "code": code}
+    enrolled = {"methods": methods.fingerprint()} if stage in EVERY_METHOD_STAGES else {}
+    return {**inputs, **enrolled, **{label: fingerprint(values) for label, values in sections.items()}, "code": code}
 
 
 def attribution_components(settings: Settings, data_sha256: str, model_sha256: str) -> dict[str, str]:

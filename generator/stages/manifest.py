@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from generator.evidence import Evidence
+from generator.methods import contrast_methods, keys
 from generator.plumbing.fileio import write_bytes_if_changed, write_text_if_changed
 from generator.stages.attribute import AttributionArrays
 from generator.plumbing.numbers import significant
@@ -25,9 +26,17 @@ from generator.stages.selection import Selection
 from generator.stages.trust import Trust
 from generator.stages.whole_test_set import WholeTestSet
 
-NPZ_KEYS = ("index", "target", "image", "gradient", "saliency", "gradient_x_input", "smoothgrad",
-            "integrated_gradients", "expected_gradients", "contrast_index", "contrastive_integrated_gradients",
-            "contrastive_expected_gradients")
+
+
+def npz_keys() -> tuple[str, ...]:
+    """The arrays of ``attributions.npz``, in order: the rows, every method's maps (catalogue
+    order), then the contrast rows and the contrast maps of each method that has them."""
+    return ("index", "target", "image", *keys(), "contrast_index",
+            *(f"contrastive_{m.key}" for m in contrast_methods()))
+
+
+NPZ_KEYS = npz_keys()
+"""The arrays of ``attributions.npz`` for :data:`~generator.methods.CATALOGUE` (see :func:`npz_keys`)."""
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -50,17 +59,11 @@ def write_arrays(arrays: AttributionArrays, path: Path) -> bool:
         "index": arrays.index.astype(np.int64),
         "target": arrays.target.astype(np.int64),
         "image": arrays.image.astype(np.float32),
-        "gradient": arrays.gradient.astype(np.float32),
-        "saliency": arrays.saliency.astype(np.float32),
-        "gradient_x_input": arrays.gradient_x_input.astype(np.float32),
-        "smoothgrad": arrays.smoothgrad.astype(np.float32),
-        "integrated_gradients": arrays.ig.maps.astype(np.float32),
-        "expected_gradients": arrays.eg.maps.astype(np.float32),
+        **{key: arrays.map(key).astype(np.float32) for key in keys()},
         "contrast_index": arrays.contrast_index.astype(np.int64),
-        "contrastive_integrated_gradients": arrays.contrast.maps.astype(np.float32),
-        "contrastive_expected_gradients": arrays.contrast_eg.maps.astype(np.float32),
+        **{f"contrastive_{m.key}": arrays.contrast_of(m.key).maps.astype(np.float32) for m in contrast_methods()},
     }
-    assert tuple(values) == NPZ_KEYS
+    assert tuple(values) == npz_keys()
     return write_bytes_if_changed(path, npz_bytes(values))
 
 
@@ -174,9 +177,9 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: A
     """One record per published test image, each listing its attributed targets.
 
     ``page`` is the Markdown page (relative to the docs folder) that shows the image, and
-    ``anchor`` the id of its row there. ``smoothgrad_noise`` of a target: its SmoothGrad map's
-    estimated relative L1 distance to SmoothGrad's expectation, from its two halves of samples
-    (null when not known). ``within_tolerance``: the IG map's error is within ``tolerance``.
+    ``anchor`` the id of its row there. ``<key>_noise`` of a target, for each method that states
+    its noise (SmoothGrad): its map's estimated relative L1 distance to the method's expectation,
+    from its two halves of samples (null when not known). ``within_tolerance``: the IG map's error is within ``tolerance``.
     """
 
     predictions, confidences = evaluation.predictions, evaluation.confidences
@@ -206,7 +209,7 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: A
             "role": "predicted" if target == record["predicted"] else "true",
             "completeness": completeness_record(arrays.ig, row, tolerance),
             "expected_gradients_completeness": eg_completeness_record(arrays.eg, row),
-            "smoothgrad_noise": significant(arrays.smoothgrad_noise[row]),
+            **{f"{key}_noise": significant(noise[row]) for key, noise in arrays.noise.items()},
         })
     return list(records.values())
 
@@ -258,7 +261,7 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
                         "completeness": completeness,
                         "expected_gradients": expected_gradients_record(arrays, settings),
                         "black_share": None if study is None else dict(study.black_share),
-                        "file": "data/attributions.npz", "arrays": list(NPZ_KEYS)},
+                        "file": "data/attributions.npz", "arrays": list(npz_keys())},
         "selection": {"per_class": settings["selection"]["per_class"],
                       "misclassified_published": len(selection.misclassified),
                       "misclassified_total": selection.misclassified_total},

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from generator.methods import contrast_methods, keys, methods
 from generator.plumbing.errors import UserError
 from generator.plumbing.settings import MODEL_OUTPUTS
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords, score_words
@@ -27,9 +28,16 @@ from generator.stages.results import AttributionRow, Completeness, ContrastMap, 
 
 MANIFEST = "manifest.json"
 ATTRIBUTIONS = "data/attributions.npz"
-ROW_MAPS = ("image", "gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients",
-            "expected_gradients")
-"""The per-row arrays of ``attributions.npz``, each (R, H, W, C) float32."""
+
+
+def row_maps() -> tuple[str, ...]:
+    """The per-row arrays of ``attributions.npz``, each (R, H, W, C) float32: the image and every
+    method's maps."""
+    return ("image", *keys())
+
+
+ROW_MAPS = row_maps()
+"""The per-row arrays for :data:`~generator.methods.CATALOGUE` (see :func:`row_maps`)."""
 
 
 class PublishedError(UserError, ValueError):
@@ -139,8 +147,8 @@ def examples_from_published(records: Sequence[Mapping[str, Any]], arrays: Mappin
         records: the manifest's ``examples``: per test image its labels, confidence and,
             per target (and for the contrast map), the npz row and the completeness check.
         arrays: the arrays of ``attributions.npz``: ``index`` and ``target`` (R,), the maps
-            of :data:`ROW_MAPS` (R, H, W, C), ``contrast_index`` (M,) and
-            ``contrastive_integrated_gradients`` and ``contrastive_expected_gradients`` (M, H, W, C).
+            of :func:`row_maps` (R, H, W, C), ``contrast_index`` (M,) and ``contrastive_<key>`` of
+            each method with a contrast map (M, H, W, C).
         classes: number of classes; labels and targets must be below it.
 
     Returns:
@@ -166,9 +174,8 @@ def examples_from_published(records: Sequence[Mapping[str, Any]], arrays: Mappin
             m = int(record["contrast"]["row"])
             if not 0 <= m < len(arrays["contrast_index"]) or int(arrays["contrast_index"][m]) != test_index:
                 raise ValueError(f"contrast row {m} of the arrays is not test image {test_index}")
-            contrast = ContrastMap(arrays["contrastive_integrated_gradients"][m].sum(axis=-1),
+            contrast = ContrastMap({c.key: c.reduced(arrays[f"contrastive_{c.key}"][m]) for c in contrast_methods()},
                                    _completeness(record["contrast"]["completeness"]),
-                                   arrays["contrastive_expected_gradients"][m].sum(axis=-1),
                                    _completeness(record["contrast"]["expected_gradients_completeness"]))
         examples.append(Example(
             test_index=test_index,
@@ -185,12 +192,12 @@ def _check_shapes(arrays: Mapping[str, np.ndarray]) -> None:
     count, shape = len(arrays["index"]), arrays["image"].shape
     if len(shape) != 4:
         raise ValueError(f"'image' must be (rows, height, width, channels), got shape {shape}")
-    for name in ROW_MAPS:
+    for name in row_maps():
         if arrays[name].shape != shape:
             raise ValueError(f"'{name}' has shape {arrays[name].shape}, 'image' {shape}")
     if arrays["target"].shape != (count,) or arrays["index"].shape != (count,) or shape[0] != count:
         raise ValueError(f"'index' and 'target' must hold one value per row ({shape[0]} rows)")
-    for name in ("contrastive_integrated_gradients", "contrastive_expected_gradients"):
+    for name in (f"contrastive_{m.key}" for m in contrast_methods()):
         contrast = arrays[name].shape
         if contrast[1:] != shape[1:] or arrays["contrast_index"].shape != contrast[:1]:
             raise ValueError(f"'contrast_index' and '{name}' must have one row per contrast map shaped like the "
@@ -205,15 +212,10 @@ def _row(arrays: Mapping[str, np.ndarray], record: Mapping[str, Any], test_index
         raise ValueError(f"row {r} of the arrays does not attribute target {target} of test image {test_index}")
     return AttributionRow(
         target=target,
-        gradient=arrays["gradient"][r].sum(axis=-1),
-        saliency=arrays["saliency"][r].max(axis=-1),
-        gradient_x_input=arrays["gradient_x_input"][r].sum(axis=-1),
-        smoothgrad=arrays["smoothgrad"][r].sum(axis=-1),
-        integrated_gradients=arrays["integrated_gradients"][r].sum(axis=-1),
-        expected_gradients=arrays["expected_gradients"][r].sum(axis=-1),
+        maps={m.key: m.reduced(arrays[m.key][r]) for m in methods()},
         completeness=_completeness(record["completeness"]),
         eg_completeness=_completeness(record["expected_gradients_completeness"]),
-        smoothgrad_noise=_number(record.get("smoothgrad_noise")),
+        noise={m.key: _number(record.get(f"{m.key}_noise")) for m in methods() if m.halves is not None},
     )
 
 

@@ -8,6 +8,7 @@ TensorFlow tensors, so presentation code never imports TensorFlow.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -45,50 +46,62 @@ class Completeness:
         return bool(self.relative_error <= self.tolerance)
 
 
+class MapsByKey:
+    """Maps held by method key (``maps``), read as ``x.map(key)`` or as an attribute ``x.<key>``
+    (e.g. ``row.integrated_gradients``)."""
+
+    maps: Mapping[str, np.ndarray]
+
+    def map(self, key: str) -> np.ndarray:
+        """The (H, W) map of method ``key``."""
+        return self.maps[key]
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        maps = self.__dict__.get("maps")
+        if maps is None or name not in maps:
+            raise AttributeError(name)
+        return maps[name]
+
+
 @dataclass(frozen=True)
-class AttributionRow:
+class AttributionRow(MapsByKey):
     """The maps of one (example, target class) pair.
 
-    All maps have shape (H, W) (channels already reduced for display: the gradient
-    and IG summed over channels, the saliency max over channels; MNIST has one channel).
+    All maps have shape (H, W) (channels already reduced for display as each method says,
+    :meth:`generator.methods.Method.reduced`: summed, or the max for saliency).
 
     Attributes:
         target: class index whose logit was differentiated.
-        gradient: ∂logit_t/∂x, logit units per unit of input intensity.
-        saliency: |∂logit_t/∂x|, same units.
-        gradient_x_input: x ⊙ ∂logit_t/∂x, logit units.
-        smoothgrad: ∂logit_t/∂x averaged over noisy copies of x, logit units per unit intensity.
-        smoothgrad_noise: the SmoothGrad map's estimated relative L1 distance to its expectation,
-            from its two halves of samples; NaN if not known.
-        integrated_gradients: IG map, logit units (sums to ≈ logit_delta).
-        expected_gradients: Expected-Gradients map (IG averaged over baselines drawn from the
-            training images), logit units.
-        completeness: the completeness check of the IG map.
+        maps: method key → its map, one per method of the catalogue (:mod:`generator.methods`),
+            in its order; units as the method's ``unit`` says.
+        completeness: the completeness check of the IG map (sums to ≈ logit_delta).
         eg_completeness: that of the Expected-Gradients map (it holds in expectation).
+        noise: method key → its map's estimated relative L1 distance to its expectation, from
+            its two halves of samples (the methods with ``halves``, e.g. SmoothGrad); NaN if not known.
     """
 
     target: int
-    gradient: np.ndarray
-    saliency: np.ndarray
-    gradient_x_input: np.ndarray
-    smoothgrad: np.ndarray
-    integrated_gradients: np.ndarray
-    expected_gradients: np.ndarray
+    maps: Mapping[str, np.ndarray]
     completeness: Completeness
     eg_completeness: Completeness
-    smoothgrad_noise: float = float("nan")
+    noise: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class ContrastMap:
-    """IG and EG of logit_pred − logit_true for a misclassified image, (H, W) in logit units.
+class ContrastMap(MapsByKey):
+    """The contrast maps of a misclassified image: score_pred − score_true attributed by every
+    method that has one (:func:`generator.methods.contrast_methods`), (H, W) in logit units.
 
     Positive pixels pushed the model towards the predicted class and away from the true one.
+
+    Attributes:
+        maps: method key → its contrast map.
+        completeness: the IG contrast map's completeness check.
+        eg_completeness: the EG contrast map's.
     """
 
-    integrated_gradients: np.ndarray
+    maps: Mapping[str, np.ndarray]
     completeness: Completeness
-    expected_gradients: np.ndarray
     eg_completeness: Completeness
 
 

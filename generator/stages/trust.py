@@ -43,7 +43,7 @@ import numpy as np
 
 from generator.plumbing.input_scale import UNIT, InputScale
 from generator.plumbing.settings import Settings
-from generator.stages.method_maps import METHOD_KEYS
+from generator.methods import keys
 from generator.stages.similarity import METRICS
 from generator.stages.trust_curves import DIRECTIONS, FILLS, faithfulness_evidence
 from generator.stages.trust_records import Trust, TrustEvidence
@@ -54,6 +54,9 @@ from generator.stages.trust_summary import summarise
 Log = Callable[[str], None]
 TRUST_FORMAT = 11  # 11: Smooth MPRT on 8 images; 10: curves in 5% steps; images until the verdicts' effects are precise
 """Bump when this stage changes what it computes, so cached results are dropped."""
+METHOD_KEYS = keys()
+"""The keys of :data:`~generator.methods.CATALOGUE` (the code asks :func:`~generator.methods.keys`)."""
+
 __all__ = ["DIRECTIONS", "FILLS", "METHOD_KEYS", "METRICS", "TRUST_FORMAT", "Trust", "TrustEvidence",
            "measure_trust", "random_other_classes", "sanity_evidence", "summarise", "trust_sample"]
 
@@ -82,7 +85,7 @@ def measure_trust(model: object, dataset: object, predictions: np.ndarray, publi
     random_label_fn, random_labels = random_label_network(model, dataset, settings, log, input_scale)
     sanity, precision = precise_sanity(model, to_model_input(dataset.x_test[sample]), np.asarray(predictions)[sample],
                                random_label_fn, settings, baselines, log, input_scale)
-    sample = sample[:len(sanity.methods[METHOD_KEYS[0]].target.ssim)]  # the images the checks took
+    sample = sample[:len(sanity.methods[keys()[0]].target.ssim)]  # the images the checks took
     fills = faithfulness_evidence(model, to_model_input(dataset.x_test[faithful]), np.asarray(predictions)[faithful],
                                   trust.random_orders, settings, baselines, log, input_scale)
     faithful = faithful[:max(len(value.sample) for value in fills.values())]  # the images any fill took

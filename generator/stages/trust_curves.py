@@ -21,7 +21,8 @@ from generator.plumbing.input_scale import UNIT, InputScale
 from generator.plumbing.settings import Settings
 from generator.stages import faithfulness as faith
 from generator.stages import road
-from generator.stages.method_maps import METHOD_KEYS, every_method_maps
+from generator.methods import keys
+from generator.stages.method_maps import every_method_maps
 from generator.stages.precision import StoppingRule, batch_seed, until_precise
 from generator.stages.trust_records import FillEvidence, OrderCurves
 
@@ -51,15 +52,15 @@ class GrowingMaps:
         self.grad_fn, self.images, self.targets = grad_fn, images, targets
         self.settings, self.baselines = settings, baselines
         self.rankings: dict[str, np.ndarray] = {key: np.zeros((0, int(np.prod(images.shape[1:3]))), np.int64)
-                                                for key in METHOD_KEYS}
+                                                for key in keys()}
 
     def upto(self, n: int) -> dict[str, np.ndarray]:
         """(n, H·W) pixel rankings of every method's maps of the first ``n`` images."""
-        done = len(self.rankings[METHOD_KEYS[0]])
+        done = len(self.rankings[keys()[0]])
         if n > done:
             maps = every_method_maps(self.grad_fn, self.images[done:n], self.targets[done:n],
                                      self.settings.attribution, self.settings.seed, self.baselines).maps
-            for key in METHOD_KEYS:
+            for key in keys():
                 self.rankings[key] = np.concatenate([self.rankings[key], faith.ranking(maps[key])])
         return {key: value[:n] for key, value in self.rankings.items()}
 

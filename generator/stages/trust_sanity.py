@@ -21,7 +21,8 @@ from generator import attributions as attr
 from generator.plumbing.input_scale import UNIT, InputScale
 from generator.plumbing.settings import Settings
 from generator.stages import faithfulness as faith
-from generator.stages.method_maps import METHOD_KEYS, every_method_maps
+from generator.methods import keys
+from generator.stages.method_maps import every_method_maps
 from generator.stages.mprt import discrete_entropy, relative_rise, smooth_mprt
 from generator.stages.precision import Precision, StoppingRule, batch_seed, until_precise
 from generator.stages.similarity import METRICS, Comparison, similarity
@@ -110,10 +111,10 @@ def sanity_evidence(model: object, images: np.ndarray, targets: np.ndarray, rand
     measured = every_method_maps(trained_fn, images, targets, attribution, seed, baselines)
     trained, ms = measured.maps, measured.ms_per_image
     layers, skipped = weighted_layers(model)
-    comparisons: dict[str, dict[str, list[Comparison]]] = {"cascade": {k: [] for k in METHOD_KEYS},
-                                                           "independent": {k: [] for k in METHOD_KEYS}}
+    comparisons: dict[str, dict[str, list[Comparison]]] = {"cascade": {k: [] for k in keys()},
+                                                           "independent": {k: [] for k in keys()}}
     done: dict[frozenset[str], dict[str, np.ndarray]] = {}  # the same layers randomised give the same model
-    grid = [np.stack([trained[k][:2] for k in METHOD_KEYS])]
+    grid = [np.stack([trained[k][:2] for k in keys()])]
     fully_randomised: dict[str, np.ndarray] | None = None
     full_copy = None
     variants, reason = randomised_models(model, seed)
@@ -127,10 +128,10 @@ def sanity_evidence(model: object, images: np.ndarray, targets: np.ndarray, rand
             if randomised not in done:
                 done[randomised] = maps_of(gradient_function(copy), images, targets)
             maps = done[randomised]
-            for key in METHOD_KEYS:
+            for key in keys():
                 comparisons[variant][key].append(similarity(trained[key], maps[key]))
             if variant == "cascade":
-                grid.append(np.stack([maps[k][:2] for k in METHOD_KEYS]))
+                grid.append(np.stack([maps[k][:2] for k in keys()]))
                 fully_randomised, full_copy = maps, copy
     data_maps = None if random_label_fn is None else maps_of(random_label_fn, images, targets)
     other_maps = maps_of(trained_fn, images, random_other_classes(targets, trained_fn.classes,
@@ -139,7 +140,7 @@ def sanity_evidence(model: object, images: np.ndarray, targets: np.ndarray, rand
     smooth_sample = (np.sort(np.random.default_rng(seed + 2).choice(n, size=min(SMOOTH_MPRT_IMAGES, n),
                                                                     replace=False))
                      if start == 0 else np.zeros(0, np.int64))
-    smooth = {key: np.full(len(smooth_sample), np.nan) for key in METHOD_KEYS}
+    smooth = {key: np.full(len(smooth_sample), np.nan) for key in keys()}
     if full_copy is not None and len(smooth_sample):
         log(f"trust: Smooth MPRT, {SMOOTH_MPRT_SAMPLES} noisy copies of {len(smooth_sample)} images, trained "
             "and fully randomised")
@@ -149,7 +150,7 @@ def sanity_evidence(model: object, images: np.ndarray, targets: np.ndarray, rand
         before = maps_of(trained_fn, flat, repeated)
         after = maps_of(gradient_function(full_copy), flat, repeated)
         shape = (SMOOTH_MPRT_SAMPLES, len(smooth_sample), *images.shape[1:3])
-        smooth = {key: smooth_mprt(before[key].reshape(shape), after[key].reshape(shape)) for key in METHOD_KEYS}
+        smooth = {key: smooth_mprt(before[key].reshape(shape), after[key].reshape(shape)) for key in keys()}
 
     def method(key: str) -> MethodSanity:
         full = None if fully_randomised is None else fully_randomised[key]
@@ -169,7 +170,7 @@ def sanity_evidence(model: object, images: np.ndarray, targets: np.ndarray, rand
 
     unreachable = (None if fully_randomised is None else
                    np.all(trained["gradient"] == 0, axis=0) & np.all(fully_randomised["gradient"] == 0, axis=0))
-    return Sanity({key: method(key) for key in METHOD_KEYS}, tuple(layers), tuple(skipped),
+    return Sanity({key: method(key) for key in keys()}, tuple(layers), tuple(skipped),
                   np.stack(grid).astype(np.float32), smooth_sample, reason, unreachable)
 
 
@@ -182,7 +183,7 @@ def joined(parts: list[Sanity]) -> Sanity:
     the figure grid and the layers from the first batch; a pixel unreachable only if it is in every
     batch; each method's milliseconds per image averaged over the images."""
     first = parts[0]
-    sizes = [len(p.methods[METHOD_KEYS[0]].target.ssim) for p in parts]
+    sizes = [len(p.methods[keys()[0]].target.ssim) for p in parts]
 
     def method(key: str) -> MethodSanity:
         ours = [p.methods[key] for p in parts]
@@ -195,7 +196,7 @@ def joined(parts: list[Sanity]) -> Sanity:
 
     masks = [p.unreachable for p in parts]
     unreachable = None if any(mask is None for mask in masks) else np.logical_and.reduce(masks)
-    return Sanity({key: method(key) for key in METHOD_KEYS}, first.layers, first.skipped_layers, first.grid,
+    return Sanity({key: method(key) for key in keys()}, first.layers, first.skipped_layers, first.grid,
                   first.smooth_sample, first.randomisation_skipped, unreachable)
 
 
@@ -221,7 +222,7 @@ def precise_sanity(model: object, images: np.ndarray, targets: np.ndarray, rando
 
     def extend(n: int) -> list[np.ndarray]:
         nonlocal taken
-        start = sum(len(p.methods[METHOD_KEYS[0]].target.ssim) for p in parts)
+        start = sum(len(p.methods[keys()[0]].target.ssim) for p in parts)
         parts.append(sanity_evidence(model, images[start:n], targets[start:n], random_label_fn, settings, baselines,
                                      log if start == 0 else (lambda line: None), input_scale, start=start))
         taken = joined(parts)

@@ -95,5 +95,5 @@ def test_maps_and_noise_do_not_depend_on_chunk_size_or_batch_order():
 def test_the_gallery_caption_prints_smoothgrad_noise_when_known():
     check = Completeness(1.0, 1.0, 0.0, 17)
     eg = Completeness(0.9, 1.0, 0.1, 64, 0.41)
-    assert "SmoothGrad noise ≈ 39% of the map" in _check_cells(check, "Δlogit", eg, 0.387)["check"]  # to nearest
+    assert "SmoothGrad noise ≈ 39% of the map" in _check_cells(check, "Δlogit", eg, {"smoothgrad": 0.387})["check"]  # to nearest
     assert "SmoothGrad" not in _check_cells(check, "Δlogit", eg)["check"]

@@ -55,7 +55,7 @@ from typing import Any
 import pytest
 
 from generator.figures.baselines import COLUMN_TITLES
-from generator.figures.trust import TITLES
+from generator.figures.trust import title as method_title
 from generator.stages.baselines import COLUMNS as BASELINE_COLUMNS
 from generator.stages.faithfulness import bootstrap
 from generator.stages.randomisation import train_on_random_labels
@@ -339,7 +339,7 @@ def trust(page: Page, m: dict[str, Any]) -> None:
     randomised = page.table("Method", *measures, "Efficient MPRT", "Smooth MPRT")
     data = page.table_exact("Method", *measures)
     for key in METHODS:
-        method, title = methods[key], TITLES[key]
+        method, title = methods[key], method_title(key)
         full = {name: values[-1] for name, values in method["randomisation"]["intervals"].items()}
         for column, name in zip(measures, keys):
             page.cell(randomised, title, column, f"{title}, every layer randomised: {name}", interval(full[name]))
@@ -349,7 +349,7 @@ def trust(page: Page, m: dict[str, Any]) -> None:
             page.cell(randomised, title, column, f"{title}: {column}", interval(method["mprt"][name]))
     card = page.table_exact("Method", "Model randomisation", "Data randomisation")
     for key in METHODS:
-        method, title = methods[key], TITLES[key]
+        method, title = methods[key], method_title(key)
         page.cell(card, title, "Model randomisation", f"{title}: the model-randomisation effect",
                   interval(method["randomisation"]["intervals"]["spearman_abs_support"][-1]))
         page.cell(card, title, "Data randomisation", f"{title}: the data-randomisation effect",
@@ -360,7 +360,7 @@ def trust(page: Page, m: dict[str, Any]) -> None:
         for fill, name in fills.items():
             column = f"{direction.title()}: {name} fill"
             for key in METHODS:
-                page.cell(verdicts, TITLES[key], column, f"{TITLES[key]} {direction} effect, {fill}",
+                page.cell(verdicts, method_title(key), column, f"{method_title(key)} {direction} effect, {fill}",
                           interval(methods[key][f"{direction}_auc"][fill]))
             # The control: the better mean of the two model-free orders (the rule, re-derived here).
             control = better((t["controls"][c][f"{direction}_auc"][fill] for c in ("random", "image_only")),
@@ -368,7 +368,7 @@ def trust(page: Page, m: dict[str, Any]) -> None:
             page.cell(verdicts, "Control", column, f"{direction} control, {fill}", interval(control))
     target = page.table("Method", "Another class: signed Spearman", "ms per image")
     for key in METHODS:
-        method, title = methods[key], TITLES[key]
+        method, title = methods[key], method_title(key)
         page.cell(target, title, "Another class: signed Spearman", f"{title} vs another class, signed",
                   interval(method["random_target"]["spearman"]))
         page.cell(target, title, "Another class: Spearman of \\|map\\|", f"{title} vs another class, |map|",
@@ -379,7 +379,7 @@ def trust(page: Page, m: dict[str, Any]) -> None:
     if page.count(r"Zero in both maps"):
         shared = page.table("Method", "Zero in both maps")
         for key in METHODS:
-            method, title = methods[key], TITLES[key]
+            method, title = methods[key], method_title(key)
             page.cell(shared, title, 1, f"{title}: zero in both maps", [method["both_zero_share"]])
             page.cell(shared, title, 2, f"{title}: |map| against edges, trained", [method["image_only"]["spearman_abs"]])
             page.cell(shared, title, 3, f"{title}: |map| against edges, randomised",
@@ -389,7 +389,7 @@ def trust(page: Page, m: dict[str, Any]) -> None:
     for key in METHODS:
         independent = methods[key]["randomisation"]["independent"]
         for i in range(len(independent["ssim"])):
-            page.cell(layers, TITLES[key], i + 1, f"{TITLES[key]} with layer {i + 1} alone randomised",
+            page.cell(layers, method_title(key), i + 1, f"{method_title(key)} with layer {i + 1} alone randomised",
                       [independent[rank(key)][i], independent["spearman_abs_support"][i], independent["ssim"][i]])
     smooth = t["smooth_mprt"]
     target = m["settings"]["trust"]["area_precision"]
@@ -434,7 +434,7 @@ def trust(page: Page, m: dict[str, Any]) -> None:
     areas = page.table("Control", "Deletion, black", "Insertion, black")
     columns = [(i, name) for i, name in enumerate(areas.header) if i]
     direction = "deletion"
-    rows = [(TITLES[name], t["controls"][name]) for name in ("random", "image_only")]
+    rows = [(method_title(name), t["controls"][name]) for name in ("random", "image_only")]
     for i, heading in columns:
         direction = heading.split(",")[0].lower() if "," in heading else direction
         fill = {"black": "black", "blurred": "blur", "road": "road"}[heading.split(", ")[-1].lower()]
@@ -446,7 +446,7 @@ def baselines(page: Page, m: dict[str, Any]) -> None:
     shares = m["attribution"]["black_share"]
     methods = page.table("Method", "Share of \\|attribution\\| on black pixels")
     for key in METHODS:
-        page.cell(methods, TITLES[key], 1, f"{TITLES[key]}'s black share", [shares[key]])
+        page.cell(methods, method_title(key), 1, f"{method_title(key)}'s black share", [shares[key]])
     seeing = re.search(r"The others do: (?P<v>[^\n]+(?:\n[^\n]+)*?)\.\n", page.text)
     if seeing:
         names = [key for key in METHODS if shares[key] > 0]
@@ -532,7 +532,7 @@ def decoy(page: Page, m: dict[str, Any]) -> None:
     mass = page.table("Method", "Decoy model", "Normal model", "Decoy ÷ normal")
     corners = page.table("Method", "Model")
     for key in METHODS:
-        title, method = TITLES[key], d["methods"][key]
+        title, method = method_title(key), d["methods"][key]
         for table, metric in ((rank, "rank_accuracy"), (mass, "mass_accuracy")):
             for column, model in (("Decoy model", "decoy"), ("Normal model", "normal")):
                 page.cell(table, title, column, f"{title} {metric}, {model} model", interval(method[metric][model]))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
+from generator.methods import keys
 from generator.figures.example import (
     MIN_SCALE,
     MapScales,
@@ -57,14 +58,15 @@ def test_map_scales_ignore_non_finite_values_and_never_return_zero():
     scales = map_scales([example], percentile=100)
     assert scales.gradient == pytest.approx(3.0)
     assert scales.integrated_gradients == MIN_SCALE
-    assert map_scales([]) == MapScales(*(MIN_SCALE,) * 6)
+    assert map_scales([]) == MapScales(dict.fromkeys(keys(), MIN_SCALE))
 
 
 def test_contrast_maps_share_their_methods_scale():
     image = np.zeros((2, 2), np.float32)
     row = make_row(0, np.ones((2, 2)), ig=np.ones((2, 2)))
     check = Completeness(36.0, 36.0, 0.0, 64)
-    contrast = ContrastMap(np.full((2, 2), 9.0), check, np.full((2, 2), -5.0), check)
+    contrast = ContrastMap({"integrated_gradients": np.full((2, 2), 9.0), "expected_gradients": np.full((2, 2), -5.0)},
+                           check, check)
     example = Example(1, 1, 0, 0.9, image, (row, row), contrast)
     scales = map_scales([example], percentile=100)
     assert scales.integrated_gradients == pytest.approx(9.0) and scales.expected_gradients == pytest.approx(5.0)
@@ -94,8 +96,7 @@ def test_same_inputs_give_the_same_bytes_and_leave_the_file_alone(tmp_path):
     assert path.read_bytes() == first
     assert path.stat().st_mtime_ns == first_mtime
     # Another scale changes the picture, and the file.
-    wider = MapScales(scales.gradient * 2, scales.saliency, scales.gradient_x_input, scales.smoothgrad,
-                      scales.integrated_gradients, scales.expected_gradients)
+    wider = MapScales({**scales.limits, "gradient": scales.gradient * 2})
     assert draw_example(example, wider, NAMES, path) is True
 
 
@@ -151,8 +152,9 @@ def test_training_curves_draw_for_any_number_of_epochs(tmp_path, history):
 
 def test_contrast_adds_a_row_and_misses_are_flagged(tmp_path):
     wrong = make_example(1234, 2, 7, seed=1)
-    contrast = ContrastMap(np.ones((28, 28), np.float32), Completeness(784.0, 700.0, 0.12, 1024),
-                           -np.ones((28, 28), np.float32), Completeness(-784.0, -790.0, 0.008, 64))
+    contrast = ContrastMap({"integrated_gradients": np.ones((28, 28), np.float32),
+                            "expected_gradients": -np.ones((28, 28), np.float32)},
+                           Completeness(784.0, 700.0, 0.12, 1024), Completeness(-784.0, -790.0, 0.008, 64))
     with_contrast = Example(1234, 2, 7, 0.93, wrong.image, wrong.rows, contrast)
     scales = map_scales([with_contrast])
     draw_example(wrong, scales, NAMES, tmp_path / "two.png")

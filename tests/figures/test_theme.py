@@ -70,9 +70,9 @@ def test_figures_are_deterministic_in_both_themes(tmp_path):
 
 
 def test_saliency_is_drawn_in_the_gallerys_sequential_map_and_the_signed_maps_in_its_diverging_one(tmp_path):
-    from generator.stages.gallery import METHOD_COLUMNS
+    from generator.methods import methods
 
-    gallery = {key: ("RdBu_r" if signed else "viridis") for key, _, _, signed, _ in METHOD_COLUMNS}
+    gallery = {m.key: ("RdBu_r" if m.signed else "viridis") for m in methods()}
     images = svg_images(cascade(tmp_path))  # rows = methods, three columns each, in drawing order
     assert len(images) == 3 * len(METHOD_KEYS)
     for r, key in enumerate(METHOD_KEYS):

@@ -42,8 +42,9 @@ def published():
     contrast_eg = RNG.normal(size=(2, H, W, 1)).astype(np.float32)
     contrast_eg[1, :, : W // 2] *= 10  # test 2's contrast EG lies mostly on black pixels
     return AttributionArrays(
-        index=np.array([0, 1, 1, 2, 2]), target=np.array([0, 1, 2, 2, 0]), image=images, gradient=maps,
-        saliency=np.abs(maps), gradient_x_input=images * maps, smoothgrad=maps, smoothgrad_noise=np.full(5, np.nan),
+        index=np.array([0, 1, 1, 2, 2]), target=np.array([0, 1, 2, 2, 0]), image=images,
+        maps={"gradient": maps, "saliency": np.abs(maps), "gradient_x_input": images * maps, "smoothgrad": maps},
+        noise={"smoothgrad": np.full(5, np.nan)},
         ig=checked(images * maps),
         eg=checked(maps), contrast_index=np.array([1, 2]), contrast=checked(images[[1, 3]] * maps[[1, 3]]),
         contrast_eg=checked(contrast_eg))

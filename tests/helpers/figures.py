@@ -10,12 +10,8 @@ def make_row(target: int, gradient: np.ndarray, ig: np.ndarray | None = None) ->
     total = float(np.nansum(ig))
     return AttributionRow(
         target=target,
-        gradient=gradient,
-        saliency=np.abs(gradient),
-        gradient_x_input=gradient * 0.5,
-        smoothgrad=gradient * 0.8,
-        integrated_gradients=ig,
-        expected_gradients=ig * 0.9,
+        maps={"gradient": gradient, "saliency": np.abs(gradient), "gradient_x_input": gradient * 0.5,
+              "smoothgrad": gradient * 0.8, "integrated_gradients": ig, "expected_gradients": ig * 0.9},
         completeness=Completeness(total, total * 1.004, 0.004, 64),
         eg_completeness=Completeness(total * 0.9, total * 0.91, 0.011, 64),
     )

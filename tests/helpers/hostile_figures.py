@@ -23,7 +23,8 @@ NAMES = ("0", "1", "2", "3", GOOD_MATH, "5", "6", "7", "8", BAD_MATH)
 def contrast_example() -> Example:
     wrong = make_example(42, 4, 9)
     check = Completeness(1.0, 1.0, 0.0, 64)
-    contrast = ContrastMap(np.ones((28, 28), np.float32), check, -np.ones((28, 28), np.float32), check)
+    contrast = ContrastMap({"integrated_gradients": np.ones((28, 28), np.float32),
+                            "expected_gradients": -np.ones((28, 28), np.float32)}, check, check)
     return Example(42, 4, 9, 0.6, wrong.image, wrong.rows, contrast)
 
 

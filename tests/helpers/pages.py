@@ -24,9 +24,12 @@ def _example(test_index: int, true: int, predicted: int, confidence: float) -> E
     maps = np.linspace(-1, 1, 16, dtype=np.float32).reshape(4, 4)
     targets = (true,) if true == predicted else (predicted, true)
     check = Completeness(0.0, 0.0, 0.0, 8)
-    rows = tuple(AttributionRow(t, maps, abs(maps), maps, maps, maps, -maps, check, check) for t in targets)
-    contrast = None if true == predicted else ContrastMap(maps, Completeness(1.0, 1.0, 0.0, 8), -maps,
-                                                          Completeness(0.9, 1.0, 0.1, 8))
+    by_method = {"gradient": maps, "saliency": abs(maps), "gradient_x_input": maps, "smoothgrad": maps,
+                 "integrated_gradients": maps, "expected_gradients": -maps}
+    rows = tuple(AttributionRow(t, by_method, check, check) for t in targets)
+    contrast = None if true == predicted else ContrastMap(
+        {"integrated_gradients": maps, "expected_gradients": -maps}, Completeness(1.0, 1.0, 0.0, 8),
+        Completeness(0.9, 1.0, 0.1, 8))
     return Example(test_index, true, predicted, confidence, maps, rows, contrast)
 
 

@@ -37,9 +37,10 @@ def published(tmp_path):
     image = rng.random((4, 28, 28, 1)).astype(np.float32)
     gradient = maps(4)
     arrays = AttributionArrays(
-        index=np.array(INDEX, np.int64), target=np.array(TARGET, np.int64), image=image, gradient=gradient,
-        saliency=np.abs(gradient), gradient_x_input=image * gradient, smoothgrad=maps(4),
-        smoothgrad_noise=np.array([0.3, 0.25, np.nan, 0.4]),
+        index=np.array(INDEX, np.int64), target=np.array(TARGET, np.int64), image=image,
+        maps={"gradient": gradient, "saliency": np.abs(gradient), "gradient_x_input": image * gradient,
+              "smoothgrad": maps(4)},
+        noise={"smoothgrad": np.array([0.3, 0.25, np.nan, 0.4])},
         ig=checked(maps(4), [1.5, 2.25, -0.75, 3.0], [1.5, 2.25, -0.5, 3.0], [0.0, 0.0, 0.5, 0.0], [64, 64, 128, 64]),
         eg=checked(maps(4), [1.25, 2.0, -0.5, 2.5], [1.5, 2.0, -0.5, 3.0], [0.25, 0.0, 0.0, 0.25], [64] * 4),
         contrast_index=np.array([42], np.int64),

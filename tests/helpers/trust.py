@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from generator.figures.trust import TITLES
+from generator.figures.trust import title
 from generator.pages.trust import grouped
 from generator.stages.intervals import Interval
 from generator.stages.similarity import Comparison
@@ -146,7 +146,7 @@ def check_every_verdict(record: dict, page: str) -> None:
     """The manifest's verdicts are the rules' on its own numbers, and the page shows the same."""
     derived = rederived_verdicts(record)
     assert published_verdicts(record) == derived
-    assert page_verdicts(page) == {TITLES[key]: verdicts for key, verdicts in derived.items()}
+    assert page_verdicts(page) == {title(key): verdicts for key, verdicts in derived.items()}
     assert record["rules"] == RULES
     first_result = page.index("## Method card")
     for words in RULES.values():

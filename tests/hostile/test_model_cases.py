@@ -532,7 +532,7 @@ def test_maps_with_nan_values_from_finite_scores_are_never_published():
     smoothgrad = arrays.smoothgrad.copy()
     smoothgrad[1, 3, 4, 0] = np.nan
     contrast = dataclasses.replace(arrays.contrast_eg, maps=np.full_like(arrays.contrast_eg.maps, np.inf))
-    broken = dataclasses.replace(arrays, smoothgrad=smoothgrad, contrast_eg=contrast)
+    broken = dataclasses.replace(arrays, maps={**arrays.maps, "smoothgrad": smoothgrad}, contrast_eg=contrast)
     rows = len(arrays.index) + len(arrays.contrast_index)
     assert non_finite_rows(broken) == 1 + len(arrays.contrast_index)
     check_gates(Settings(), 1.0, completeness_summary(arrays, 0.01), non_finite_rows(arrays), rows)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from generator.plumbing.settings import AttributionSettings
-from generator.stages.baselines import COLUMNS, GALLERY_MAPS, black_shares, choose_rows, share_on_black, study_maps
+from generator.methods import keys
+from generator.stages.baselines import COLUMNS, black_shares, choose_rows, share_on_black, study_maps
 from tests.helpers.baselines import RNG, H, LinearScores, W, published
 
 
@@ -17,7 +18,7 @@ def test_share_on_black_is_the_absolute_mass_on_black_pixels():
 
 def test_black_shares_are_zero_for_maps_multiplied_by_the_input():
     shares = black_shares(published())
-    assert set(shares) == set(GALLERY_MAPS)
+    assert set(shares) == set(keys())
     assert shares["gradient_x_input"] == 0 and shares["integrated_gradients"] == 0
     assert 0.3 < shares["gradient"] < 0.7  # random maps, half the pixels black
 
@@ -62,9 +63,9 @@ def handmade_study():
         test_index=np.array([7, 9]), predicted=np.array([1, 2]), true=np.array([1, 0]), images=images, maps=maps,
         attribution_sum=total, score_delta=delta, relative_error=np.abs(total - delta) / np.abs(delta),
         study_black_share=np.zeros(len(COLUMNS)), eg_missing_ink=np.array([0.3, 0.6]),
-        black_share={key: 0.5 for key in GALLERY_MAPS}, eg_noise=np.array([0.2, 0.7]), long_draws=256,
+        black_share={key: 0.5 for key in keys()}, eg_noise=np.array([0.2, 0.7]), long_draws=256,
         eg_missing_ink_long=np.array([0.32, 0.55]), eg_missing_ink_halves=np.array([[0.31, 0.33], [0.5, 0.6]]),
-        candidates=5, candidates_median=0.4, black_share_maps={key: 12 for key in GALLERY_MAPS},
+        candidates=5, candidates_median=0.4, black_share_maps={key: 12 for key in keys()},
         black_pixels=np.array([0.75, 0.75]))
 
 
@@ -94,7 +95,7 @@ def test_eg_errors_are_in_score_units_and_of_sum_abs_on_the_page_the_figure_and_
     assert ink["share_long"] == [0.32, 0.55] and ink["share_halves"] == [[0.31, 0.33], [0.5, 0.6]]
     assert ink["black_pixels"] == [0.75, 0.75] and ink["candidates"] == 5 and ink["candidates_median"] == 0.4
     assert ink["density"] == pytest.approx(list(study.black_to_ink_density()))
-    assert ink["black_share_maps"] == {key: 12 for key in GALLERY_MAPS}
+    assert ink["black_share_maps"] == {key: 12 for key in keys()}
     render_all({PAGE: (TEMPLATE, baselines_context(study, tuple("012"), 12, mnist=False))}, TEMPLATES, tmp_path)
     page = (tmp_path / PAGE).read_text(encoding="utf-8")
     assert "Expected Gradients' sums are off by 0.250 to 0.400 logit, 10.00% to 10.00% of Σ|EG|" in page
@@ -110,7 +111,7 @@ def test_the_study_is_cached_as_its_record_and_read_back_unchanged():
                        np.full((H, W, 1), 0.25, np.float32), RNG.random((5, H, W, 1)).astype(np.float32), settings,
                        seed=1)
     back = from_arrays(BaselineStudy, to_arrays(study))
-    assert list(back.black_share) == list(GALLERY_MAPS) == list(back.black_share_maps)
+    assert list(back.black_share) == list(keys()) == list(back.black_share_maps)
     assert back.black_share == study.black_share and back.black_share_maps == study.black_share_maps
     assert (back.long_draws, back.candidates, back.baselines) == (study.long_draws, study.candidates, None)
     for name in ("maps", "relative_error", "eg_missing_ink_halves", "black_pixels", "test_index"):

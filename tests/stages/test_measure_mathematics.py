@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from generator import attributions as attr
+from generator.methods import keys
 from generator.figures.jobs import draw_all
 from generator.figures.theme import dark_path
 from generator.figures.mathematics import BASELINE_FIGURE, CONVERGENCE_FIGURE, READING_FIGURE, mathematics_jobs
@@ -44,14 +45,15 @@ def arrays_and_examples(settings: Settings) -> tuple[AttributionArrays, list[Exa
     ig = CheckedMaps(maps, check.attribution_sum, check.logit_delta, check.relative_error, np.full(3, 16), np.full(3, np.nan))
     none = CheckedMaps(np.zeros((0, 28, 28, 1), np.float32), *(np.zeros(0),) * 3, np.zeros(0, np.int64), np.zeros(0))
     gradient, _ = quadratic_grad_fn(images, targets)
-    arrays = AttributionArrays(index=np.array([11, 22, 33]), target=targets, image=images, gradient=gradient,
-                               saliency=np.abs(gradient), gradient_x_input=images * gradient, smoothgrad=gradient,
-                               smoothgrad_noise=np.full(3, 0.25),
+    arrays = AttributionArrays(index=np.array([11, 22, 33]), target=targets, image=images,
+                               maps={"gradient": gradient, "saliency": np.abs(gradient),
+                                     "gradient_x_input": images * gradient, "smoothgrad": gradient},
+                               noise={"smoothgrad": np.full(3, 0.25)},
                                ig=ig, eg=ig, contrast_index=np.zeros(0, np.int64), contrast=none, contrast_eg=none)
 
     def example(test_index: int, true: int, predicted: int, confidence: float) -> Example:
         check = Completeness(0.0, 0.0, 0.0, 16)
-        row = AttributionRow(predicted, *(np.zeros((28, 28)),) * 6, check, check)
+        row = AttributionRow(predicted, dict.fromkeys(keys(), np.zeros((28, 28))), check, check)
         return Example(test_index, true, predicted, confidence, np.zeros((28, 28)), (row,))
 
     return arrays, [example(11, 1, 1, 0.9), example(22, 7, 7, 0.99), example(33, 4, 1, 0.999)]

@@ -44,7 +44,7 @@ def test_the_loader_gives_back_what_the_build_drew(published):
             for name in ("gradient", "saliency", "gradient_x_input", "smoothgrad", "integrated_gradients"):
                 np.testing.assert_array_equal(getattr(row, name), getattr(expected_row, name))
             assert_same_completeness(row.completeness, expected_row.completeness)
-            np.testing.assert_equal(row.smoothgrad_noise, expected_row.smoothgrad_noise)
+            np.testing.assert_equal(row.noise, expected_row.noise)
         assert (loaded.contrast is None) == (expected.contrast is None)
     mistake = report.example(42)
     assert [row.target for row in mistake.rows] == [9, 4]
@@ -53,7 +53,7 @@ def test_the_loader_gives_back_what_the_build_drew(published):
     np.testing.assert_array_equal(mistake.contrast.integrated_gradients, arrays.contrast.maps[0, :, :, 0])
     assert np.isnan(mistake.contrast.completeness.relative_error)  # published as null
     assert mistake.contrast.completeness.steps == 4096
-    assert np.isnan(mistake.rows[0].smoothgrad_noise) and mistake.rows[1].smoothgrad_noise == 0.4  # null, 0.4
+    assert np.isnan(mistake.rows[0].noise["smoothgrad"]) and mistake.rows[1].noise["smoothgrad"] == 0.4  # null, 0.4
 
 
 def test_records_that_disagree_with_the_arrays_are_refused(published):

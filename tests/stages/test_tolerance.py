@@ -35,8 +35,9 @@ def three_maps() -> tuple[AttributionArrays, np.ndarray, Evaluation]:
     eg = CheckedMaps(maps, delta, delta, np.zeros(n), np.full(n, 64), np.full(n, 0.1))
     none = CheckedMaps(*(np.zeros((0, *a.shape[1:]), a.dtype) for a in (maps, delta, delta, delta)),
                        np.zeros(0, np.int64), np.zeros(0))
-    arrays = AttributionArrays(index=np.arange(n), target=np.arange(n), image=maps, gradient=maps, saliency=maps,
-                               gradient_x_input=maps, smoothgrad=maps, smoothgrad_noise=np.full(n, np.nan), ig=ig,
+    arrays = AttributionArrays(index=np.arange(n), target=np.arange(n), image=maps,
+                               maps={key: maps for key in ("gradient", "saliency", "gradient_x_input", "smoothgrad")},
+                               noise={"smoothgrad": np.full(n, np.nan)}, ig=ig,
                                eg=eg, contrast_index=np.zeros(0, np.int64), contrast=none, contrast_eg=none)
     labels = np.arange(n)
     evaluation = Evaluation(1.0, np.ones(10), np.eye(10, dtype=np.int64), labels, np.full(n, 0.9), np.ones(n))
