@@ -28,10 +28,11 @@ class Evidence:
     decoy: Any
 
 
-def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, arrays: Any, examples: Any,
+def measure_evidence(model: Any, trained: Any, dataset: Any, evaluation: Any, arrays: Any, examples: Any,
                      example_row: int | None, eg_baselines: np.ndarray, settings: Settings,
                      cache: Any, timings: Any, log: Log) -> Evidence:
-    """Run the three stages (each timed under its own name)."""
+    """Run the three stages (each timed under its own name) on ``model``, the report's
+    :class:`~generator.stages.report_model.ReportModel`."""
     from generator.stages import keys
 
     with timings.stage("baselines", log):
@@ -41,7 +42,7 @@ def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, 
         mean_image = to_model_input(dataset.x_train).mean(axis=0)
         study = from_arrays(cache.arrays(
             "baselines", keys.baselines_components(settings, dataset.sha256, trained.sha256),
-            lambda: study_maps(grad_fn, arrays, evaluation.predictions, dataset.y_test, example_row,
+            lambda: study_maps(model.grad_fn, arrays, evaluation.predictions, dataset.y_test, example_row,
                                mean_image, eg_baselines, settings.attribution, settings.seed)))
         study = replace(study, baselines=baseline_images(study.test_index, arrays, mean_image, settings.seed))
     trust = decoy = None
@@ -53,17 +54,17 @@ def measure_evidence(grad_fn: Any, trained: Any, dataset: Any, evaluation: Any, 
             published = [e.test_index for e in examples]
             trust = summarise(from_arrays(TrustEvidence, cache.arrays(
                 "trust", keys.trust_components(settings, dataset.sha256, trained.sha256, published),
-                lambda: to_arrays(measure_trust(trained.model, dataset, evaluation.predictions, published, eg_baselines,
-                                                settings, log, input_scale=settings.model.input)))),
+                lambda: to_arrays(measure_trust(model, dataset, evaluation.predictions, published, eg_baselines,
+                                                settings, log)))),
                 settings.seed)
     if settings.decoy.enabled:
         with timings.stage("decoy", log):
-            decoy = _decoy(trained, dataset, eg_baselines, settings, cache, log, evaluation.accuracy)
+            decoy = _decoy(model, trained, dataset, eg_baselines, settings, cache, log, evaluation.accuracy)
     return Evidence(study, trust, decoy)
 
 
-def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Settings, cache: Any, log: Log,
-           clean_accuracy: float = float("nan")) -> Any:
+def _decoy(model: Any, trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Settings, cache: Any,
+           log: Log, clean_accuracy: float = float("nan")) -> Any:
     """Train (or reuse) the decoy model, then measure where each method's maps point; the patches
     go where both the decoy model's network (the report's CNN) and the normal model read."""
     from generator.plumbing.records import from_arrays, to_arrays
@@ -85,9 +86,8 @@ def _decoy(trained: Any, dataset: Any, eg_baselines: np.ndarray, settings: Setti
     measured = from_arrays(decoy_stage.DecoyMeasurement, cache.arrays(
         "decoy", decoy_components(settings, decoy_data.sha256, decoy_model.sha256, trained.sha256),
         lambda: to_arrays(decoy_stage.measure_decoy(
-            decoy_model.model, trained.model, decoy_data, corners, maps_of, settings.decoy.images,
-            settings.decoy.patch, settings.seed, log, normal_input=settings.model.input,
-            normal_output=settings.model.output, placed=placed, chunk_size=settings.attribution.chunk_size))))
+            decoy_model.model, model, decoy_data, corners, maps_of, settings.decoy.images,
+            settings.decoy.patch, settings.seed, log, placed=placed))))
     return dataclasses.replace(decoy_stage.summarise(measured, settings.seed, clean_accuracy),
                                training=decoy_model.description)
 
