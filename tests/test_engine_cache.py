@@ -72,3 +72,14 @@ def test_many_models_gradient_functions_are_not_reported_as_retracing(caplog):
         for seed in range(7):
             attr.integrated_gradients(attr.GradientFunction(sweep_cnn(seed)), x, t, steps=6)
     assert not [record for record in caplog.records if "retracing" in record.getMessage()]
+
+
+@pytest.mark.parametrize("activation", [None, "softmax"])
+def test_a_model_trained_in_place_between_calls_is_attributed_with_its_new_weights(activation):
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(3, activation=activation)])
+    x, t = images(2)[:, :4, :4], np.array([0, 1])
+    before = attr.gradient(model, x, t)
+    model.set_weights([2.0 * w for w in model.get_weights()])  # the logits double, and so their gradient
+    np.testing.assert_allclose(attr.gradient(model, x, t), 2.0 * before, rtol=1e-5, atol=1e-7)

@@ -11,6 +11,21 @@ def _is_softmax(activation: Any) -> bool:
     return getattr(activation, "__name__", "") == "softmax"
 
 
+def is_softmax_layer(layer: Any) -> bool:
+    """Whether ``layer`` is a ``Softmax`` or ``Activation("softmax")`` layer."""
+    import keras
+
+    return isinstance(layer, keras.layers.Softmax) or (
+        isinstance(layer, keras.layers.Activation) and _is_softmax(layer.activation))
+
+
+def ends_in_softmax(model: Any) -> bool:
+    """Whether ``model``'s output layer is a softmax, or has a softmax activation: what
+    :func:`logits_model` removes."""
+    last = model.layers[-1]
+    return is_softmax_layer(last) or _is_softmax(getattr(last, "activation", None))
+
+
 def logits_model(model: Any) -> Any:
     """Return ``model`` itself, or a model of the same weights whose final softmax is left out.
 
@@ -25,11 +40,9 @@ def logits_model(model: Any) -> Any:
     import keras
 
     last = model.layers[-1]
-    is_softmax_layer = isinstance(last, keras.layers.Softmax) or (
-        isinstance(last, keras.layers.Activation) and _is_softmax(last.activation)
-    )
-    if not (is_softmax_layer or _is_softmax(getattr(last, "activation", None))):
+    if not ends_in_softmax(model):
         return model
+    softmax_layer = is_softmax_layer(last)
 
     def linear_copy(layer: Any) -> Any:
         config = layer.get_config()
@@ -37,7 +50,7 @@ def logits_model(model: Any) -> Any:
         return layer.__class__.from_config(config)
 
     if not isinstance(model, keras.Sequential):
-        if is_softmax_layer:
+        if softmax_layer:
             return keras.Model(model.input, last.input, name=f"{model.name}_logits")
         head = linear_copy(last)
         logits = head(last.input)
@@ -47,7 +60,7 @@ def logits_model(model: Any) -> Any:
     def clone_layer(layer: Any) -> Any:
         if layer.name != last.name:
             return layer.__class__.from_config(layer.get_config())
-        return keras.layers.Activation("linear", name=layer.name) if is_softmax_layer else linear_copy(layer)
+        return keras.layers.Activation("linear", name=layer.name) if softmax_layer else linear_copy(layer)
 
     clone = keras.models.clone_model(model, clone_function=clone_layer)
     clone.set_weights(model.get_weights())

@@ -14,6 +14,7 @@ from generator.plumbing.input_scale import UNIT, InputScale
 
 from ..protocols import GradFn
 from .adapter import GradientFunction
+from .scoring import ends_in_softmax
 
 _ATTRIBUTE = "_gradient_gallery_functions"
 
@@ -43,7 +44,11 @@ def shared_gradient_function(model: Any, chunk_size: int = 512, input_scale: Inp
 
 def as_grad_fn(model_or_fn: Any, chunk_size: int = 512) -> GradFn:
     """A ready gradient function: a Keras model's shared one (:func:`shared_gradient_function`, by
-    ``chunk_size``), a GradFn passed through."""
+    ``chunk_size``), so that calling a method batch after batch compiles once; a GradFn passed
+    through. A model ending in a softmax gets a new one each time: its logits are taken from a
+    copy of its weights, which training the model in place between calls would leave behind."""
     if isinstance(model_or_fn, GradientFunction) or not hasattr(model_or_fn, "layers"):
         return model_or_fn
+    if ends_in_softmax(model_or_fn):
+        return GradientFunction(model_or_fn, chunk_size=chunk_size)
     return shared_gradient_function(model_or_fn, chunk_size=chunk_size)
