@@ -7,15 +7,15 @@ for a gradient function (:class:`~.protocols.GradFn`) and Integrated Gradients f
 (:class:`~.protocols.PathSums`, chosen by :func:`~.path_sums.path_sums_for`).
 """
 
-from .engine import GradientFunction, as_grad_fn, logits_model, scoring_model, shared_gradient_function, with_softmax
-from .path_sums import path_sums_for
-from .protocols import GradFn, PathSums
 from .completeness import CompletenessCheck, completeness, completeness_check
+from .engine import GradientFunction, as_grad_fn, logits_model, scoring_model, shared_gradient_function, with_softmax
 from .expected_gradients import baseline_scores, expected_gradients
 from .gradient import gradient
 from .gradient_x_input import gradient_x_input
 from .integrated_gradients import (contrast_weights, contrastive_integrated_gradients, integrated_gradients,
                                    interpolate)
+from .path_sums import path_sums_for
+from .protocols import GradFn, PathSums
 from .quadrature import METHODS, quadrature
 from .saliency import saliency, saliency_from_gradient
 from .smoothgrad import image_noise, smoothgrad
