@@ -64,16 +64,15 @@ def reference_ig(model: Any, image: np.ndarray, target: int, steps: int, method:
 def floor_calls(grad_fn: attr.GradientFunction, images: np.ndarray, targets: np.ndarray,
                 steps: int, method: str) -> Callable[[], None]:
     """A callable making exactly the engine's compiled gradient calls (from black), on inputs
-    sliced beforehand: the sweep when the model has it (:mod:`generator.attributions.switch_sweep`),
-    else the straight-path calls when it has that shortcut (:mod:`generator.attributions.straight_path`),
-    else one call per chunk of path points."""
+    sliced beforehand: on ``grad_fn.path`` "sweep" the sweep (:mod:`generator.attributions.engine.switch_sweep`),
+    on "straight" the straight-path calls (:mod:`generator.attributions.engine.straight_path`), else one
+    call per chunk of path points."""
     alphas, weights = (np.asarray(a, np.float32) for a in attr.quadrature(method, steps))
     class_weights = grad_fn.class_weights(targets)
-    path, black = grad_fn.straight_path, np.zeros_like(images)
-    if path is not None and path.sweep is not None:  # its TensorFlow calls and the sweep between them
-        calls = [(lambda *arguments: path.sweep(*arguments, grad_fn.chunk_size),
-                  (images, black, class_weights, alphas, weights))]
-    elif path is not None:
+    path, black = grad_fn.straight_path_sums, np.zeros_like(images)
+    if grad_fn.path == "sweep":  # its TensorFlow calls and the sweep between them
+        calls = [(lambda *arguments: path(*arguments, grad_fn.chunk_size), (images, black, targets, alphas, weights))]
+    elif grad_fn.path == "straight":
         calls = [(path.compiled, (images[rows], black[rows], class_weights[rows], alphas[nodes], weights[nodes]))
                  for rows, nodes in path.calls(len(images), steps, grad_fn.chunk_size)]
     else:

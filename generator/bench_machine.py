@@ -12,9 +12,9 @@ Pooling, activations, biases and reshapes cost a few operations per element and 
 For the report's CNN the model's count is about 9.8 MFLOP per image-step, nine tenths of it in
 the second convolution. The engine performs less (:func:`performed_flops_per_image_step`): it
 runs the layers on the part of the image the model reads (26 × 26 of 28 × 28,
-:mod:`generator.attributions.unread_border`), and along a straight path it takes the first
-convolution once per image (:mod:`generator.attributions.straight_path`), and with the sweep the
-second convolution only where a unit switches (:mod:`generator.attributions.switch_sweep`). The achieved rate is
+:mod:`generator.attributions.engine.unread_border`), and along a straight path it takes the first
+convolution once per image (:mod:`generator.attributions.engine.straight_path`), and with the sweep the
+second convolution only where a unit switches (:mod:`generator.attributions.engine.switch_sweep`). The achieved rate is
 computed on the performed count, so it is not flattered by the work the engine skips.
 """
 
@@ -71,22 +71,22 @@ def performed_flops_per_image_step(grad_fn: Any, steps: int) -> float:
     """The FLOPs per image-step the engine performs for IG at ``steps`` nodes from a one-colour
     baseline: the layers on the part of the input the model reads; with the straight-path
     shortcut the first convolution once per image (forward on x′ and on x − x′, one input
-    gradient) instead of once per step; and with the sweep (:mod:`generator.attributions.switch_sweep`)
+    gradient) instead of once per step; and with the sweep (:mod:`generator.attributions.engine.switch_sweep`)
     per image the first convolution once more forward, the second twice forward and once back, the
     head once back and three kernel slices per switch (the mean of the sweep's last run), and per
     step z = A + α M."""
-    from generator.attributions.unread_border import read_extent
+    from generator.attributions.engine.unread_border import read_extent
 
     layers = layer_flops(grad_fn.model, read_extent(grad_fn.model))
-    path = grad_fn.straight_path
-    if path is None:
+    if grad_fn.path == "general":
         return float(sum(layer.forward + layer.backward for layer in layers))
     first, rest = layers[0], layers[1:]
-    if path.sweep is None:
+    if grad_fn.path == "straight":
         return sum(layer.forward + layer.backward for layer in rest) + (2 * first.forward + first.backward) / steps
     second, head = rest[0], rest[1:]
     kernel_rows, kernel_cols, inputs, outputs = (int(d) for d in grad_fn.model.layers[2].kernel.shape)
-    switches = float(np.mean(path.sweep.switches)) if len(path.sweep.switches) else 0.0
+    sweep = grad_fn.straight_path_sums
+    switches = float(np.mean(sweep.switches)) if len(sweep.switches) else 0.0
     per_image = (3 * first.forward + first.backward + 2 * second.forward + second.backward
                  + sum(layer.backward for layer in head) + switches * 6 * kernel_rows * kernel_cols * outputs)
     z_elements = second.forward / (2 * kernel_rows * kernel_cols * inputs)  # H · W · C_out of the second convolution

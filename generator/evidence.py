@@ -20,6 +20,7 @@ from generator.plumbing.settings import Settings
 
 if TYPE_CHECKING:
     from generator.attributions import GradFn
+    from generator.stages.report_model import ReportModel
     from generator.figures.jobs import FigureJob
     from generator.plumbing.stage_cache import StageCache
     from generator.stages.attribute import AttributionArrays
@@ -45,7 +46,7 @@ class EvidenceInputs:
     """What the evidence stages read from the stages before them.
 
     Attributes:
-        grad_fn: the report model's gradient function.
+        model: the report's model, how it reads its pixels and its one gradient function.
         trained: the report's model, with its file's hash.
         dataset: the images (the trust checks sample them; the decoy check builds its data from them).
         evaluation: the model's predictions on the test split.
@@ -54,7 +55,7 @@ class EvidenceInputs:
         eg_baselines: (B, H, W, C) the images Expected Gradients draws its baselines from.
     """
 
-    grad_fn: GradFn
+    model: ReportModel
     trained: TrainedModel
     dataset: Dataset
     evaluation: Evaluation
@@ -107,7 +108,7 @@ def _baselines(inputs: EvidenceInputs, run: StageRun) -> BaselineStudy:
     mean_image = to_model_input(dataset.x_train).mean(axis=0)
     study = run.cache.record(
         "baselines", BaselineStudy, baselines_components(settings, dataset.sha256, inputs.trained.sha256),
-        lambda: study_maps(inputs.grad_fn, arrays, inputs.evaluation.predictions, dataset.y_test, inputs.example_row,
+        lambda: study_maps(inputs.model.grad_fn, arrays, inputs.evaluation.predictions, dataset.y_test, inputs.example_row,
                            mean_image, inputs.eg_baselines, settings.attribution, settings.seed))
     return dataclasses.replace(study, baselines=baseline_images(study.test_index, arrays, mean_image, settings.seed))
 
@@ -121,8 +122,8 @@ def _trust(inputs: EvidenceInputs, run: StageRun) -> Trust:
     published = [e.test_index for e in inputs.examples]
     return summarise(run.cache.record(
         "trust", TrustEvidence, trust_components(settings, dataset.sha256, inputs.trained.sha256, published),
-        lambda: measure_trust(inputs.trained.model, dataset, inputs.evaluation.predictions, published,
-                              inputs.eg_baselines, settings, run.log, input_scale=settings.model.input)),
+        lambda: measure_trust(inputs.model, dataset, inputs.evaluation.predictions, published,
+                              inputs.eg_baselines, settings, run.log)),
         settings.seed)
 
 
@@ -149,9 +150,8 @@ def _decoy(inputs: EvidenceInputs, run: StageRun) -> Decoy:
         "decoy", decoy_stage.DecoyMeasurement,
         decoy_components(settings, decoy_data.sha256, decoy_model.sha256, trained.sha256),
         lambda: decoy_stage.measure_decoy(
-            decoy_model.model, trained.model, decoy_data, corners, maps_of, settings.decoy.images,
-            settings.decoy.patch, settings.seed, log, normal_input=settings.model.input,
-            normal_output=settings.model.output, placed=placed, chunk_size=settings.attribution.chunk_size))
+            decoy_model.model, inputs.model, decoy_data, corners, maps_of, settings.decoy.images,
+            settings.decoy.patch, settings.seed, log, placed=placed))
     return dataclasses.replace(decoy_stage.summarise(measured, settings.seed, inputs.evaluation.accuracy),
                                training=decoy_model.description)
 

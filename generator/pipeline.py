@@ -90,7 +90,6 @@ def build(settings: Settings, log: Log = _print, config: Path | None = None) -> 
 
 def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     """The stages in order; see the module docstring."""
-    from generator.attributions import shared_gradient_function
     from generator.figures.changes import changes_jobs
     from generator.figures.jobs import draw_all
     from generator.figures.mathematics import mathematics_jobs
@@ -119,6 +118,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     from generator.stages.model import evaluate, load_user_model, train_model
     from generator.stages.model_output import score_words
     from generator.stages.naming import dataset_words
+    from generator.stages.report_model import ReportModel
     from generator.stages.results import BuildFacts
     from generator.stages.selection import attribution_requests, check_rows, cost_warning, select_examples
 
@@ -154,8 +154,10 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
                               output=settings.model.output)
         else:
             trained = train_model(dataset, settings, log)
+    report_model = ReportModel.of(trained.model, settings)  # how it reads pixels, its one gradient function
     with timings.stage("evaluation", log):
-        evaluation = evaluate(trained.model, dataset, input_scale=scale, output=settings.model.output)
+        evaluation = evaluate(trained.model, dataset, input_scale=report_model.input_scale,
+                              output=report_model.output)
         log(f"evaluation: test accuracy {percent(evaluation.accuracy)}")
     with timings.stage("selection", log):
         selection = select_examples(dataset.y_test, evaluation.predictions, evaluation.confidences, evaluation.margins,
@@ -169,8 +171,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
                                settings.attribution.expected_gradients_samples)
         if warning:
             log(f"selection: warning: {warning}")
-    grad_fn = shared_gradient_function(trained.model, chunk_size=settings.attribution.chunk_size, input_scale=scale,
-                                       output=settings.model.output)
+    grad_fn = report_model.grad_fn
     eg_baselines = to_model_input(dataset.x_train[baseline_sample(
         len(dataset.x_train), settings.attribution.expected_gradients_baselines, settings.seed)])
     with timings.stage("attributions", log):
@@ -209,7 +210,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     from generator.evidence import (EvidenceInputs, StageRun, evidence_jobs, evidence_pages, measure_evidence,
                                     pages_left_out)
 
-    evidence = measure_evidence(EvidenceInputs(grad_fn, trained, dataset, evaluation, arrays, examples,
+    evidence = measure_evidence(EvidenceInputs(report_model, trained, dataset, evaluation, arrays, examples,
                                                mathematics.example_row, eg_baselines),
                                 StageRun(settings, cache, timings, log))
     trust = evidence.trust

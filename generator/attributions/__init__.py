@@ -2,16 +2,20 @@
 
 Every method takes a Keras model (or a ``GradFn``), images (N, H, W, C) float32 in the
 model's input scale and one integer target per image, and returns float32 arrays
-shaped like the images. Only :mod:`.adapter` touches TensorFlow.
+shaped like the images. Only :mod:`.engine` touches TensorFlow (and numba); the methods ask it
+for a gradient function (:class:`~.protocols.GradFn`) and Integrated Gradients for its path sums
+(:class:`~.protocols.PathSums`, chosen by :func:`~.path_sums.path_sums_for`).
 """
 
-from .adapter import (GradFn, GradientFunction, as_grad_fn, contrast_weights, logits_model, scoring_model,
-                      shared_gradient_function, with_softmax)
 from .completeness import CompletenessCheck, completeness, completeness_check
+from .engine import GradientFunction, as_grad_fn, logits_model, scoring_model, shared_gradient_function, with_softmax
 from .expected_gradients import baseline_scores, expected_gradients
 from .gradient import gradient
 from .gradient_x_input import gradient_x_input
-from .integrated_gradients import contrastive_integrated_gradients, integrated_gradients, interpolate
+from .integrated_gradients import (contrast_weights, contrastive_integrated_gradients, integrated_gradients,
+                                   interpolate)
+from .path_sums import path_sums_for
+from .protocols import GradFn, PathSums
 from .quadrature import METHODS, quadrature
 from .saliency import saliency, saliency_from_gradient
 from .smoothgrad import image_noise, smoothgrad
@@ -21,6 +25,7 @@ __all__ = [
     "CompletenessCheck",
     "GradFn",
     "GradientFunction",
+    "PathSums",
     "as_grad_fn",
     "shared_gradient_function",
     "baseline_scores",
@@ -35,6 +40,7 @@ __all__ = [
     "integrated_gradients",
     "interpolate",
     "logits_model",
+    "path_sums_for",
     "quadrature",
     "saliency",
     "saliency_from_gradient",

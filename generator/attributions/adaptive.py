@@ -37,9 +37,10 @@ from typing import Any
 
 import numpy as np
 
-from .adapter import as_grad_fn
 from .completeness import completeness
-from .integrated_gradients import path_gradient_sum, sums_by_sweep
+from .engine import as_grad_fn
+from .path_sums import path_sums_for
+from .protocols import PathSums
 
 DEFAULT_TOLERANCE = 0.005
 """Relative completeness error a map is refined to when no node count is given (0.5%)."""
@@ -51,10 +52,10 @@ DEFAULT_START = 16
 """Intervals of the first level when each gradient evaluation is a pass through the model."""
 
 SWEEP_START = 64
-"""Intervals of the first level when the sums are taken by the sweep (:mod:`.switch_sweep`): there a
-node costs little and each doubling round a fixed cost per image, so fewer rounds of more nodes
-are faster, and the maps closer to the integral, for a few more evaluations per map
-(docs/performance.md, "Adaptive IG")."""
+"""Intervals of the first level when a node costs far less than a call (``PathSums.cheap_nodes``, the
+sweep of :mod:`.engine.switch_sweep`): there a node costs little and each doubling round a fixed
+cost per image, so fewer rounds of more nodes are faster, and the maps closer to the integral, for a
+few more evaluations per map (docs/performance.md, "Adaptive IG")."""
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,10 @@ class AdaptiveMaps:
     differences: AdaptiveMaps | None = None
 
 
-def trapezoid_sum(grad_fn: Any, baselines: np.ndarray, images: np.ndarray, targets: np.ndarray,
+def trapezoid_sum(sums: PathSums, baselines: np.ndarray, images: np.ndarray, targets: np.ndarray,
                   alphas: np.ndarray, weight: float, chunk_size: int) -> np.ndarray:
     """weight · Σ_k g(α_k) for every image (g: the gradient at x′ + α_k (x − x′)), float64."""
-    return path_gradient_sum(grad_fn, baselines, images, targets, alphas, np.full(len(alphas), weight), chunk_size)
+    return sums(images, baselines, targets, alphas, np.full(len(alphas), weight), chunk_size)
 
 
 def relative_change(difference: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -128,8 +129,9 @@ def adaptive_integrated_gradients(
     images = np.asarray(images, dtype=np.float32)
     targets = np.asarray(targets)
     baselines = np.ascontiguousarray(np.broadcast_to(np.asarray(baseline, dtype=np.float32), images.shape))
+    sums = path_sums_for(grad_fn, baselines)
     if start is None:
-        start = min(SWEEP_START if sums_by_sweep(grad_fn, baselines) else DEFAULT_START, max_intervals)
+        start = min(SWEEP_START if sums.cheap_nodes else DEFAULT_START, max_intervals)
     if start < 1 or max_intervals < start:
         raise ValueError(f"need 1 ≤ start ≤ max_intervals, got start={start}, max_intervals={max_intervals}")
     difference = images.astype(np.float64) - baselines
@@ -138,7 +140,7 @@ def adaptive_integrated_gradients(
     n = start // 2 if start % 2 == 0 else start
     integral = (at_baseline.astype(np.float64) + at_input) / (2 * n)
     if n > 1:
-        integral += trapezoid_sum(grad_fn, baselines, images, targets, np.arange(1, n) / n, 1.0 / n, chunk_size)
+        integral += trapezoid_sum(sums, baselines, images, targets, np.arange(1, n) / n, 1.0 / n, chunk_size)
     intervals = np.full(len(images), n, dtype=np.int64)
     change = np.full(len(images), np.inf)
     links = Links(pairs, images, baselines)
@@ -163,7 +165,7 @@ def adaptive_integrated_gradients(
     while len(todo) and 2 * n <= max_intervals:
         before = integral[todo]
         midpoints = (2 * np.arange(n) + 1) / (2 * n)
-        integral[todo] = before / 2 + trapezoid_sum(grad_fn, baselines[todo], images[todo], targets[todo],
+        integral[todo] = before / 2 + trapezoid_sum(sums, baselines[todo], images[todo], targets[todo],
                                                     midpoints, 1.0 / (2 * n), chunk_size)
         n *= 2
         intervals[todo] = n

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from .adapter import GradFn
+from .protocols import GradFn
 
 PointFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 """(image index per row (R,), node index per row (R,)) -> points (R, H, W, C) float32."""

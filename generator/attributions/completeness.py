@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .adapter import as_grad_fn
+from .engine import as_grad_fn
 
 
 @dataclass(frozen=True)

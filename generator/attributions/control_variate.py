@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .adapter import GradFn
-from .integrated_gradients import interpolate
+from .protocols import GradFn
+from .path_sums import interpolate
 
 MIN_SLOPE_DRAWS = 8
 """Fewest draws each half needs for the control variate: a slope from fewer is so unstable (it

@@ -36,11 +36,12 @@ from typing import Any
 
 import numpy as np
 
-from .adapter import GradFn, GradientFunction, as_grad_fn
+from .engine import GradientFunction, as_grad_fn
+from .protocols import GradFn
 from .batching import weighted_gradient_sum
 from .control_variate import MIN_SLOPE_DRAWS, DrawSums, control_variate_mean, draw_sums
 from .halves import Halves, first_half
-from .integrated_gradients import interpolate
+from .path_sums import interpolate
 from .seeding import image_generator
 
 __all__ = ["DrawSums", "MIN_SLOPE_DRAWS", "baseline_class_scores", "baseline_scores", "control_variate_mean", "draw_sums",

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .adapter import as_grad_fn
+from .engine import as_grad_fn
 
 
 def gradient(model: Any, images: np.ndarray, targets: np.ndarray, *, chunk_size: int = 512) -> np.ndarray:

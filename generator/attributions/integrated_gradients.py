@@ -12,57 +12,21 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .adapter import as_grad_fn, contrast_weights
-from .batching import weighted_gradient_sum
+from .adaptive import DEFAULT_MAP_TOLERANCE, DEFAULT_TOLERANCE, adaptive_integrated_gradients
+from .engine import as_grad_fn
+from .path_sums import interpolate, path_sums_for
 from .quadrature import quadrature
-from .straight_path import one_colour
+
+__all__ = ["contrast_weights", "contrastive_integrated_gradients", "integrated_gradients", "interpolate"]
 
 
-def interpolate(baselines: np.ndarray, images: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    """Points x′ + α(x − x′) on the straight path from baseline to image.
-
-    Args:
-        baselines: x′, (R, H, W, C).
-        images: x, (R, H, W, C).
-        alphas: (R,) position of each point on its path, in [0, 1].
-
-    Returns:
-        (R, H, W, C) float32.
-    """
-    a = alphas.reshape(-1, *([1] * (images.ndim - 1)))
-    return (baselines + a * (images - baselines)).astype(np.float32)
-
-
-def straight_path_for(grad_fn: Any, baselines: np.ndarray) -> Any:
-    """The gradient function's :class:`~.straight_path.StraightPath` when it has one and every
-    baseline is one colour, else None."""
-    fast = getattr(grad_fn, "straight_path", None)
-    return fast if fast is not None and one_colour(baselines) else None
-
-
-def sums_by_sweep(grad_fn: Any, baselines: np.ndarray) -> bool:
-    """Whether :func:`path_gradient_sum` takes these baselines' sums by the sweep of
-    :mod:`.switch_sweep`, where a node costs little and each call a fixed cost per image."""
-    fast = straight_path_for(grad_fn, baselines)
-    return fast is not None and fast.sweep is not None
-
-
-def path_gradient_sum(grad_fn: Any, baselines: np.ndarray, images: np.ndarray, targets: np.ndarray,
-                      alphas: np.ndarray, weights: np.ndarray, chunk_size: int,
-                      on_chunk: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """Σ_k weights[k] · ∂score/∂x at x′ + α_k (x − x′) for every image, (N, H, W, C) float64.
-
-    By the model's straight-path shortcut when it has one and every baseline is one colour
-    (:mod:`.straight_path`), else point by point (:func:`~.batching.weighted_gradient_sum`).
-    """
-    fast = straight_path_for(grad_fn, baselines)
-    if fast is not None:
-        return fast(images, baselines, grad_fn.class_weights(targets), alphas, weights, chunk_size, on_chunk)
-
-    def points(image_of_row: np.ndarray, step_of_row: np.ndarray) -> np.ndarray:
-        return interpolate(baselines[image_of_row], images[image_of_row], alphas[step_of_row])
-
-    return weighted_gradient_sum(grad_fn, points, targets, weights, images.shape, chunk_size, on_chunk)
+def contrast_weights(plus: np.ndarray, minus: np.ndarray, classes: int) -> np.ndarray:
+    """(n, K) class weights with +1 at ``plus`` and −1 at ``minus``: score = logit_plus − logit_minus."""
+    rows = np.arange(len(plus))
+    weights = np.zeros((len(plus), classes), dtype=np.float32)
+    weights[rows, np.asarray(plus)] += 1.0
+    weights[rows, np.asarray(minus)] -= 1.0
+    return weights
 
 
 def integrated_gradients(
@@ -106,8 +70,6 @@ def integrated_gradients(
         (N, H, W, C) float32 attributions in logit units; Σ_i IG_i ≈ f_t(x) − f_t(x′).
     """
     if steps is None:
-        from .adaptive import DEFAULT_MAP_TOLERANCE, DEFAULT_TOLERANCE, adaptive_integrated_gradients
-
         return adaptive_integrated_gradients(
             model, images, targets, baseline=baseline, chunk_size=chunk_size, max_intervals=max_intervals,
             tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance,
@@ -116,8 +78,8 @@ def integrated_gradients(
     images = np.asarray(images, dtype=np.float32)
     baselines = np.broadcast_to(np.asarray(baseline, dtype=np.float32), images.shape)
     alphas, weights = quadrature(method, steps)
-    path_integral = path_gradient_sum(grad_fn, baselines, images, np.asarray(targets), alphas, weights, chunk_size,
-                                      on_chunk)
+    path_integral = path_sums_for(grad_fn, baselines)(images, baselines, np.asarray(targets), alphas, weights,
+                                                      chunk_size, on_chunk)
     return ((images - baselines) * path_integral).astype(np.float32)
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .adapter import as_grad_fn
+from .engine import as_grad_fn
 from .batching import weighted_gradient_sum
 from .halves import Halves, first_half
 from .seeding import image_generator

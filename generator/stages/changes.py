@@ -81,8 +81,9 @@ def old_maps(previous: PreviousReport, images: np.ndarray, index: np.ndarray, ta
     if have.any():
         maps[have] = previous.integrated_gradients[[r for r in found if r is not None]]
     if (~have).any():
-        grad_fn = attr.GradientFunction(previous.model, chunk_size=settings.chunk_size,
-                                        input_scale=previous.input_scale, output=previous.output)
+        from generator.stages.report_model import ReportModel
+
+        grad_fn = ReportModel.reading(previous.model, previous.input_scale, previous.output, settings.chunk_size).grad_fn
         maps[~have] = attr.integrated_gradients(grad_fn, images[~have], target[~have], baseline=settings.baseline,
                                                 **settings.ig_options())
     return maps, int(have.sum())

@@ -34,7 +34,6 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from generator.plumbing.input_scale import UNIT, InputScale
 from generator.stages.data import Dataset, to_model_input
 from generator.stages.decoy_data import (CORNERS, decoy_corners, decoy_dataset, patch_mask, patch_masks,
                                          readable_share, with_decoy)
@@ -42,6 +41,7 @@ from generator.stages.decoy_rules import verdict
 from generator.stages.intervals import Interval, interval
 from generator.stages.localisation import mass_accuracy, paired_means, percentile_interval, rank_accuracy
 from generator.stages.read_region import ReadRegion
+from generator.stages.report_model import ReportModel
 
 DECOY_FORMAT = 5  # 2–5: patches where the model reads, never black; mass and rank accuracy; interval rules
 """Bump when this stage changes what it computes, so cached results are dropped."""
@@ -191,15 +191,15 @@ class Decoy:
 
 def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, test_corners: np.ndarray,
                   maps_of: Callable[[object, np.ndarray, np.ndarray], dict[str, np.ndarray]], images: int,
-                  size: int, seed: int, log: Log, normal_input: InputScale = UNIT,
-                  normal_output: str = "logits", placed: ReadRegion | None = None,
-                  chunk_size: int = 512) -> DecoyMeasurement:
+                  size: int, seed: int, log: Log, placed: ReadRegion | None = None) -> DecoyMeasurement:
     """Measure both models on the decoy test images (what the stage caches); see :func:`summarise`.
 
     Args:
-        decoy_model, normal_model: Keras models; the decoy model is the report's CNN trained here
-            (it reads pixel/255 and outputs logits), ``normal_model`` reads ``normal_input`` and
-            outputs ``normal_output`` (``model.output``: "logits" or "probabilities").
+        decoy_model: the report's CNN trained here on the decoy data (a Keras model that reads
+            pixel/255 and outputs logits).
+        normal_model: the report's :class:`~generator.stages.report_model.ReportModel` (how it
+            reads pixels, what it outputs, its gradient function), or a Keras model that reads
+            pixel/255 and outputs logits; the decoy model's gradient function takes the same chunks.
         decoy: the decoy dataset; test_corners: its test images' corners.
         maps_of: (model, images, targets) → method key → (n, H, W) maps, every method the report shows.
         images: how many decoy test images (seeded sample) to attribute.
@@ -207,8 +207,6 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
         log: progress sink.
         placed: the region the patches were placed in (:func:`~generator.stages.decoy_data.decoy_dataset`'s
             extent); the whole image when None.
-        chunk_size: images per gradient call (the normal model's gradient function is the
-            gallery's when it matches, :func:`~generator.attributions.shared_gradient_function`).
     """
     from generator import attributions as attr
     from generator.stages.read_region import read_region
@@ -216,9 +214,9 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
     shape = tuple(int(d) for d in decoy.x_test.shape[1:3])
     placed = placed or ReadRegion(*shape, *shape)
     extent = (placed.rows, placed.columns)
-    decoy_fn = attr.GradientFunction(decoy_model, chunk_size=chunk_size)
-    normal_fn = attr.shared_gradient_function(normal_model, chunk_size=chunk_size, input_scale=normal_input,
-                                              output=normal_output)
+    normal = ReportModel.of(normal_model)
+    normal_fn = normal.grad_fn
+    decoy_fn = attr.shared_gradient_function(decoy_model, chunk_size=normal_fn.chunk_size)  # pixel/255 to logits
     shuffled_levels = np.random.default_rng([seed, 9]).integers(0, 10, size=len(decoy.y_test))
     x_test = to_model_input(decoy.x_test)
     x_shuffled = to_model_input(with_decoy(decoy.x_test, shuffled_levels, test_corners, size, extent))
@@ -242,7 +240,7 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
         *(np.stack([metric(model_maps[key], masks) for model_maps in maps]) for metric in METRICS.values()),
         np.stack([model_maps[key][shown] for model_maps in maps]).astype(np.float32),
         np.stack([np.count_nonzero(model_maps[key], axis=(1, 2)) for model_maps in maps])) for key in maps[0]}
-    normal_region = read_region(normal_model)
+    normal_region = read_region(normal.model)
     read = read_region(decoy_model).within(normal_region)
     return DecoyMeasurement(size, placed, normal_region,
                             readable_share(corners, size, extent, (read.rows, read.columns)),

@@ -17,7 +17,7 @@ from generator.plumbing.cache import file_sha256
 from generator.plumbing.input_scale import UNIT, InputScale
 from generator.stages.architecture import describe_model
 from generator.stages.data import Dataset, to_model_input
-from generator.plumbing.errors import UserError
+from generator.stages.model_error import ModelError
 from generator.stages.keras_archive import load_error_text, load_keras, normalize_keras_archive, not_a_zip_text
 from generator.stages.results import Evaluation, TrainingHistory
 from generator.plumbing.settings import Settings
@@ -25,10 +25,6 @@ from generator.plumbing.settings import Settings
 ARCHITECTURE = "Conv(32, 3×3, ReLU) → MaxPool(2) → Conv(64, 3×3, ReLU) → MaxPool(2) → Flatten → Dropout(0.5) → Dense(10 logits)"
 MODEL_FORMAT_VERSION = 1
 """Bump when the architecture or training code changes, so cached models are retrained."""
-
-
-class ModelError(UserError):
-    """A model that cannot be used; the message says what was wrong and what to do."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.stages.model import ModelError
+from generator.stages.model_error import ModelError
 
 PER_INTENSITY = "per unit of intensity"
 """The unit of a gradient-like map after its score's name ("logit per unit of intensity"): maps are

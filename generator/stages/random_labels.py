@@ -198,13 +198,17 @@ def _accuracy(predict: Callable[[np.ndarray], Any], x: np.ndarray, labels: np.nd
     return hits / len(x)
 
 
-def random_label_network(model: Any, dataset: Dataset, settings: Any, log: Callable[[str], None],
-                         input_scale: InputScale) -> tuple[Any, Any]:
+def random_label_network(model: Any, dataset: Dataset, settings: Any, log: Callable[[str], None]) -> tuple[Any, Any]:
     """Train the data-randomisation network (the report's CNN, or for a loaded model a fresh copy
     of its architecture) and return its gradient function, or None when it cannot be trained,
-    with the facts the page states."""
+    with the facts the page states. ``model``: a :class:`~generator.stages.report_model.ReportModel`,
+    or a Keras model read as ``settings`` say."""
     from generator import attributions as attr
+    from generator.stages.report_model import ReportModel
     from generator.stages.trust_records import RandomLabelFacts
+
+    report_model = ReportModel.of(model, settings)
+    model, input_scale = report_model.model, report_model.input_scale
 
     trust, seed, output = settings.trust, settings.seed, settings.model.output
     loaded = bool(settings.train.model)

@@ -2,7 +2,7 @@
 
 The report's CNN (valid 3×3 convolutions, 2×2 poolings that drop a last row their window does not
 fill) never passes the bottom 2 rows and right 2 columns of a 28×28 image to its output
-(:func:`generator.attributions.unread_border.read_extent` derives this from the layers); every
+(:func:`generator.attributions.engine.unread_border.read_extent` derives this from the layers); every
 map of every method is exactly 0 there. The model card states it, and the decoy check
 (:mod:`generator.stages.decoy`) places its patches only inside the region read.
 """
@@ -17,7 +17,7 @@ from typing import Any
 class ReadRegion:
     """The top-left ``rows`` × ``columns`` pixels of a ``height`` × ``width`` input that reach the output.
 
-    When :func:`~generator.attributions.unread_border.read_extent` cannot follow a model's layers
+    When :func:`~generator.attributions.engine.unread_border.read_extent` cannot follow a model's layers
     the whole input counts as read: a border is only ever claimed where the layers show it.
     """
 
@@ -48,7 +48,7 @@ class ReadRegion:
 
 def read_region(model: Any) -> ReadRegion:
     """The region a Keras model with a (H, W, C) input reads, from its layers."""
-    from generator.attributions.unread_border import read_extent
+    from generator.attributions.engine.unread_border import read_extent
 
     height, width = (int(d) for d in model.inputs[0].shape[1:3])
     rows, columns = read_extent(model) or (height, width)

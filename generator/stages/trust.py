@@ -41,9 +41,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from generator.plumbing.input_scale import UNIT, InputScale
 from generator.plumbing.settings import Settings
 from generator.methods import keys
+from generator.stages.report_model import ReportModel
 from generator.stages.similarity import METRICS
 from generator.stages.trust_curves import DIRECTIONS, FILLS, faithfulness_evidence
 from generator.stages.trust_records import Trust, TrustEvidence
@@ -69,10 +69,10 @@ def trust_sample(published: Sequence[int], size: int, seed: int) -> np.ndarray:
 
 
 def measure_trust(model: object, dataset: object, predictions: np.ndarray, published: Sequence[int],
-                  baselines: np.ndarray, settings: Settings, log: Log,
-                  input_scale: InputScale = UNIT) -> TrustEvidence:
+                  baselines: np.ndarray, settings: Settings, log: Log) -> TrustEvidence:
     """The per-image numbers of every check (what the stage caches); see :func:`summarise`.
-    ``baselines``: the images Expected Gradients draws from, as in the gallery; ``input_scale``: ``model``'s."""
+    ``model``: a :class:`~generator.stages.report_model.ReportModel`, or a Keras model read as
+    ``settings`` say; ``baselines``: the images Expected Gradients draws from, as in the gallery."""
     from generator.stages.data import to_model_input
     from generator.stages.model_output import score_words
 
@@ -82,12 +82,13 @@ def measure_trust(model: object, dataset: object, predictions: np.ndarray, publi
         len(dataset.y_test), size=min(trust.faithfulness_images, len(dataset.y_test)), replace=False)
     from generator.stages.random_labels import random_label_network
 
-    random_label_fn, random_labels = random_label_network(model, dataset, settings, log, input_scale)
+    model = ReportModel.of(model, settings)
+    random_label_fn, random_labels = random_label_network(model, dataset, settings, log)
     sanity, precision = precise_sanity(model, to_model_input(dataset.x_test[sample]), np.asarray(predictions)[sample],
-                               random_label_fn, settings, baselines, log, input_scale)
+                               random_label_fn, settings, baselines, log)
     sample = sample[:len(sanity.methods[keys()[0]].target.ssim)]  # the images the checks took
     fills = faithfulness_evidence(model, to_model_input(dataset.x_test[faithful]), np.asarray(predictions)[faithful],
-                                  trust.random_orders, settings, baselines, log, input_scale)
+                                  trust.random_orders, settings, baselines, log)
     faithful = faithful[:max(len(value.sample) for value in fills.values())]  # the images any fill took
     fills = {fill: dataclasses.replace(value, sample=faithful[value.sample]) for fill, value in fills.items()}
     return TrustEvidence(

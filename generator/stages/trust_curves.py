@@ -17,13 +17,13 @@ from collections.abc import Callable
 import numpy as np
 
 from generator import attributions as attr
-from generator.plumbing.input_scale import UNIT, InputScale
 from generator.plumbing.settings import Settings
 from generator.stages import faithfulness as faith
 from generator.stages import road
 from generator.methods import keys
 from generator.stages.method_maps import every_method_maps
 from generator.stages.precision import StoppingRule, batch_seed, until_precise
+from generator.stages.report_model import ReportModel
 from generator.stages.trust_records import FillEvidence, OrderCurves
 
 Log = Callable[[str], None]
@@ -71,15 +71,13 @@ def _joined(parts: list[OrderCurves]) -> OrderCurves:
 
 
 def faithfulness_evidence(model: object, images: np.ndarray, targets: np.ndarray, random_orders: int,
-                          settings: Settings, baselines: np.ndarray, log: Log, input_scale: InputScale = UNIT
-                          ) -> dict[str, FillEvidence]:
+                          settings: Settings, baselines: np.ndarray, log: Log) -> dict[str, FillEvidence]:
     """Every fill's curves (:class:`FillEvidence`, ``sample`` as positions in ``images``, a prefix,
     with where it stopped and why). ``images`` and ``targets``: the
     faithfulness sample in the seeded order its images are taken in (its length is the most any
     fill takes; ROAD takes at most :data:`ROAD_IMAGES`)."""
     attribution, seed = settings.attribution, settings.seed
-    grad_fn = attr.shared_gradient_function(model, chunk_size=attribution.chunk_size, input_scale=input_scale,
-                                            output=settings.model.output)
+    grad_fn = ReportModel.of(model, settings).grad_fn
     score_fn = grad_fn.logits
     pixels = int(np.prod(images.shape[1:3]))
     maps = GrowingMaps(grad_fn, images, targets, settings, baselines)

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator import attributions as attr
-from generator.plumbing.input_scale import UNIT, InputScale
 from generator.plumbing.settings import Settings
 from generator.stages import faithfulness as faith
 from generator.methods import keys
 from generator.stages.method_maps import every_method_maps
 from generator.stages.mprt import discrete_entropy, relative_rise, smooth_mprt
 from generator.stages.precision import Precision, StoppingRule, batch_seed, until_precise
+from generator.stages.report_model import ReportModel
 from generator.stages.similarity import METRICS, Comparison, similarity
 from generator.stages.trust_records import MethodSanity
 
@@ -85,28 +85,26 @@ def noisy_copies(images: np.ndarray, copies: int, noise: float, seed: int) -> np
 
 
 def sanity_evidence(model: object, images: np.ndarray, targets: np.ndarray, random_label_fn: attr.GradFn | None,
-                    settings: Settings, baselines: np.ndarray, log: Log, input_scale: InputScale = UNIT,
-                    start: int = 0) -> Sanity:
+                    settings: Settings, baselines: np.ndarray, log: Log, start: int = 0) -> Sanity:
     """Every method's maps of the sanity sample compared with the trained model's: under each
     randomised copy (cascade and independent), the random-label network (``random_label_fn``; NaN
     when None), a random target and the image's edge map; Efficient and Smooth MPRT at the fully
     randomised copy. Without a layer to randomise, the randomised comparisons are NaN and
     ``randomisation_skipped`` says why. ``start``: the images' position in a longer sample taken
     in batches; a later batch (``start`` > 0) draws its own random classes and measures no Smooth
-    MPRT (the first batch's images are its sample) and no figure grid."""
+    MPRT (the first batch's images are its sample) and no figure grid. ``model``: a
+    :class:`~generator.stages.report_model.ReportModel`, or a Keras model read as ``settings`` say."""
     from generator.stages.randomisation import randomised_models, weighted_layers
 
-    attribution, seed, output = settings.attribution, settings.seed, settings.model.output
-
-    def gradient_function(network: object) -> attr.GradientFunction:
-        return attr.GradientFunction(network, chunk_size=attribution.chunk_size, input_scale=input_scale, output=output)
+    attribution, seed = settings.attribution, settings.seed
+    report_model = ReportModel.of(model, settings)
+    model, gradient_function = report_model.model, report_model.function_of
 
     def maps_of(fn: attr.GradFn, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         return every_method_maps(fn, x, t, attribution, seed, baselines).maps
 
     n = len(images)
-    trained_fn = attr.shared_gradient_function(model, chunk_size=attribution.chunk_size, input_scale=input_scale,
-                                               output=output)
+    trained_fn = report_model.grad_fn
     trained_fn(images[:1], targets[:1])  # compile before timing
     measured = every_method_maps(trained_fn, images, targets, attribution, seed, baselines)
     trained, ms = measured.maps, measured.ms_per_image
@@ -212,8 +210,7 @@ def headline(sanity: Sanity) -> list[np.ndarray]:
 
 
 def precise_sanity(model: object, images: np.ndarray, targets: np.ndarray, random_label_fn: attr.GradFn | None,
-                   settings: Settings, baselines: np.ndarray, log: Log, input_scale: InputScale = UNIT
-                   ) -> tuple[Sanity, Precision]:
+                   settings: Settings, baselines: np.ndarray, log: Log) -> tuple[Sanity, Precision]:
     """:func:`sanity_evidence` of the first n of ``images`` (in the seeded order they are taken
     in), n growing by :data:`SANITY_BATCH` until every verdict's effect is as precise as
     ``trust.similarity_precision`` asks, or every image is taken."""
@@ -224,7 +221,7 @@ def precise_sanity(model: object, images: np.ndarray, targets: np.ndarray, rando
         nonlocal taken
         start = sum(len(p.methods[keys()[0]].target.ssim) for p in parts)
         parts.append(sanity_evidence(model, images[start:n], targets[start:n], random_label_fn, settings, baselines,
-                                     log if start == 0 else (lambda line: None), input_scale, start=start))
+                                     log if start == 0 else (lambda line: None), start=start))
         taken = joined(parts)
         return headline(taken)
 

@@ -49,10 +49,9 @@ def test_floor_makes_exactly_the_engines_straight_path_calls(monkeypatch):
     # The straight path's compiled calls, when the sweep is not taken.
     from generator.stages.model import build_cnn
 
-    grad_fn = attr.GradientFunction(build_cnn(), chunk_size=32)
+    grad_fn = attr.GradientFunction(build_cnn(), chunk_size=32, path="straight")
     images = np.random.default_rng(3).uniform(size=(5, 28, 28, 1)).astype(np.float32)
-    grad_fn.straight_path.sweep = None
-    floor, engine = floor_and_engine_calls(monkeypatch, grad_fn.straight_path, "compiled",
+    floor, engine = floor_and_engine_calls(monkeypatch, grad_fn.straight_path_sums, "compiled",
                                            lambda x, b, w, a, k: (len(x), len(a)), grad_fn, images, 12, 32)
     assert floor == engine == [(2, 12), (2, 12), (1, 12)]  # whole images, 24 of 32 image-steps per call
 
@@ -62,7 +61,8 @@ def test_floor_runs_the_engines_sweep(monkeypatch):
 
     grad_fn = attr.GradientFunction(build_cnn(), chunk_size=2)
     images = np.random.default_rng(3).uniform(size=(5, 28, 28, 1)).astype(np.float32)
-    floor, engine = floor_and_engine_calls(monkeypatch, grad_fn.straight_path.sweep, "_opening",
+    assert grad_fn.path == "sweep"
+    floor, engine = floor_and_engine_calls(monkeypatch, grad_fn.straight_path_sums, "_opening",
                                            lambda x, b: len(x), grad_fn, images, 12, 2)
     assert floor == engine == [2, 2, 1]  # the gradient function's chunk of images per call
 
@@ -103,17 +103,17 @@ def test_the_engine_performs_the_report_cnns_flops_on_the_read_part_and_the_firs
     from generator.bench_machine import performed_flops_per_image_step
     from generator.stages.model import build_cnn
 
-    grad_fn = attr.GradientFunction(build_cnn())
+    model = build_cnn()
     # 26 × 26 pixels read: the first convolution gives 24², the second 10²; with the straight path
     # the first one runs twice forward and once back per image, not per step.
     first, second, dense = 2 * 24 * 24 * 9 * 32, 2 * 10 * 10 * 9 * 32 * 64, 2 * 1600 * 10
-    sweep, grad_fn.straight_path.sweep = grad_fn.straight_path.sweep, None
-    assert performed_flops_per_image_step(grad_fn, 16) == pytest.approx(2 * (second + dense) + 3 * first / 16)
+    straight = attr.GradientFunction(model, path="straight")
+    assert performed_flops_per_image_step(straight, 16) == pytest.approx(2 * (second + dense) + 3 * first / 16)
     # The sweep: per image the first convolution 3 forward + 1 back, the second 2 + 1, the head once
     # back and three 3 × 3 × 64 kernel slices per switch; per step z = A + α M on 10 × 10 × 64.
-    grad_fn.straight_path.sweep = sweep
-    sweep.switches = np.array([100, 300])
+    swept = attr.GradientFunction(model, path="sweep")
+    swept.straight_path_sums.switches = np.array([100, 300])  # as if its last run had met these switches
     per_image = 4 * first + 3 * second + dense + 200 * 6 * 9 * 64
-    assert performed_flops_per_image_step(grad_fn, 16) == pytest.approx(per_image / 16 + 2 * 10 * 10 * 64)
-    grad_fn.straight_path = None
-    assert performed_flops_per_image_step(grad_fn, 16) == 2 * (first + second + dense)
+    assert performed_flops_per_image_step(swept, 16) == pytest.approx(per_image / 16 + 2 * 10 * 10 * 64)
+    general = attr.GradientFunction(model, path="general")
+    assert performed_flops_per_image_step(general, 16) == 2 * (first + second + dense)

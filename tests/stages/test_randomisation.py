@@ -9,7 +9,6 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from generator.attributions import gradient  # noqa: E402
-from generator.plumbing.input_scale import UNIT as UNIT_SCALE  # noqa: E402
 from generator.stages.data import Dataset, arrays_sha256  # noqa: E402
 from generator.stages.model import build_cnn  # noqa: E402
 from generator.stages.randomisation import (  # noqa: E402
@@ -255,12 +254,12 @@ def test_the_trust_stage_gives_a_loaded_model_its_own_random_label_network():
     trust = dataclasses.replace(defaults.trust, random_label_images=40, random_label_epochs=2)
     loaded = dataclasses.replace(defaults, train=dataclasses.replace(defaults.train, model="user.keras"), trust=trust)
     user = small_custom_model(seed=4)
-    fn, facts = random_label_network(user, tiny_dataset(), loaded, lambda line: None, input_scale=UNIT_SCALE)
+    fn, facts = random_label_network(user, tiny_dataset(), loaded, lambda line: None)
     assert facts.architecture == "clone" and facts.skipped is None and facts.epochs == 2
     assert [type(layer).__name__ for layer in fn.model.layers] == ["Flatten", "Dense", "Dense"]  # not the CNN
     user.trainable = False  # nothing left to train: skipped, with the reason
-    fn, facts = random_label_network(user, tiny_dataset(), loaded, lambda line: None, input_scale=UNIT_SCALE)
+    fn, facts = random_label_network(user, tiny_dataset(), loaded, lambda line: None)
     assert fn is None and facts.skipped.startswith("the model has no trainable weights")
     own = dataclasses.replace(defaults, trust=trust)  # a model trained here: the report's CNN
-    fn, facts = random_label_network(user, tiny_dataset(), own, lambda line: None, input_scale=UNIT_SCALE)
+    fn, facts = random_label_network(user, tiny_dataset(), own, lambda line: None)
     assert facts.architecture == "cnn" and [type(layer).__name__ for layer in fn.model.layers][0] == "Conv2D"

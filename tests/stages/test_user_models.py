@@ -8,7 +8,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from generator import attributions as attr  # noqa: E402
-from generator.attributions.input_convolution import input_convolution_layer  # noqa: E402
+from generator.attributions.engine.input_convolution import input_convolution_layer  # noqa: E402
 from generator.plumbing.input_scale import BYTE, MNIST_STANDARD, UNIT  # noqa: E402
 from generator.stages.data import Dataset, load_dataset, to_model_input  # noqa: E402
 from generator.stages.input_check import InputScaleError, check_input_scale  # noqa: E402

@@ -1,6 +1,6 @@
 """Gradient sums along straight paths with the first convolution and pooling taken once per image:
 the same sums as TensorFlow's own gradient taken point by point, wherever the shortcut applies,
-both by the compiled calls and by the sweep of :mod:`generator.attributions.switch_sweep`."""
+both by the compiled calls and by the sweep of :mod:`generator.attributions.engine.switch_sweep`."""
 
 import numpy as np
 import pytest
@@ -9,7 +9,7 @@ keras = pytest.importorskip("keras")
 
 from tests.helpers.keras_models import functional_copy  # noqa: E402
 from generator.attributions import GradientFunction, completeness_check, integrated_gradients  # noqa: E402
-from generator.attributions.integrated_gradients import path_gradient_sum  # noqa: E402
+from generator.attributions.path_sums import PointByPoint, path_sums_for  # noqa: E402
 from generator.attributions.quadrature import quadrature  # noqa: E402
 from generator.plumbing.input_scale import BYTE, InputScale  # noqa: E402
 
@@ -39,11 +39,9 @@ def images_with_flat_patches(n=8):
 
 def both(model, sweep=True, **options):
     """The shortcut (by the sweep, or by its compiled calls) and TensorFlow's point-by-point gradient."""
-    fast, plain = GradientFunction(model, **options), GradientFunction(functional_copy(model), **options)
-    assert fast.straight_path is not None and plain.straight_path is None
-    assert fast.straight_path.sweep is not None
-    if not sweep:
-        fast.straight_path.sweep = None
+    path = "sweep" if sweep else "straight"
+    fast, plain = GradientFunction(model, path=path, **options), GradientFunction(functional_copy(model), **options)
+    assert fast.path == path and plain.path == "general"
     return fast, plain
 
 
@@ -52,7 +50,7 @@ BY = pytest.mark.parametrize("sweep", [True, False], ids=["sweep", "compiled-cal
 
 def sums(grad_fn, images, targets, baseline, alphas, weights, chunk_size=64):
     baselines = np.full_like(images, baseline) if np.ndim(baseline) == 0 else baseline
-    return path_gradient_sum(grad_fn, baselines, images, targets, alphas, weights, chunk_size)
+    return path_sums_for(grad_fn, baselines)(images, baselines, targets, alphas, weights, chunk_size)
 
 
 def assert_same_sums(fast_sums, plain_sums):
@@ -100,21 +98,20 @@ def test_class_weights_and_any_chunking_give_the_same_sums(sweep):
 def test_baselines_of_more_than_one_colour_go_point_by_point():
     model = pooled_cnn()
     fast, plain = both(model)
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("the shortcut needs a one-colour baseline")
-
-    fast.straight_path = type("Refusing", (), {"__call__": refuse})()
     images, targets = images_with_flat_patches(), RNG.integers(0, 3, size=8)
     blurred = np.repeat(images.mean(axis=2, keepdims=True), 15, axis=2)  # varies down the rows
+    assert path_sums_for(fast, np.full_like(images, 0.4)) is fast.straight_path_sums
+    assert isinstance(path_sums_for(fast, blurred), PointByPoint)
     alphas, weights = quadrature("gauss_legendre", 8)
     assert_same_sums(sums(fast, images, targets, blurred, alphas, weights),
                      sums(plain, images, targets, blurred, alphas, weights))
 
 
 def test_models_without_a_pooled_valid_first_convolution_have_no_shortcut():
-    assert GradientFunction(pooled_cnn(padding="same")).straight_path is None
-    assert GradientFunction(pooled_cnn(pool=False)).straight_path is None
+    for model in (pooled_cnn(padding="same"), pooled_cnn(pool=False)):
+        assert GradientFunction(model).path == "general"
+        with pytest.raises(ValueError, match="does not apply"):
+            GradientFunction(model, path="straight")
 
 
 def test_integrated_gradients_by_the_shortcut_is_complete():

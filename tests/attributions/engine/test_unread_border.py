@@ -8,7 +8,7 @@ keras = pytest.importorskip("keras")
 
 from tests.helpers.keras_models import functional_copy  # noqa: E402
 from generator.attributions import GradientFunction  # noqa: E402
-from generator.attributions.unread_border import read_extent  # noqa: E402
+from generator.attributions.engine.unread_border import read_extent  # noqa: E402
 from generator.stages.model import build_cnn  # noqa: E402
 
 RNG = np.random.default_rng(11)

@@ -7,7 +7,7 @@ keras = pytest.importorskip("keras")
 
 from tests.helpers.keras_models import functional_copy  # noqa: E402
 from generator.attributions import GradientFunction  # noqa: E402
-from generator.attributions.bfloat16_convolution import bfloat16_gradient_affine  # noqa: E402
+from generator.attributions.engine.bfloat16_convolution import bfloat16_gradient_affine  # noqa: E402
 
 RNG = np.random.default_rng(3)
 layers = keras.layers

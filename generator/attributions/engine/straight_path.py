@@ -38,6 +38,9 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ..path_sums import class_weights as score_weights
+from ..protocols import Progress
+from .compiled import compiled
 from .input_convolution import plain_convolution
 from .relu_after_pooling import Step, convolution_affine, relu_then_max_pooling
 
@@ -75,13 +78,9 @@ def sweep_applies(model: Any) -> bool:
                     for layer in head))
 
 
-def one_colour(baselines: np.ndarray) -> bool:
-    """Whether every baseline holds one value per channel over all its pixels."""
-    return bool(np.all(baselines == baselines[:, :1, :1, :]))
-
-
 class StraightPath:
-    """Σ_k w_k ∂score/∂u at u′ + α_k (u − u′) for every image, u in pixel/255 and u′ of one colour.
+    """Σ_k w_k ∂score/∂u at u′ + α_k (u − u′) for every image, u in pixel/255 and u′ of one colour
+    (:func:`~generator.attributions.path_sums.one_colour`): a :class:`~generator.attributions.protocols.PathSums`.
 
     Args:
         model: the logits model, :func:`pooled_first_convolution`.
@@ -99,20 +98,11 @@ class StraightPath:
         self._convolution, self._pooling = model.layers[0], model.layers[1]
         self._after_pooling = after_pooling
         self._read_part = read_part
-        # When the rest of the model is one more convolution, its pooling and a linear head, the
-        # sums are taken by the sweep of :mod:`.switch_sweep` instead of the compiled calls below.
-        self.sweep: Any = None
-        if sweep_applies(model):
-            from .switch_sweep import SwitchSweep  # imports numba
-
-            self.sweep = SwitchSweep(model, self, input_shape, classes)
-        self.compiled: Callable[..., Any] = tf.function(
-            self._sums,
-            input_signature=[tf.TensorSpec((None, *input_shape), tf.float32),
-                             tf.TensorSpec((None, *input_shape), tf.float32),
-                             tf.TensorSpec((None, classes), tf.float32),
-                             tf.TensorSpec((None,), tf.float32), tf.TensorSpec((None,), tf.float32)],
-            reduce_retracing=True)
+        self.classes = classes
+        image = tf.TensorSpec((None, *input_shape), tf.float32)
+        nodes = tf.TensorSpec((None,), tf.float32)
+        self.compiled: Callable[..., Any] = compiled(self._sums, image, image,
+                                                     tf.TensorSpec((None, classes), tf.float32), nodes, nodes)
 
     def offset(self, baselines: Any) -> Any:
         """a = MaxPool(W ⋆ x′ + b), one value per image and channel (pooling keeps it), as (N, 1, 1, C)."""
@@ -154,25 +144,18 @@ class StraightPath:
             for node in range(0, steps, piece):
                 yield slice(first, first + per_call), slice(node, node + piece)
 
-    def __call__(self, images: np.ndarray, baselines: np.ndarray, class_weights: np.ndarray, alphas: np.ndarray,
-                 weights: np.ndarray, chunk_size: int,
-                 on_chunk: Callable[[int, int], None] | None = None) -> np.ndarray:
-        """(N, H, W, C) float64 sums, in the compiled calls of :meth:`calls`.
+    cheap_nodes = False
 
-        Args:
-            images, baselines: (N, H, W, C) float32, each baseline of one colour (:func:`one_colour`).
-            class_weights: (N, K) float32, the score's weight of each logit.
-            alphas, weights: (S,) the nodes and their weights.
-            chunk_size: image-steps per call.
-            on_chunk: optional progress callback ``(image-steps done, total)``.
-        """
-        if self.sweep is not None:
-            return self.sweep(images, baselines, class_weights, alphas, weights, chunk_size, on_chunk)
+    def __call__(self, images: np.ndarray, baselines: np.ndarray, targets: np.ndarray, alphas: np.ndarray,
+                 weights: np.ndarray, chunk_size: int, on_chunk: Progress | None = None) -> np.ndarray:
+        """(N, H, W, C) float64 sums, in the compiled calls of :meth:`calls`; arguments as
+        :meth:`~generator.attributions.protocols.PathSums.__call__`, each baseline of one colour."""
+        weighting = score_weights(targets, self.classes)
         alphas, weights = np.asarray(alphas, np.float32), np.asarray(weights, np.float32)
         result = np.zeros(images.shape, dtype=np.float64)
         done, total = 0, len(images) * len(alphas)
         for rows, nodes in self.calls(len(images), len(alphas), chunk_size):
-            result[rows] += self.compiled(images[rows], baselines[rows], class_weights[rows], alphas[nodes],
+            result[rows] += self.compiled(images[rows], baselines[rows], weighting[rows], alphas[nodes],
                                           weights[nodes]).numpy()
             done += len(images[rows]) * len(alphas[nodes])
             if on_chunk is not None:

@@ -1,4 +1,4 @@
-"""The sweep of :mod:`generator.attributions.switch_sweep`: the second convolution updated only
+"""The sweep of :mod:`generator.attributions.engine.switch_sweep`: the second convolution updated only
 where a unit of the first pooled layer switches gives the same path-gradient sums as
 TensorFlow's own gradient taken at every node, and applies only where its algebra holds."""
 
@@ -9,7 +9,7 @@ keras = pytest.importorskip("keras")
 
 from tests.helpers.keras_models import functional_copy  # noqa: E402
 from generator.attributions import GradientFunction, completeness_check, integrated_gradients  # noqa: E402
-from generator.attributions.integrated_gradients import path_gradient_sum  # noqa: E402
+from generator.attributions.path_sums import path_sums_for  # noqa: E402
 from generator.attributions.quadrature import quadrature  # noqa: E402
 
 RNG = np.random.default_rng(23)
@@ -34,12 +34,12 @@ def cnn(second_pool=2, second_padding="valid", head=(), size=16):
 
 def sums(grad_fn, images, weights_or_targets, baseline, alphas, weights, chunk_size=5):
     baselines = np.full_like(images, baseline)
-    return path_gradient_sum(grad_fn, baselines, images, weights_or_targets, alphas, weights, chunk_size)
+    return path_sums_for(grad_fn, baselines)(images, baselines, weights_or_targets, alphas, weights, chunk_size)
 
 
 def point_by_point(model, *arguments):
     plain = GradientFunction(functional_copy(model))
-    assert plain.straight_path is None
+    assert plain.path == "general"
     return sums(plain, *arguments)
 
 
@@ -53,30 +53,28 @@ def assert_same(got, expected):
 def test_sums_equal_tensorflows_gradient_at_every_node(baseline):
     model = cnn()
     fast = GradientFunction(model)
-    assert fast.straight_path.sweep is not None
+    assert fast.path == "sweep"
     images, targets = RNG.uniform(size=(12, 16, 16, 1)).astype(np.float32), RNG.integers(0, 4, size=12)
     alphas, weights = quadrature("gauss_legendre", 33)
     got = sums(fast, images, targets, baseline, alphas, weights)
-    assert fast.straight_path.sweep.switches.max() > 0  # the switch updates ran
+    assert fast.straight_path_sums.switches.max() > 0  # the switch updates ran
     assert_same(got, point_by_point(model, images, targets, baseline, alphas, weights))
 
 
 def test_nodes_at_both_ends_as_the_straight_paths_compiled_calls():
     # At α = 0 every window of the first pooling ties; the straight path routes it as α → 0+
-    # (see generator.attributions.straight_path), by its compiled calls and by the sweep alike.
+    # (see generator.attributions.engine.straight_path), by its compiled calls and by the sweep alike.
     model = cnn()
-    fast = GradientFunction(model)
+    swept, straight = GradientFunction(model, path="sweep"), GradientFunction(model, path="straight")
     images, targets = RNG.uniform(size=(12, 16, 16, 1)).astype(np.float32), RNG.integers(0, 4, size=12)
     alphas, weights = quadrature("trapezoid", 33)
-    got = sums(fast, images, targets, 0.0, alphas, weights)
-    fast.straight_path.sweep = None
-    assert_same(got, sums(fast, images, targets, 0.0, alphas, weights))
+    assert_same(sums(swept, images, targets, 0.0, alphas, weights), sums(straight, images, targets, 0.0, alphas, weights))
 
 
 def test_windows_that_leave_rows_unread_and_nodes_in_any_order():
     model = cnn(second_pool=3, size=20)  # second convolution 7 × 7, pooled by 3 × 3: one row and column unread
     fast = GradientFunction(model)
-    assert fast.straight_path.sweep is not None
+    assert fast.path == "sweep"
     images = RNG.uniform(size=(6, 20, 20, 1)).astype(np.float32)
     contrast = np.zeros((6, 4), np.float32)
     contrast[:, 0], contrast[:, 3] = 1.0, -1.0
@@ -98,8 +96,10 @@ def test_integrated_gradients_by_the_sweep_is_complete():
     lambda: cnn(second_padding="same"),
 ])
 def test_the_sweep_needs_a_valid_second_convolution_and_a_linear_head(model):
-    path = GradientFunction(model()).straight_path
-    assert path is not None and path.sweep is None
+    model = model()
+    assert GradientFunction(model).path == "straight"
+    with pytest.raises(ValueError, match="does not apply"):
+        GradientFunction(model, path="sweep")
 
 
 def test_adaptive_ig_starts_with_more_nodes_where_the_sweep_makes_them_cheap():

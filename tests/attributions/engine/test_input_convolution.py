@@ -7,7 +7,7 @@ keras = pytest.importorskip("keras")
 
 from tests.helpers.keras_models import functional_copy  # noqa: E402
 from generator.attributions import gradient  # noqa: E402
-from generator.attributions.input_convolution import input_convolution_layer  # noqa: E402
+from generator.attributions.engine.input_convolution import input_convolution_layer  # noqa: E402
 
 RNG = np.random.default_rng(7)
 
