@@ -44,7 +44,7 @@ def draw_decoy(decoy: Decoy, path: Path) -> bool:
     not the size, is compared), the patch outlined and the map's rank accuracy under it."""
     methods = list(decoy.methods)
     examples = len(decoy.examples)
-    rows, columns = 2 * examples, len(methods) + 1
+    columns = len(methods) + 1
     width, height = LABEL + columns * (PANEL + GAP), HEAD + examples * PAIR + 0.1
     extent = (decoy.placed.rows, decoy.placed.columns)
 

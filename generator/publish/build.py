@@ -192,8 +192,8 @@ def _search_languages(config: object) -> set[str]:
 
 def _drop_unused_assets(site: Path, languages: set[str]) -> None:
     """Delete theme files no reader's browser ever asks for: source maps, and the search
-    engine's word splitters and stemmers of languages the site does not use (2.1 MB of the
-    3.1 MB of the theme's scripts)."""
+    engine's word splitters and stemmers of languages the site does not use (most of the
+    theme's scripts by size)."""
     assets = site / "assets"
     for source_map in assets.rglob("*.map"):
         source_map.unlink()

@@ -30,7 +30,7 @@ import numpy as np
 from generator import attributions as attr
 from generator.attributions.expected_gradients import expected_gradients_halves
 from generator.attributions.halves import Halves
-from generator.methods import keys, methods
+from generator.methods import methods
 from generator.plumbing.settings import AttributionSettings
 from generator.stages.attribute import AttributionArrays, class_logits
 from generator.stages.checked_maps import EgError, eg_error

@@ -76,7 +76,7 @@ def faithfulness_evidence(model: object, images: np.ndarray, targets: np.ndarray
     with where it stopped and why). ``images`` and ``targets``: the
     faithfulness sample in the seeded order its images are taken in (its length is the most any
     fill takes; ROAD takes at most :data:`ROAD_IMAGES`)."""
-    attribution, seed = settings.attribution, settings.seed
+    seed = settings.seed
     grad_fn = ReportModel.of(model, settings).grad_fn
     score_fn = grad_fn.logits
     pixels = int(np.prod(images.shape[1:3]))
