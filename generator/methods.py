@@ -114,23 +114,36 @@ class Method:
         return maps.max(axis=-1) if self.reduce == "max" else maps.sum(axis=-1)
 
 
+GRADIENT = "gradient"
+SALIENCY = "saliency"
+GRADIENT_X_INPUT = "gradient_x_input"
+SMOOTHGRAD = "smoothgrad"
+INTEGRATED_GRADIENTS = "integrated_gradients"
+EXPECTED_GRADIENTS = "expected_gradients"
+"""The keys of the package's methods, for the code that names one of them (the Changes page
+compares IG maps; the decoy page notes that saliency repeats the gradient)."""
+
 CATALOGUE: tuple[Method, ...] = (
-    Method("gradient", "Gradient", "Gradient", "grad", "gradient", "per_intensity", True, fn.gradient_maps,
-           "tab:blue", "-", "o", bar_label="{d}\n{per_intensity}", reuses_gradient=True),
-    Method("saliency", "Saliency", "Saliency", "sal", "saliency", "per_intensity", False, fn.saliency_maps,
-           "tab:orange", "--", "s", hollow=True, bar_label="|{d}|\n{per_intensity}", reduce="max",
-           reuses_gradient=True),
-    Method("gradient_x_input", "Gradient × input", "Grad×input", "gxi", "gradient × input", "units", True,
-           fn.gradient_x_input_maps, "tab:green", "-", "^", bar_label="x · {d}\n({units})", reuses_gradient=True),
-    Method("smoothgrad", "SmoothGrad", "SmoothGrad", "sg", "SmoothGrad", "per_intensity", True, fn.smoothgrad_maps,
-           "tab:purple", ":", "D", bar_label="mean {d}, noisy x\n{per_intensity}", monte_carlo=True,
-           halves=fn.smoothgrad_halves),
-    Method("integrated_gradients", "Integrated Gradients", "IG", "ig", "Integrated Gradients", "units", True,
-           fn.integrated_gradients_maps, "tab:red", "--", "v", hollow=True, has_completeness=True,
-           contrast="contrast", checked_as="ig", contrast_as="contrast"),
-    Method("expected_gradients", "Expected Gradients", "EG", "eg", "Expected Gradients", "units", True,
-           fn.expected_gradients_maps, "tab:brown", "-.", "P", has_completeness=True, monte_carlo=True,
-           contrast="contrast-eg", checked_as="eg", contrast_as="contrast_eg"),
+    Method(GRADIENT, title="Gradient", short="Gradient", tile="grad", prose="gradient", unit="per_intensity",
+           signed=True, compute=fn.gradient_maps, colour="tab:blue", dashes="-", marker="o",
+           bar_label="{d}\n{per_intensity}", reuses_gradient=True),
+    Method(SALIENCY, title="Saliency", short="Saliency", tile="sal", prose="saliency", unit="per_intensity",
+           signed=False, compute=fn.saliency_maps, colour="tab:orange", dashes="--", marker="s", hollow=True,
+           bar_label="|{d}|\n{per_intensity}", reduce="max", reuses_gradient=True),
+    Method(GRADIENT_X_INPUT, title="Gradient × input", short="Grad×input", tile="gxi", prose="gradient × input",
+           unit="units", signed=True, compute=fn.gradient_x_input_maps, colour="tab:green", dashes="-", marker="^",
+           bar_label="x · {d}\n({units})", reuses_gradient=True),
+    Method(SMOOTHGRAD, title="SmoothGrad", short="SmoothGrad", tile="sg", prose="SmoothGrad", unit="per_intensity",
+           signed=True, compute=fn.smoothgrad_maps, colour="tab:purple", dashes=":", marker="D",
+           bar_label="mean {d}, noisy x\n{per_intensity}", monte_carlo=True, halves=fn.smoothgrad_halves),
+    Method(INTEGRATED_GRADIENTS, title="Integrated Gradients", short="IG", tile="ig", prose="Integrated Gradients",
+           unit="units", signed=True, compute=fn.integrated_gradients_maps, colour="tab:red", dashes="--",
+           marker="v", hollow=True, has_completeness=True, contrast="contrast", checked_as="ig",
+           contrast_as="contrast"),
+    Method(EXPECTED_GRADIENTS, title="Expected Gradients", short="EG", tile="eg", prose="Expected Gradients",
+           unit="units", signed=True, compute=fn.expected_gradients_maps, colour="tab:brown", dashes="-.",
+           marker="P", has_completeness=True, monte_carlo=True, contrast="contrast-eg", checked_as="eg",
+           contrast_as="contrast_eg"),
 )
 """Every method, in the order the site shows them."""
 

@@ -15,6 +15,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from generator.methods import INTEGRATED_GRADIENTS
 from generator.figures.charts import save_figure
 from generator.figures.example import robust_scale
 from generator.figures.method_colours import INPUT_CMAP, method_cmap
@@ -25,7 +26,7 @@ from generator.stages.baselines import BLUR_SIGMA, BaselineStudy
 from generator.stages.checked_maps import EgError
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 
-SIGNED_CMAP = method_cmap("integrated_gradients")
+SIGNED_CMAP = method_cmap(INTEGRATED_GRADIENTS)
 """IG's and Expected Gradients' colour map (the same one)."""
 PANEL, PITCH, MARGIN = 0.95, 1.16, 0.06  # inches: one image, from one column to the next, the left margin
 TITLE, SPACE, NOTES = 0.4, 0.1, 0.8  # inches: an example's title, between its two rows, its completeness lines

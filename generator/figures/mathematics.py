@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from generator.methods import GRADIENT, INTEGRATED_GRADIENTS
 from generator.figures.charts import save_figure
 from generator.figures.example import robust_scale
 from generator.figures.method_colours import INPUT_CMAP, method_cmap
@@ -30,7 +31,7 @@ _COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 _DASHES = ("-", "--", "-.", ":")
 """Each rule its marker and dash pattern as well as its colour: rules whose errors coincide stay apart."""
-SIGNED_CMAP = method_cmap("integrated_gradients")
+SIGNED_CMAP = method_cmap(INTEGRATED_GRADIENTS)
 PLOT_FLOOR = 1e-9
 """Relative errors below this (exact zeros included) are drawn at this value on the log axis."""
 def draw_convergence(result: Convergence, configured: tuple[str, float], path: Path, *,
@@ -173,9 +174,9 @@ def mathematics_jobs(result: Mathematics, arrays: AttributionArrays, settings: S
     title = (f"test #{int(arrays.index[r])} · target {name}: Integrated Gradients from the constant "
              f"baseline x′ = {baseline:g}")
     annotated = AnnotatedRow(
-        image=image, gradient=arrays.map("gradient")[r].sum(axis=-1), ig=ig, target_name=str(name),
+        image=image, gradient=arrays.map(GRADIENT)[r].sum(axis=-1), ig=ig, target_name=str(name),
         attribution_sum=float(arrays.ig.attribution_sum[r]), logit_delta=float(arrays.ig.logit_delta[r]),
-        steps=int(arrays.ig.steps[r]), gradient_scale=robust_scale([arrays.map("gradient")]), ig_scale=ig_scale,
+        steps=int(arrays.ig.steps[r]), gradient_scale=robust_scale([arrays.map(GRADIENT)]), ig_scale=ig_scale,
         baseline=baseline,
     )
     return jobs + [FigureJob(BASELINE_FIGURE, draw_baseline, (image, ig, baseline, result.share, ig_scale, title),

@@ -16,6 +16,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from generator.methods import GRADIENT, INTEGRATED_GRADIENTS
 from generator.figures.method_colours import INPUT_CMAP, method_cmap
 from generator.figures.theme import COLUMN_INCHES, FONT, SMALL, theme, wrap
 from generator.plumbing.numbers import digits, fixed, percent
@@ -79,9 +80,9 @@ def draw_annotated_example(row: AnnotatedRow, path: Path, *, score: ScoreWords =
                     ha="center", va="center", fontsize=FONT + 1, fontweight="bold", parse_math=False)
         panels = (("input x", row.image, Normalize(0, 1), INPUT_CMAP, "pixel intensity", "neither"),
                   (f"gradient ∂{symbol}/∂x", row.gradient, Normalize(-row.gradient_scale, row.gradient_scale),
-                   method_cmap("gradient"), score.per_intensity, "both"),
+                   method_cmap(GRADIENT), score.per_intensity, "both"),
                   ("Integrated Gradients", row.ig, Normalize(-row.ig_scale, row.ig_scale),
-                   method_cmap("integrated_gradients"), score.units, "both"))
+                   method_cmap(INTEGRATED_GRADIENTS), score.units, "both"))
         axes: list[Axes] = []
         for k, (title, values, norm, cmap, label, extend) in enumerate(panels):
             left = 0.1 + k * WIDTH / 3

@@ -15,6 +15,7 @@ import re
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from generator.methods import INTEGRATED_GRADIENTS
 from generator.plumbing.numbers import fixed, percent, percent_exact
 from generator.pages.inputs import ig_quadrature
 from generator.stages.checked_maps import ExpectedGradientsSummary
@@ -135,7 +136,7 @@ def report_build_context(facts: BuildFacts, mathematics: Mathematics, versions: 
         "versions": pairs(versions),
         "links": {name: href(target, REPORT_BUILD_PAGE) for name, target in (
             ("manifest", "manifest.json"), ("arrays", "data/attributions.npz"), ("model", "data/model.keras"),
-            ("integrated_gradients", "methods/integrated-gradients.md"))},
+            (INTEGRATED_GRADIENTS, "methods/integrated-gradients.md"))},
         "convergence_maps": f"{len(convergence.rows):,}",
         "convergence_methods": [escape_markdown(m.replace("_", " ")) for m in convergence.methods],
         "convergence_rows": [{"steps": str(n), "errors": [percent(e) for e in median[:, j]]}

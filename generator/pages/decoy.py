@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from generator.methods import GRADIENT, SALIENCY
 from generator.figures.decoy import DECOY_FIGURE
 from generator.figures.trust import title
 from generator.pages.markdown_text import escape_markdown, href
@@ -126,8 +127,8 @@ def saliency_repeats_gradient(decoy: Decoy) -> bool:
     """Whether saliency's measures equal the gradient's (|gradient| of a one-channel image: both
     measures read |attribution|), which the page then says instead of leaving two equal rows unexplained."""
     methods = decoy.methods
-    return ("saliency" in methods and "gradient" in methods and all(
-        np.array_equal(getattr(methods["saliency"], m).values, getattr(methods["gradient"], m).values, equal_nan=True)
+    return (SALIENCY in methods and GRADIENT in methods and all(
+        np.array_equal(getattr(methods[SALIENCY], m).values, getattr(methods[GRADIENT], m).values, equal_nan=True)
         for m in ("mass", "rank")))
 
 

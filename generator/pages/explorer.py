@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.methods import keys
+from generator.methods import INTEGRATED_GRADIENTS, keys
 from generator.pages.markdown_text import escape_markdown, href
 from generator.plumbing.numbers import digits, fixed, percent, percent_exact
 from generator.stages.checked_maps import EG_NOISE_BOUND, EgError, eg_map_error
@@ -27,7 +27,7 @@ from generator.stages.results import Completeness, Example
 
 THUMBNAIL_PIXELS = 48
 """Width and height of the explorer's thumbnails, in CSS pixels."""
-IG = "integrated_gradients"
+IG = INTEGRATED_GRADIENTS
 FLAGS = {
     "ig-tolerance": ("IG above tolerance", "an IG map's completeness error is above {tolerance}"),
     "eg-sign": ("EG sum of wrong sign", "an EG map's sum has the opposite sign to its Δ"),

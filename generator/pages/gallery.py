@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.methods import method as catalogue_method
+from generator.methods import SMOOTHGRAD, method as catalogue_method
 from generator.pages.markdown_text import escape_markdown, href
 from generator.plumbing.numbers import digits, fixed, percent, percent_exact, percent_rounded_up
 from generator.stages.gallery import (
@@ -136,13 +136,13 @@ def _check_cells(check: Completeness, delta_label: str, eg: Completeness,
 CHECK_TERMS = {
     "ig": "methods/integrated-gradients.md#the-completeness-check-of-every-map",
     "eg": "methods/more-methods.md#expected-gradients",
-    "smoothgrad": "methods/more-methods.md#smoothgrad",
+    SMOOTHGRAD: "methods/more-methods.md#smoothgrad",
 }
 """Where the Methods pages explain each part of a check line: IG's sum, Δ, error, nodes and last
 doubling; Expected Gradients' sum, draws and noise; SmoothGrad's noise."""
 CHECK_TERM_TITLES = {"ig": "What ΣIG, Δ, error, nodes and the last doubling mean",
                      "eg": "What ΣEG, Σ|EG|, the draws and EG's noise mean",
-                     "smoothgrad": "What SmoothGrad's noise means"}
+                     SMOOTHGRAD: "What SmoothGrad's noise means"}
 
 
 def _info_link(part: str, link: str) -> str:

@@ -30,7 +30,7 @@ import numpy as np
 from generator import attributions as attr
 from generator.attributions.expected_gradients import expected_gradients_halves
 from generator.attributions.halves import Halves
-from generator.methods import methods
+from generator.methods import EXPECTED_GRADIENTS, methods
 from generator.plumbing.settings import AttributionSettings
 from generator.stages.attribute import AttributionArrays, class_logits
 from generator.stages.checked_maps import EgError, eg_error
@@ -41,7 +41,7 @@ BASELINES_FORMAT = 5  # 5: cached as the BaselineStudy record (generator.plumbin
 LONG_RUN = 16
 """The noise floor of the missing-ink claims: each example's EG again with this many times the
 draws (1,024 at the default 64; 3 maps, about 3,000 gradient evaluations)."""
-COLUMNS = ("black", "blur", "noise", "mean", "expected_gradients")
+COLUMNS = ("black", "blur", "noise", "mean", EXPECTED_GRADIENTS)
 """The study's maps: IG with each baseline, then Expected Gradients."""
 __all__ = ["BASELINES_FORMAT", "BLUR_SIGMA", "COLUMNS", "LONG_RUN", "BaselineStudy", "baseline_images",
            "black_share_maps", "black_shares",

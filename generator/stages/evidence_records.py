@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from generator.methods import EXPECTED_GRADIENTS
 from generator.plumbing.numbers import significant
 from generator.stages.baselines import COLUMNS as BASELINE_COLUMNS
 from generator.stages.baselines import BaselineStudy
@@ -99,7 +100,7 @@ def baselines_record(study: BaselineStudy) -> dict[str, Any]:
                "relative_error": [significant(e) for e in study.relative_error[:, c]]}
         for c, name in enumerate(BASELINE_COLUMNS)}
     errors = study.eg_errors()
-    record["expected_gradients"].update(absolute_error=[significant(e.absolute) for e in errors],
+    record[EXPECTED_GRADIENTS].update(absolute_error=[significant(e.absolute) for e in errors],
                                         error_of_mass=[significant(e.of_mass) for e in errors])
     record["missing_ink"] = missing_ink_record(study)
     return record

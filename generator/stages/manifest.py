@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from generator.evidence import Evidence
-from generator.methods import contrast_methods, keys
+from generator.methods import EXPECTED_GRADIENTS, SMOOTHGRAD, contrast_methods, keys
 from generator.plumbing.fileio import write_bytes_if_changed, write_text_if_changed
 from generator.stages.attribute import AttributionArrays
 from generator.plumbing.numbers import significant
@@ -256,10 +256,10 @@ def build_manifest(facts: BuildFacts, labels: np.ndarray, evaluation: Evaluation
                   "confusion": evaluation.confusion.tolist()},
         "attribution": {"target": attributed_score(settings["model"]["output"]),
                         "quadrature": quadrature_record(attribution, summary), "baseline": attribution["baseline"],
-                        "smoothgrad": {"samples": attribution["smoothgrad_samples"],
+                        SMOOTHGRAD: {"samples": attribution["smoothgrad_samples"],
                                        "noise_level": attribution["smoothgrad_noise"], "seed": settings["seed"]},
                         "completeness": completeness,
-                        "expected_gradients": expected_gradients_record(arrays, settings),
+                        EXPECTED_GRADIENTS: expected_gradients_record(arrays, settings),
                         "black_share": None if study is None else dict(study.black_share),
                         "file": "data/attributions.npz", "arrays": list(npz_keys())},
         "selection": {"per_class": settings["selection"]["per_class"],

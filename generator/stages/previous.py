@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from generator.methods import INTEGRATED_GRADIENTS
 from generator.plumbing.errors import UserError
 from generator.plumbing.input_scale import UNIT, InputScale
 from generator.plumbing.settings import MODEL_OUTPUTS
@@ -81,13 +82,13 @@ def read_previous(directory: Path) -> PreviousReport:
     shape = tuple(int(d) for d in model.inputs[0].shape[1:])
     classes = int(model.outputs[0].shape[-1])
     predictions = _arrays(directory / "data" / "predictions.npz", ("label", "predicted", "confidence"))
-    maps = _arrays(directory / "data" / "attributions.npz", ("index", "target", "integrated_gradients"))
+    maps = _arrays(directory / "data" / "attributions.npz", ("index", "target", INTEGRATED_GRADIENTS))
     _check_predictions(predictions, classes, directory / "data" / "predictions.npz")
     _check_maps(maps, len(predictions["label"]), classes, shape, directory / "data" / "attributions.npz")
     return PreviousReport(directory, manifest["tool"]["version"], manifest["model"]["sha256"],
                           predictions["label"].astype(np.int64), predictions["predicted"].astype(np.int64),
                           predictions["confidence"].astype(np.float64), maps["index"].astype(np.int64),
-                          maps["target"].astype(np.int64), maps["integrated_gradients"].astype(np.float32),
+                          maps["target"].astype(np.int64), maps[INTEGRATED_GRADIENTS].astype(np.float32),
                           model, scale, output)
 
 
@@ -166,7 +167,7 @@ def _check_predictions(arrays: dict[str, np.ndarray], classes: int, path: Path) 
 
 
 def _check_maps(arrays: dict[str, np.ndarray], images: int, classes: int, shape: tuple[int, ...], path: Path) -> None:
-    index, target, maps = arrays["index"], arrays["target"], arrays["integrated_gradients"]
+    index, target, maps = arrays["index"], arrays["target"], arrays[INTEGRATED_GRADIENTS]
     if index.ndim != 1 or target.shape != index.shape or maps.shape != (len(index), *shape):
         raise ChangesError(f"{path}: index and target must be 1-D of one length R and integrated_gradients (R, "
                            f"{', '.join(map(str, shape))}), got shapes {index.shape}, {target.shape}, {maps.shape}")

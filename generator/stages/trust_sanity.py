@@ -20,7 +20,7 @@ import numpy as np
 from generator import attributions as attr
 from generator.plumbing.settings import Settings
 from generator.stages import faithfulness as faith
-from generator.methods import keys
+from generator.methods import GRADIENT, keys
 from generator.stages.method_maps import every_method_maps
 from generator.stages.mprt import discrete_entropy, relative_rise, smooth_mprt
 from generator.stages.precision import Precision, StoppingRule, batch_seed, until_precise
@@ -167,7 +167,7 @@ def sanity_evidence(model: object, images: np.ndarray, targets: np.ndarray, rand
             smooth_mprt=smooth[key], ms_per_image=float(ms[key]))
 
     unreachable = (None if fully_randomised is None else
-                   np.all(trained["gradient"] == 0, axis=0) & np.all(fully_randomised["gradient"] == 0, axis=0))
+                   np.all(trained[GRADIENT] == 0, axis=0) & np.all(fully_randomised[GRADIENT] == 0, axis=0))
     return Sanity({key: method(key) for key in keys()}, tuple(layers), tuple(skipped),
                   np.stack(grid).astype(np.float32), smooth_sample, reason, unreachable)
 

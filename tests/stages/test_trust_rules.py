@@ -123,7 +123,7 @@ def test_the_rule_reads_intervals_on_the_better_side_and_fails_what_has_nothing_
 
 
 def test_the_decoy_check_and_the_trust_checks_share_one_verdict_function():
-    from generator.stages import decoy
+    from generator.stages import decoy_records as decoy
 
     assert trust_rules.verdict is verdict and decoy.verdict is verdict  # tests/stages/test_decoy_rules.py: the patch reader
 
