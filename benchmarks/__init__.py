@@ -9,6 +9,7 @@ measures and takes); every one prints the machine it ran on first (:mod:`benchma
 - ``training``: training time and accuracy of the default against the settings it replaced;
 - ``attributions``: the attributions stage and the whole-test-set pass against an earlier revision;
 - ``peers``: Integrated Gradients against Xplique and PAIR ``saliency`` at equal accuracy;
+- ``model_cache``: a public function given a Keras model against a prebuilt gradient function;
 - ``path_pieces``: the linear pieces of the report CNN's path gradient;
 - ``expected_gradients``: Expected Gradients' draw schemes against a converged reference;
 - ``eg_level``: Expected Gradients' estimators against the completeness level the site states;
