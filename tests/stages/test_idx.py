@@ -84,8 +84,13 @@ WRONG = {
     "flat images": (lambda a: {**a, "x_train": a["x_train"].reshape(13, 784)}, "has 2 dimensions (13, 784); "
                     "expected 3 for images"),
     "2-D labels": (lambda a: {**a, "y_test": a["y_test"].reshape(2, 5)}, "expected 1 for labels"),
-    "27 columns": (lambda a: {**a, "x_test": a["x_test"][:, :, :27]}, "x_test has shape (10, 28, 27)"),
-    "label 10": (lambda a: {**a, "y_train": np.full(13, 10, np.uint8)}, "labels from 10 to 10"),
+    "27 columns": (lambda a: {**a, "x_test": a["x_test"][:, :, :27]}, "x_train holds 28×28 grayscale images but "
+                   "x_test 28×27 grayscale"),
+    "7 rows": (lambda a: {**a, "x_train": a["x_train"][:, :7]}, "x_train holds 7×28 images; height and width "
+               "must be 8 to 1024"),
+    "label 10": (lambda a: {**a, "y_train": np.full(13, 10, np.uint8)}, "every training image is of class 10"),
+    "class 4 not trained": (lambda a: {**a, "y_train": np.where(a["y_train"] == 4, 5, a["y_train"])},
+                            "class 4 has no training images"),
     "fewer labels": (lambda a: {**a, "y_train": a["y_train"][:12]}, "has 12 labels for 13 images"),
 }
 
@@ -103,3 +108,22 @@ def test_float_images_are_refused_like_an_npz_s(tmp_path: Path) -> None:
     (directory / CLASSIC["x_train"]).write_bytes(idx_bytes(floats, code=0x0D))
     with pytest.raises(DataError, match="x_train has dtype float32; expected uint8"):
         load_dataset(directory)
+
+
+def test_grey_images_of_another_size_and_class_count_load_with_numbered_classes(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    arrays = {"x_train": rng.integers(0, 256, (9, 12, 20), np.uint8), "y_train": (np.arange(9) % 3).astype(np.uint8),
+              "x_test": rng.integers(0, 256, (4, 12, 20), np.uint8), "y_test": np.array([0, 2, 2, 1], np.uint8)}
+    dataset = load_dataset(write_idx_directory(tmp_path / "idx", arrays))
+    assert dataset.image_shape == (12, 20, 1) and dataset.x_train.shape == (9, 12, 20)
+    assert dataset.class_names == ("0", "1", "2") and dataset.classes == 3
+    np.testing.assert_array_equal(dataset.x_test, arrays["x_test"])
+
+
+def test_a_directory_of_neither_layout_names_both(tmp_path: Path) -> None:
+    (tmp_path / "other" / "train").mkdir(parents=True)
+    with pytest.raises(DataError) as info:
+        load_dataset(tmp_path / "other")
+    message = str(info.value)
+    assert "neither an IDX directory" in message and "train-images-idx3-ubyte" in message
+    assert "train/<class>/*.png" in message and "\n" not in message
