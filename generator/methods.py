@@ -114,6 +114,12 @@ class Method:
         return maps.max(axis=-1) if self.reduce == "max" else maps.sum(axis=-1)
 
 
+def shown_input(images: np.ndarray) -> np.ndarray:
+    """Inputs (…, H, W, C) as the pages show them: a grey one (C = 1) as (…, H, W), a colour one
+    (C = 3) unchanged, (…, H, W, 3)."""
+    return images if images.shape[-1] == 3 else images.sum(axis=-1)
+
+
 GRADIENT = "gradient"
 SALIENCY = "saliency"
 GRADIENT_X_INPUT = "gradient_x_input"

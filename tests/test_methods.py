@@ -56,6 +56,20 @@ def test_importing_the_catalogue_loads_neither_the_engine_nor_tensorflow():
     assert loaded_after(presentation, ("tensorflow", "keras")) == []
 
 
+def test_channels_are_reduced_as_the_methods_pages_say():
+    """Saliency is the largest |∂f/∂x| over channels (its function repeats it over C, so the
+    catalogue takes the max, not the sum); every other method is summed over channels, where the
+    completeness of IG, EG and gradient × input holds."""
+    from generator.attributions.saliency import saliency_from_gradient
+
+    assert {m.key: m.reduce for m in CATALOGUE} == {m.key: "max" if m.key == catalogue.SALIENCY else "sum"
+                                                     for m in CATALOGUE}
+    grads = np.random.default_rng(0).normal(size=(2, 4, 5, 3)).astype(np.float32)
+    saliency = catalogue.method(catalogue.SALIENCY).reduced(saliency_from_gradient(grads))
+    np.testing.assert_array_equal(saliency, np.abs(grads).max(axis=-1))
+    np.testing.assert_allclose(catalogue.method(catalogue.GRADIENT).reduced(grads), grads.sum(axis=-1))
+
+
 def test_enrolled_adds_a_method_for_the_block_only():
     with enrolled(toy()) as extended:
         assert extended[-1].key == "toy_input" and keys()[-1] == "toy_input"

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from generator.methods import INTEGRATED_GRADIENTS
 from generator.figures.charts import save_figure
+from generator.figures.input_image import show_image
 from generator.figures.example import robust_scale
 from generator.figures.method_colours import INPUT_CMAP, method_cmap
 from generator.figures.theme import FONT, SMALL, theme, wrap
@@ -109,7 +110,7 @@ def _image(figure: Figure, place: tuple[float, float, float, float], values: np.
     inches of a (width, height) inch figure, pixel for pixel, without ticks."""
     left, bottom, width, height = place
     ax = figure.add_axes((left / width, bottom / height, PANEL / width, PANEL / height))
-    ax.imshow(values, cmap=cmap, norm=norm, interpolation="none")
+    show_image(ax, values, cmap, norm)
     ax.set_xticks([])
     ax.set_yticks([])
     return ax

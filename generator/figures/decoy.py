@@ -15,7 +15,8 @@ from matplotlib.patches import Rectangle
 
 from generator.figures.charts import save_figure
 from generator.figures.example import robust_scale
-from generator.figures.method_colours import INPUT_CMAP, is_signed, method_cmap
+from generator.figures.input_image import show_image
+from generator.figures.method_colours import is_signed, method_cmap
 from generator.figures.theme import FONT, SMALL, theme
 from generator.figures.jobs import FigureJob
 from generator.figures.trust import title
@@ -65,7 +66,7 @@ def draw_decoy(decoy: Decoy, path: Path) -> bool:
             for m, model in enumerate(MODELS):
                 row = 2 * e + m
                 ax = axes_at(figure, row, 0)
-                ax.imshow(decoy.examples[e], cmap=INPUT_CMAP, norm=Normalize(0, 1), interpolation="none")
+                show_image(ax, decoy.examples[e])
                 figure.text((LABEL - 0.08) / width, ax.get_position().y0 + PANEL / 2 / height,
                             f"{corner}\n{model}", ha="right", va="center", fontsize=SMALL)
                 if decoy.placed.unread_pixels:

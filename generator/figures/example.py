@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from generator.stages.colour_scale import LIMIT_PERCENTILE, MIN_LIMIT, limit
 from generator.figures.charts import save_figure
+from generator.figures.input_image import show_image
 from generator.figures.method_colours import INPUT_CMAP, MAGNITUDE_CMAP, SIGNED_CMAP
 from generator.methods import Method, contrast_methods, keys, methods
 from generator.figures.theme import COLUMN_INCHES as SITE_WIDTH, FONT, SMALL, theme, wrap
@@ -205,13 +206,14 @@ def _role(target: int, example: Example) -> str:
 
 
 def draw_panel(figure: Figure, ax: Axes, bar: Axes, values: np.ndarray, style: Panel) -> None:
-    """One map with its colour bar; a text note instead of the map if it is not all finite."""
+    """One map (or input: a colour one in its colours) with its colour bar; a text note instead of
+    the map if it is not all finite."""
     ax.set_title(style.title, fontsize=FONT, parse_math=False)
     ax.set_xticks([])
     ax.set_yticks([])
     values = np.asarray(values)
     if np.all(np.isfinite(values)):
-        ax.imshow(values, cmap=style.cmap, norm=style.norm, interpolation="none")
+        show_image(ax, values, style.cmap, style.norm)
     else:
         rows, cols = values.shape[:2]
         ax.set_xlim(-0.5, cols - 0.5)

@@ -13,10 +13,11 @@ import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from generator.methods import GRADIENT, INTEGRATED_GRADIENTS
+from generator.methods import GRADIENT, INTEGRATED_GRADIENTS, shown_input
 from generator.figures.charts import save_figure
 from generator.figures.example import robust_scale
-from generator.figures.method_colours import INPUT_CMAP, method_cmap
+from generator.figures.input_image import channels_last, show_image
+from generator.figures.method_colours import method_cmap
 from generator.figures.theme import COLUMN_INCHES, FONT, SMALL, theme, wrap
 from generator.figures.jobs import FigureJob
 from generator.figures.reading import AnnotatedRow, draw_annotated_example
@@ -89,7 +90,7 @@ def draw_baseline(image: np.ndarray, ig: np.ndarray, baseline: float, share: Bas
     """One image, its IG map, and where the map is exactly zero, with the share over all maps.
 
     Args:
-        image: (H, W) input in [0, 1].
+        image: (H, W) or (H, W, 3) input in [0, 1].
         ig: (H, W) its IG map, in the units of ``score``.
         baseline: the constant baseline.
         share: exact-zero counts over every published map.
@@ -101,7 +102,7 @@ def draw_baseline(image: np.ndarray, ig: np.ndarray, baseline: float, share: Bas
     Returns:
         Whether the file changed.
     """
-    at_baseline = image == np.float32(baseline)
+    at_baseline = np.all(channels_last(image) == np.float32(baseline), axis=-1)
     zero = ig == 0
     # 0: pixel at the baseline with IG exactly 0; 1: other pixel with IG exactly 0;
     # 2: other pixel with IG ≠ 0; 3: pixel at the baseline with IG ≠ 0 (should never appear).
@@ -116,7 +117,7 @@ def draw_baseline(image: np.ndarray, ig: np.ndarray, baseline: float, share: Bas
         figure.suptitle(wrap(title, 70), fontsize=FONT, fontweight="bold", parse_math=False)
         axes = figure.subplots(1, 3)
         figure.subplots_adjust(left=0.02, right=0.92, top=0.8, bottom=0.27, wspace=0.45)
-        shown = axes[0].imshow(image, cmap=INPUT_CMAP, norm=Normalize(0, 1), interpolation="none")
+        shown = show_image(axes[0], image)
         bar = figure.colorbar(shown, ax=axes[0], fraction=0.046)
         bar.set_label("pixel intensity", fontsize=SMALL)
         bar.ax.tick_params(labelsize=SMALL)
@@ -170,7 +171,7 @@ def mathematics_jobs(result: Mathematics, arrays: AttributionArrays, settings: S
     baseline = attribution.baseline
     name = settings.data.class_names[int(arrays.target[r])]
     ig_scale = robust_scale([arrays.ig.maps, arrays.contrast.maps])
-    image, ig = arrays.image[r].sum(axis=-1), arrays.ig.maps[r].sum(axis=-1)
+    image, ig = shown_input(arrays.image[r]), arrays.ig.maps[r].sum(axis=-1)
     title = (f"test #{int(arrays.index[r])} · target {name}: Integrated Gradients from the constant "
              f"baseline x′ = {baseline:g}")
     annotated = AnnotatedRow(

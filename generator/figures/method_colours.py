@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from generator.methods import MAGNITUDE_CMAP, SIGNED_CMAP, method, methods
 
-INPUT_CMAP = "gray"
-"""Inputs as they are: black 0, white 1 (as the gallery's input tiles)."""
+from generator.figures.input_image import INPUT_CMAP
 CMAPS = {m.key: m.cmap for m in methods()}
 """Method key → its colour map (the catalogue's methods)."""
 SHORT_NAMES = {m.key: m.short for m in methods()}

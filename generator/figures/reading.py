@@ -17,7 +17,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from generator.methods import GRADIENT, INTEGRATED_GRADIENTS
-from generator.figures.method_colours import INPUT_CMAP, method_cmap
+from generator.figures.input_image import INPUT_CMAP, channels_last, show_image
+from generator.figures.method_colours import method_cmap
 from generator.figures.theme import COLUMN_INCHES, FONT, SMALL, theme, wrap
 from generator.plumbing.numbers import digits, fixed, percent
 from generator.figures.charts import save_figure
@@ -33,7 +34,7 @@ class AnnotatedRow:
     """One published (image, target) row, ready to draw.
 
     Attributes:
-        image: (H, W) input in [0, 1].
+        image: (H, W) or (H, W, 3) input in [0, 1].
         gradient: (H, W) ∂logit_t/∂x, logit per unit of intensity.
         ig: (H, W) Integrated Gradients, logit units.
         target_name: display name of the target class (user text).
@@ -71,7 +72,7 @@ def draw_annotated_example(row: AnnotatedRow, path: Path, *, score: ScoreWords =
     ig_max = np.unravel_index(np.argmax(row.ig), row.ig.shape)
     ig_min = np.unravel_index(np.argmin(row.ig), row.ig.shape)
     steep = np.unravel_index(np.argmax(np.abs(row.gradient)), row.gradient.shape)
-    background = np.argwhere(row.image == np.float32(row.baseline))
+    background = np.argwhere(np.all(channels_last(row.image) == np.float32(row.baseline), axis=-1))
     error = abs(row.attribution_sum - row.logit_delta) / max(abs(row.logit_delta), 1e-6)
     noun, symbol = score.noun, score.symbol
 
@@ -88,7 +89,7 @@ def draw_annotated_example(row: AnnotatedRow, path: Path, *, score: ScoreWords =
             left = 0.1 + k * WIDTH / 3
             ax = figure.add_axes((left / WIDTH, _y(PANELS_TOP + PANEL), PANEL / WIDTH, PANEL / HEIGHT))
             bar = figure.add_axes(((left + PANEL + 0.07) / WIDTH, _y(PANELS_TOP + PANEL), 0.1 / WIDTH, PANEL / HEIGHT))
-            ax.imshow(values, cmap=cmap, norm=norm, interpolation="none")
+            show_image(ax, values, cmap, norm)
             ax.set_title(title, fontsize=FONT)
             ax.set_xticks([])
             ax.set_yticks([])
@@ -97,7 +98,7 @@ def draw_annotated_example(row: AnnotatedRow, path: Path, *, score: ScoreWords =
             colorbar.ax.tick_params(labelsize=SMALL)
             axes.append(ax)
         if len(background):
-            centre = (np.array(row.image.shape) - 1) / 2
+            centre = (np.array(row.image.shape[:2]) - 1) / 2
             nearest = tuple(background[np.argmin(((background - centre) ** 2).sum(axis=1))])
             _callout(axes[0], nearest, 0,
                      f"D  x = baseline ({row.baseline:g}) here: IG is exactly 0, whatever the gradient says",

@@ -27,6 +27,17 @@ from generator.stages.checked_maps import EG_NOISE_BOUND, eg_error
 from generator.stages.results import Completeness, Example
 from generator.stages.strong import STRONG_PERCENTILE, strong_tile_path
 
+TILE_PIXELS = 96
+"""The side of a gallery tile's box, in CSS pixels (``--gg-tile`` in stylesheets/gallery.css)."""
+
+
+def smooth_tiles(examples: Sequence[Example], shown: int) -> bool:
+    """Whether the tiles of ``examples`` are drawn smoothed rather than with crisp pixels in boxes
+    of ``shown`` CSS pixels: when an image's larger side exceeds ``shown`` the browser shrinks its
+    tile, and nearest-neighbour shrinking (``image-rendering: pixelated``) would drop whole rows
+    and columns of pixels. Tiles shown at their size or enlarged (MNIST's 28 px) stay crisp."""
+    return any(max(np.shape(e.image)[:2]) > shown for e in examples)
+
 
 def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence[str],
                     score: ScoreWords = LOGIT_WORDS, *, show_target: bool = True) -> dict[str, Any]:
@@ -89,7 +100,8 @@ def gallery_context(gallery: Gallery, gallery_page: GalleryPage, names: Sequence
             "rows": rows,
         })
     return {"columns": [m.title for m in methods], "short_names": [m.short for m in methods], "legend": legend,
-            "examples": examples, "show_target": show_target, "strong_note": (
+            "examples": examples, "show_target": show_target,
+            "smooth": smooth_tiles(gallery_page.examples, TILE_PIXELS), "strong_note": (
                 f"*Strong attributions only* shows, for each map, the pixels whose |value| is at or above the "
                 f"{STRONG_PERCENTILE:g}th percentile of that map's non-zero |values| (about its strongest "
                 f"{percent_exact((100 - STRONG_PERCENTILE) / 100)} of inked pixels), in the map's colours; every other "

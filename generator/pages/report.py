@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from generator.pages.explorer import THUMBNAIL_PIXELS, explorer_classes, explorer_legend, explorer_rows
-from generator.pages.gallery import gallery_context
+from generator.pages.gallery import gallery_context, smooth_tiles
 from generator.methods import methods
 from generator.pages.markdown_text import count, escape_markdown, front_matter_string, href
 from generator.plumbing.numbers import fixed, percent
@@ -263,7 +263,8 @@ def _mistakes_of_class(confusion: np.ndarray, k: int) -> int:
 def _explorer_context(inputs: PageInputs) -> dict[str, Any]:
     rows = explorer_rows(inputs.examples, inputs.gallery, inputs.class_names, EXPLORER_PAGE, inputs.score)
     return {"rows": rows, "classes": explorer_classes(inputs.class_names), "flagged": any(r["flag_codes"] for r in rows),
-            "thumbnail": THUMBNAIL_PIXELS, "count": count(len(inputs.examples)),
+            "thumbnail": THUMBNAIL_PIXELS, "smooth": smooth_tiles(inputs.examples, THUMBNAIL_PIXELS),
+            "count": count(len(inputs.examples)),
             "misclassified_href": href(MISCLASSIFIED_PAGE, EXPLORER_PAGE), "score": inputs.score.noun,
             "legend": explorer_legend(inputs.gallery, inputs.score, EXPLORER_PAGE, inputs.completeness_tolerance),
             "footer": _footer(inputs)}

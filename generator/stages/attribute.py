@@ -11,7 +11,7 @@ import numpy as np
 from generator import attributions as attr
 from generator.attributions.expected_gradients import expected_gradients_halves
 from generator.method_functions import MapRequest
-from generator.methods import contrast_methods, keys, method, methods
+from generator.methods import contrast_methods, keys, method, methods, shown_input
 from generator.plumbing.settings import AttributionSettings
 from generator.stages.checked_maps import (CheckedMaps, Log, adaptive_checked_maps, checked_expected_gradients,
                                            checked_integrated_gradients)
@@ -216,7 +216,7 @@ def to_examples(arrays: AttributionArrays, labels: np.ndarray, evaluation: Evalu
             true_label=int(labels[test_index]),
             predicted=int(evaluation.predictions[test_index]),
             confidence=float(evaluation.confidences[test_index]),
-            image=arrays.image[rows[0]].sum(axis=-1),
+            image=shown_input(arrays.image[rows[0]]),
             rows=tuple(_row(arrays, r, tolerance) for r in rows),
             contrast=None if m is None else ContrastMap(
                 {c.key: c.reduced(arrays.contrast_of(c.key).maps[m]) for c in contrast_methods()},

@@ -30,7 +30,7 @@ import numpy as np
 from generator import attributions as attr
 from generator.attributions.expected_gradients import expected_gradients_halves
 from generator.attributions.halves import Halves
-from generator.methods import EXPECTED_GRADIENTS, methods
+from generator.methods import EXPECTED_GRADIENTS, methods, shown_input
 from generator.plumbing.settings import AttributionSettings
 from generator.stages.attribute import AttributionArrays, class_logits
 from generator.stages.checked_maps import EgError, eg_error
@@ -189,14 +189,15 @@ def study_baselines(image: np.ndarray, mean_image: np.ndarray, seed: int, test_i
 def baseline_images(test_index: np.ndarray, arrays: AttributionArrays, mean_image: np.ndarray,
                     seed: int) -> np.ndarray:
     """(n, 4, H, W) the four IG baselines of each test index in ``test_index``
-    (:func:`study_baselines`, as :func:`study_maps` drew them), reduced over channels."""
-    shape = arrays.image.shape[1:3]
+    (:func:`study_baselines`, as :func:`study_maps` drew them), as shown (:func:`~generator.methods.shown_input`:
+    (n, 4, H, W, 3) for colour images)."""
+    shape = shown_input(arrays.image[:1]).shape[1:]
     out = np.zeros((len(test_index), len(COLUMNS) - 1, *shape), np.float32)
     for k, index in enumerate(test_index):
         image = arrays.image[int(np.flatnonzero(arrays.index == index)[0])]
         baselines = study_baselines(image, mean_image, seed, int(index))
         for c, name in enumerate(COLUMNS[:-1]):
-            out[k, c] = baselines[name].sum(axis=-1)
+            out[k, c] = shown_input(baselines[name])
     return out
 
 

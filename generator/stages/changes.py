@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from generator import attributions as attr
+from generator.methods import shown_input
 from generator.plumbing.settings import AttributionSettings
 from generator.stages.previous import PreviousReport, check_same_test_data
 from generator.stages.similarity import spearman_rows
@@ -125,7 +126,7 @@ def compute_changes(previous: PreviousReport, labels: np.ndarray, images: np.nda
     def changed(rows: np.ndarray, offset: int) -> tuple[ChangedImage, ...]:
         return tuple(ChangedImage(
             int(i), int(labels[i]), int(old_predicted[i]), int(new_predicted[i]), float(old_confidence[i]),
-            float(new_confidence[i]), images[i].sum(axis=-1), old[offset + n].sum(axis=-1), new[offset + n].sum(axis=-1),
+            float(new_confidence[i]), shown_input(images[i]), old[offset + n].sum(axis=-1), new[offset + n].sum(axis=-1),
         ) for n, i in enumerate(rows))
 
     published = len(current.index)

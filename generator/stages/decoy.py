@@ -34,6 +34,7 @@ from dataclasses import fields
 
 import numpy as np
 
+from generator.methods import shown_input
 from generator.stages.data import Dataset, to_model_input
 from generator.stages.decoy_data import (CORNERS, decoy_corners, decoy_dataset, patch_mask, patch_masks,
                                          readable_share, with_decoy)
@@ -111,7 +112,7 @@ def measure_decoy(decoy_model: object, normal_model: object, decoy: Dataset, tes
                             readable_share(corners, size, extent, (read.rows, read.columns)),
                             accuracy["decoy", "true"], counted_interval(correct["decoy", "shuffled"], seed),
                             accuracy["normal", "true"], accuracy["normal", "shuffled"], lost, sample, corners, shown,
-                            x[shown].sum(axis=-1), methods)
+                            shown_input(x[shown]), methods)
 
 
 def counted_interval(values: np.ndarray, seed: int, resamples: int = 1000, level: float = 0.95) -> Interval:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.methods import contrast_methods, keys, methods
+from generator.methods import contrast_methods, keys, methods, shown_input
 from generator.plumbing.errors import UserError
 from generator.plumbing.settings import MODEL_OUTPUTS
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords, score_words
@@ -180,7 +180,7 @@ def examples_from_published(records: Sequence[Mapping[str, Any]], arrays: Mappin
         examples.append(Example(
             test_index=test_index,
             confidence=_number(record["confidence"]),
-            image=arrays["image"][int(record["targets"][0]["row"])].sum(axis=-1),
+            image=shown_input(arrays["image"][int(record["targets"][0]["row"])]),
             rows=rows,
             contrast=contrast,
             **labels,

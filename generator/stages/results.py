@@ -114,7 +114,8 @@ class Example:
         true_label: ground-truth class index.
         predicted: argmax of the model's logits.
         confidence: softmax probability of the predicted class, in [0, 1].
-        image: (H, W) float32 image in pixel/255, [0, 1], whatever scale the model reads.
+        image: (H, W) float32 image in pixel/255, [0, 1], whatever scale the model reads; (H, W, 3)
+            for a colour image (:func:`generator.methods.shown_input`).
         rows: one row for a correctly classified image (target = true class); two rows
             for a misclassified one (first the predicted class, then the true class).
         contrast: for a misclassified image, IG and EG of logit_pred − logit_true; else None.

@@ -101,3 +101,29 @@ def test_target_is_fixed_along_the_path():
 
     integrated_gradients(recording, np.ones((3, *SHAPE), np.float32), np.array([4, 1, 7]), steps=6, chunk_size=4)
     assert np.concatenate(seen).tolist() == [4] * 6 + [1] * 6 + [7] * 6
+
+
+def test_colour_ig_per_pixel_is_the_channel_sum_and_completeness_holds_on_it():
+    """A linear model of (H, W, 3) images: IG summed over channels (how the pages show it) is
+    Σ_c (x − x′)_c w_c at each pixel, and over all pixels f(x) − f(x′), which the completeness
+    check sums over every axis, channels included."""
+    from generator.methods import INTEGRATED_GRADIENTS, method
+
+    rng = np.random.default_rng(7)
+    shape = (5, 6, 3)
+    model = LinearLogits(rng, classes=4, shape=shape)
+    images = rng.uniform(size=(3, *shape)).astype(np.float32)
+    baseline = rng.uniform(size=shape).astype(np.float32)
+    targets = np.array([3, 0, 2])
+    ig = integrated_gradients(model, images, targets, steps=2, baseline=baseline)
+    per_pixel = method(INTEGRATED_GRADIENTS).reduced(ig)
+    assert per_pixel.shape == (3, 5, 6)
+    np.testing.assert_allclose(per_pixel, np.einsum("nhwc,nhwc->nhw", images - baseline, model.w[targets]),
+                               rtol=1e-5, atol=1e-6)
+    at_x = model.logits(images, targets)
+    at_baseline = model.logits(np.broadcast_to(baseline, images.shape), targets)
+    check = completeness(ig, at_x, at_baseline)
+    np.testing.assert_allclose(check.attribution_sum, at_x - at_baseline, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(per_pixel.sum(axis=(1, 2)), at_x - at_baseline, rtol=1e-5, atol=1e-5)
+    one_channel = completeness(ig[..., :1], at_x, at_baseline)  # a check that dropped channels would fail
+    assert np.all(one_channel.relative_error > 1e-3)

@@ -70,3 +70,35 @@ def test_colour_bar_runs_from_the_lowest_to_the_highest_value(tmp_path):
     assert decoded.shape == (1, LEVELS)
     assert np.all(np.diff(decoded[0]) > 0)
     assert decoded[0, 0] == -2.0 and decoded[0, -1] == 2.0
+
+
+@pytest.mark.parametrize("side", [8, 64])
+@pytest.mark.parametrize("scale", [SIGNED, MAGNITUDE])
+def test_a_tile_of_any_size_is_written_at_its_size_and_decodes_within_one_step(side, scale):
+    values = np.random.default_rng(side).uniform(-scale.limit, scale.limit, size=(side, side + 3))
+    data = tile_bytes(values, scale)
+    assert Image.open(io.BytesIO(data)).size == (side + 3, side)  # (width, height): one pixel per value
+    shown = np.clip(values, -scale.limit if scale.signed else 0.0, scale.limit)
+    assert np.max(np.abs(read_tile(data, scale) - shown)) <= scale.step
+    assert Image.open(io.BytesIO(tile_bytes(np.zeros((256, 256)), scale))).size == (256, 256)
+
+
+def test_a_colour_input_tile_is_rgb_and_decodes_to_its_pixels():
+    pixels = np.random.default_rng(3).integers(0, 256, (32, 40, 3))
+    data = tile_bytes((pixels / 255).astype(np.float32), INPUT_SCALE)
+    image = Image.open(io.BytesIO(data))
+    assert image.size == (40, 32) and image.mode == "RGB"
+    decoded = read_tile(data, INPUT_SCALE, colour=True)
+    np.testing.assert_allclose(decoded, pixels / 255, atol=1e-12)  # lossless: every byte as it was
+    assert np.any(decoded[..., 0] != decoded[..., 1])
+
+
+def test_a_grey_input_tile_has_equal_channels_and_a_non_finite_colour_one_is_one_grey():
+    grey = np.random.default_rng(4).random((28, 28)).astype(np.float32)
+    pixels = np.asarray(Image.open(io.BytesIO(tile_bytes(grey, INPUT_SCALE))).convert("RGB"))
+    assert np.all(pixels[..., 0] == pixels[..., 1]) and np.all(pixels[..., 1] == pixels[..., 2])
+    assert np.max(np.abs(read_tile(tile_bytes(grey, INPUT_SCALE), INPUT_SCALE) - grey)) <= INPUT_SCALE.step
+    colour = np.ones((8, 8, 3), np.float32)
+    colour[2, 3, 1] = np.inf
+    pixels = np.asarray(Image.open(io.BytesIO(tile_bytes(colour, INPUT_SCALE))).convert("RGB"))
+    assert pixels.shape == (8, 8, 3) and len(np.unique(pixels.reshape(-1, 3), axis=0)) == 1

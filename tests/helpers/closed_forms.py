@@ -12,8 +12,8 @@ SHAPE = (4, 5, 2)
 class LinearLogits:
     """f_t(x) = w_t · x + b_t, so ∂f_t/∂x = w_t everywhere and IG = (x − x′) ⊙ w_t."""
 
-    def __init__(self, rng: np.random.Generator, classes=3):
-        self.w = rng.normal(size=(classes, *SHAPE)).astype(np.float32)
+    def __init__(self, rng: np.random.Generator, classes=3, shape=SHAPE):
+        self.w = rng.normal(size=(classes, *shape)).astype(np.float32)
         self.b = rng.normal(size=classes).astype(np.float32)
         self.calls = []
 

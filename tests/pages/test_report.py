@@ -47,6 +47,25 @@ def test_every_page_is_written_and_every_tile_is_linked(tmp_path):
         assert page.count("](../figures/tiles/scale-") == 2 * 6
 
 
+def test_tiles_larger_than_their_box_are_smoothed_and_small_ones_stay_crisp(tmp_path):
+    from dataclasses import replace
+
+    import numpy as np
+
+    from generator.pages.gallery import TILE_PIXELS, smooth_tiles
+
+    small = synthetic_inputs()
+    assert not smooth_tiles(small.examples, TILE_PIXELS)
+    examples = tuple(replace(e, image=np.zeros((TILE_PIXELS + 1, 64, 3), np.float32)) for e in small.examples)
+    assert smooth_tiles(examples, TILE_PIXELS) and not smooth_tiles(examples, TILE_PIXELS + 1)
+    large = replace(small, examples=examples, gallery=build_gallery(examples, small.evaluation.margins, 10))
+    for inputs, folder in ((small, tmp_path / "small"), (large, tmp_path / "large")):
+        render_pages(inputs, TEMPLATES, folder)
+    for page in ("classes/class-3.md", "misclassified/true-2.md", "explorer.md"):
+        assert "gg-smooth" not in (tmp_path / "small" / page).read_text(encoding="utf-8")
+        assert (tmp_path / "large" / page).read_text(encoding="utf-8").count(" gg-smooth\"") == 1
+
+
 def test_every_map_has_alt_text_naming_image_method_and_class(tmp_path):
     render_pages(synthetic_inputs(), TEMPLATES, tmp_path)
     images = re.findall(r"!\[([^\]]*)\]\(([^)]*)\)", _all_text(tmp_path))

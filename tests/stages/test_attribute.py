@@ -120,3 +120,21 @@ def test_adaptive_contrast_maps_are_ig_of_the_logit_difference_at_the_rows_nodes
     np.testing.assert_allclose(contrast.maps, direct, rtol=1e-4, atol=1e-6)
     assert contrast.relative_error[0] <= 1e-3 and contrast.spread[0] <= 1e-3
     np.testing.assert_allclose(contrast.logit_delta, arrays.ig.logit_delta[0] - arrays.ig.logit_delta[1], rtol=1e-5)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_examples_show_a_grey_image_without_its_channel_and_a_colour_one_in_colour(channels):
+    from dataclasses import replace
+
+    from generator.stages.results import Evaluation
+    from tests.helpers.baselines import published
+
+    arrays = published()
+    arrays = replace(arrays, image=np.repeat(arrays.image, channels, axis=-1) * np.linspace(0.5, 1.0, channels))
+    labels, predictions = np.array([0, 2, 0]), np.array([0, 1, 2])
+    evaluation = Evaluation(1 / 3, np.full(3, 0.5), np.eye(3, dtype=int), predictions, np.full(3, 0.9), np.ones(3))
+    examples = explain.to_examples(arrays, labels, evaluation, COMPLETENESS_FLOOR)
+    for example in examples:
+        image = arrays.image[int(np.flatnonzero(arrays.index == example.test_index)[0])]
+        np.testing.assert_array_equal(example.image, image if channels == 3 else image[..., 0])
+        assert all(m.shape == image.shape[:2] for row in example.rows for m in row.maps.values())
