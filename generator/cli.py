@@ -201,10 +201,10 @@ def _cache_key(args: argparse.Namespace) -> int:
     if args.data:
         overrides["data"] = {"path": args.data}
     settings = load_settings(config=args.config, overrides=overrides)
-    from generator.stages.data import load_dataset
+    from generator.stages.data import load_buildable_dataset
     from generator.stages.model import training_key
 
-    print(training_key(load_dataset(settings.data.path or None).sha256, settings))
+    print(training_key(load_buildable_dataset(settings.data.path or None).sha256, settings))
     return 0
 
 
@@ -242,10 +242,10 @@ def _bench(args: argparse.Namespace) -> int:
     import platform
 
     from generator.bench import format_table, run_bench
-    from generator.stages.data import load_dataset, to_model_input
+    from generator.stages.data import load_buildable_dataset, to_model_input
     from generator.stages.model import load_user_model, train_model
 
-    dataset = load_dataset(settings.data.path or None)
+    dataset = load_buildable_dataset(settings.data.path or None)
     trained = load_user_model(Path(args.model)) if args.model else train_model(dataset, settings)
     import tensorflow as tf
 

@@ -108,7 +108,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     from generator.publish.vendor import vendor_assets
     from generator.stages.attribute import (arrays_from_dict, arrays_to_dict, baseline_sample, compute_attributions,
                                             non_finite_rows, to_examples)
-    from generator.stages.data import load_dataset, to_model_input
+    from generator.stages.data import load_buildable_dataset, to_model_input
     from generator.stages.gallery import absent_misclassified_pages, build_gallery
     from generator.stages.gates import check_gates
     from generator.stages.keys import attribution_components, whole_test_set_components
@@ -137,7 +137,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
         log(f"previous: the report in {settings.output.previous} (gradient-gallery {previous.version}, "
             f"{len(previous.index)} published maps) is readable; its Changes page comes after the trust checks")
     with timings.stage("data", log):
-        dataset = load_dataset(settings.data.path or None)
+        dataset = load_buildable_dataset(settings.data.path or None)
         words = dataset_words(settings.data, dataset.sha256)
         log(f"data: {words.name}, {dataset.source}: {len(dataset.x_train)} train / {len(dataset.x_test)} test images")
         if previous is not None:

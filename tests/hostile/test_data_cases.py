@@ -1,7 +1,8 @@
 """Data files (review cases 31–65): each unusable file is one line that says what to do.
 
-The review ran these through ``cache-key --data``, which calls the loader ``build`` uses; so do
-these tests, except for images the loader now reads but the build's guard refuses (issue 26). (IDX headers whose sizes overflow are in ``test_idx_cases.py``.)
+The review ran these through ``cache-key --data``, which loads the data as ``build`` does (the
+loader, then the build's guard on shapes the other stages cannot handle yet); so do these tests.
+(IDX headers whose sizes overflow are in ``test_idx_cases.py``.)
 """
 
 import numpy as np
@@ -32,19 +33,9 @@ def test_an_empty_file_named_npz_says_it_is_empty(tmp_path, capsys):
     assert "it is empty" in one_line_error(["cache-key", "--data", str(tmp_path / "empty.npz")], capsys)
 
 
-def build_refusal(path):
-    """What the build says of the data at ``path``: the loader reads any shape (issue 26), the
-    build's guard (:func:`~generator.stages.data_checks.supported_by_this_build`) refuses what the
-    other stages cannot handle yet."""
-    from generator.stages.data import load_dataset
-    from generator.stages.data_checks import supported_by_this_build
-
-    return supported_by_this_build(load_dataset(path))
-
-
-def test_case_36_colour_images_of_the_right_size_are_told_to_become_grey(tmp_path):
+def test_case_36_colour_images_of_the_right_size_are_told_to_become_grey(tmp_path, capsys):
     path = save(tmp_path / "rgb28.npz", images(20, 28, 28, 3), np.arange(20) % 10)
-    line = build_refusal(path)
+    line = one_line_error(["cache-key", "--data", str(path)], capsys)
     assert "28×28 RGB images in 10 classes" in line and "convert them to one grey channel" in line
     assert "resize" not in line and "\n" not in line
 
@@ -60,9 +51,9 @@ def test_flattened_images_are_told_to_reshape(tmp_path, capsys):
     assert "reshape them" in one_line_error(["cache-key", "--data", str(path)], capsys)
 
 
-def test_images_of_another_size_are_still_told_to_resize(tmp_path):
+def test_images_of_another_size_are_still_told_to_resize(tmp_path, capsys):
     path = save(tmp_path / "size32.npz", images(20, 32, 32), np.arange(20) % 10)
-    assert "resize them to 28×28" in build_refusal(path)
+    assert "resize them to 28×28" in one_line_error(["cache-key", "--data", str(path)], capsys)
 
 
 def test_case_51_training_images_of_one_class_are_refused(tmp_path, capsys):
