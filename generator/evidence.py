@@ -137,7 +137,8 @@ def _decoy(inputs: EvidenceInputs, run: StageRun) -> Decoy:
     from generator.stages.read_region import read_region
 
     settings, trained, log = run.settings, inputs.trained, run.log
-    placed = read_region(build_cnn()).within(read_region(trained.model))
+    shape = tuple(int(d) for d in trained.model.inputs[0].shape[1:])  # the decoy network: the CNN for these inputs
+    placed = read_region(build_cnn(shape, int(trained.model.outputs[0].shape[-1]))).within(read_region(trained.model))
     decoy_data, corners = decoy_stage.decoy_dataset(inputs.dataset, settings.decoy.patch, settings.seed,
                                                     settings.decoy.mismatched, (placed.rows, placed.columns))
     log(f"decoy: training the same network on {decoy_data.source}")

@@ -78,8 +78,10 @@ class ModelSettings:
     """How a loaded model (``train.model``) reads its images; the CNN trained here reads pixel/255."""
 
     input: InputScale = UNIT
-    """The model's input scale: "unit" (pixel/255), "byte" (0..255) or { mean = M, std = S }
-    ((pixel/255 − M) / S). Maps, baselines and figures stay in pixel/255 whatever it is."""
+    """The model's input scale: "unit" (pixel/255), "byte" (0..255), { mean = M, std = S }
+    ((pixel/255 − M) / S) or per channel { mean = [M1, M2, M3], std = [S1, S2, S3] } (each channel
+    c of the last axis read as (pixel/255 − M_c) / S_c; as many values as the model has channels).
+    Maps, baselines and figures stay in pixel/255 whatever it is."""
     output: str = "logits"
     """What the model outputs: "logits" (scores before any softmax; a final softmax layer is
     removed, and attributions are of the class logit) or "probabilities" (rows that are already

@@ -21,7 +21,8 @@ from generator.plumbing.settings import (MODEL_OUTPUTS, QUADRATURE_RULES, QUICK_
                                          SettingsError)
 from generator.plumbing.settings_limits import out_of_range
 
-INPUT_SCALE_FORMS = '"unit", "byte" or { mean = M, std = S } (as a flag: --model-input M,S)'
+INPUT_SCALE_FORMS = ('"unit", "byte" or { mean = M, std = S }, per channel { mean = [M1, M2, M3], std = '
+                     '[S1, S2, S3] } (as a flag: --model-input M,S or M1,M2,M3/S1,S2,S3)')
 
 
 def _suggest(key: str, valid: list[str]) -> str:
@@ -29,26 +30,66 @@ def _suggest(key: str, valid: list[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(sorted(valid))}"
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _numbers(text: str, prefix: str) -> list[Any]:
+    """The comma-separated numbers of ``text`` (``prefix`` allowed before the first), or [] when not numbers."""
+    try:
+        return [float(part) for part in text.strip().removeprefix(prefix).split(",")]
+    except ValueError:
+        return []
+
+
+def _mean_and_std(value: Any) -> tuple[Any, Any] | None:
+    """The mean and std a user wrote, each a number or a list (None when the form is not one of
+    :data:`INPUT_SCALE_FORMS`): a table, "M,S" (also "mean=M,std=S"), or per channel
+    "M1,M2,M3/S1,S2,S3" (also "mean=M1,M2,M3/std=S1,S2,S3", as :attr:`InputScale.label` writes it)."""
+    if isinstance(value, dict) and sorted(value) == ["mean", "std"]:
+        mean, std = value["mean"], value["std"]
+    elif isinstance(value, str) and value.count("/") == 1:
+        mean, std = (_numbers(part, name) for part, name in zip(value.split("/"), ("mean=", "std=")))
+    elif isinstance(value, str) and value.count(",") == 1:
+        parts = [part.strip().removeprefix(name) for part, name in zip(value.split(","), ("mean=", "std="))]
+        try:
+            mean, std = (float(part) for part in parts)
+        except ValueError:
+            return None
+    else:
+        return None
+    mean, std = (list(v) if isinstance(v, (list, tuple)) else v for v in (mean, std))
+    values = [*(mean if isinstance(mean, list) else [mean]), *(std if isinstance(std, list) else [std])]
+    if not all(_is_number(v) for v in values) or mean == [] or std == []:
+        return None
+    return mean, std
+
+
 def input_scale(value: Any, where: str = "model.input") -> InputScale:
-    """An :class:`InputScale` from what a user writes: "unit", "byte", a table {mean, std}, or
-    the string "M,S" (also "mean=M,std=S", as :attr:`InputScale.label` writes it)."""
+    """An :class:`InputScale` from what a user writes (:data:`INPUT_SCALE_FORMS`). Per channel, one
+    std for several means (or the reverse) is used for every channel."""
     if isinstance(value, InputScale):
         return value
     named = {"unit": UNIT, "byte": BYTE}
     if isinstance(value, str) and value.strip() in named:
         return named[value.strip()]
-    numbers: list[Any] = []
-    if isinstance(value, dict) and sorted(value) == ["mean", "std"]:
-        numbers = [value["mean"], value["std"]]
-    elif isinstance(value, str) and value.count(",") == 1:
-        parts = [part.strip().removeprefix(name) for part, name in zip(value.split(","), ("mean=", "std="))]
-        try:
-            numbers = [float(part) for part in parts]
-        except ValueError:
-            numbers = []
-    if len(numbers) != 2 or not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers):
+    found = _mean_and_std(value)
+    if found is None:
         raise SettingsError(f"setting '{where}' must be {INPUT_SCALE_FORMS}, got {value!r}")
-    mean, std = (float(n) for n in numbers)
+    mean, std = found
+    if isinstance(mean, list) or isinstance(std, list):
+        means = [float(m) for m in (mean if isinstance(mean, list) else [mean])]
+        stds = [float(s) for s in (std if isinstance(std, list) else [std])]
+        means, stds = (values * len(other) if len(values) == 1 else values
+                       for values, other in ((means, stds), (stds, means)))
+        if len(means) != len(stds):
+            raise SettingsError(f"setting '{where}' needs as many stds as means (one per channel), got "
+                                f"{len(means)} means and {len(stds)} stds")
+        if not all(math.isfinite(m) for m in means) or not all(math.isfinite(s) and s > 0 for s in stds):
+            raise SettingsError(f"setting '{where}' needs a finite mean and a std above 0 in every channel, got "
+                                f"mean={means}, std={stds}")
+        return InputScale(tuple(means), tuple(stds))
+    mean, std = float(mean), float(std)
     if not (math.isfinite(mean) and math.isfinite(std) and std > 0):
         raise SettingsError(f"setting '{where}' needs a finite mean and a std above 0, got mean={mean:g}, std={std:g}")
     return InputScale(mean, std)

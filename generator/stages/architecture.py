@@ -2,7 +2,7 @@
 nested models by name with their own layers, and its parameter count.
 
 Computing only (:func:`describe_model`, called where the model is loaded); the pages place the
-line as it is. A model trained here is described by :data:`generator.stages.model.ARCHITECTURE`.
+line as it is. A model trained here is described by :func:`generator.stages.cnn.architecture_text`.
 """
 
 from __future__ import annotations

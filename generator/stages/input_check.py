@@ -79,6 +79,10 @@ def setting_text(scale: InputScale) -> str:
     """How to set ``scale``, in the settings file and as a flag."""
     if scale.label in ("unit", "byte"):
         return f'model.input = "{scale.label}" (or --model-input {scale.label})'
+    if scale.channels is not None:
+        means, stds = (", ".join(f"{v:g}" for v in values) for values in (scale.mean, scale.std))
+        return (f"model.input = {{ mean = [{means}], std = [{stds}] }} "
+                f"(or --model-input {means.replace(' ', '')}/{stds.replace(' ', '')})")
     return (f"model.input = {{ mean = {scale.mean:g}, std = {scale.std:g} }} "
             f"(or --model-input {scale.mean:g},{scale.std:g})")
 
@@ -101,10 +105,12 @@ def verdict(accuracies: dict[InputScale, float], chosen: InputScale, classes: in
 
 
 def check_input_scale(model: Any, dataset: Dataset, chosen: InputScale, allow_low_accuracy: bool,
-                      log: Callable[[str], None], classes: int = 10,
+                      log: Callable[[str], None], classes: int | None = None,
                       output: str = "logits") -> dict[InputScale, float]:
     """Measure the loaded model's accuracy in ``chosen`` and in every candidate scale, and check that
-    its outputs in ``chosen`` are what ``output`` (``model.output``) says.
+    its outputs in ``chosen`` are what ``output`` (``model.output``) says. Chance is 1/K for
+    ``classes`` K, by default the model's number of outputs; images have the data's shape and a
+    per-channel scale applies along their last axis.
 
     Returns:
         input scale → accuracy on the first :data:`CHECK_IMAGES` test images, ``chosen`` first.
@@ -123,6 +129,7 @@ def check_input_scale(model: Any, dataset: Dataset, chosen: InputScale, allow_lo
     accuracies = {scale: top_score_accuracy(values, labels) for scale, values in outputs.items()}
     log(f"model: accuracy on the first {len(labels):,} test images: " + ", ".join(
         f'{percent(value)} with input "{scale.label}"' for scale, value in accuracies.items()))
+    classes = int(outputs[chosen].shape[1]) if classes is None else classes
     message = verdict(accuracies, chosen, classes, len(labels))
     if message is not None:
         if not allow_low_accuracy:

@@ -16,13 +16,13 @@ import numpy as np
 from generator.plumbing.cache import file_sha256
 from generator.plumbing.input_scale import UNIT, InputScale
 from generator.stages.architecture import describe_model
+from generator.stages.cnn import ARCHITECTURE, architecture_text, build_cnn, describe_cnn
 from generator.stages.data import Dataset, to_model_input
 from generator.stages.model_error import ModelError
 from generator.stages.keras_archive import load_error_text, load_keras, normalize_keras_archive, not_a_zip_text
 from generator.stages.results import Evaluation, TrainingHistory
 from generator.plumbing.settings import Settings
 
-ARCHITECTURE = "Conv(32, 3×3, ReLU) → MaxPool(2) → Conv(64, 3×3, ReLU) → MaxPool(2) → Flatten → Dropout(0.5) → Dense(10 logits)"
 MODEL_FORMAT_VERSION = 1
 """Bump when the architecture or training code changes, so cached models are retrained."""
 
@@ -32,7 +32,7 @@ class TrainedModel:
     """A ready model and where it came from.
 
     Attributes:
-        model: the Keras model (outputs 10 scores; attributions use its logits).
+        model: the Keras model (outputs K scores; attributions use its logits).
         path: the .keras file behind it.
         sha256: hex sha256 of that file.
         history: training curves, or None for a loaded model.
@@ -49,25 +49,6 @@ class TrainedModel:
     description: str
     reused: bool
     architecture: str = ARCHITECTURE
-
-
-def build_cnn(input_shape: tuple[int, int, int] = (28, 28, 1), classes: int = 10) -> Any:
-    """The report's CNN; the last layer outputs logits (no softmax)."""
-    import keras
-
-    return keras.Sequential(
-        [
-            keras.Input(shape=input_shape),
-            keras.layers.Conv2D(32, 3, activation="relu"),
-            keras.layers.MaxPooling2D(2),
-            keras.layers.Conv2D(64, 3, activation="relu"),
-            keras.layers.MaxPooling2D(2),
-            keras.layers.Flatten(),
-            keras.layers.Dropout(0.5),
-            keras.layers.Dense(classes, name="logits"),
-        ],
-        name="gradient_gallery_cnn",
-    )
 
 
 def learning_rate_schedule(peak: float, steps: int, warmup: float) -> Any:
@@ -179,13 +160,15 @@ def train_model(
     if cached is not None:
         model, history = cached
         log(f"model: reusing cached {path} (same data and training settings)")
-        return TrainedModel(model, path, file_sha256(path), history, description, reused=True)
+        return TrainedModel(model, path, file_sha256(path), history, description, reused=True,
+                            architecture=describe_cnn(model))
 
     seed_everything(settings.seed)
     count = min(train.train_subset, len(dataset.x_train)) if train.train_subset else len(dataset.x_train)
     x = to_model_input(dataset.x_train[:count])
     y = dataset.y_train[:count]
-    model = build_cnn()
+    shape, classes = tuple(int(d) for d in x.shape[1:]), len(settings.data.class_names)
+    model = build_cnn(shape, classes)  # the data's shape and K
     fitted = fitted_images(count, train.validation_split)
     steps = train.epochs * -(-fitted // train.batch_size)
     compile_cnn(model, train.learning_rate if train.schedule == "constant" else
@@ -212,7 +195,8 @@ def train_model(
         partial.unlink(missing_ok=True)
     history_path.write_text(json.dumps(history.__dict__, sort_keys=True))
     hash_path.write_text(file_sha256(path) + "\n")
-    return TrainedModel(model, path, file_sha256(path), history, description, reused=False)
+    return TrainedModel(model, path, file_sha256(path), history, description, reused=False,
+                        architecture=architecture_text(shape, classes))
 
 
 def _load_cached(path: Path, history_path: Path, hash_path: Path,
@@ -245,30 +229,48 @@ def load_user_model(path: Path, input_scale: InputScale = UNIT) -> TrainedModel:
     except Exception as error:  # Keras raises many types for broken archives
         raise ModelError(load_error_text(path, str(error).strip() or type(error).__name__)) from None
     check_model_shapes(model, path)
+    mismatch = input_scale.channel_error(int(model.inputs[0].shape[-1]))
+    if mismatch is not None:
+        raise ModelError(f"{mismatch} (model {path})")
     reads = "" if input_scale == UNIT else f", reading {input_scale.formula}"
     return TrainedModel(model, path, file_sha256(path), None, f"loaded from {path.name}{reads}", reused=True,
                         architecture=describe_model(model))
 
 
+def shape_text(shape: tuple[int, ...]) -> str:
+    """``28×28×1`` for an image shape (H, W, C)."""
+    return "×".join(str(d) for d in shape)
+
+
 def check_model_shapes(model: Any, path: Path, image_shape: tuple[int, ...] = (28, 28, 1), classes: int = 10) -> None:
+    """Raise :class:`ModelError`, in one line, when ``model`` does not read (H, W, C) images of the
+    data's ``image_shape`` or does not output one score for each of the data's ``classes``."""
     inputs = tuple(model.inputs[0].shape[1:])
     outputs = tuple(model.outputs[0].shape[1:])
+    image_shape = tuple(int(d) for d in image_shape)
     if inputs != image_shape:
-        raise ModelError(f"model {path} expects inputs of shape {inputs}, but the data is {image_shape}")
-    if outputs != (classes,):
-        raise ModelError(f"model {path} outputs shape {outputs}, expected one score per class ({classes},)")
+        said = shape_text(inputs) if all(isinstance(d, int) for d in inputs) else str(inputs)
+        raise ModelError(f"{path.name} expects {said} inputs; the data are {shape_text(image_shape)} "
+                         f"(model {path})")
+    if len(outputs) != 1:
+        raise ModelError(f"{path.name} outputs shape {outputs}; it should output one score per class, "
+                         f"({classes},) (model {path})")
+    if outputs[0] != classes:
+        raise ModelError(f"the model has {outputs[0]} outputs; the data have {classes} classes (model {path})")
 
 
-def evaluate(model: Any, dataset: Dataset, classes: int = 10, batch_size: int = 1000,
+def evaluate(model: Any, dataset: Dataset, classes: int | None = None, batch_size: int = 1000,
              input_scale: InputScale = UNIT, output: str = "logits") -> Evaluation:
     """Accuracy, per-class accuracy, confusion matrix and per-image predictions on the test split,
     fed to the model in its ``input_scale``. Confidences are class probabilities and margins the
     gap between the top two attributed scores (:func:`~generator.attributions.scoring_model`):
     logits, or for ``output`` "probabilities" log-probabilities, whose probabilities are the
-    model's own.
+    model's own. ``classes`` (K) defaults to the model's number of outputs; a per-channel
+    ``input_scale`` applies along the images' last axis.
 
     Raises:
         ModelOutputError: a score is not finite (a report of NaN scores is never published).
+        ModelError: ``classes`` differs from the model's outputs, or a test label is not below it.
     """
     from generator.attributions import scoring_model
     from generator.stages.model_output import ModelOutputError, class_probabilities, non_finite_text
@@ -278,6 +280,11 @@ def evaluate(model: Any, dataset: Dataset, classes: int = 10, batch_size: int = 
     bad = non_finite_text(scores, f"the {len(scores):,} test images")
     if bad is not None:
         raise ModelOutputError(bad)
+    classes = scores.shape[1] if classes is None else classes
+    if scores.shape[1] != classes:
+        raise ModelError(f"the model has {scores.shape[1]} outputs; the data have {classes} classes")
+    if len(dataset.y_test) and int(dataset.y_test.max()) >= classes:
+        raise ModelError(f"the model has {classes} outputs; the data have labels up to {int(dataset.y_test.max())}")
     probabilities = class_probabilities(scores, output)
     predictions = probabilities.argmax(axis=1)
     truth = dataset.y_test.astype(np.int64)

@@ -112,6 +112,7 @@ def train_on_random_labels(
     architecture: Any = None,
     input_scale: InputScale = UNIT,
     output: str = "logits",
+    classes: int = 10,
 ) -> RandomLabelModel:
     """Train a network on the first ``images`` training images with permuted labels.
 
@@ -137,6 +138,7 @@ def train_on_random_labels(
         max_epochs: epoch budget.
         seed: seeds the label permutation, the initial weights and the shuffling.
         log: receives one progress line per epoch.
+        classes: K, the outputs of the report's CNN when ``architecture`` is None.
 
     Returns:
         The model and how far it got.
@@ -152,7 +154,7 @@ def train_on_random_labels(
     labels = random_labels(dataset.y_train[:count], seed)
     seed_everything(seed)
     if architecture is None:
-        model = build_cnn(input_shape=x.shape[1:])
+        model = build_cnn(input_shape=x.shape[1:], classes=classes)
         outputs_logits = True
     else:
         model = logits_model(architecture)
@@ -225,7 +227,8 @@ def random_label_network(model: Any, dataset: Dataset, settings: Any, log: Calla
     trained = train_on_random_labels(
         dataset, images=trust.random_label_images, learning_rate=trust.random_label_learning_rate,
         batch_size=trust.random_label_batch_size, max_epochs=trust.random_label_epochs, seed=seed, log=log,
-        architecture=architecture, input_scale=input_scale if loaded else UNIT, output=output)
+        architecture=architecture, input_scale=input_scale if loaded else UNIT, output=output,
+        classes=int(model.outputs[0].shape[-1]))
     log(f"trust: it fits {trained.train_fit:.0%} of its random labels after {trained.epochs} epochs; "
         f"test accuracy {trained.test_accuracy:.1%}")
     network = attr.with_softmax(trained.model) if output == "probabilities" and trained.outputs_logits else trained.model

@@ -92,3 +92,72 @@ def test_cached_maps_of_a_model_are_keyed_by_the_scale_it_reads():
     for components in (keys.attribution_components, keys.whole_test_set_components, keys.baselines_components):
         assert components(unit, "data", "abc") != components(byte, "data", "abc")
     assert keys.trust_components(unit, "data", "abc", [1]) != keys.trust_components(byte, "data", "abc", [1])
+
+
+IMAGENET = InputScale((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+
+
+def test_a_per_channel_scale_standardises_each_channel_of_the_last_axis_and_keeps_the_dtype():
+    pixels = np.random.default_rng(0).uniform(size=(2, 3, 4, 3)).astype(np.float32)
+    mean, std = np.array(IMAGENET.mean), np.array(IMAGENET.std)
+    np.testing.assert_allclose(IMAGENET.apply(pixels), (pixels - mean) / std, rtol=1e-5, atol=1e-6)
+    assert IMAGENET.apply(pixels).dtype == np.float32 and IMAGENET.channels == 3 and UNIT.channels is None
+    assert IMAGENET.scale == pytest.approx(tuple(1 / std)) and IMAGENET.offset == pytest.approx(tuple(-mean / std))
+    with pytest.raises(ValueError, match="model.input has 3 per-channel means and stds .* reads 1 channel$"):
+        IMAGENET.apply(pixels[..., :1])
+    assert IMAGENET.channel_error(3) is None and MNIST_STANDARD.channel_error(3) is None  # a scalar fits any
+
+
+def test_a_per_channel_scale_applies_to_tensors_too():
+    tf = pytest.importorskip("tensorflow")
+    pixels = np.random.default_rng(1).uniform(size=(2, 3, 4, 3)).astype(np.float32)
+    applied = IMAGENET.apply(tf.constant(pixels))
+    assert applied.dtype == tf.float32
+    np.testing.assert_allclose(applied.numpy(), IMAGENET.apply(pixels), rtol=1e-6)
+
+
+@pytest.mark.parametrize("written", [
+    {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}, "0.485,0.456,0.406/0.229,0.224,0.225",
+    "mean=0.485,0.456,0.406/std=0.229,0.224,0.225", " 0.485, 0.456, 0.406 / 0.229, 0.224, 0.225 "])
+def test_per_channel_model_input_is_read_from_tables_and_flag_strings_and_published_as_written(written):
+    settings = load_settings(overrides={"train": {"model": "m.keras"}, "model": {"input": written}}, pyproject=None)
+    assert settings.model.input == IMAGENET
+    label = settings.to_dict()["model"]["input"]
+    assert label == "mean=0.485,0.456,0.406/std=0.229,0.224,0.225"
+    assert load_settings(overrides={"train": {"model": "m.keras"}, "model": {"input": label}},
+                         pyproject=None).model.input == IMAGENET
+    assert IMAGENET.formula == "(pixel/255 − (0.485, 0.456, 0.406))/(0.229, 0.224, 0.225) per channel"
+
+
+def test_the_scalar_forms_are_written_as_before():
+    assert (UNIT.label, BYTE.label, MNIST_STANDARD.label) == ("unit", "byte", "mean=0.1307,std=0.3081")
+    assert (UNIT.formula, BYTE.formula, MNIST_STANDARD.formula) == (
+        "pixel/255", "pixel (0..255)", "(pixel/255 − 0.1307)/0.3081")
+
+
+def test_a_per_channel_table_in_a_config_file_and_one_std_for_every_channel(tmp_path):
+    config = tmp_path / "report.toml"
+    config.write_text('[train]\nmodel = "m.keras"\n[model]\ninput = { mean = [0.5, 0.4, 0.3], std = 0.25 }\n')
+    assert load_settings(config=config).model.input == InputScale((0.5, 0.4, 0.3), (0.25, 0.25, 0.25))
+    one_channel = load_settings(overrides={"train": {"model": "m.keras"}, "model": {"input": "0.3/0.2"}},
+                                pyproject=None).model.input
+    assert one_channel == InputScale((0.3,), (0.2,)) and one_channel.label == "mean=0.3/std=0.2"
+    assert load_settings(overrides={"train": {"model": "m.keras"}, "model": {"input": "0.5,0.4/0.2"}},
+                         pyproject=None).model.input == InputScale((0.5, 0.4), (0.2, 0.2))
+
+
+@pytest.mark.parametrize("written, message", [
+    ({"mean": [0.5, 0.4], "std": [0.2, 0.2, 0.2]}, "as many stds as means .* 2 means and 3 stds"),
+    ("0.5,0.4/0.2,0.2,0.2", "as many stds as means"), ({"mean": [0.5], "std": [0.0]}, "std above 0 in every channel"),
+    ({"mean": [], "std": []}, "must be \"unit\""), ({"mean": ["a"], "std": [1]}, "must be \"unit\""),
+    ("0.5,x/0.2,0.2", "must be \"unit\""), ("1/2/3", "must be \"unit\"")])
+def test_bad_per_channel_model_inputs_are_refused(written, message):
+    with pytest.raises(SettingsError, match=message):
+        load_settings(overrides={"train": {"model": "m.keras"}, "model": {"input": written}}, pyproject=None)
+
+
+def test_the_check_names_a_per_channel_scale_as_a_user_writes_it():
+    from generator.stages.input_check import setting_text
+
+    assert setting_text(IMAGENET) == ("model.input = { mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225] } "
+                                      "(or --model-input 0.485,0.456,0.406/0.229,0.224,0.225)")

@@ -8,9 +8,11 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from generator.stages.data import Dataset  # noqa: E402
+from generator.plumbing.input_scale import InputScale  # noqa: E402
 from generator.stages.model import (  # noqa: E402
     ModelError,
     build_cnn,
+    check_model_shapes,
     evaluate,
     fitted_images,
     learning_rate_schedule,
@@ -86,11 +88,11 @@ def test_missing_and_wrongly_shaped_models_are_refused(tmp_path):
         load_user_model(tmp_path / "absent.keras")
     rgb = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10)])
     rgb.save(tmp_path / "rgb.keras")
-    with pytest.raises(ModelError, match=r"expects inputs of shape \(32, 32, 3\)"):
+    with pytest.raises(ModelError, match=r"^rgb.keras expects 32×32×3 inputs; the data are 28×28×1 \(model "):
         load_user_model(tmp_path / "rgb.keras")
     five = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(5)])
     five.save(tmp_path / "five.keras")
-    with pytest.raises(ModelError, match=r"outputs shape \(5,\)"):
+    with pytest.raises(ModelError, match=r"^the model has 5 outputs; the data have 10 classes"):
         load_user_model(Path(tmp_path / "five.keras"))
 
 
@@ -122,3 +124,59 @@ def test_learning_rate_warms_up_linearly_then_falls_along_a_cosine_to_zero():
     assert rate[2] == pytest.approx(5e-3)  # the peak, at the end of the warm-up
     assert rate[3] == pytest.approx(2.5e-3, rel=1e-3)  # halfway down the cosine: (1 + cos(π/2)) / 2
     assert rate[4] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_model_shapes_are_checked_against_the_data_shape_and_class_count():
+    model = build_cnn((32, 32, 3), 20)
+    check_model_shapes(model, Path("m.keras"), (32, 32, 3), 20)  # the data's shape and K: accepted
+    with pytest.raises(ModelError, match=r"^m.keras expects 32×32×3 inputs; the data are 28×28×1 \(model m.keras\)$"):
+        check_model_shapes(model, Path("m.keras"), (28, 28, 1), 20)
+    with pytest.raises(ModelError, match=r"^the model has 20 outputs; the data have 100 classes"):
+        check_model_shapes(model, Path("m.keras"), (32, 32, 3), 100)
+
+
+def test_a_per_channel_scale_for_other_channels_than_the_model_reads_is_refused(tmp_path):
+    build_cnn().save(tmp_path / "grey.keras")
+    with pytest.raises(ModelError, match=r"model.input has 3 per-channel means and stds .* reads 1 channel \(model "):
+        load_user_model(tmp_path / "grey.keras", InputScale((0.4, 0.5, 0.6), (0.2, 0.3, 0.4)))
+
+
+def tiny_dataset(rng, shape=(8, 9), classes=4, count=40):
+    x = rng.integers(0, 256, size=(count, *shape), dtype=np.uint8)
+    y = rng.integers(0, classes, size=count).astype(np.int64)
+    return Dataset(x, y, x, y, "synthetic", "0" * 64)
+
+
+def predictions_by_hand(model, unit_images, mean, std):
+    return model.predict((unit_images - np.float32(mean)) / np.float32(std), verbose=0).argmax(axis=1)
+
+
+def test_evaluate_feeds_a_per_channel_scale_and_takes_k_from_the_model():
+    rng = np.random.default_rng(3)
+    data = tiny_dataset(rng)
+    model = keras.Sequential([keras.Input((8, 9, 1)), keras.layers.Flatten(), keras.layers.Dense(4)])
+    scale = InputScale((0.3,), (0.2,))  # per channel, one channel
+    result = evaluate(model, data, input_scale=scale)
+    unit = data.x_test[..., None].astype(np.float32) / 255
+    np.testing.assert_array_equal(result.predictions, predictions_by_hand(model, unit, 0.3, 0.2))
+    assert result.confusion.shape == (4, 4) and result.confusion.sum() == 40
+    with pytest.raises(ModelError, match="the model has 4 outputs; the data have 10 classes"):
+        evaluate(model, data, classes=10)
+    with pytest.raises(ModelError, match="the model has 3 outputs; the data have labels up to 3"):
+        evaluate(keras.Sequential([keras.Input((8, 9, 1)), keras.layers.Flatten(), keras.layers.Dense(3)]), data)
+
+
+def test_evaluate_applies_each_channels_mean_and_std_to_colour_images():
+    from generator.stages import model as model_stage
+
+    rng = np.random.default_rng(4)
+    data = tiny_dataset(rng, shape=(8, 8, 3), classes=5)
+    try:
+        model_stage.to_model_input(data.x_test)
+    except ValueError:
+        pytest.skip("colour images reach the model once the data stage reads them (issue 26, data part)")
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dense(5)])
+    mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
+    result = evaluate(model, data, input_scale=InputScale(tuple(mean), tuple(std)))
+    unit = data.x_test.astype(np.float32) / 255
+    np.testing.assert_array_equal(result.predictions, predictions_by_hand(model, unit, mean, std))

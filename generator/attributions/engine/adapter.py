@@ -60,14 +60,16 @@ class GradientFunction:
         output: what ``model`` outputs, ``model.output``: "logits", or "probabilities", whose
             log is then the score (see :func:`scoring_model`).
         chunk_size: images per compiled call (bounds peak memory).
-        input_scale: how the model reads pixel/255 (default: as it is).
+        input_scale: how the model reads pixel/255 (default: as it is); a per-channel scale
+            applies along the last axis, ∂f/∂u_c = ∂f/∂x_c / std_c.
         bfloat16_gradients: on the fast path, take inner convolutions' input gradients in
             bfloat16 (:mod:`.bfloat16_convolution`: ~10% faster, gradients within ~1e-3).
         path: how Integrated Gradients' sums from one-colour baselines are taken, one of
             :data:`PATHS`; ``self.path`` says which was taken ("general", "straight" or "sweep").
 
     Raises:
-        ValueError: ``path`` is not in :data:`PATHS`, or names a fast path the model does not allow.
+        ValueError: ``path`` is not in :data:`PATHS`, or names a fast path the model does not allow;
+            ``input_scale`` is per channel for another number of channels than the model reads.
     """
 
     def __init__(self, model: Any, chunk_size: int = 512, input_scale: InputScale = UNIT,
@@ -80,6 +82,9 @@ class GradientFunction:
         shape = tuple(self.model.inputs[0].shape[1:])
         self.input_shape: tuple[int, ...] = tuple(int(d) for d in shape)
         self.classes = int(self.model.outputs[0].shape[-1])
+        mismatch = input_scale.channel_error(self.input_shape[-1])
+        if mismatch is not None:
+            raise ValueError(mismatch)
         first = input_convolution_layer(self.model)
         # The fast path: functions applied in turn to the (cropped) image; None: the model itself.
         self._steps: list[Step] | None = None

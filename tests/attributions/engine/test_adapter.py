@@ -167,3 +167,70 @@ def test_smooth_cnn_completeness_improves_with_steps():
     err_fine = completeness_check(model, images, targets, fine).relative_error
     assert np.all(err_fine < 1e-3)
     assert np.median(err_coarse) > np.median(err_fine)
+
+
+def test_a_per_channel_scale_divides_each_channels_gradient_by_its_std_and_ig_stays_complete():
+    from generator.plumbing.input_scale import InputScale
+
+    mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
+    scale = InputScale(tuple(mean), tuple(std))
+    weights, bias = random_linear((6, 5, 3))
+    model = linear_model(weights, bias, shape=(6, 5, 3))
+    images = RNG.uniform(size=(4, 6, 5, 3)).astype(np.float32)  # pixel/255
+    targets = np.array([2, 0, 1, 2])
+    grad_fn = GradientFunction(model, input_scale=scale)
+    grads, scores = grad_fn(images, targets)
+    w = np.moveaxis(weights, -1, 0)[targets]
+    np.testing.assert_allclose(grads, w / std, rtol=1e-5)  # ∂f/∂u_c = w_c / std_c
+    by_hand = np.einsum("nhwc,nhwc->n", (images - mean) / std, w) + bias[targets]
+    np.testing.assert_allclose(scores, by_hand, rtol=1e-4, atol=1e-4)
+    ig = integrated_gradients(grad_fn, images, targets, steps=4, baseline=0.0)  # x′ = black, in pixel/255
+    np.testing.assert_allclose(ig, images * w / std, rtol=1e-4, atol=1e-6)
+    check = completeness_check(grad_fn, images, targets, ig, baseline=0.0)
+    black = np.einsum("hwc,nhwc->n", -mean / std * np.ones((6, 5, 3)), w) + bias[targets]
+    np.testing.assert_allclose(check.logit_delta, by_hand - black, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(ig.sum(axis=(1, 2, 3)), check.logit_delta, rtol=1e-4, atol=1e-4)
+    assert np.all(check.relative_error < 1e-4)
+
+
+def test_a_per_channel_scale_for_other_channels_than_the_model_reads_is_refused():
+    from generator.plumbing.input_scale import InputScale
+
+    weights, bias = random_linear()
+    with pytest.raises(ValueError, match="model.input has 3 per-channel means and stds .* reads 1 channel$"):
+        GradientFunction(linear_model(weights, bias), input_scale=InputScale((0.5,) * 3, (0.2,) * 3))
+
+
+@pytest.mark.parametrize("shape, classes, fastest", [((32, 32, 3), 20, "sweep"), ((64, 64, 3), 2, "straight"),
+                                                     ((8, 8, 1), 10, "straight")])
+def test_the_cnn_for_other_inputs_takes_the_path_it_reports_with_tensorflows_own_gradient(shape, classes, fastest):
+    import tensorflow as tf
+
+    from generator.plumbing.input_scale import InputScale
+    from generator.stages.model import build_cnn
+
+    keras.utils.set_random_seed(5)
+    model = build_cnn(shape, classes)
+    scale = InputScale((0.5,) * shape[-1], tuple(0.2 + 0.05 * c for c in range(shape[-1])))
+    images = RNG.uniform(size=(3, *shape)).astype(np.float32)
+    targets = np.array([0, classes - 1, 1])
+    x = tf.constant(images)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        logits = model(scale.apply(x), training=False)
+        score = tf.reduce_sum(logits * tf.one_hot(targets, classes))
+    expected = tape.gradient(score, x).numpy()
+    scale_tol = float(np.abs(expected).max())
+    for path in ("fastest", "general"):
+        grad_fn = GradientFunction(model, input_scale=scale, path=path)
+        assert grad_fn.path == (fastest if path == "fastest" else "general")
+        grads, _ = grad_fn(images, targets)
+        np.testing.assert_allclose(grads, expected, rtol=1e-4, atol=1e-5 * scale_tol)
+    # IG by the fast path and point by point. The scale divides each channel by its own std but keeps
+    # black at 0: with black elsewhere, a path node can land within float rounding of a ReLU kink, where
+    # the two orders of summation may take either side (a few pixels, ~1e-4 of the sum, any model).
+    spread = InputScale((0.0,) * shape[-1], scale.std)
+    fast = integrated_gradients(GradientFunction(model, input_scale=spread), images, targets, steps=16, baseline=0.0)
+    general = integrated_gradients(GradientFunction(model, input_scale=spread, path="general"), images, targets,
+                                   steps=16, baseline=0.0)
+    np.testing.assert_allclose(fast, general, rtol=1e-4, atol=2e-5 * float(np.abs(general).max()))
