@@ -167,7 +167,6 @@ def test_evaluate_feeds_a_per_channel_scale_and_takes_k_from_the_model():
 
 
 def test_evaluate_applies_each_channels_mean_and_std_to_colour_images():
-
     rng = np.random.default_rng(4)
     data = tiny_dataset(rng, shape=(8, 8, 3), classes=5)
     model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dense(5)])
