@@ -85,3 +85,10 @@ def test_the_home_page_tabulates_the_top_confusions_above_the_limit(tmp_path):
 def test_up_to_the_limit_the_home_page_has_no_index_and_no_confusion_table(tmp_path):
     _, written = _written(tmp_path, 20)
     assert "classes.md" not in written["index.md"] and "True → predicted" not in written["index.md"]
+
+
+def test_a_later_build_of_fewer_classes_removes_the_index_and_the_other_class_pages(tmp_path):
+    render_pages(synthetic_inputs(classes=100), TEMPLATES, tmp_path)
+    render_pages(synthetic_inputs(), TEMPLATES, tmp_path)
+    assert not (tmp_path / "classes.md").exists()
+    assert sorted(p.name for p in (tmp_path / "classes").iterdir()) == sorted(f"class-{k}.md" for k in range(10))
