@@ -1,9 +1,17 @@
 """The nav lists the per-class pages a build wrote: MNIST's ten as configured, K others, or the
 Classes index and the 20 most confused classes."""
 
+import re
+import shutil
+
+import pytest
 import yaml
 
+from generator.pages.render import render_all
+from generator.pages.report import report_pages
+from generator.publish.build import build_site
 from generator.publish.nav import class_nav_pages, site_nav, with_class_pages
+from tests.helpers.pages import TEMPLATES, synthetic_inputs
 from tests.helpers.project import ROOT
 
 
@@ -42,3 +50,29 @@ def test_many_classes_list_the_index_then_the_pages_in_class_order():
     assert _section(nav, "Classes") == [{"All classes": "classes.md"}, "classes/class-4.md", "classes/class-12.md",
                                         "classes/class-97.md"]
     assert _section(nav, "Misclassified") == [{"By true class": "misclassified.md"}, "misclassified/true-12.md"]
+
+
+@pytest.mark.slow
+def test_a_site_of_a_hundred_classes_builds_strict(quick_build, tmp_path):
+    """The quick build's pages with the report pages of a synthetic 100-class report in place of
+    MNIST's (each image it shows a copy of one tile): MkDocs, strict, accepts the nav of the Classes
+    index and 20 class pages, and the index's links to the explorer filtered to a class."""
+    project, _ = quick_build
+    docs = tmp_path / "docs"
+    shutil.copytree(project / "site_src", docs)
+    for folder in ("classes", "misclassified"):
+        shutil.rmtree(docs / folder)
+    pages = report_pages(synthetic_inputs(classes=100))
+    tile = next((docs / "figures/tiles").glob("*.webp"))
+    for page in render_all(pages, TEMPLATES, docs):
+        for src in re.findall(r"\]\(([^)#?]+\.(?:webp|svg|png))", page.read_text(encoding="utf-8")):
+            if not (page.parent / src).exists():
+                (page.parent / src).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(tile, page.parent / src)
+    site = tmp_path / "site"
+    build_site(project / "mkdocs.yml", docs, site, class_pages=class_nav_pages(pages),
+               omit_from_nav=("changes.md", "trust.md", "decoy.md"))  # render_all removed the evidence pages
+    built = sorted(p.name for p in (site / "classes").iterdir() if p.name.startswith("class-"))
+    assert len(built) == 20
+    index = (site / "classes/index.html").read_text(encoding="utf-8")
+    assert 'href="../explorer/?true=0"' in index and 'href="class-4/"' in index
