@@ -92,3 +92,15 @@ def test_a_later_build_of_fewer_classes_removes_the_index_and_the_other_class_pa
     render_pages(synthetic_inputs(), TEMPLATES, tmp_path)
     assert not (tmp_path / "classes.md").exists()
     assert sorted(p.name for p in (tmp_path / "classes").iterdir()) == sorted(f"class-{k}.md" for k in range(10))
+
+
+def test_the_misclassified_index_links_classes_without_pages_to_their_filtered_mistakes(tmp_path):
+    inputs, written = _written(tmp_path, 100)
+    index = written["misclassified.md"]
+    assert "The 20 true classes with the most mistakes have their own page" in index
+    assert "Each true class has its own page" not in index
+    assert "[Class 1](explorer.md?true=1&show=mistake)" in index
+    assert "[Class 4](misclassified/true-4.md)" in index  # a paged class with a published mistake
+    _, ten = _written(tmp_path / "ten", 10)
+    assert "Each true class has its own page of maps, the most confident mistakes first. Each image there has\n" in (
+        ten["misclassified.md"])
