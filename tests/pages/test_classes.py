@@ -52,12 +52,12 @@ def test_chance_is_one_in_k(classes, expected):
     assert chance(classes) == expected
 
 
-@pytest.mark.parametrize("classes", [2, 20, 100])
+@pytest.mark.parametrize("classes", [2, 20, 100, 1000])
 def test_no_digit_or_ten_class_wording_for_other_data(tmp_path, classes):
     _, written = _written(tmp_path, classes)
     text = "\n".join(written.values())
     assert "digit" not in text.lower()
-    assert "10 classes" not in text and f"{classes} classes" in text
+    assert "10 classes" not in text and f"{classes:,} classes" in text
 
 
 def test_the_top_confusions_of_a_hand_made_matrix():
