@@ -89,8 +89,9 @@ def many_classes_context(confusion: np.ndarray, names: Sequence[str], paged: Seq
 
 
 def chance(classes: int) -> str:
-    """The accuracy of a guess among ``classes`` equally likely classes, 1/K, as a percentage."""
-    return percent(1 / classes, 0 if classes <= 100 else 2)
+    """The accuracy of a guess among ``classes`` equally likely classes, 1/K, as a percentage
+    ("10%", "33%"; below 1% one significant digit: "0.1%" for 1,000)."""
+    return percent(1 / classes, 0)
 
 
 def classes_index_context(confusion: np.ndarray, per_class_accuracy: Sequence[float], names: Sequence[str],

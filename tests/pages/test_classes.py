@@ -47,7 +47,7 @@ def test_every_class_is_listed_and_at_most_twenty_have_pages(tmp_path, classes):
     assert written["explorer.md"].count("<tr data-true=") == len(inputs.examples)
 
 
-@pytest.mark.parametrize("classes, expected", [(2, "50%"), (20, "5%"), (100, "1%"), (1000, "0.10%")])
+@pytest.mark.parametrize("classes, expected", [(2, "50%"), (20, "5%"), (100, "1%"), (1000, "0.1%"), (3, "33%")])
 def test_chance_is_one_in_k(classes, expected):
     assert chance(classes) == expected
 
