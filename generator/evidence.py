@@ -205,11 +205,13 @@ def evidence_pages(evidence: Evidence, names: Sequence[str], published_maps: int
 
         decoy_page_path = decoy_page.PAGE
         pages[decoy_page.PAGE] = (decoy_page.TEMPLATE, decoy_page.decoy_context(
-            evidence.decoy, settings.decoy.mismatched, trust_page=evidence.trust is not None, mnist=mnist))
+            evidence.decoy, settings.decoy.mismatched, trust_page=evidence.trust is not None, mnist=mnist,
+            classes=len(names)))
     if evidence.trust is not None:
         from generator.pages import trust as trust_page
 
-        pages[trust_page.PAGE] = (trust_page.TEMPLATE, trust_page.trust_context(evidence.trust, decoy_page_path))
+        pages[trust_page.PAGE] = (trust_page.TEMPLATE, trust_page.trust_context(evidence.trust, decoy_page_path,
+                                                                                  classes=len(names)))
     return pages
 
 

@@ -105,11 +105,12 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
     from generator.plumbing.redact import public_settings, public_text
     from generator.plumbing.stage_cache import StageCache
     from generator.publish.build import build_site
+    from generator.publish.nav import class_nav_pages
     from generator.publish.vendor import vendor_assets
     from generator.stages.attribute import (arrays_from_dict, arrays_to_dict, baseline_sample, compute_attributions,
                                             non_finite_rows, to_examples)
     from generator.stages.data import load_buildable_dataset, to_model_input
-    from generator.stages.gallery import absent_misclassified_pages, build_gallery
+    from generator.stages.gallery import absent_misclassified_pages, build_gallery, paged_classes
     from generator.stages.gates import check_gates
     from generator.stages.keys import attribution_components, whole_test_set_components
     from generator.stages.manifest import (build_manifest, completeness_summary, copy_if_changed, write_arrays,
@@ -138,7 +139,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
             f"{len(previous.index)} published maps) is readable; its Changes page comes after the trust checks")
     with timings.stage("data", log):
         dataset = load_buildable_dataset(settings.data.path or None)
-        words = dataset_words(settings.data, dataset.sha256)
+        words = dataset_words(settings.data, dataset.sha256, image_shape=dataset.image_shape,
+                              classes=len(settings.data.class_names))
         log(f"data: {words.name}, {dataset.source}: {len(dataset.x_train)} train / {len(dataset.x_test)} test images")
         if previous is not None:
             from generator.stages.previous import check_same_test_data
@@ -203,7 +205,8 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
                 len(arrays.index) + len(arrays.contrast_index))
     score = score_words(settings.model.output)  # what every page and figure says the maps are of
     with timings.stage("gallery", log):
-        gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names), score)
+        gallery = build_gallery(examples, evaluation.margins, len(settings.data.class_names), score,
+                                paged_classes(evaluation.confusion))
     with timings.stage("mathematics", log):
         mathematics = measure_mathematics(grad_fn, arrays, examples, settings, trained.sha256,
                                           eg_baselines, cache, log)
@@ -268,7 +271,7 @@ def _build(settings: Settings, layout: Layout, log: Log) -> BuildResult:
                    site_url=settings.output.site_url,
                    omit_from_nav=((() if changes else (CHANGES_PAGE,)) + pages_left_out(evidence)
                                   + absent_misclassified_pages(gallery, len(names))),
-                   engine=settings.output.engine)
+                   engine=settings.output.engine, class_pages=class_nav_pages(pages))
         log(f"site: built {settings.output.site_dir}")
     log(timings.summary())
     return BuildResult(Path(settings.output.site_dir), evaluation.accuracy, len(examples),

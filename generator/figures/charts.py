@@ -43,12 +43,27 @@ SVG_HASH_SALT = "gradient-gallery"
 MAX_LABELLED_EPOCHS = 15  # up to this many epochs, each gets a tick; beyond, matplotlib picks integers
 
 
+CONFUSION_TEXT_LIMIT = 20
+"""Up to this many classes every non-zero cell of the confusion matrix prints its count (at 20,
+cells of about 4 mm on the 6-inch figure still hold a 3-digit count); above it the matrix is a
+heat map alone, and the home page tabulates the top confusions."""
+MOST_TICK_LABELS = 20
+"""At most this many class names label each axis of the confusion matrix."""
+
+
+def tick_positions(classes: int, most: int = MOST_TICK_LABELS) -> range:
+    """The class indexes that get an axis label: every class up to ``most``, else every
+    ⌈K/most⌉-th from 0, so that at most ``most`` labels share an axis."""
+    return range(0, classes, -(-classes // most))
+
+
 def draw_confusion_matrix(confusion: np.ndarray, class_names: Sequence[str], path: Path) -> bool:
     """Draw the (K, K) confusion counts, rows = true class, columns = predicted class.
 
-    Colour is the share of each true class on a logarithmic scale, so that a handful of
-    errors stays visible next to thousands of correct predictions; zero cells show the background.
-    Every non-zero cell is annotated with its count.
+    Colour is the share of each true class (row-normalised) on a logarithmic scale, so that a
+    handful of errors stays visible next to thousands of correct predictions; zero cells show the
+    background. Up to :data:`CONFUSION_TEXT_LIMIT` classes every non-zero cell is annotated with
+    its count; above, no cell is, and only the classes of :func:`tick_positions` are named.
 
     Args:
         confusion: (K, K) non-negative integer counts.
@@ -70,15 +85,16 @@ def draw_confusion_matrix(confusion: np.ndarray, class_names: Sequence[str], pat
     def draw(figure: Figure) -> None:
         ax = figure.subplots()
         image = ax.imshow(np.ma.masked_equal(shares, 0.0), cmap="Blues", norm=norm, interpolation="none")
-        for i in range(k):
+        for i in range(k if k <= CONFUSION_TEXT_LIMIT else 0):
             for j in range(k):
                 if counts[i, j]:
                     dark = norm(shares[i, j]) > 0.6
                     ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=SMALL,
                             color="white" if dark else "black")
-        names = [str(name) for name in class_names]
-        ax.set_xticks(range(k), names, fontsize=SMALL, parse_math=False)
-        ax.set_yticks(range(k), names, fontsize=SMALL, parse_math=False)
+        ticks = tick_positions(k)
+        names = [str(class_names[t]) for t in ticks]
+        ax.set_xticks(ticks, names, fontsize=SMALL, parse_math=False)
+        ax.set_yticks(ticks, names, fontsize=SMALL, parse_math=False)
         ax.set_xlabel("predicted class")
         ax.set_ylabel("true class")
         ax.set_title("Confusion matrix (test split)", fontsize=FONT)

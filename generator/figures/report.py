@@ -12,7 +12,7 @@ from generator.figures.example import draw_class_means
 from generator.figures.jobs import FigureJob
 from generator.figures.strong_tiles import strong_jobs
 from generator.figures.tiles import draw_colour_bar, draw_tile
-from generator.stages.gallery import Gallery, colour_bar_path, tile_jobs
+from generator.stages.gallery import CLASS_PAGE, Gallery, colour_bar_path, tile_jobs
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 from generator.stages.results import Evaluation, TrainingHistory
 
@@ -29,15 +29,17 @@ class ReportFigures:
 def report_jobs(gallery: Gallery, evaluation: Evaluation, history: TrainingHistory | None, whole: Any,
                 class_names: Sequence[str], score: ScoreWords = LOGIT_WORDS) -> tuple[list[FigureJob], ReportFigures]:
     """Every figure of the home, class and misclassified pages, and where each goes; ``score``
-    names what the maps are of (the tiles' colour bars take it from the gallery's scales)."""
+    names what the maps are of (the tiles' colour bars take it from the gallery's scales). Class
+    means are drawn for the classes with a class page only."""
+    paged = {page.page for page in gallery.pages}
+    means = [m for m in (whole.means if whole else ()) if CLASS_PAGE.format(k=m.label) in paged]
     figures = ReportFigures(curves=None if history is None else ReportFigures.curves,
-                            means={} if whole is None else {m.label: f"figures/means/class-{m.label}.svg"
-                                                            for m in whole.means})
+                            means={} if whole is None else {m.label: f"figures/means/class-{m.label}.svg" for m in means})
     jobs = [FigureJob(path, draw_tile, (values, scale)) for path, values, scale in tile_jobs(gallery)]
     jobs += strong_jobs(gallery)
     jobs += [FigureJob(colour_bar_path(m.key), draw_colour_bar, (m.scale,)) for m in gallery.methods]
     jobs += [FigureJob(figures.means[m.label], draw_class_means, (m, class_names), {"score": score})
-             for m in (whole.means if whole else ())]
+             for m in means]
     jobs.append(FigureJob(figures.confusion, draw_confusion_matrix, (evaluation.confusion, class_names)))
     if history is not None:
         jobs.append(FigureJob(figures.curves, draw_training_curves, (history,)))

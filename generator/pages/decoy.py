@@ -32,8 +32,12 @@ READS_WORDS = {PASS: "it reads the patch (pass)", FAIL: "it does not read the pa
 MOST_DECIMALS = 4
 MEASURED_PATCH = 4
 """The patch side of the one-off measurement the page cites (the network alone does not take the shortcut)."""
-CHANCE = 0.1
-"""A random patch level is the true one for 1 image in 10: a model that read only the patch would score this."""
+
+
+def level_chance(classes: int) -> float:
+    """A random patch level is the true one for 1 image in K (one level per class): a model that
+    read only the patch would score 1/K."""
+    return 1 / classes
 
 
 def visible_decimals(pair: Pair, reading: str, start: int = 1) -> int:
@@ -144,7 +148,8 @@ def corner_heads(decoy: Decoy) -> list[str]:
     return [f"{corner} ({int((decoy.corners == c).sum())})" for c, corner in enumerate(CORNERS)]
 
 
-def decoy_context(decoy: Decoy, mismatched: float, trust_page: bool = True, *, mnist: bool) -> dict[str, Any]:
+def decoy_context(decoy: Decoy, mismatched: float, trust_page: bool = True, *, mnist: bool,
+                  classes: int = 10) -> dict[str, Any]:
     """Strings and links for templates/decoy.md.j2 (``mismatched``: the share of training images
     whose content is swapped; ``trust_page``: whether the build wrote the trust page, to link to;
     ``mnist``: whether the data is MNIST, whose name and measurements the page may then cite)."""
@@ -171,8 +176,8 @@ def decoy_context(decoy: Decoy, mismatched: float, trust_page: bool = True, *, m
         "accuracy": percent(decoy.accuracy),
         "shuffled": percent(decoy.shuffled_accuracy.mean),
         "shuffled_interval": f"{percent(decoy.shuffled_accuracy.low)} to {percent(decoy.shuffled_accuracy.high)}",
-        "reads_more": decoy.shuffled_accuracy.low > CHANCE,
-        "level_chance": percent(CHANCE, 0),
+        "reads_more": decoy.shuffled_accuracy.low > level_chance(classes),
+        "level_chance": percent(level_chance(classes), 0),
         "normal_accuracy": percent(decoy.normal_accuracy),
         "normal_shuffled": percent(decoy.normal_shuffled_accuracy),
         "normal_versus_clean": normal_versus_clean(decoy),

@@ -43,7 +43,8 @@ _EG_FLAGS = {"EG sign": "eg-sign", "EG noise": "eg-noise"}
 def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence[str], page: str,
                   score: ScoreWords = LOGIT_WORDS) -> list[dict[str, Any]]:
     """One row per published example for the explorer table on ``page``: mistakes first, the most
-    confident first. ``score`` names what the maps are of in the thumbnails' alt texts."""
+    confident first. ``score`` names what the maps are of in the thumbnails' alt texts. An example
+    of a class without pages (:attr:`~generator.stages.gallery.Gallery.unpaged`) links to its IG tile."""
     page_of = gallery.page_of()
     rows = []
     for e in sorted(examples, key=lambda e: (e.correct, -e.confidence, e.test_index)):
@@ -52,7 +53,8 @@ def explorer_rows(examples: Sequence[Example], gallery: Gallery, names: Sequence
         flags = flag_codes(e, eg_errors)
         true, predicted = escape_markdown(names[e.true_label]), escape_markdown(names[e.predicted])
         rows.append({
-            "href": href(f"{page_of[e.test_index]}#{anchor(e.test_index)}", page),
+            "href": href(f"{page_of[e.test_index]}#{anchor(e.test_index)}" if e.test_index in page_of
+                         else tile_path(e.test_index, IG, e.predicted), page),
             "input": _thumbnail(tile_path(e.test_index, "input"), page, f"Test image {e.test_index}"),
             "ig": _thumbnail(tile_path(e.test_index, IG, e.predicted), page,
                              f"Test image {e.test_index}: Integrated Gradients map for class {names[e.predicted]}"),

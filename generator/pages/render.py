@@ -17,7 +17,7 @@ from generator.plumbing.fileio import write_text_if_changed
 
 Page = tuple[str, dict[str, Any]]
 """(template name, context) of one page."""
-GENERATED = ("classes/*.md", "misclassified/*.md", "changes.md", "trust.md", "decoy.md")
+GENERATED = ("classes.md", "classes/*.md", "misclassified/*.md", "changes.md", "trust.md", "decoy.md")
 """Docs-relative patterns of pages that only builds write, so a stale one may be deleted."""
 
 

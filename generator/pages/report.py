@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from generator.pages.classes import (CLASSES_PAGE, class_link, classes_index_context, explorer_filter,
+                                     many_classes_context, paged_of)
 from generator.pages.explorer import THUMBNAIL_PIXELS, explorer_classes, explorer_legend, explorer_rows
 from generator.pages.gallery import gallery_context, smooth_tiles
 from generator.methods import methods
@@ -26,7 +28,7 @@ from generator.pages.markdown_text import count, escape_markdown, front_matter_s
 from generator.plumbing.numbers import fixed, percent
 from generator.plumbing.settings import COMPLETENESS_FLOOR
 from generator.stages.gallery import (CLASS_PAGE, MISCLASSIFIED_CLASS_PAGE, MISCLASSIFIED_PAGE, Gallery,
-                                     GalleryPage, anchor)
+                                     GalleryPage, mistakes_of_class, most_confident_mistakes)
 from generator.stages.model_output import LOGIT_WORDS, ScoreWords
 from generator.stages.results import Evaluation, Example
 
@@ -91,12 +93,18 @@ def report_pages(inputs: PageInputs) -> dict[str, tuple[str, dict[str, Any]]]:
         ValueError: an example is on no gallery page.
     """
     placed = inputs.gallery.page_of()
-    missing = [e.test_index for e in inputs.examples if e.test_index not in placed]
+    unpaged = {e.test_index for e in inputs.gallery.unpaged}
+    missing = [e.test_index for e in inputs.examples if e.test_index not in placed and e.test_index not in unpaged]
     if missing:
         raise ValueError(f"test images {missing[:5]} are on no gallery page")
     pages = {HOME_PAGE: ("home.md.j2", _home_context(inputs))}
-    for k in range(len(inputs.class_names)):
+    paged = paged_of(inputs.gallery, len(inputs.class_names))
+    for k in paged:
         pages[CLASS_PAGE.format(k=k)] = ("class.md.j2", _class_context(inputs, k))
+    if len(paged) < len(inputs.class_names):
+        pages[CLASSES_PAGE] = ("classes.md.j2", classes_index_context(
+            inputs.evaluation.confusion, inputs.evaluation.per_class_accuracy, inputs.class_names, paged,
+            lambda k: class_link(paged, k, CLASSES_PAGE, EXPLORER_PAGE), _footer(inputs)))
     pages[MISCLASSIFIED_PAGE] = ("misclassified.md.j2", _misclassified_context(inputs))
     for gallery_page in inputs.gallery.misclassified_pages():
         pages[gallery_page.page] = ("misclassified-class.md.j2", _misclassified_class_context(inputs, gallery_page))
@@ -119,13 +127,14 @@ def _methods_sentence() -> dict[str, Any]:
 def _home_context(inputs: PageInputs) -> dict[str, Any]:
     evaluation = inputs.evaluation
     confusion = np.asarray(evaluation.confusion)
+    paged = paged_of(inputs.gallery, len(inputs.class_names))
     per_class = [{
-        "name": escape_markdown(name),
+        "name": escape_markdown(inputs.class_names[k]),
         "href": href(CLASS_PAGE.format(k=k), HOME_PAGE),
         "test_images": count(confusion[k].sum()),
         "correct": count(confusion[k, k]),
         "accuracy": percent(evaluation.per_class_accuracy[k]),  # "—" for a class without test images
-    } for k, name in enumerate(inputs.class_names)]
+    } for k in paged]
     title = escape_markdown(inputs.title)
     return {
         "title": title,
@@ -141,6 +150,8 @@ def _home_context(inputs: PageInputs) -> dict[str, Any]:
         "attributed_score": escape_markdown(inputs.score.described),
         "methods": _methods_sentence(),
         "per_class": per_class,
+        "many_classes": many_classes_context(evaluation.confusion, inputs.class_names, paged,
+                                             href(CLASSES_PAGE, HOME_PAGE)),
         "confusion_figure": _image(
             inputs.confusion_figure, HOME_PAGE,
             "Confusion matrix of the test split: rows are true classes, columns predicted classes, "
@@ -164,7 +175,7 @@ def _class_context(inputs: PageInputs, k: int) -> dict[str, Any]:
     page = CLASS_PAGE.format(k=k)
     confusion = np.asarray(inputs.evaluation.confusion)
     gallery_page = _gallery_page(inputs, page)
-    first_shown = _most_confident_mistake_of_each_pair(inputs)
+    first_shown = most_confident_mistakes(inputs.gallery)
 
     def mistakes(pairs: list[tuple[int, int]], other: int) -> list[dict[str, str | None]]:
         """Non-zero confusion cells, most frequent first, each linked to its most confident shown image."""
@@ -207,16 +218,19 @@ def _misclassified_context(inputs: PageInputs) -> dict[str, Any]:
     confusion = np.asarray(inputs.evaluation.confusion)
     shown_pages = {page.page: page for page in inputs.gallery.misclassified_pages()}
     shown = sum(len(page.examples) for page in shown_pages.values())
-    first_shown = _most_confident_mistake_of_each_pair(inputs)
+    first_shown = most_confident_mistakes(inputs.gallery)
     names = inputs.class_names
+    paged = paged_of(inputs.gallery, len(names))
+    every_class_paged = len(paged) == len(names)
     per_class = []
     for k, name in enumerate(names):
-        total = _mistakes_of_class(confusion, k)
+        total = mistakes_of_class(confusion, k)
         page = shown_pages.get(MISCLASSIFIED_CLASS_PAGE.format(k=k))
         if total or page is not None:
+            link = (href(page.page, MISCLASSIFIED_PAGE) if page is not None else None if every_class_paged
+                    else explorer_filter(EXPLORER_PAGE, k, MISCLASSIFIED_PAGE) + "&show=mistake")
             per_class.append({"label": f"Class {escape_markdown(name)}", "total": count(total),
-                              "shown": count(0 if page is None else len(page.examples)),
-                              "href": None if page is None else href(page.page, MISCLASSIFIED_PAGE)})
+                              "shown": count(0 if page is None else len(page.examples)), "href": link})
     pairs = [{
         "label": f"{escape_markdown(names[true])} → {escape_markdown(names[predicted])}",
         "total": count(confusion[true, predicted]),
@@ -233,6 +247,7 @@ def _misclassified_context(inputs: PageInputs) -> dict[str, Any]:
     else:
         summary = f"All {count(shown)} misclassified test images are shown."
     return {"summary": summary, "per_class": per_class, "pairs": pairs, "score": inputs.score.noun,
+            "paged": None if every_class_paged else count(len(paged)),
             "explorer_href": href(EXPLORER_PAGE, MISCLASSIFIED_PAGE),
             "reading_href": href(READING_PAGE, MISCLASSIFIED_PAGE), "footer": _footer(inputs)}
 
@@ -243,7 +258,7 @@ def _misclassified_class_context(inputs: PageInputs, gallery_page: GalleryPage) 
     k = gallery_page.examples[0].true_label
     confusion = np.asarray(inputs.evaluation.confusion)
     name = escape_markdown(inputs.class_names[k])
-    total, shown = _mistakes_of_class(confusion, k), len(gallery_page.examples)
+    total, shown = mistakes_of_class(confusion, k), len(gallery_page.examples)
     return {"name": name, "front_matter_title": front_matter_string(f"True class {name}"),
             "total": count(total), "shown": (f"all {count(shown)} are" if shown == total else
                                              f"{count(shown)} of them {'is' if shown == 1 else 'are'}"),
@@ -252,12 +267,6 @@ def _misclassified_class_context(inputs: PageInputs, gallery_page: GalleryPage) 
             "index_href": href(MISCLASSIFIED_PAGE, page), "class_href": href(CLASS_PAGE.format(k=k), page),
             "explorer_href": href(EXPLORER_PAGE, page), "reading_href": href(READING_PAGE, page),
             "footer": _footer(inputs)}
-
-
-def _mistakes_of_class(confusion: np.ndarray, k: int) -> int:
-    """How many test images of true class ``k`` the model misclassified (row ``k`` of the
-    confusion matrix off its diagonal)."""
-    return int(confusion[k].sum() - confusion[k, k])
 
 
 def _explorer_context(inputs: PageInputs) -> dict[str, Any]:
@@ -272,15 +281,6 @@ def _explorer_context(inputs: PageInputs) -> dict[str, Any]:
 
 def _gallery_page(inputs: PageInputs, page: str) -> GalleryPage:
     return next(p for p in inputs.gallery.pages if p.page == page)
-
-
-def _most_confident_mistake_of_each_pair(inputs: PageInputs) -> dict[tuple[int, int], str]:
-    """(true, predicted) → "page#anchor" (docs-relative) of its most confident published mistake."""
-    first: dict[tuple[int, int], str] = {}
-    for page in inputs.gallery.misclassified_pages():
-        for e in page.examples:  # most confident first
-            first.setdefault((e.true_label, e.predicted), f"{page.page}#{anchor(e.test_index)}")
-    return first
 
 
 def _image(figure: str, page: str, alt: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from generator.figures.trust import CURVES_FIGURE, GRID_FIGURE, SIMILARITY_FIGURE, title
+from generator.pages.classes import chance
 from generator.pages.markdown_text import escape_markdown, href, listed
 from generator.plumbing.numbers import fixed, percent
 from generator.stages.faithfulness import BLUR_SIGMA, MIN_LOGIT_GAP
@@ -125,7 +126,7 @@ def _similarity_cells(values: SimilarityIntervals | None) -> dict[str, str]:
     return {m: "—" if empty else _number(getattr(values, m)) for m in METRICS}
 
 
-def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]:
+def trust_context(trust: Trust, decoy_page: str | None = None, classes: int = 10) -> dict[str, Any]:
     """Strings and links for templates/trust.md.j2; ``decoy_page``: the decoy check's page, if built."""
     evidence = trust.evidence
     score = "logit" if evidence.curve_score == "logit" else "log-probability log p"
@@ -200,6 +201,7 @@ def trust_context(trust: Trust, decoy_page: str | None = None) -> dict[str, Any]
                           "skipped": None if labels.skipped is None else escape_markdown(labels.skipped),
                           "epochs": f"{labels.epochs}", "fit": percent(labels.train_fit, 1),
                           "reached": bool(labels.reached_target), "accuracy": percent(labels.test_accuracy, 1),
+                          "chance": chance(classes),
                           "seconds": fixed(labels.seconds, 1), "images": f"{labels.images:,}",
                           "learning_rate": f"{labels.learning_rate:g}", "batch_size": f"{labels.batch_size}",
                           "budget": f"{labels.epoch_budget}"},

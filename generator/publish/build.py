@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.plumbing.settings import SITE_ENGINES
-from generator.publish.nav import without_pages
+from generator.publish.nav import site_nav, without_pages
 from generator.publish.site_error import SiteError
 
 __all__ = ["SiteError", "build_site", "config_overrides", "site_config", "without_pages"]
@@ -53,7 +53,8 @@ class _WarningCollector(logging.Handler):
 
 
 def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None,
-                site_url: str = "", omit_from_nav: Collection[str] = ()) -> Any:
+                site_url: str = "", omit_from_nav: Collection[str] = (),
+                class_pages: Collection[str] | None = None) -> Any:
     """The MkDocs configuration of one build: ``config_file`` (strict) with this build's overrides.
 
     Args:
@@ -65,6 +66,9 @@ def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: st
         site_url: the site's public URL; overrides the config's ``site_url`` when not empty.
         omit_from_nav: pages (paths relative to ``docs_dir``, e.g. ``"changes.md"``) this build
             does not generate: their ``nav`` entries are left out, and a section left empty too.
+        class_pages: the per-class pages and the Classes index this build wrote, listed in the
+            nav instead of the configuration's (:func:`~generator.publish.nav.with_class_pages`);
+            None keeps the configuration's.
 
     Returns:
         The validated ``MkDocsConfig``, whose page titles will be marked as HTML text
@@ -82,8 +86,8 @@ def site_config(config_file: Path, docs_dir: Path, site_dir: Path, site_name: st
     config = load_config(config_file=str(config_file), strict=True, docs_dir=str(Path(docs_dir).absolute()),
                          site_dir=str(site_dir), **overrides)
     config.plugins["gradient-gallery/html-titles"] = HtmlTitles()  # page titles escaped once (footer labels)
-    if omit_from_nav and config["nav"] is not None:
-        config["nav"] = without_pages(config["nav"], set(omit_from_nav))
+    if config["nav"] is not None:
+        config["nav"] = site_nav(config["nav"], omit_from_nav, class_pages)
     return config
 
 
@@ -103,7 +107,7 @@ def config_overrides(site_name: str | None = None, site_url: str = "") -> dict[s
 
 def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str | None = None,
                site_url: str = "", omit_from_nav: Collection[str] = (),
-               engine: str = "mkdocs") -> None:
+               engine: str = "mkdocs", class_pages: Collection[str] | None = None) -> None:
     """Build the site with ``engine`` (strict) and swap it into ``site_dir`` only on success.
 
     The build goes to ``<parent>/.<site_dir name>.building-<pid>``; its images get their sizes, its
@@ -117,7 +121,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
         docs_dir: Markdown sources, overriding the config's ``docs_dir``; they must already
             hold the vendored files (:func:`generator.publish.vendor.vendor_assets`).
         site_dir: the published site folder (created or replaced).
-        site_name, site_url, omit_from_nav: this build's overrides, as for :func:`site_config`.
+        site_name, site_url, omit_from_nav, class_pages: this build's overrides, as for :func:`site_config`.
         engine: one of :data:`~generator.plumbing.settings.SITE_ENGINES`.
 
     Raises:
@@ -142,9 +146,9 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
             from generator.publish.zensical import build_with_zensical
 
             build_with_zensical(config_file, docs_dir, building, config_overrides(site_name, site_url),
-                                omit_from_nav)
+                                omit_from_nav, class_pages)
         else:
-            _build_with_mkdocs(config_file, docs_dir, building, site_name, site_url, omit_from_nav)
+            _build_with_mkdocs(config_file, docs_dir, building, site_name, site_url, omit_from_nav, class_pages)
         add_image_sizes(building)
         typeset_site(building)
         plain_search_index(building)
@@ -157,7 +161,7 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, site_name: str
 
 
 def _build_with_mkdocs(config_file: Path, docs_dir: Path, building: Path, site_name: str | None, site_url: str,
-                       omit_from_nav: Collection[str]) -> None:
+                       omit_from_nav: Collection[str], class_pages: Collection[str] | None = None) -> None:
     """Run MkDocs (strict) into ``building``, logging only warnings and errors meanwhile.
 
     Raises:
@@ -171,7 +175,7 @@ def _build_with_mkdocs(config_file: Path, docs_dir: Path, building: Path, site_n
     logger.addHandler(collector)
     logger.setLevel(logging.WARNING)
     try:
-        config = site_config(config_file, docs_dir, building, site_name, site_url, omit_from_nav)
+        config = site_config(config_file, docs_dir, building, site_name, site_url, omit_from_nav, class_pages)
         build(config)
         _drop_unused_assets(building, _search_languages(config))
     except Exception as error:  # including mkdocs' Abort, which strict mode raises

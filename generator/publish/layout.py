@@ -29,7 +29,7 @@ PACKAGED = "defaults"
 """Folder inside the ``generator`` package where a wheel carries the files of :func:`packaged_files`."""
 
 GENERATED_SOURCES = (
-    "index.md", "classes/*", "misclassified.md", "misclassified/*", "explorer.md", "trust.md", "decoy.md", "changes.md",
+    "index.md", "classes.md", "classes/*", "misclassified.md", "misclassified/*", "explorer.md", "trust.md", "decoy.md", "changes.md",
     "figures/*", "data/*", "manifest.json", "methods/how-this-report-was-made.md", "methods/baselines.md",
     "assets/vendor/*",
 )

@@ -46,7 +46,9 @@ def with_test_images(entries: list[dict[str, Any]], examples: list[dict[str, Any
     the manifest's order. An example is skipped when its entry is there already (so that adding
     twice changes nothing), and when its page has no entry: a page left out of the search
     (``search: exclude``) keeps its images out too, and an entry without its page's would show in
-    no result (MkDocs' search lists a section under its page only)."""
+    no result (MkDocs' search lists a section under its page only). An example on no gallery page
+    (``page`` null: its class has no pages) gets none; the explorer lists it."""
+    examples = [example for example in examples if example.get("page")]
     present = {entry.get("location") for entry in entries}
     last = {_page_of(entry): position for position, entry in enumerate(entries)}
     locations = {page: page_location(site_dir, page) for page in {example["page"] for example in examples}}

@@ -33,7 +33,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from generator.publish.nav import without_pages
+from generator.publish.nav import site_nav
 from generator.publish.site_error import SiteError
 from generator.publish.images import missing_images
 from generator.publish.titles import escape_attributes_once
@@ -57,7 +57,8 @@ def require_zensical() -> None:
         raise SiteError(NOT_INSTALLED)
 
 
-def zensical_config(config_file: Path, overrides: dict[str, Any], omit_from_nav: Collection[str] = ()) -> dict[str, Any]:
+def zensical_config(config_file: Path, overrides: dict[str, Any], omit_from_nav: Collection[str] = (),
+                    class_pages: Collection[str] | None = None) -> dict[str, Any]:
     """The configuration one Zensical build reads: ``config_file`` with this build's overrides.
 
     Args:
@@ -65,6 +66,8 @@ def zensical_config(config_file: Path, overrides: dict[str, Any], omit_from_nav:
         overrides: keys to replace, e.g. from :func:`generator.publish.build.config_overrides`.
         omit_from_nav: pages this build does not generate, left out of the nav (see
             :func:`generator.publish.build.without_pages`).
+        class_pages: the per-class pages this build wrote (see
+            :func:`generator.publish.nav.with_class_pages`); None keeps the configuration's.
 
     Returns:
         The configuration, with ``docs_dir: docs``, ``site_dir: site`` and ``strict: true``,
@@ -76,8 +79,8 @@ def zensical_config(config_file: Path, overrides: dict[str, Any], omit_from_nav:
         config = yaml_load(stream)
     plain = {key: str(value) if isinstance(value, str) else value for key, value in overrides.items()}
     config.update(plain, docs_dir="docs", site_dir="site", strict=True)  # str(): no Markup in the YAML
-    if omit_from_nav and config.get("nav"):
-        config["nav"] = without_pages(config["nav"], set(omit_from_nav))
+    if config.get("nav"):
+        config["nav"] = site_nav(config["nav"], omit_from_nav, class_pages)
     theme = config.get("theme")
     if isinstance(theme, dict) and theme.get("custom_dir"):
         theme["custom_dir"] = str((Path(config_file).parent / theme["custom_dir"]).absolute())
@@ -123,14 +126,14 @@ def zensical_problems(output: str) -> list[str]:
 
 
 def build_with_zensical(config_file: Path, docs_dir: Path, building: Path, overrides: dict[str, Any],
-                        omit_from_nav: Collection[str] = ()) -> None:
+                        omit_from_nav: Collection[str] = (), class_pages: Collection[str] | None = None) -> None:
     """Build the site with Zensical (strict, plus the checks of the module docstring) into ``building``.
 
     Args:
         config_file: the project's mkdocs.yml.
         docs_dir: the pages, vendored files included.
         building: the temporary site folder to create (it must not exist).
-        overrides, omit_from_nav: as for :func:`zensical_config`.
+        overrides, omit_from_nav, class_pages: as for :func:`zensical_config`.
 
     Raises:
         SiteError: Zensical is not installed, or the build failed or found a problem;
@@ -139,7 +142,7 @@ def build_with_zensical(config_file: Path, docs_dir: Path, building: Path, overr
     import yaml
 
     require_zensical()
-    config = zensical_config(config_file, overrides, omit_from_nav)
+    config = zensical_config(config_file, overrides, omit_from_nav, class_pages)
     _fail_on(nav_problems(config, Path(docs_dir)))
     work = building.parent / f"{building.name}.zensical"
     shutil.rmtree(work, ignore_errors=True)

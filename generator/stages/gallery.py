@@ -31,6 +31,12 @@ MISCLASSIFIED_PAGE = "misclassified.md"
 MISCLASSIFIED_CLASS_PAGE = "misclassified/true-{k}.md"
 """The gallery of the published mistakes on the test images of true class k."""
 TILE_DIR = "figures/tiles"
+CLASS_PAGE_LIMIT = 20
+"""Up to this many classes every class has its pages (a class page and, with a published mistake,
+a Misclassified page): a nav section of 20 entries still fits a laptop screen, and 20 covers the
+common small label sets (MNIST's 10, CIFAR-100's 20 superclasses). Above it only the
+:data:`CLASS_PAGE_LIMIT` most confused classes get pages (:func:`paged_classes`); the Classes
+index lists every class and links the rest to the explorer filtered to them."""
 
 
 @dataclass(frozen=True)
@@ -77,13 +83,17 @@ class Gallery:
     Attributes:
         methods: the map columns, in order.
         pages: the class pages (class order), then the Misclassified page of each true class
-            that has a published mistake (class order).
+            that has a published mistake (class order); only the paged classes' (:func:`paged_classes`).
         margins: test index → top logit minus runner-up logit.
+        unpaged: the published examples of classes without pages (true class order): the explorer
+            lists them, their tiles are drawn, no gallery page shows them. Empty up to
+            :data:`CLASS_PAGE_LIMIT` classes.
     """
 
     methods: tuple[Method, ...]
     pages: tuple[GalleryPage, ...]
     margins: dict[int, float]
+    unpaged: tuple[Example, ...] = ()
 
     def page_of(self) -> dict[int, str]:
         """Test index → the page that shows it."""
@@ -92,6 +102,19 @@ class Gallery:
     def misclassified_pages(self) -> tuple[GalleryPage, ...]:
         """The Misclassified gallery pages, true class order."""
         return tuple(page for page in self.pages if page.page.startswith(MISCLASSIFIED_CLASS_PAGE.split("{")[0]))
+
+
+def paged_classes(confusion: np.ndarray, limit: int = CLASS_PAGE_LIMIT) -> tuple[int, ...]:
+    """The classes that get pages, in class order: every class when there are at most ``limit``,
+    else the ``limit`` most confused ones, by mistakes as true class (row sum off the diagonal of
+    the (K, K) ``confusion`` counts, true × predicted), ties broken by the smaller class index."""
+    confusion = np.asarray(confusion)
+    classes = confusion.shape[0]
+    if classes <= limit:
+        return tuple(range(classes))
+    mistakes = confusion.sum(axis=1) - np.diag(confusion)
+    ranked = sorted(range(classes), key=lambda k: (-int(mistakes[k]), k))
+    return tuple(sorted(ranked[:limit]))
 
 
 def absent_misclassified_pages(gallery: Gallery, classes: int) -> tuple[str, ...]:
@@ -139,7 +162,7 @@ def method_limit(key: str, examples: Sequence[Example], percentile: float = LIMI
 
 
 def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int,
-                  score: ScoreWords = LOGIT_WORDS) -> Gallery:
+                  score: ScoreWords = LOGIT_WORDS, paged: Sequence[int] | None = None) -> Gallery:
     """Lay out ``examples`` on pages and fix the colour scales.
 
     Args:
@@ -147,7 +170,9 @@ def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int
         margins: (N_test,) top score minus runner-up score of every test image.
         classes: number of classes (one page each).
         score: what the maps are of; it names the unit of every colour scale ("logit units").
+        paged: the classes that get pages (:func:`paged_classes`); None: every class.
     """
+    paged = range(classes) if paged is None else paged
     columns = tuple(
         Method(m.key, m.title, m.short, ColourScale(method_limit(m.key, examples), m.signed, m.cmap,
                                                     getattr(score, m.unit)))
@@ -156,15 +181,18 @@ def build_gallery(examples: Sequence[Example], margins: np.ndarray, classes: int
     groups = [(CLASS_PAGE.format(k=k),
                sorted((e for e in examples if e.correct and e.true_label == k),
                       key=lambda e: (margin_of[e.test_index], e.test_index)))
-              for k in range(classes)]
+              for k in paged]
     groups += [(MISCLASSIFIED_CLASS_PAGE.format(k=k), mistakes)
-               for k in range(classes)
+               for k in paged
                if (mistakes := sorted((e for e in examples if not e.correct and e.true_label == k),
                                       key=lambda e: (-e.confidence, e.test_index)))]
     pages = tuple(GalleryPage(page, tuple(shown), {m.key: clipping(method_maps(m.key, shown), m.scale.limit)
                                                    for m in columns})
                   for page, shown in groups)
-    return Gallery(columns, pages, margin_of)
+    on_pages = set(paged)
+    unpaged = tuple(sorted((e for e in examples if e.true_label not in on_pages),
+                           key=lambda e: (e.true_label, e.test_index)))
+    return Gallery(columns, pages, margin_of, unpaged)
 
 
 def tile_jobs(gallery: Gallery) -> list[tuple[str, np.ndarray, ColourScale]]:
@@ -173,13 +201,27 @@ def tile_jobs(gallery: Gallery) -> list[tuple[str, np.ndarray, ColourScale]]:
 
     scale_of = {m.key: m.scale for m in gallery.methods}
     jobs: list[tuple[str, np.ndarray, ColourScale]] = []
-    for page in gallery.pages:
-        for e in page.examples:
-            jobs.append((tile_path(e.test_index, "input"), e.image, INPUT_SCALE))
-            for row in e.rows:
-                jobs += [(tile_path(e.test_index, m.key, row.target), m.of(row), m.scale)
-                         for m in gallery.methods]
-            if e.contrast is not None:
-                jobs += [(contrast_tile_path(e.test_index, m.key), e.contrast.map(m.key), scale_of[m.key])
-                         for m in contrast_methods()]
+    for e in [e for page in gallery.pages for e in page.examples] + list(gallery.unpaged):
+        jobs.append((tile_path(e.test_index, "input"), e.image, INPUT_SCALE))
+        for row in e.rows:
+            jobs += [(tile_path(e.test_index, m.key, row.target), m.of(row), m.scale)
+                     for m in gallery.methods]
+        if e.contrast is not None:
+            jobs += [(contrast_tile_path(e.test_index, m.key), e.contrast.map(m.key), scale_of[m.key])
+                     for m in contrast_methods()]
     return jobs
+
+
+def mistakes_of_class(confusion: np.ndarray, k: int) -> int:
+    """How many test images of true class ``k`` the model misclassified (row ``k`` of the
+    confusion matrix off its diagonal)."""
+    return int(confusion[k].sum() - confusion[k, k])
+
+
+def most_confident_mistakes(gallery: Gallery) -> dict[tuple[int, int], str]:
+    """(true, predicted) → "page#anchor" (docs-relative) of its most confident published mistake."""
+    first: dict[tuple[int, int], str] = {}
+    for page in gallery.misclassified_pages():
+        for e in page.examples:  # most confident first
+            first.setdefault((e.true_label, e.predicted), f"{page.page}#{anchor(e.test_index)}")
+    return first

