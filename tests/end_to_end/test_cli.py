@@ -62,7 +62,7 @@ ERROR_CLASSES = [("generator.stages.data", "DataError"), ("generator.stages.mode
                  ("generator.stages.gates", "GateError"), ("generator.stages.previous", "ChangesError"),
                  ("generator.plumbing.guard", "BuildLocked"), ("generator.plumbing.settings", "SettingsError"),
                  ("generator.stages.published", "PublishedError"), ("generator.stages.input_check", "InputScaleError"),
-                 ("generator.plumbing.output_guard", "OutputFolderError"), ("generator.stages.model", "TrainingDiverged"),
+                 ("generator.plumbing.output_guard", "OutputFolderError"), ("generator.stages.divergence", "TrainingDiverged"),
                  ("generator.stages.selection", "SelectionError")]
 
 

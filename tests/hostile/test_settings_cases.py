@@ -122,6 +122,7 @@ def test_case_28_a_loss_that_becomes_nan_stops_training_with_one_line(monkeypatc
     and nothing is cached."""
     pytest.importorskip("keras")
     from generator.stages import model as model_stage
+    from generator.stages.divergence import TrainingDiverged
     from generator.stages.data import Dataset
 
     rng = np.random.default_rng(0)
@@ -138,7 +139,7 @@ def test_case_28_a_loss_that_becomes_nan_stops_training_with_one_line(monkeypatc
     settings = dataclasses.replace(
         Settings(), train=dataclasses.replace(Settings().train, epochs=3, batch_size=32, validation_split=0.0),
         output=dataclasses.replace(Settings().output, cache_dir=str(tmp_path / "cache")))
-    with pytest.raises(model_stage.TrainingDiverged, match="the loss became nan in epoch 1"):
+    with pytest.raises(TrainingDiverged, match="the loss became nan in epoch 1"):
         model_stage.train_model(data, settings, log=lambda line: None)
     assert not list((tmp_path / "cache" / "models").glob("*.keras"))
 
