@@ -155,8 +155,15 @@ class Watch:
         page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("request", self._request)
-        page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} ({r.failure})"))
+        page.on("requestfailed", self._failed)
         page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+
+    def _failed(self, request: sync_api.Request) -> None:
+        """A request that failed; one the browser cancelled because the test navigated away while it
+        was loading (net::ERR_ABORTED, e.g. a lazy tile) is no fault of the page: a missing file
+        answers 404, which :meth:`__init__`'s response handler records."""
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def _request(self, request: sync_api.Request) -> None:
         parts = urlsplit(request.url)
