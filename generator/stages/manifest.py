@@ -35,8 +35,6 @@ def npz_keys() -> tuple[str, ...]:
             *(f"contrastive_{m.key}" for m in contrast_methods()))
 
 
-NPZ_KEYS = npz_keys()
-"""The arrays of ``attributions.npz`` for :data:`~generator.methods.CATALOGUE` (see :func:`npz_keys`)."""
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 

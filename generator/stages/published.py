@@ -36,10 +36,6 @@ def row_maps() -> tuple[str, ...]:
     return ("image", *keys())
 
 
-ROW_MAPS = row_maps()
-"""The per-row arrays for :data:`~generator.methods.CATALOGUE` (see :func:`row_maps`)."""
-
-
 class PublishedError(UserError, ValueError):
     """A site directory that does not hold a readable published report; the message says why."""
 

@@ -54,10 +54,8 @@ from generator.stages.trust_summary import summarise
 Log = Callable[[str], None]
 TRUST_FORMAT = 11  # 11: Smooth MPRT on 8 images; 10: curves in 5% steps; images until the verdicts' effects are precise
 """Bump when this stage changes what it computes, so cached results are dropped."""
-METHOD_KEYS = keys()
-"""The keys of :data:`~generator.methods.CATALOGUE` (the code asks :func:`~generator.methods.keys`)."""
 
-__all__ = ["DIRECTIONS", "FILLS", "METHOD_KEYS", "METRICS", "TRUST_FORMAT", "Trust", "TrustEvidence",
+__all__ = ["DIRECTIONS", "FILLS", "METRICS", "TRUST_FORMAT", "Trust", "TrustEvidence",
            "measure_trust", "random_other_classes", "sanity_evidence", "summarise", "trust_sample"]
 
 

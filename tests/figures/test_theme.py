@@ -16,7 +16,7 @@ from PIL import Image
 from generator.figures.jobs import FigureJob, draw_all
 from generator.figures.theme import DARK, LIGHT, dark_path, draw_both
 from generator.stages.colour_scale import colour_table
-from generator.stages.trust import METHOD_KEYS
+from generator.methods import keys
 
 FIGURES = Path(__file__).resolve().parents[2] / "generator" / "figures"
 IMAGE = re.compile(r'<image\b[^>]*xlink:href="data:image/png;base64,([^"]+)"')
@@ -39,8 +39,8 @@ def cascade(tmp_path: Path) -> Path:
     from generator.figures.trust import draw_cascade_grid
 
     rng = np.random.default_rng(3)
-    grid = rng.normal(size=(3, len(METHOD_KEYS), 28, 28))
-    grid[:, METHOD_KEYS.index("saliency")] = np.abs(grid[:, METHOD_KEYS.index("saliency")])
+    grid = rng.normal(size=(3, len(keys()), 28, 28))
+    grid[:, keys().index("saliency")] = np.abs(grid[:, keys().index("saliency")])
     path = tmp_path / "cascade.svg"
     assert draw_both(draw_cascade_grid, grid, ("logits", "conv2d"), 7, path)
     return path
@@ -74,8 +74,8 @@ def test_saliency_is_drawn_in_the_gallerys_sequential_map_and_the_signed_maps_in
 
     gallery = {m.key: ("RdBu_r" if m.signed else "viridis") for m in methods()}
     images = svg_images(cascade(tmp_path))  # rows = methods, three columns each, in drawing order
-    assert len(images) == 3 * len(METHOD_KEYS)
-    for r, key in enumerate(METHOD_KEYS):
+    assert len(images) == 3 * len(keys())
+    for r, key in enumerate(keys()):
         own, other = gallery[key], "viridis" if gallery[key] == "RdBu_r" else "RdBu_r"
         for image in images[3 * r:3 * r + 3]:
             assert nearest_distance(image, own) < 4, key

@@ -11,7 +11,8 @@ from generator.figures.trust import draw_cascade_grid, draw_similarity
 from generator.stages.baselines import BaselineStudy
 from generator.stages.changes import ChangedImage
 from generator.stages.results import ClassMeans, Completeness, ContrastMap, Example
-from generator.stages.trust import METHOD_KEYS, METRICS
+from generator.methods import keys
+from generator.stages.trust import METRICS
 from tests.helpers.figures import make_example
 
 
@@ -43,7 +44,7 @@ def changed_image() -> ChangedImage:
 
 
 def similarity(layers, path):
-    shape = (len(METRICS), len(METHOD_KEYS), len(layers))
+    shape = (len(METRICS), len(keys()), len(layers))
     return draw_similarity(np.full(shape, 0.5), np.full(shape, 0.4), np.full(shape, 0.6), layers, path)
 
 
@@ -59,6 +60,6 @@ FIGURES = {
     "changes": lambda path: draw_changed_image(changed_image(), 1.0, NAMES, path),
     "baselines": lambda path: draw_baselines(baseline_study(), NAMES, path),
     "cascade grid (layer names)": lambda path: draw_cascade_grid(
-        np.random.default_rng(3).normal(size=(len(LAYERS) + 1, len(METHOD_KEYS), 28, 28)), LAYERS, 42, path),
+        np.random.default_rng(3).normal(size=(len(LAYERS) + 1, len(keys()), 28, 28)), LAYERS, 42, path),
     "similarity (layer names)": lambda path: similarity(LAYERS, path),
 }

@@ -11,13 +11,14 @@ from generator.figures.trust import title
 from generator.pages.trust import grouped
 from generator.stages.intervals import Interval
 from generator.stages.similarity import Comparison
-from generator.stages.trust import METHOD_KEYS, METRICS
+from generator.methods import keys
+from generator.stages.trust import METRICS
 from generator.stages.trust_records import FillEvidence, MethodSanity, OrderCurves, RandomLabelFacts, TrustEvidence
 from generator.stages.trust_rules import LOWER_IS_BETTER, NO_CHANGE, RULES, better_control, judge
 
 
 LAYERS = ("logits", "conv2d_1", "conv2d")
-ORDERS = (*METHOD_KEYS, "random", "image_only")
+ORDERS = (*keys(), "random", "image_only")
 
 
 def comparison(level: float, rng: np.random.Generator, shape: tuple[int, ...]) -> Comparison:
@@ -31,7 +32,7 @@ def synthetic_evidence(n: int = 30, similar: str = "gradient_x_input", class_bli
     in the middle. Efficient MPRT is +0.2 for every method but ``similar`` (−0.1)."""
     rng = np.random.default_rng(0)
     methods = {}
-    for key in METHOD_KEYS:
+    for key in keys():
         level = 0.9 if key == similar else 0.1
         methods[key] = MethodSanity(
             cascade=comparison(level, rng, (len(LAYERS), n)), independent=comparison(level, rng, (len(LAYERS), n)),
@@ -57,7 +58,7 @@ def synthetic_evidence(n: int = 30, similar: str = "gradient_x_input", class_bli
         sample=np.arange(100, 100 + n), faithfulness_sample=np.arange(n), smooth_sample=np.arange(8),
         layers=LAYERS, skipped_layers=("flatten", "dropout"), methods=methods, fills=fills,
         random_labels=random_labels, unreachable_share=0.14,
-        grid=rng.normal(size=(len(LAYERS) + 1, len(METHOD_KEYS), 2, 28, 28)), curve_score="logit",
+        grid=rng.normal(size=(len(LAYERS) + 1, len(keys()), 2, 28, 28)), curve_score="logit",
         random_orders=1, smooth_samples=6, smooth_noise=0.1, similarity_target=0.05, similarity_half_width=0.03,
         sanity_maximum=n)
 
@@ -156,7 +157,7 @@ def check_every_verdict(record: dict, page: str) -> None:
 def check_home_line(record: dict, line: str) -> None:
     """The home page's line names, for every check and fill, the methods by their published verdicts."""
     published = published_verdicts(record)
-    verdicts = {key: published[key] for key in METHOD_KEYS}  # the page's order (the manifest's keys are sorted)
+    verdicts = {key: published[key] for key in keys()}  # the page's order (the manifest's keys are sorted)
     for check in ("model_randomisation", "data_randomisation"):
         skipped = (record["randomisation_skipped"] if check == "model_randomisation"
                    else record["random_labels"]["skipped"]) is not None

@@ -14,7 +14,8 @@ from generator.plumbing.records import from_arrays, to_arrays
 from generator.pages.trust import summary_line, trust_context
 from generator.stages.evidence_records import trust_record
 from generator.stages.similarity import Comparison
-from generator.stages.trust import METHOD_KEYS, METRICS, random_other_classes, summarise, trust_sample
+from generator.methods import keys
+from generator.stages.trust import METRICS, random_other_classes, summarise, trust_sample
 from generator.stages.trust_records import RandomLabelFacts, TrustEvidence
 from generator.stages.trust_rules import FAIL, INCONCLUSIVE, PASS, RULES, trust_verdicts
 from tests.helpers.pages import TEMPLATES
@@ -40,7 +41,7 @@ def test_the_evidence_round_trips_through_the_flat_arrays_exactly():
 def test_verdicts_follow_the_rules_on_hand_chosen_numbers():
     trust = summarise(synthetic_evidence(), seed=0)
     verdicts = trust_verdicts(trust)
-    for key in METHOD_KEYS:  # every map changes: 0.1 or 0.9 against 1
+    for key in keys():  # every map changes: 0.1 or 0.9 against 1
         assert verdicts[key].model_randomisation.verdict == verdicts[key].data_randomisation.verdict == PASS, key
         assert verdicts[key].model_randomisation.images == 30
         expected = PASS if key == "integrated_gradients" else FAIL  # 0.1 or 0.6 against about 0.5
@@ -90,7 +91,7 @@ def test_random_target_has_numbers_and_no_verdict(tmp_path):
 
 def test_intervals_contain_their_means_and_are_reproducible():
     first, second = summarise(synthetic_evidence(), seed=3), summarise(synthetic_evidence(), seed=3)
-    for key in METHOD_KEYS:
+    for key in keys():
         method = first.methods[key]
         for value in (*(step.ssim for step in method.cascade), method.areas.deletion["road"], method.smooth_mprt):
             assert value.low <= value.mean <= value.high
@@ -103,7 +104,7 @@ def test_manifest_record_has_every_published_key():
     assert record["sample"] == list(range(100, 130)) and record["curve_score"] == "logit"
     assert set(record["fills"]) == {"black", "blur", "road"}
     assert abs(record["fills"]["black"]["image_score"]["mean"] - 9.8) < 1e-9
-    for key in METHOD_KEYS:
+    for key in keys():
         method = record["methods"][key]
         assert method["randomisation"]["layers"] == list(LAYERS)
         for metric in METRICS:
@@ -122,7 +123,7 @@ def test_manifest_record_has_every_published_key():
         assert set(record["controls"][control]["insertion_auc"]) == {"black", "blur", "road"}
     assert record["random_labels"]["architecture"] == "cnn" and record["random_labels"]["skipped"] is None
     assert record["rules"] == RULES and set(RULES) >= {"model_randomisation", "deletion", "random_target"}
-    for key in METHOD_KEYS:
+    for key in keys():
         verdicts = record["methods"][key]["verdicts"]
         assert set(verdicts) == {"model_randomisation", "data_randomisation", "deletion", "insertion"}
         assert set(verdicts["deletion"]) == set(verdicts["insertion"]) == {"black", "blur", "road"}
