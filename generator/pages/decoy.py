@@ -15,6 +15,7 @@ import numpy as np
 from generator.methods import GRADIENT, SALIENCY
 from generator.figures.decoy import DECOY_FIGURE
 from generator.figures.trust import title
+from generator.pages.classes import chance
 from generator.pages.markdown_text import escape_markdown, href
 from generator.plumbing.numbers import fixed, percent, percent_exact
 from generator.stages.decoy import Decoy, Pair
@@ -177,7 +178,7 @@ def decoy_context(decoy: Decoy, mismatched: float, trust_page: bool = True, *, m
         "shuffled": percent(decoy.shuffled_accuracy.mean),
         "shuffled_interval": f"{percent(decoy.shuffled_accuracy.low)} to {percent(decoy.shuffled_accuracy.high)}",
         "reads_more": decoy.shuffled_accuracy.low > level_chance(classes),
-        "level_chance": percent(level_chance(classes), 0),
+        "level_chance": chance(classes),
         "normal_accuracy": percent(decoy.normal_accuracy),
         "normal_shuffled": percent(decoy.normal_shuffled_accuracy),
         "normal_versus_clean": normal_versus_clean(decoy),
